@@ -1,0 +1,78 @@
+#include "domain/ids.hpp"
+
+#include <cstddef>
+#include <random>
+
+namespace dcp {
+namespace {
+
+constexpr char kHexDigits[] = "0123456789abcdef";
+
+// Dash positions of the canonical 8-4-4-4-12 form.
+constexpr bool IsDashPosition(std::size_t i) { return i == 8 || i == 13 || i == 18 || i == 23; }
+
+int HexValue(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+std::mt19937_64& ThreadRng() {
+  thread_local std::mt19937_64 rng = [] {
+    std::random_device device;
+    std::seed_seq seed{device(), device(), device(), device(),
+                       device(), device(), device(), device()};
+    return std::mt19937_64(seed);
+  }();
+  return rng;
+}
+
+}  // namespace
+
+std::optional<Uuid> Uuid::Parse(std::string_view text) {
+  if (text.size() != 36) return std::nullopt;
+  Uuid uuid;
+  std::size_t byte = 0;
+  for (std::size_t i = 0; i < text.size();) {
+    if (IsDashPosition(i)) {
+      if (text[i] != '-') return std::nullopt;
+      ++i;
+      continue;
+    }
+    const int high = HexValue(text[i]);
+    const int low = HexValue(text[i + 1]);
+    if (high < 0 || low < 0) return std::nullopt;
+    uuid.bytes_[byte++] = static_cast<std::uint8_t>(high * 16 + low);
+    i += 2;
+  }
+  return uuid;
+}
+
+Uuid Uuid::Random() {
+  auto& rng = ThreadRng();
+  Uuid uuid;
+  for (std::size_t i = 0; i < uuid.bytes_.size(); i += 8) {
+    std::uint64_t bits = rng();
+    for (std::size_t j = 0; j < 8; ++j) {
+      uuid.bytes_[i + j] = static_cast<std::uint8_t>(bits & 0xffU);
+      bits >>= 8;
+    }
+  }
+  uuid.bytes_[6] = static_cast<std::uint8_t>((uuid.bytes_[6] & 0x0fU) | 0x40U);  // version 4
+  uuid.bytes_[8] = static_cast<std::uint8_t>((uuid.bytes_[8] & 0x3fU) | 0x80U);  // RFC 4122
+  return uuid;
+}
+
+std::string Uuid::ToString() const {
+  std::string out;
+  out.reserve(36);
+  for (std::size_t i = 0; i < bytes_.size(); ++i) {
+    if (i == 4 || i == 6 || i == 8 || i == 10) out.push_back('-');
+    out.push_back(kHexDigits[bytes_[i] >> 4]);
+    out.push_back(kHexDigits[bytes_[i] & 0x0fU]);
+  }
+  return out;
+}
+
+}  // namespace dcp

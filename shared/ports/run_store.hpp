@@ -1,0 +1,90 @@
+#pragma once
+// The leader's and the operator CLI's view of the database.
+// Not thread-safe: one instance per thread. Throws DbError on failure.
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "domain/ids.hpp"
+#include "domain/local_time.hpp"
+#include "domain/task_status.hpp"
+#include "ports/run_context.hpp"
+
+namespace dcp {
+
+struct NewRun {
+  RunId id;
+  std::string trigger;      // "manual", "cron", "local"
+  std::string params_json;  // the run's parameters, for the record
+  RunContext context;       // time zone and topology, for the workers
+};
+
+struct PlannedTask {
+  TaskId id;
+  std::int64_t seq = 0;  // 1..N, publication order
+  std::string selection;
+  LocalMinute start;
+  LocalMinute end;  // inclusive
+};
+
+struct TaskCounts {
+  std::int64_t queued = 0;
+  std::int64_t started = 0;
+  std::int64_t finished = 0;
+  std::int64_t failed = 0;
+};
+
+struct RunSummary {
+  RunId id;
+  std::string trigger;
+  RunStatus status = RunStatus::kPublishing;
+  std::optional<std::int64_t> task_count;  // unknown for external runs
+  std::int64_t published = 0;              // tasks with seq <= this are confirmed
+  SysSeconds created_at{};
+  std::optional<SysSeconds> finished_at;
+  TaskCounts counts;  // from run_process
+};
+
+class RunStore {
+ public:
+  virtual ~RunStore() = default;
+
+  // The run lock (a named server lock held by this connection): two leaders
+  // never run at once. Released by UnlockRuns or when the connection ends.
+  virtual bool TryLockRuns() = 0;
+  virtual void UnlockRuns() = 0;
+
+  // A run of a leader that has not completed (PUBLISHING or RUNNING, with a
+  // known task count), if any: the newest.
+  virtual std::optional<RunId> ActiveRun() = 0;
+
+  // One transaction: the run row (PUBLISHING, task_count = tasks.size()),
+  // its context, and every task as QUEUED.
+  virtual void CreateRun(const NewRun& run, std::span<const PlannedTask> tasks) = 0;
+
+  // Records that tasks with seq <= through are confirmed by the broker.
+  virtual void MarkPublished(const RunId& run, std::int64_t through) = 0;
+  // PUBLISHING -> RUNNING (or straight to its final status if every task has
+  // already ended).
+  virtual void MarkRunning(const RunId& run) = 0;
+
+  // Tasks recorded but not confirmed (seq > published), in seq order.
+  virtual std::vector<PlannedTask> UnpublishedTasks(const RunId& run) = 0;
+  // Runs still PUBLISHING (a leader died mid-publish), oldest first.
+  virtual std::vector<RunId> RunsLeftPublishing() = 0;
+
+  virtual std::optional<RunSummary> GetRun(const RunId& run) = 0;
+  virtual std::optional<RunSummary> LatestRun() = 0;
+
+  // Every result of the run, ordered by (selection, start, task_id): calls
+  // `row(computation, selection, start, end, body)` for each.
+  using ResultVisitor = std::function<void(const std::string& computation,
+                                           const std::string& selection, LocalMinute start,
+                                           LocalMinute end, const std::string& body)>;
+  virtual void ForEachResult(const RunId& run, const ResultVisitor& row) = 0;
+};
+
+}  // namespace dcp

@@ -1,0 +1,62 @@
+#pragma once
+// The worker's view of the database. Every transition is one conditional
+// write keyed by task_id, so a duplicate delivery can never move a FINISHED
+// task back, and a task is counted once in its run.
+// Not thread-safe: one instance per thread (each holds its own connection).
+// Throws DbError on database failure.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "domain/ids.hpp"
+#include "domain/task_message.hpp"
+#include "ports/run_context.hpp"
+
+namespace dcp {
+
+enum class StartOutcome {
+  kStarted,          // now STARTED by this worker
+  kAlreadyFinished,  // FINISHED (or FAILED for good): ack and skip
+};
+
+struct StartResult {
+  StartOutcome outcome = StartOutcome::kStarted;
+  int attempt = 0;  // the attempt now running (1 for the first delivery)
+};
+
+struct TaskResult {
+  std::string computation;  // Computation::name()
+  std::string body;
+};
+
+class TaskStore {
+ public:
+  virtual ~TaskStore() = default;
+
+  // QUEUED/STARTED/FAILED -> STARTED with attempt + 1, worker and start time.
+  // A message whose run or task has no row (sent by another producer) gets
+  // them created first: run with trigger 'external' and unknown task count.
+  virtual StartResult StartTask(const TaskMessage& task, std::string_view worker_id) = 0;
+
+  // In one transaction: stores the result (replacing an earlier one of the
+  // same task), STARTED -> FINISHED with finish time, counts it in the run
+  // and completes the run if this was its last task. Returns false when the
+  // task was already FINISHED: nothing is changed.
+  virtual bool FinishTask(const TaskMessage& task, const TaskResult& result) = 0;
+
+  // -> FAILED with the error text, counted in the run (completing it if
+  // last). A task id with no row gets one (run_id may be unknown for a
+  // malformed message). A FINISHED task is left alone.
+  virtual void FailTask(const TaskId& task, const std::optional<RunId>& run,
+                        std::string_view error) = 0;
+
+  // The run's stored context, or nullopt if the run has none.
+  virtual std::optional<RunContext> LoadRunContext(const RunId& run) = 0;
+
+  // For runs of another producer: stores `fallback` as the run's context if
+  // it has none yet (first writer wins) and returns the one stored.
+  virtual RunContext EnsureRunContext(const RunId& run, const RunContext& fallback) = 0;
+};
+
+}  // namespace dcp

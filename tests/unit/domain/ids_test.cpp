@@ -1,0 +1,90 @@
+#include "domain/ids.hpp"
+
+#include <gtest/gtest.h>
+
+#include <set>
+#include <string>
+#include <thread>
+#include <type_traits>
+#include <vector>
+
+namespace dcp {
+namespace {
+
+static_assert(!std::is_convertible_v<RunId, TaskId>, "ids must not be swappable");
+static_assert(!std::is_convertible_v<TaskId, RunId>, "ids must not be swappable");
+
+TEST(Uuid, ParsesCanonicalLowercase) {
+  const auto uuid = Uuid::Parse("c1ab55ca-27d5-40e7-9899-e475f906af1c");
+  ASSERT_TRUE(uuid.has_value());
+  EXPECT_EQ(uuid->ToString(), "c1ab55ca-27d5-40e7-9899-e475f906af1c");
+}
+
+TEST(Uuid, ParsesUppercaseAndFormatsLowercase) {
+  const auto uuid = Uuid::Parse("0CE41899-A414-4920-9159-CCF223840634");
+  ASSERT_TRUE(uuid.has_value());
+  EXPECT_EQ(uuid->ToString(), "0ce41899-a414-4920-9159-ccf223840634");
+  EXPECT_EQ(*uuid, *Uuid::Parse("0ce41899-a414-4920-9159-ccf223840634"));
+}
+
+TEST(Uuid, ParsesNilAndMax) {
+  EXPECT_TRUE(Uuid::Parse("00000000-0000-0000-0000-000000000000"));
+  EXPECT_TRUE(Uuid::Parse("ffffffff-ffff-ffff-ffff-ffffffffffff"));
+}
+
+TEST(Uuid, RejectsNonCanonicalForms) {
+  const std::vector<std::string> bad = {
+      "",
+      "c1ab55ca-27d5-40e7-9899-e475f906af1",    // too short
+      "c1ab55ca-27d5-40e7-9899-e475f906af1cc",  // too long
+      "c1ab55ca27d540e79899e475f906af1c",       // no dashes
+      "{c1ab55ca-27d5-40e7-9899-e475f906af1c}",
+      "urn:uuid:c1ab55ca-27d5-40e7-9899-e475f906af1c",
+      "c1ab55ca-27d540-e7-9899-e475f906af1c",  // dash misplaced
+      "c1ab55c-a27d5-40e7-9899-e475f906af1c",
+      "g1ab55ca-27d5-40e7-9899-e475f906af1c",  // not hex
+      "c1ab55ca-27d5-40e7-9899-e475f906af1 ",
+      " c1ab55ca-27d5-40e7-9899-e475f906af1c",
+      "c1ab55ca_27d5_40e7_9899_e475f906af1c",
+      "+1ab55ca-27d5-40e7-9899-e475f906af1c",
+  };
+  for (const auto& text : bad) EXPECT_FALSE(Uuid::Parse(text)) << "'" << text << "'";
+}
+
+TEST(Uuid, RandomIsVersion4AndRoundTrips) {
+  for (int i = 0; i < 100; ++i) {
+    const Uuid uuid = Uuid::Random();
+    const std::string text = uuid.ToString();
+    ASSERT_EQ(text.size(), 36U);
+    EXPECT_EQ(text[14], '4') << text;
+    EXPECT_NE(std::string("89ab").find(text[19]), std::string::npos) << text;
+    EXPECT_EQ(Uuid::Parse(text), uuid);
+  }
+}
+
+TEST(Uuid, RandomIsUniqueAcrossThreads) {
+  constexpr int kThreads = 4;
+  constexpr int kPerThread = 2000;
+  std::vector<std::vector<std::string>> results(kThreads);
+  std::vector<std::thread> threads;
+  for (std::size_t t = 0; t < results.size(); ++t) {
+    threads.emplace_back([&out = results[t]] {
+      for (int i = 0; i < kPerThread; ++i) out.push_back(Uuid::Random().ToString());
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  std::set<std::string> all;
+  for (const auto& batch : results) all.insert(batch.begin(), batch.end());
+  EXPECT_EQ(all.size(), static_cast<std::size_t>(kThreads * kPerThread));
+}
+
+TEST(Id, ParsesAndFormatsThroughUuid) {
+  const auto run = RunId::Parse("C1AB55CA-27D5-40E7-9899-E475F906AF1C");
+  ASSERT_TRUE(run.has_value());
+  EXPECT_EQ(run->ToString(), "c1ab55ca-27d5-40e7-9899-e475f906af1c");
+  EXPECT_FALSE(TaskId::Parse("not-a-uuid"));
+  EXPECT_NE(TaskId::New(), TaskId::New());
+}
+
+}  // namespace
+}  // namespace dcp
