@@ -37,7 +37,7 @@ constexpr FieldSpec kDomField{"day-of-month", 1, 31, nullptr, 0};
 constexpr FieldSpec kMonthField{"month", 1, 12, kMonthNames.data(), kMonthNames.size()};
 constexpr FieldSpec kDowField{"day-of-week", 0, 7, kDayNames.data(), kDayNames.size()};
 
-// A field's matching values as bits 0..63, or the reason it is invalid.
+// A field's matching values, bit v set when value v matches.
 using Bits = std::uint64_t;
 
 Error FieldError(const FieldSpec& field, std::string_view problem, std::string_view text) {

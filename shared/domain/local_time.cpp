@@ -40,7 +40,7 @@ std::optional<LocalDate> ParseLocalDate(std::string_view text) {
 }
 
 std::string FormatLocalDate(LocalDate d) {
-  char buf[16];
+  char buf[32];
   std::snprintf(buf, sizeof buf, "%04d-%02u-%02u", d.year, d.month, d.day);
   return buf;
 }
@@ -60,7 +60,7 @@ std::string FormatLocalMinute(LocalMinute t) {
   auto day = date::floor<date::days>(lt);
   date::year_month_day ymd{day};
   date::hh_mm_ss<minutes> hms{lt - day};
-  char buf[32];
+  char buf[64];
   std::snprintf(buf, sizeof buf, "%04d-%02u-%02u %02ld:%02ld", static_cast<int>(ymd.year()),
                 static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
                 static_cast<long>(hms.hours().count()), static_cast<long>(hms.minutes().count()));

@@ -96,6 +96,8 @@ Result<TaskMessage> DecodeTaskMessage(std::string_view body) {
     json = Json::parse(body.begin(), body.end());
   } catch (const Json::parse_error& e) {
     return Error{"body: not JSON (syntax error at byte " + std::to_string(e.byte) + ")"};
+  } catch (const Json::exception&) {
+    return Error{"body: not JSON"};
   }
   if (!json.is_object()) return Error{"body: not a JSON object"};
 

@@ -35,7 +35,7 @@ std::string FormatWithOffset(LocalMinute local, minutes offset) {
   std::string text = FormatLocalMinute(local);
   text[10] = 'T';
   const auto total = static_cast<long>(offset.count());
-  char buf[16];
+  char buf[48];
   std::snprintf(buf, sizeof buf, "%c%02ld:%02ld", total < 0 ? '-' : '+', std::labs(total) / 60,
                 std::labs(total) % 60);
   return text + buf;
@@ -65,9 +65,9 @@ void Accumulate(const TimeZone& tz, const IntervalPlan& plan, std::vector<NodeSt
     const double shape[2] = {ShapeFactor(MeterClass::kResidential, local),
                              ShapeFactor(MeterClass::kCommercial, local)};
     for (NodeState& n : nodes) {
-      n.kw = n.is_meter ? n.base_kw * shape[static_cast<int>(n.meter_class)] *
-                              NoiseFactor(n.seed, start)
-                        : 0.0;
+      n.kw = n.is_meter
+                 ? n.base_kw * shape[static_cast<int>(n.meter_class)] * NoiseFactor(n.seed, start)
+                 : 0.0;
     }
     // Preorder: descendants follow their node, so a reverse sweep sums bottom-up.
     for (std::size_t j = nodes.size(); j-- > 1;) nodes[nodes[j].parent].kw += nodes[j].kw;
@@ -122,7 +122,8 @@ Result<std::string> FeederReport(const Topology& topology, const TimeZone& tz,
     const double mean = plan.count > 0 ? n.sum_kw / static_cast<double>(plan.count) : 0.0;
     std::string peak_at;
     if (plan.count > 0) {
-      const SysMinutes at = plan.first + kIntervalLength * static_cast<std::int64_t>(n.peak_interval);
+      const SysMinutes at =
+          plan.first + kIntervalLength * static_cast<std::int64_t>(n.peak_interval);
       peak_at = FormatWithOffset(tz.ToLocal(at), tz.OffsetAt(at));
     }
     char numbers[160];

@@ -51,7 +51,7 @@ std::vector<int> Split(int count, int parts, SplitMixRng& rng) {
 double BaseKw(const std::string& meter_id, SplitMixRng& rng) {
   const double u = rng.NextUnit();
   const double kw = ClassOf(MeterSeed(meter_id)) == MeterClass::kCommercial ? 2.0 + 10.0 * u * u
-                                                                          : 0.25 + 1.25 * u;
+                                                                            : 0.25 + 1.25 * u;
   return std::round(kw * 1000.0) / 1000.0;
 }
 

@@ -46,7 +46,7 @@ std::int64_t FloorMod(std::int64_t a, std::int64_t b) { return a - FloorDiv(a, b
 std::int64_t DayOfYear(std::int64_t days) {
   const std::int64_t z = days + 719468;
   const std::int64_t era = FloorDiv(z, 146097);
-  const std::int64_t doe = z - era * 146097;                                 // [0, 146096]
+  const std::int64_t doe = z - era * 146097;                                       // [0, 146096]
   const std::int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;  // [0, 399]
   const std::int64_t doy_from_march = doe - (365 * yoe + yoe / 4 - yoe / 100);     // [0, 365]
   const std::int64_t year_from_march = yoe + era * 400;

@@ -15,8 +15,8 @@ constexpr std::array<std::string_view, 4> kTypeNames = {"substation", "feeder", 
 bool ValidId(std::string_view id) {
   if (id.empty() || id.size() > kMaxIdBytes) return false;
   return std::all_of(id.begin(), id.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == '.' || c == '_' || c == '-';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+           c == '_' || c == '-';
   });
 }
 
@@ -108,18 +108,20 @@ Result<Topology> Topology::Build(std::vector<Node> nodes) {
     if (parent[i] == kNoParent) continue;
     const auto expected = static_cast<NodeType>(static_cast<int>(nodes[i].type) - 1);
     if (nodes[parent[i]].type != expected) {
-      return Error{Describe(nodes[i]) + ": parent " + Describe(nodes[parent[i]]) +
-                   " is not a " + std::string(NodeTypeName(expected))};
+      return Error{Describe(nodes[i]) + ": parent " + Describe(nodes[parent[i]]) + " is not a " +
+                   std::string(NodeTypeName(expected))};
     }
   }
   if (!has_feeder) return Error{"topology has no feeder"};
 
   // Depth-first order; nodes are sorted by id, so children lists are too.
   std::vector<std::vector<std::size_t>> children(nodes.size());
-  std::vector<std::size_t> stack;
+  std::vector<std::size_t> stack;  // next node on top
+  for (std::size_t i = 0; i < nodes.size(); ++i) {
+    if (parent[i] != kNoParent) children[parent[i]].push_back(i);
+  }
   for (std::size_t i = nodes.size(); i-- > 0;) {
     if (parent[i] == kNoParent) stack.push_back(i);
-    else children[parent[i]].push_back(i);
   }
   std::vector<std::size_t> order;  // order[k] = index in `nodes` of canonical node k
   order.reserve(nodes.size());
@@ -151,10 +153,9 @@ Result<Topology> Topology::Build(std::vector<Node> nodes) {
 }
 
 std::optional<std::size_t> Topology::Find(std::string_view id) const {
-  auto it = std::lower_bound(by_id_.begin(), by_id_.end(), id,
-                             [this](std::size_t k, std::string_view key) {
-                               return nodes_[k].id < key;
-                             });
+  auto it =
+      std::lower_bound(by_id_.begin(), by_id_.end(), id,
+                       [this](std::size_t k, std::string_view key) { return nodes_[k].id < key; });
   if (it == by_id_.end() || nodes_[*it].id != id) return std::nullopt;
   return *it;
 }

@@ -25,7 +25,7 @@ struct Node {
   // 1-64 characters of [A-Za-z0-9._-], so that ids are safe in CSV and JSON.
   std::string id;
   NodeType type = NodeType::kMeter;
-  std::string parent;   // empty for substations only
+  std::string parent;    // empty for substations only
   double base_kw = 0.0;  // meters: mean load in kW; 0 for the other types
   bool operator==(const Node&) const = default;
 };

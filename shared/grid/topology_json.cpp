@@ -1,7 +1,6 @@
 #include "grid/topology_json.hpp"
 
 #include <nlohmann/json.hpp>
-
 #include <utility>
 #include <vector>
 

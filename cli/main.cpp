@@ -1,0 +1,90 @@
+// dcp: the operator CLI. Wiring only.
+#include <CLI/CLI.hpp>
+
+#include <fstream>
+#include <iostream>
+
+#include "cli/export_csv.hpp"
+#include "cli/status_report.hpp"
+#include "infra/common_options.hpp"
+#include "mysql/mysql_run_store.hpp"
+#include "mysql/mysql_url.hpp"
+#include "mysql/session.hpp"
+#include "ports/errors.hpp"
+
+namespace {
+
+using namespace dcp;
+
+int Main(int argc, char** argv) {
+  CommonSettings common;
+  std::string run_text, output;
+  bool json = false;
+  CLI::App app{"dcp: operate dcp runs"};
+  app.require_subcommand(1);
+  AddCommonOptions(app, common, static_cast<int>(CommonOption::kMysql));
+  auto* status = app.add_subcommand("status", "a run's progress (default: the latest run)");
+  status->add_option("RUN_ID", run_text, "the run");
+  status->add_flag("--json", json, "one JSON object, for scripts");
+  auto* exp = app.add_subcommand("export", "a run's results as one CSV");
+  exp->add_option("RUN_ID", run_text, "the run")->required();
+  exp->add_option("-o,--output", output, "file to write (default: stdout)");
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? kExitOk : kExitUsage;
+  }
+  if (auto logging = InitLogging(common.log, "dcp"); !logging) throw ConfigError(logging.reason());
+  auto url = mysql::MysqlUrl::Parse(common.mysql_url);
+  if (!url) throw ConfigError("--mysql-url: " + url.reason());
+  std::optional<RunId> run;
+  if (!run_text.empty()) {
+    run = RunId::Parse(run_text);
+    if (!run) throw ConfigError("RUN_ID '" + run_text + "': not a UUID");
+  }
+  mysql::InitDriver();
+  mysql::Session session(*url);
+  mysql::MysqlRunStore store(session);
+
+  if (status->parsed()) {
+    const auto summary = run ? store.GetRun(*run) : store.LatestRun();
+    if (!summary) {
+      std::cerr << "dcp: " << (run ? "no run " + run->ToString() : std::string("no runs yet")) << "\n";
+      return kExitFailure;
+    }
+    std::cout << (json ? StatusJson(*summary) + "\n" : StatusText(*summary));
+    return kExitOk;
+  }
+  if (!store.GetRun(*run)) {
+    std::cerr << "dcp: no run " << run->ToString() << "\n";
+    return kExitFailure;
+  }
+  std::ofstream file;
+  if (!output.empty()) {
+    file.open(output, std::ios::binary);
+    if (!file) throw ConfigError("--output " + output + ": cannot write");
+  }
+  std::ostream& out = output.empty() ? std::cout : file;
+  const auto rows = cli::ExportCsv(store, *run, out);
+  out.flush();
+  if (!out) throw std::runtime_error("writing the CSV failed");
+  std::cerr << "exported " << rows << " task results\n";
+  return kExitOk;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return Main(argc, argv);
+  } catch (const dcp::ConfigError& e) {
+    std::cerr << "dcp: " << e.what() << "\n";
+    return dcp::kExitUsage;
+  } catch (const dcp::UnavailableError& e) {
+    std::cerr << "dcp: " << e.what() << "\n";
+    return dcp::kExitUnavailable;
+  } catch (const std::exception& e) {
+    std::cerr << "dcp: " << e.what() << "\n";
+    return dcp::kExitFailure;
+  }
+}

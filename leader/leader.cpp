@@ -1,0 +1,77 @@
+#include "leader/leader.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include "leader/run_lock.hpp"
+
+namespace dcp::leader {
+Leader::Leader(RunStore& store, TaskPublisher* publisher, LeaderSettings settings)
+    : store_(store), publisher_(publisher), settings_(std::move(settings)) {}
+
+Result<RunOutcome> Leader::Run(const RunRequest& request) {
+  auto tasks = PlanTasks(request, settings_.selections, settings_.time_zone);
+  if (!tasks) return Error{tasks.reason()};
+
+  RunLock lock(store_);
+  if (!lock.held()) return RunOutcome{RunOutcome::Status::kLocked, std::nullopt, 0, 0};
+
+  RunOutcome outcome;
+  for (const RunId& left : store_.RunsLeftPublishing()) {
+    spdlog::warn("run {} was left half-published by an earlier leader: resuming it",
+                 left.ToString());
+    outcome.resumed += Resume(left);
+  }
+  if (!settings_.allow_overlap) {
+    if (auto active = store_.ActiveRun()) {
+      return RunOutcome{RunOutcome::Status::kPreviousRunActive, active, 0, outcome.resumed};
+    }
+  }
+
+  const RunId run = RunId::New();
+  store_.CreateRun(NewRun{run, request.trigger, ParamsJson(request, settings_.time_zone),
+                          RunContext{settings_.time_zone.name(), settings_.topology_json}},
+                   *tasks);
+  spdlog::info("run {}: {} tasks recorded, publishing", run.ToString(), tasks->size());
+  Publish(run, *tasks);
+  store_.MarkRunning(run);
+  spdlog::info("run {}: {} tasks published and confirmed", run.ToString(), tasks->size());
+  outcome.run = run;
+  outcome.tasks = static_cast<std::int64_t>(tasks->size());
+  return outcome;
+}
+
+std::int64_t Leader::Resume(const RunId& run) {
+  const auto tasks = store_.UnpublishedTasks(run);
+  Publish(run, tasks);
+  store_.MarkRunning(run);
+  spdlog::info("run {}: resumed, {} unconfirmed tasks published", run.ToString(), tasks.size());
+  return static_cast<std::int64_t>(tasks.size());
+}
+
+void Leader::Publish(const RunId& run, std::span<const PlannedTask> tasks) {
+  std::vector<std::string> bodies;
+  for (std::size_t begin = 0; begin < tasks.size(); begin += settings_.publish_batch) {
+    const auto batch = tasks.subspan(begin, std::min(settings_.publish_batch, tasks.size() - begin));
+    bodies.clear();
+    for (const PlannedTask& t : batch) {
+      bodies.push_back(EncodeTaskMessage(TaskMessage{run, t.id, t.selection, t.start, t.end}));
+    }
+    publisher_->PublishConfirmed(bodies);
+    store_.MarkPublished(run, batch.back().seq);
+  }
+}
+
+Result<std::pair<RunId, std::vector<PlannedTask>>> Leader::CreateLocalRun(
+    const RunRequest& request) {
+  auto tasks = PlanTasks(request, settings_.selections, settings_.time_zone);
+  if (!tasks) return Error{tasks.reason()};
+  const RunId run = RunId::New();
+  store_.CreateRun(NewRun{run, request.trigger, ParamsJson(request, settings_.time_zone),
+                          RunContext{settings_.time_zone.name(), settings_.topology_json}},
+                   *tasks);
+  if (!tasks->empty()) store_.MarkPublished(run, tasks->back().seq);
+  store_.MarkRunning(run);
+  return std::pair{run, std::move(tasks).value()};
+}
+
+}  // namespace dcp::leader

@@ -1,0 +1,63 @@
+#pragma once
+// One run per trigger: lock, record, publish with confirms.
+//
+// Guarantees: two leaders never run at once (the database run lock); a run
+// is not started while the previous one is still active (unless
+// allow_overlap); every task is recorded QUEUED before its message is
+// published; the published watermark only moves past confirmed messages, so
+// a leader killed mid-publish leaves a run that the next leader (or Resume)
+// completes by publishing exactly the unconfirmed tasks.
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+
+#include "domain/local_time.hpp"
+#include "leader/run_request.hpp"
+#include "ports/run_store.hpp"
+#include "ports/task_publisher.hpp"
+
+namespace dcp::leader {
+
+struct LeaderSettings {
+  TimeZone time_zone;
+  std::string topology_json;           // canonical, validated
+  std::vector<std::string> selections;  // the topology's (feeders)
+  std::size_t publish_batch = 2000;  // messages per confirm round and watermark write
+  bool allow_overlap = false;        // start even if the previous run is still active
+};
+
+struct RunOutcome {
+  enum class Status { kPublished, kLocked, kPreviousRunActive };
+  Status status = Status::kPublished;
+  std::optional<RunId> run;  // kPublished: the new run; kPreviousRunActive: the active one
+  std::int64_t tasks = 0;
+  std::int64_t resumed = 0;  // tasks of earlier, half-published runs published first
+};
+
+class Leader {
+ public:
+  // `publisher` may be null for local runs only (see RunLocal).
+  Leader(RunStore& store, TaskPublisher* publisher, LeaderSettings settings);
+
+  // Plans and publishes a run. Errors in the request come back as Error;
+  // infrastructure failures throw (DbError, AmqpError, UnavailableError).
+  Result<RunOutcome> Run(const RunRequest& request);
+
+  // Publishes the tasks of `run` that were recorded but never confirmed, and
+  // marks the run RUNNING. Returns how many were published.
+  std::int64_t Resume(const RunId& run);
+
+  // Creates a run and records it as fully published, without a broker: for
+  // --local, where the caller then processes the tasks itself.
+  Result<std::pair<RunId, std::vector<PlannedTask>>> CreateLocalRun(const RunRequest& request);
+
+ private:
+  void Publish(const RunId& run, std::span<const PlannedTask> tasks);
+
+  RunStore& store_;
+  TaskPublisher* publisher_;
+  LeaderSettings settings_;
+};
+
+}  // namespace dcp::leader

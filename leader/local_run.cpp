@@ -1,0 +1,38 @@
+#include "leader/local_run.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include "leader/run_lock.hpp"
+#include "worker/task_processor.hpp"
+
+namespace dcp::leader {
+
+Result<LocalRunOutcome> RunLocal(Leader& leader, RunStore& runs, TaskStore& tasks,
+                                 Computation& computation, const RunRequest& request,
+                                 const RunContext& fallback_context) {
+  RunLock lock(runs);
+  if (!lock.held()) return LocalRunOutcome{RunOutcome::Status::kLocked, std::nullopt, 0, 0};
+  auto created = leader.CreateLocalRun(request);
+  if (!created) return Error{created.reason()};
+  const auto& [run, planned] = created.value();
+  spdlog::info("run {}: {} tasks, computing locally", run.ToString(), planned.size());
+
+  worker::Stopper stopper;
+  worker::DbRetry retry(stopper, worker::RetrySettings{});
+  worker::RunContextCache contexts(fallback_context);
+  worker::TaskProcessor processor(tasks, computation, contexts, retry, {"local", 1});
+  LocalRunOutcome outcome{RunOutcome::Status::kPublished, run, 0, 0};
+  for (const PlannedTask& t : planned) {
+    const auto result =
+        processor.Process(EncodeTaskMessage(TaskMessage{run, t.id, t.selection, t.start, t.end}));
+    if (result.action == worker::Outcome::Action::kAck) {
+      ++outcome.finished;
+    } else {
+      ++outcome.failed;
+      spdlog::warn("task {}: {}", t.id.ToString(), result.reason);
+    }
+  }
+  return outcome;
+}
+
+}  // namespace dcp::leader

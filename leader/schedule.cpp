@@ -1,0 +1,127 @@
+#include "leader/schedule.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <csignal>
+
+namespace dcp::leader {
+namespace {
+
+LocalDate AddDays(LocalDate d, int days) {
+  return DateOf(MidnightOf(d) + std::chrono::minutes(24 * 60 * days));
+}
+
+LocalDate FirstOfMonth(LocalDate d) { return {d.year, d.month, 1}; }
+
+LocalDate LastOfMonth(LocalDate d) {
+  const LocalDate next = d.month == 12 ? LocalDate{d.year + 1, 1, 1} : LocalDate{d.year, d.month + 1, 1};
+  return AddDays(next, -1);
+}
+
+// 0 = Monday ... 6 = Sunday.
+int IsoWeekday(LocalDate d) {
+  const auto days = MidnightOf(d).since_epoch.count() / (24 * 60);
+  return static_cast<int>(((days % 7) + 7 + 3) % 7);  // 1970-01-01 was a Thursday
+}
+
+}  // namespace
+
+Result<RangeKind> ParseRangeKind(std::string_view text) {
+  if (text == "previous-month") return RangeKind::kPreviousMonth;
+  if (text == "previous-week") return RangeKind::kPreviousWeek;
+  if (text == "previous-day") return RangeKind::kPreviousDay;
+  if (text == "current-month") return RangeKind::kCurrentMonth;
+  return Error{"range '" + std::string(text) +
+               "': expected previous-month, previous-week, previous-day or current-month"};
+}
+
+std::pair<LocalDate, LocalDate> RangeAt(RangeKind kind, SysSeconds at, const TimeZone& tz) {
+  const LocalDate today = DateOf(tz.ToLocal(std::chrono::floor<std::chrono::minutes>(at)));
+  switch (kind) {
+    case RangeKind::kPreviousMonth: {
+      const LocalDate last = AddDays(FirstOfMonth(today), -1);
+      return {FirstOfMonth(last), last};
+    }
+    case RangeKind::kPreviousWeek: {
+      const LocalDate monday = AddDays(today, -IsoWeekday(today) - 7);
+      return {monday, AddDays(monday, 6)};
+    }
+    case RangeKind::kPreviousDay: {
+      const LocalDate yesterday = AddDays(today, -1);
+      return {yesterday, yesterday};
+    }
+    case RangeKind::kCurrentMonth:
+    default:
+      return {FirstOfMonth(today), LastOfMonth(today)};
+  }
+}
+
+Scheduler::Scheduler(struct ev_loop* loop, const TimeZone& tz, ScheduleSettings settings,
+                     StartRun start_run)
+    : loop_(loop), tz_(tz), settings_(std::move(settings)), start_run_(std::move(start_run)) {
+  ev_init(&timer_, &Scheduler::OnTimer);
+  timer_.data = this;
+  ev_signal_init(&sigterm_, &Scheduler::OnSignal, SIGTERM);
+  ev_signal_init(&sigint_, &Scheduler::OnSignal, SIGINT);
+  sigterm_.data = sigint_.data = this;
+}
+
+Scheduler::~Scheduler() {
+  ev_timer_stop(loop_, &timer_);
+  ev_signal_stop(loop_, &sigterm_);
+  ev_signal_stop(loop_, &sigint_);
+}
+
+void Scheduler::Start() {
+  ev_signal_start(loop_, &sigterm_);
+  ev_signal_start(loop_, &sigint_);
+  if (settings_.run_at_start) {
+    Fire(std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now()));
+  }
+  Arm();
+}
+
+void Scheduler::Arm() {
+  const auto now = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
+  const auto next = settings_.cron.Next(now, tz_);
+  if (!next) {
+    spdlog::error("the cron expression never fires again; nothing scheduled");
+    return;
+  }
+  next_ = *next;
+  const double delay = std::chrono::duration<double>(*next - now).count();
+  spdlog::info("next run at {} ({})", FormatLocalMinute(tz_.ToLocal(*next)), tz_.name());
+  // Re-armed on the wall clock after each firing, so clock jumps and long
+  // runs cannot make it drift.
+  ev_timer_set(&timer_, delay, 0.);
+  ev_timer_start(loop_, &timer_);
+}
+
+void Scheduler::Fire(SysSeconds at) {
+  RunRequest request = settings_.request_template;
+  request.trigger = "cron";
+  std::tie(request.from, request.to) = RangeAt(settings_.range, at, tz_);
+  try {
+    start_run_(request);
+  } catch (const std::exception& e) {
+    spdlog::error("scheduled run failed: {}", e.what());
+  }
+}
+
+void Scheduler::OnTimer(struct ev_loop*, ev_timer* w, int) {
+  auto* self = static_cast<Scheduler*>(w->data);
+  const auto now = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
+  if (now < self->next_) {  // woke early (timer precision, clock change): wait the rest
+    self->Arm();
+    return;
+  }
+  self->Fire(self->next_);
+  self->Arm();
+}
+
+void Scheduler::OnSignal(struct ev_loop* loop, ev_signal*, int) {
+  spdlog::info("signal received: stopping the schedule");
+  ev_break(loop, EVBREAK_ALL);
+}
+
+}  // namespace dcp::leader

@@ -1,0 +1,57 @@
+#pragma once
+// The built-in schedule: a run at each cron time, its date range relative to
+// the trigger time (e.g. the previous full month), on a libev timer. The
+// same run lock as `run`, so a slow run is never overlapped: a trigger that
+// finds the lock or an active run is skipped with a log line.
+#include <ev.h>
+
+#include <functional>
+#include <string_view>
+
+#include "domain/cron_schedule.hpp"
+#include "domain/local_time.hpp"
+#include "leader/run_request.hpp"
+
+namespace dcp::leader {
+
+enum class RangeKind { kPreviousMonth, kPreviousWeek, kPreviousDay, kCurrentMonth };
+
+// "previous-month" | "previous-week" | "previous-day" | "current-month".
+Result<RangeKind> ParseRangeKind(std::string_view text);
+
+// The date range of a run triggered at `at` (local dates in `tz`): e.g. for
+// kPreviousMonth at 2024-03-01 02:00 local, 2024-02-01..2024-02-29.
+std::pair<LocalDate, LocalDate> RangeAt(RangeKind kind, SysSeconds at, const TimeZone& tz);
+
+struct ScheduleSettings {
+  CronSchedule cron;
+  RangeKind range = RangeKind::kPreviousMonth;
+  RunRequest request_template;  // window and selections; the range is filled in
+  bool run_at_start = false;    // also one run right away (compose: a run at `up`)
+};
+
+// Fires `start_run` at each cron time. Loop thread only; SIGTERM/SIGINT stop
+// the loop (a run in progress completes first: it runs on the loop thread).
+class Scheduler {
+ public:
+  using StartRun = std::function<void(const RunRequest&)>;
+  Scheduler(struct ev_loop* loop, const TimeZone& tz, ScheduleSettings settings, StartRun start_run);
+  ~Scheduler();
+  void Start();
+
+ private:
+  void Arm();
+  void Fire(SysSeconds at);
+  static void OnTimer(struct ev_loop* loop, ev_timer* w, int revents);
+  static void OnSignal(struct ev_loop* loop, ev_signal* w, int revents);
+
+  struct ev_loop* loop_;
+  TimeZone tz_;
+  ScheduleSettings settings_;
+  StartRun start_run_;
+  SysMinutes next_{};
+  ev_timer timer_{};
+  ev_signal sigterm_{}, sigint_{};
+};
+
+}  // namespace dcp::leader

@@ -1,0 +1,40 @@
+#include "infra/common_options.hpp"
+
+#include <CLI/CLI.hpp>
+
+namespace dcp {
+
+void AddCommonOptions(CLI::App& app, CommonSettings& s, int which) {
+  const auto has = [which](CommonOption o) { return (which & static_cast<int>(o)) != 0; };
+  if (has(CommonOption::kAmqp)) {
+    app.add_option("--amqp-url", s.amqp_url, "RabbitMQ URL amqp://user:pass@host:port/vhost")
+        ->envname("DCP_AMQP_URL")
+        ->capture_default_str();
+  }
+  if (has(CommonOption::kMysql)) {
+    app.add_option("--mysql-url", s.mysql_url, "MySQL URL mysql://user:pass@host:port/db")
+        ->envname("DCP_MYSQL_URL")
+        ->capture_default_str();
+  }
+  if (has(CommonOption::kQueue)) {
+    app.add_option("--queue", s.queue, "task queue name")->envname("DCP_QUEUE")->capture_default_str();
+    app.add_option("--queue-type", s.queue_type, "quorum or classic (when dcp declares the queue)")
+        ->envname("DCP_QUEUE_TYPE")
+        ->check(CLI::IsMember({"quorum", "classic"}))
+        ->capture_default_str();
+  }
+  if (has(CommonOption::kTimeZone)) {
+    app.add_option("--tz", s.time_zone, "IANA time zone of windows and cron")
+        ->envname("DCP_TZ")
+        ->capture_default_str();
+  }
+  app.add_option("--log-level", s.log.level, "trace|debug|info|warn|error|off")
+      ->envname("DCP_LOG_LEVEL")
+      ->capture_default_str();
+  app.add_option("--log-format", s.log.format, "text, or json (one object per line)")
+      ->envname("DCP_LOG_FORMAT")
+      ->check(CLI::IsMember({"text", "json"}))
+      ->capture_default_str();
+}
+
+}  // namespace dcp

@@ -1,0 +1,41 @@
+#pragma once
+// Settings every binary shares, and their flags. Each setting is a flag and
+// an environment variable (DCP_...), the flag winning; the defaults work
+// against scripts/stack. Parsed once in main; nothing below main reads the
+// environment.
+#include <string>
+
+#include "infra/logging.hpp"
+
+namespace CLI {
+class App;
+}
+
+namespace dcp {
+
+struct CommonSettings {
+  // amqp://user:pass@host:port/vhost
+  std::string amqp_url = "amqp://dcp:dcp-dev@127.0.0.1:35700/dcp";
+  // mysql://user:pass@host:port/database
+  std::string mysql_url = "mysql://dcp:dcp-dev@127.0.0.1:33306/dcp";
+  std::string queue = "dcp.tasks";
+  // quorum: replicated, counts deliveries (poison messages bounded by the
+  // broker too); classic: for brokers or queues that predate dcp.
+  std::string queue_type = "quorum";
+  std::string time_zone = "UTC";  // windows and cron are cut in this zone
+  LogSettings log;
+};
+
+enum class CommonOption { kAmqp = 1, kMysql = 2, kQueue = 4, kTimeZone = 8, kAll = 15 };
+
+// Adds the flags of `which` (a bit set of CommonOption) plus logging.
+void AddCommonOptions(CLI::App& app, CommonSettings& settings, int which = 15);
+
+// Exit codes shared by the binaries.
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitFailure = 1;      // a server failed, or the run had FAILED tasks
+inline constexpr int kExitUsage = 2;        // bad flag, value or URL
+inline constexpr int kExitLocked = 3;       // another run holds the run lock / is active
+inline constexpr int kExitUnavailable = 4;  // a server could not be reached
+
+}  // namespace dcp

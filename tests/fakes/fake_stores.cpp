@@ -1,0 +1,158 @@
+#include "fake_stores.hpp"
+
+#include <algorithm>
+
+#include "ports/errors.hpp"
+
+namespace dcp::fakes {
+
+bool FakeStore::TryLockRuns() {
+  if (locked || lock_held_elsewhere) return false;
+  return locked = true;
+}
+
+std::optional<RunId> FakeStore::ActiveRun() {
+  for (auto it = run_order.rbegin(); it != run_order.rend(); ++it) {
+    const FakeRun& r = runs.at(*it);
+    if ((r.status == RunStatus::kPublishing || r.status == RunStatus::kRunning) && r.task_count) return *it;
+  }
+  return std::nullopt;
+}
+
+void FakeStore::CreateRun(const NewRun& run, std::span<const PlannedTask> new_tasks) {
+  runs[run.id] = FakeRun{run, RunStatus::kPublishing, static_cast<std::int64_t>(new_tasks.size()), 0};
+  run_order.push_back(run.id);
+  for (const auto& t : new_tasks) {
+    tasks[t.id] = FakeTask{run.id, TaskStatus::kQueued, t.seq, t.selection, 0, {}, {}};
+    planned.push_back(t);
+  }
+}
+
+void FakeStore::MarkPublished(const RunId& run, std::int64_t through) {
+  auto& r = runs.at(run);
+  r.published = std::max(r.published, through);
+}
+
+void FakeStore::MarkRunning(const RunId& run) {
+  auto& r = runs.at(run);
+  if (r.status == RunStatus::kPublishing) r.status = RunStatus::kRunning;
+  Complete(run);
+}
+
+std::vector<PlannedTask> FakeStore::UnpublishedTasks(const RunId& run) {
+  std::vector<PlannedTask> out;
+  for (const auto& t : planned) {
+    if (tasks.at(t.id).run == run && t.seq > runs.at(run).published) out.push_back(t);
+  }
+  return out;
+}
+
+std::vector<RunId> FakeStore::RunsLeftPublishing() {
+  std::vector<RunId> out;
+  for (const auto& id : run_order) {
+    if (runs.at(id).status == RunStatus::kPublishing) out.push_back(id);
+  }
+  return out;
+}
+
+std::optional<RunSummary> FakeStore::GetRun(const RunId& run) {
+  auto it = runs.find(run);
+  if (it == runs.end()) return std::nullopt;
+  RunSummary s;
+  s.id = run;
+  s.trigger = it->second.info.trigger;
+  s.status = it->second.status;
+  s.task_count = it->second.task_count;
+  s.published = it->second.published;
+  for (const auto& [id, t] : tasks) {
+    if (t.run != run) continue;
+    switch (t.status) {
+      case TaskStatus::kQueued: ++s.counts.queued; break;
+      case TaskStatus::kStarted: ++s.counts.started; break;
+      case TaskStatus::kFinished: ++s.counts.finished; break;
+      case TaskStatus::kFailed: ++s.counts.failed; break;
+    }
+  }
+  return s;
+}
+
+std::optional<RunSummary> FakeStore::LatestRun() {
+  if (run_order.empty()) return std::nullopt;
+  return GetRun(run_order.back());
+}
+
+void FakeStore::ForEachResult(const RunId&, const ResultVisitor&) {}
+
+void FakeStore::MaybeFail() {
+  if (fail_next_calls > 0) {
+    --fail_next_calls;
+    throw DbError("fake: server has gone away", /*transient=*/true);
+  }
+}
+
+StartResult FakeStore::StartTask(const TaskMessage& m, std::string_view worker_id) {
+  std::lock_guard lock(mutex_);
+  MaybeFail();
+  auto it = tasks.find(m.task_id);
+  if (it == tasks.end()) {
+    if (!runs.count(m.run_id)) {
+      runs[m.run_id] = FakeRun{NewRun{m.run_id, "external", "{}", {}}, RunStatus::kRunning, std::nullopt, 0};
+      run_order.push_back(m.run_id);
+    }
+    it = tasks.emplace(m.task_id, FakeTask{m.run_id, TaskStatus::kQueued, 0, m.selection, 0, {}, {}}).first;
+  }
+  FakeTask& t = it->second;
+  if (t.status == TaskStatus::kFinished) return {StartOutcome::kAlreadyFinished, t.attempt};
+  t.status = TaskStatus::kStarted;
+  t.worker = std::string(worker_id);
+  return {StartOutcome::kStarted, ++t.attempt};
+}
+
+bool FakeStore::FinishTask(const TaskMessage& m, const TaskResult& result) {
+  std::lock_guard lock(mutex_);
+  MaybeFail();
+  FakeTask& t = tasks.at(m.task_id);
+  if (t.status == TaskStatus::kFinished) return false;
+  t.status = TaskStatus::kFinished;
+  results[m.task_id] = result;
+  Complete(m.run_id);
+  return true;
+}
+
+void FakeStore::FailTask(const TaskId& task, const std::optional<RunId>& run, std::string_view error) {
+  std::lock_guard lock(mutex_);
+  MaybeFail();
+  auto [it, inserted] = tasks.try_emplace(task, FakeTask{run, TaskStatus::kQueued, 0, "", 0, {}, {}});
+  if (it->second.status == TaskStatus::kFinished) return;
+  it->second.status = TaskStatus::kFailed;
+  it->second.error = std::string(error);
+  if (run && runs.count(*run)) Complete(*run);
+}
+
+std::optional<RunContext> FakeStore::LoadRunContext(const RunId& run) {
+  MaybeFail();
+  auto it = runs.find(run);
+  if (it == runs.end() || it->second.info.context.time_zone.empty()) return std::nullopt;
+  return it->second.info.context;
+}
+
+RunContext FakeStore::EnsureRunContext(const RunId& run, const RunContext& fallback) {
+  MaybeFail();
+  auto& r = runs[run];
+  if (r.info.context.time_zone.empty()) r.info.context = fallback;
+  return r.info.context;
+}
+
+void FakeStore::Complete(const RunId& run) {
+  FakeRun& r = runs.at(run);
+  if (r.status != RunStatus::kRunning || !r.task_count) return;
+  std::int64_t done = 0, failed = 0;
+  for (const auto& [id, t] : tasks) {
+    if (t.run != run) continue;
+    if (t.status == TaskStatus::kFinished) ++done;
+    if (t.status == TaskStatus::kFailed) ++failed;
+  }
+  if (done + failed >= *r.task_count) r.status = failed ? RunStatus::kFailed : RunStatus::kFinished;
+}
+
+}  // namespace dcp::fakes

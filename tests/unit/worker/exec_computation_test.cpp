@@ -1,0 +1,43 @@
+#include "worker/exec_computation.hpp"
+
+#include <gtest/gtest.h>
+
+namespace dcp::worker {
+namespace {
+
+TaskMessage Task() {
+  return TaskMessage{RunId::New(), TaskId::New(), "S1-F1", *ParseLocalMinute("2024-01-01 00:00"),
+                     *ParseLocalMinute("2024-01-01 23:59")};
+}
+
+Result<std::string> Run(std::string command, std::chrono::seconds timeout = std::chrono::seconds(30)) {
+  ExecComputation exec(ExecSettings{std::move(command), timeout});
+  return exec.Compute(Task(), RunContext{"UTC", "{}"});
+}
+
+TEST(ExecComputation, PassesTaskJsonOnStdinAndKeepsStdout) {
+  const auto r = Run("grep -o '\"selection\":\"[^\"]*\"'");
+  ASSERT_TRUE(r.ok()) << r.reason();
+  EXPECT_EQ(r.value(), "\"selection\":\"S1-F1\"\n");
+}
+
+TEST(ExecComputation, NonZeroExitIsAFailureWithStderr) {
+  const auto r = Run("echo 'no such feeder' >&2; exit 3");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.reason(), "exec: exit 3: no such feeder");
+}
+
+TEST(ExecComputation, KillsCommandAfterTimeout) {
+  const auto r = Run("exec sleep 30", std::chrono::seconds(1));
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.reason().find("timed out"), std::string::npos);
+}
+
+TEST(ExecComputation, CommandIgnoringStdinStillWorks) {
+  const auto r = Run("head -c 100000 /dev/zero | tr '\\0' x");
+  ASSERT_TRUE(r.ok()) << r.reason();
+  EXPECT_EQ(r.value().size(), 100000u);
+}
+
+}  // namespace
+}  // namespace dcp::worker

@@ -1,0 +1,130 @@
+#include "worker/task_processor.hpp"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+
+#include "fake_stores.hpp"
+
+namespace dcp::worker {
+namespace {
+
+class CountingComputation final : public Computation {
+ public:
+  std::string_view name() const override { return "count"; }
+  Result<std::string> Compute(const TaskMessage& task, const RunContext& run) override {
+    ++calls;
+    if (fail) return Error{"boom"};
+    if (throws) throw std::runtime_error("bad alloc");
+    return task.selection + "@" + run.time_zone + "\n";
+  }
+  std::atomic<int> calls{0};
+  bool fail = false;
+  bool throws = false;
+};
+
+class TaskProcessorTest : public ::testing::Test {
+ protected:
+  TaskMessage Message() {
+    return TaskMessage{run, TaskId::New(), "S1-F1", *ParseLocalMinute("2024-01-01 00:00"),
+                       *ParseLocalMinute("2024-01-31 23:59")};
+  }
+  Outcome Process(const TaskMessage& m) { return processor.Process(EncodeTaskMessage(m)); }
+
+  fakes::FakeStore store;
+  CountingComputation computation;
+  RunContextCache contexts{RunContext{"UTC", "{}"}};
+  Stopper stopper;
+  DbRetry retry{stopper, RetrySettings{std::chrono::milliseconds(1), std::chrono::milliseconds(2), 3}};
+  TaskProcessor processor{store, computation, contexts, retry, ProcessorSettings{"w1", 3}};
+  RunId run = RunId::New();
+};
+
+TEST_F(TaskProcessorTest, FinishesAndStoresResult) {
+  const auto m = Message();
+  const Outcome o = Process(m);
+  EXPECT_EQ(o.action, Outcome::Action::kAck);
+  EXPECT_EQ(o.kind, Outcome::Kind::kFinished);
+  EXPECT_EQ(o.attempt, 1);
+  EXPECT_EQ(store.tasks.at(m.task_id).status, TaskStatus::kFinished);
+  EXPECT_EQ(store.results.at(m.task_id).body, "S1-F1@UTC\n");
+  EXPECT_EQ(store.results.at(m.task_id).computation, "count");
+}
+
+TEST_F(TaskProcessorTest, SkipsTaskAlreadyFinished) {
+  const auto m = Message();
+  ASSERT_EQ(Process(m).kind, Outcome::Kind::kFinished);
+  const Outcome again = Process(m);
+  EXPECT_EQ(again.action, Outcome::Action::kAck);
+  EXPECT_EQ(again.kind, Outcome::Kind::kSkipped);
+  EXPECT_EQ(computation.calls, 1);
+}
+
+TEST_F(TaskProcessorTest, RecordsRowsForMessageOfAnotherProducer) {
+  const auto m = Message();
+  ASSERT_FALSE(store.runs.count(run));
+  EXPECT_EQ(Process(m).kind, Outcome::Kind::kFinished);
+  EXPECT_EQ(store.runs.at(run).info.trigger, "external");
+  EXPECT_EQ(store.runs.at(run).info.context.time_zone, "UTC");  // the worker's fallback
+}
+
+TEST_F(TaskProcessorTest, DeadLettersMalformedMessageAndFailsReadableTask) {
+  const auto task = TaskId::New();
+  const Outcome o = processor.Process(R"({"run_id":")" + run.ToString() + R"(","task_id":")" +
+                                      task.ToString() + R"(","selection":"S1-F1"})");
+  EXPECT_EQ(o.action, Outcome::Action::kDeadLetter);
+  EXPECT_EQ(o.kind, Outcome::Kind::kMalformed);
+  EXPECT_NE(o.reason.find("start_date"), std::string::npos) << o.reason;
+  EXPECT_EQ(store.tasks.at(task).status, TaskStatus::kFailed);
+  EXPECT_EQ(computation.calls, 0);
+}
+
+TEST_F(TaskProcessorTest, DeadLettersGarbageWithoutTouchingStore) {
+  const Outcome o = processor.Process("not json at all");
+  EXPECT_EQ(o.action, Outcome::Action::kDeadLetter);
+  EXPECT_TRUE(store.tasks.empty());
+}
+
+TEST_F(TaskProcessorTest, FailedComputationIsFailedAndDeadLettered) {
+  computation.fail = true;
+  const auto m = Message();
+  const Outcome o = Process(m);
+  EXPECT_EQ(o.action, Outcome::Action::kDeadLetter);
+  EXPECT_EQ(o.kind, Outcome::Kind::kFailed);
+  EXPECT_EQ(store.tasks.at(m.task_id).status, TaskStatus::kFailed);
+  EXPECT_EQ(store.tasks.at(m.task_id).error, "boom");
+}
+
+TEST_F(TaskProcessorTest, ThrowingComputationIsAFailureNotACrash) {
+  computation.throws = true;
+  const auto m = Message();
+  EXPECT_EQ(Process(m).kind, Outcome::Kind::kFailed);
+  EXPECT_NE(store.tasks.at(m.task_id).error.find("bad alloc"), std::string::npos);
+}
+
+TEST_F(TaskProcessorTest, GivesUpAfterMaxAttempts) {
+  const auto m = Message();
+  // Three deliveries that never completed (the worker died each time).
+  for (int i = 0; i < 3; ++i) store.StartTask(m, "dead-worker");
+  const Outcome o = Process(m);
+  EXPECT_EQ(o.kind, Outcome::Kind::kGaveUp);
+  EXPECT_EQ(o.action, Outcome::Action::kDeadLetter);
+  EXPECT_EQ(store.tasks.at(m.task_id).status, TaskStatus::kFailed);
+  EXPECT_EQ(computation.calls, 0);
+}
+
+TEST_F(TaskProcessorTest, RetriesThroughDatabaseOutage) {
+  store.fail_next_calls = 2;
+  const auto m = Message();
+  EXPECT_EQ(Process(m).kind, Outcome::Kind::kFinished);
+  EXPECT_EQ(store.tasks.at(m.task_id).attempt, 1);  // the failed writes did not count
+}
+
+TEST_F(TaskProcessorTest, AbandonsWhenStoppedDuringOutage) {
+  store.fail_next_calls = 1000;
+  stopper.Stop();
+  EXPECT_THROW(Process(Message()), Abandoned);
+}
+
+}  // namespace
+}  // namespace dcp::worker

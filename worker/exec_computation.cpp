@@ -1,0 +1,130 @@
+#include "worker/exec_computation.hpp"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <array>
+#include <cerrno>
+#include <cstring>
+
+extern char** environ;
+
+namespace dcp::worker {
+namespace {
+
+struct Pipe {
+  int read = -1;
+  int write = -1;
+  bool Open() {
+    int fds[2];
+    if (pipe2(fds, O_CLOEXEC) != 0) return false;
+    read = fds[0];
+    write = fds[1];
+    return true;
+  }
+  ~Pipe() {
+    if (read >= 0) close(read);
+    if (write >= 0) close(write);
+  }
+};
+
+void CloseFd(int& fd) {
+  if (fd >= 0) close(fd);
+  fd = -1;
+}
+
+std::string Tail(const std::string& text, std::size_t n) {
+  std::string t = text.size() > n ? text.substr(text.size() - n) : text;
+  for (char& c : t) {
+    if (c == '\n' || c == '\r') c = ' ';
+  }
+  while (!t.empty() && t.back() == ' ') t.pop_back();
+  return t;
+}
+
+}  // namespace
+
+Result<std::string> ExecComputation::Compute(const TaskMessage& task, const RunContext&) {
+  Pipe in, out, err;
+  if (!in.Open() || !out.Open() || !err.Open()) return Error{"exec: pipe: " + std::string(strerror(errno))};
+
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, in.read, 0);
+  posix_spawn_file_actions_adddup2(&actions, out.write, 1);
+  posix_spawn_file_actions_adddup2(&actions, err.write, 2);
+  std::string command = settings_.command;
+  char sh[] = "/bin/sh", dash_c[] = "-c";
+  char* argv[] = {sh, dash_c, command.data(), nullptr};
+  pid_t pid = 0;
+  const int rc = posix_spawn(&pid, "/bin/sh", &actions, nullptr, argv, environ);
+  posix_spawn_file_actions_destroy(&actions);
+  if (rc != 0) return Error{"exec: spawn: " + std::string(strerror(rc))};
+  CloseFd(in.read);
+  CloseFd(out.write);
+  CloseFd(err.write);
+
+  const std::string input = EncodeTaskMessage(task) + "\n";
+  std::size_t written = 0;
+  std::string stdout_text, stderr_text;
+  const auto deadline = std::chrono::steady_clock::now() + settings_.timeout;
+  bool timed_out = false, too_big = false;
+  fcntl(in.write, F_SETFL, O_NONBLOCK);
+  while (out.read >= 0 || err.read >= 0) {
+    std::array<pollfd, 3> fds{{{out.read, POLLIN, 0}, {err.read, POLLIN, 0}, {in.write, POLLOUT, 0}}};
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) {
+      timed_out = true;
+      break;
+    }
+    if (poll(fds.data(), fds.size(), static_cast<int>(std::min<long long>(left.count(), 1000))) < 0) {
+      if (errno == EINTR) continue;
+      break;
+    }
+    if (in.write >= 0 && (fds[2].revents & (POLLOUT | POLLERR | POLLHUP))) {
+      const ssize_t n = write(in.write, input.data() + written, input.size() - written);
+      if (n > 0) written += static_cast<std::size_t>(n);
+      if (n < 0 && errno != EAGAIN) written = input.size();  // child closed stdin: fine
+      if (written == input.size()) CloseFd(in.write);
+    }
+    for (auto [fd, text] : {std::pair{&out.read, &stdout_text}, std::pair{&err.read, &stderr_text}}) {
+      const pollfd& p = fd == &out.read ? fds[0] : fds[1];
+      if (*fd < 0 || !(p.revents & (POLLIN | POLLHUP | POLLERR))) continue;
+      char buf[65536];
+      const ssize_t n = read(*fd, buf, sizeof buf);
+      if (n > 0) {
+        text->append(buf, static_cast<std::size_t>(n));
+      } else if (n == 0 || errno != EINTR) {
+        CloseFd(*fd);
+      }
+    }
+    if (stdout_text.size() > settings_.max_output_bytes) {
+      too_big = true;
+      break;
+    }
+  }
+  CloseFd(in.write);
+  if (timed_out || too_big) kill(pid, SIGKILL);
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  if (timed_out) {
+    return Error{"exec: timed out after " + std::to_string(settings_.timeout.count()) + " s"};
+  }
+  if (too_big) return Error{"exec: more output than the limit"};
+  if (WIFSIGNALED(status)) {
+    return Error{"exec: killed by signal " + std::to_string(WTERMSIG(status)) + ": " +
+                 Tail(stderr_text, 300)};
+  }
+  if (WEXITSTATUS(status) != 0) {
+    return Error{"exec: exit " + std::to_string(WEXITSTATUS(status)) + ": " + Tail(stderr_text, 300)};
+  }
+  return stdout_text;
+}
+
+}  // namespace dcp::worker

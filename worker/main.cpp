@@ -1,0 +1,129 @@
+// dcp-worker: consumes task messages and computes them (see
+// worker_service.hpp). Wiring only.
+#include <CLI/CLI.hpp>
+#include <ev.h>
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <iostream>
+#include <thread>
+
+#include "amqp/amqp_url.hpp"
+#include "amqp/consumer.hpp"
+#include "grid/reference_computation.hpp"
+#include "grid/reference_topology.hpp"
+#include "infra/common_options.hpp"
+#include "mysql/mysql_task_store.hpp"
+#include "mysql/mysql_url.hpp"
+#include "mysql/session.hpp"
+#include "ports/errors.hpp"
+#include "worker/exec_computation.hpp"
+#include "worker/worker_service.hpp"
+
+namespace {
+
+using namespace dcp;
+
+template <class T>
+T Require(Result<T> r, const std::string& what) {
+  if (!r) throw ConfigError(what + ": " + r.reason());
+  return std::move(r).value();
+}
+
+std::string DefaultWorkerId() {
+  char host[256] = {};
+  gethostname(host, sizeof host - 1);
+  return std::string(host) + ":" + std::to_string(getpid());
+}
+
+int Main(int argc, char** argv) {
+  CommonSettings common;
+  worker::WorkerSettings settings;
+  settings.concurrency = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  int prefetch = 0;
+  int heartbeat = 10;
+  std::string computation_name = "reference";
+  worker::ExecSettings exec;
+  long long task_timeout = 3600;
+
+  CLI::App app{"dcp-worker: consumes dcp task messages, computes them, records them in MySQL"};
+  AddCommonOptions(app, common);
+  app.add_option("--concurrency", settings.concurrency, "tasks computed at once (threads)")
+      ->envname("DCP_CONCURRENCY")->check(CLI::Range(1, 256))->capture_default_str();
+  app.add_option("--prefetch", prefetch, "unacked messages held (default: 2 x concurrency)")
+      ->envname("DCP_PREFETCH")->check(CLI::Range(0, 65535));
+  app.add_option("--computation", computation_name, "reference or exec")
+      ->envname("DCP_COMPUTATION")->check(CLI::IsMember({"reference", "exec"}))->capture_default_str();
+  app.add_option("--exec", exec.command, "command run per task (computation exec): task JSON on stdin, result on stdout")
+      ->envname("DCP_EXEC");
+  app.add_option("--task-timeout", task_timeout, "seconds before an exec task is killed and failed")
+      ->envname("DCP_TASK_TIMEOUT")->check(CLI::Range(1LL, 7LL * 24 * 3600))->capture_default_str();
+  app.add_option("--max-attempts", settings.processor.max_attempts, "deliveries of a task before it is FAILED for good")
+      ->envname("DCP_MAX_ATTEMPTS")->check(CLI::Range(1, 1000))->capture_default_str();
+  app.add_option("--worker-id", settings.processor.worker_id, "recorded on each task (default host:pid)")
+      ->envname("DCP_WORKER_ID");
+  app.add_option("--heartbeat", heartbeat, "AMQP heartbeat, seconds")
+      ->envname("DCP_HEARTBEAT")->check(CLI::Range(0, 600))->capture_default_str();
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? kExitOk : kExitUsage;
+  }
+  if (auto logging = InitLogging(common.log, "worker"); !logging) throw ConfigError(logging.reason());
+  if (computation_name == "exec" && exec.command.empty()) throw ConfigError("--computation exec needs --exec COMMAND");
+  if (settings.processor.worker_id.empty()) settings.processor.worker_id = DefaultWorkerId();
+  exec.timeout = std::chrono::seconds(task_timeout);
+
+  const TimeZone tz = Require(TimeZone::Load(common.time_zone), "--tz");
+  const auto mysql_url = Require(mysql::MysqlUrl::Parse(common.mysql_url), "--mysql-url");
+  const auto amqp_url = Require(amqp::AmqpUrl::Parse(common.amqp_url), "--amqp-url");
+
+  amqp::ConsumerOptions consumer;
+  consumer.url = amqp_url;
+  consumer.queue.name = common.queue;
+  consumer.queue.type = common.queue_type == "classic" ? amqp::QueueType::kClassic : amqp::QueueType::kQuorum;
+  consumer.prefetch = static_cast<std::uint16_t>(prefetch > 0 ? prefetch : 2 * settings.concurrency);
+  consumer.heartbeat = std::chrono::seconds(heartbeat);
+  consumer.consumer_tag = settings.processor.worker_id;
+
+  std::unique_ptr<Computation> computation;
+  if (computation_name == "exec") {
+    computation = std::make_unique<worker::ExecComputation>(exec);
+  } else {
+    computation = std::make_unique<grid::ReferenceComputation>();
+  }
+  // Runs of another producer have no stored context: they get this worker's.
+  worker::RunContextCache contexts(RunContext{tz.name(), std::string(grid::EmbeddedReferenceTopology())});
+
+  mysql::InitDriver();
+  {
+    mysql::Session probe(mysql_url);  // fail fast on a wrong URL or password
+    probe.Ping();
+  }
+  spdlog::info("worker {}: {} threads, prefetch {}, queue {}, broker {}, database {}",
+               settings.processor.worker_id, settings.concurrency, consumer.prefetch, common.queue,
+               amqp_url.Redacted(), mysql_url.Redacted());
+  struct ev_loop* loop = ev_default_loop(0);
+  worker::WorkerService service(
+      loop, consumer, settings,
+      [&mysql_url] { return std::make_unique<mysql::MysqlTaskStore>(mysql_url); }, *computation,
+      contexts);
+  return service.Run();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return Main(argc, argv);
+  } catch (const dcp::ConfigError& e) {
+    std::cerr << "dcp-worker: " << e.what() << "\n";
+    return dcp::kExitUsage;
+  } catch (const dcp::UnavailableError& e) {
+    std::cerr << "dcp-worker: " << e.what() << "\n";
+    return dcp::kExitUnavailable;
+  } catch (const std::exception& e) {
+    std::cerr << "dcp-worker: " << e.what() << "\n";
+    return dcp::kExitFailure;
+  }
+}

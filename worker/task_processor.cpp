@@ -1,0 +1,62 @@
+#include "worker/task_processor.hpp"
+
+#include <exception>
+#include <utility>
+
+namespace dcp::worker {
+
+TaskProcessor::TaskProcessor(TaskStore& store, Computation& computation,
+                             RunContextCache& contexts, DbRetry& retry,
+                             ProcessorSettings settings)
+    : store_(store),
+      computation_(computation),
+      contexts_(contexts),
+      retry_(retry),
+      settings_(std::move(settings)) {}
+
+Outcome TaskProcessor::Process(std::string_view body) {
+  auto decoded = DecodeTaskMessage(body);
+  if (!decoded) {
+    const std::string reason = "malformed message: " + decoded.reason();
+    const auto task = PeekTaskId(body);
+    if (task) {
+      const auto run = PeekRunId(body);
+      retry_([&] { store_.FailTask(*task, run, reason); });
+    }
+    return {Outcome::Action::kDeadLetter, Outcome::Kind::kMalformed, reason, task, 0};
+  }
+  const TaskMessage& task = *decoded;
+
+  const StartResult start = retry_([&] { return store_.StartTask(task, settings_.worker_id); });
+  if (start.outcome == StartOutcome::kAlreadyFinished) {
+    return {Outcome::Action::kAck, Outcome::Kind::kSkipped, {}, task.task_id, start.attempt};
+  }
+  if (start.attempt > settings_.max_attempts) {
+    return Fail(task, Outcome::Kind::kGaveUp,
+                "gave up after " + std::to_string(settings_.max_attempts) +
+                    " attempts: the task never completed (worker crash or timeout)",
+                start.attempt);
+  }
+
+  auto context = retry_([&] { return contexts_.Get(task.run_id, store_); });
+  Result<std::string> result = Error{""};
+  try {
+    result = computation_.Compute(task, *context);
+  } catch (const std::exception& e) {
+    result = Error{std::string("computation threw: ") + e.what()};
+  }
+  if (!result) return Fail(task, Outcome::Kind::kFailed, result.reason(), start.attempt);
+
+  const TaskResult stored{std::string(computation_.name()), std::move(result).value()};
+  const bool counted = retry_([&] { return store_.FinishTask(task, stored); });
+  return {Outcome::Action::kAck, counted ? Outcome::Kind::kFinished : Outcome::Kind::kDuplicate,
+          {}, task.task_id, start.attempt};
+}
+
+Outcome TaskProcessor::Fail(const TaskMessage& task, Outcome::Kind kind,
+                            const std::string& reason, int attempt) {
+  retry_([&] { store_.FailTask(task.task_id, task.run_id, reason); });
+  return {Outcome::Action::kDeadLetter, kind, reason, task.task_id, attempt};
+}
+
+}  // namespace dcp::worker

@@ -1,0 +1,173 @@
+#include "worker/worker_service.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <csignal>
+
+namespace dcp::worker {
+
+WorkerService::WorkerService(struct ev_loop* loop, amqp::ConsumerOptions consumer_options,
+                             WorkerSettings settings, StoreFactory make_store,
+                             Computation& computation, RunContextCache& contexts)
+    : loop_(loop),
+      settings_(std::move(settings)),
+      make_store_(std::move(make_store)),
+      computation_(computation),
+      contexts_(contexts),
+      consumer_(loop, std::move(consumer_options), *this) {
+  ev_async_init(&async_, &WorkerService::OnAsync);
+  async_.data = this;
+  ev_async_start(loop_, &async_);
+  ev_signal_init(&sigterm_, &WorkerService::OnSignal, SIGTERM);
+  ev_signal_init(&sigint_, &WorkerService::OnSignal, SIGINT);
+  sigterm_.data = sigint_.data = this;
+  ev_signal_start(loop_, &sigterm_);
+  ev_signal_start(loop_, &sigint_);
+}
+
+WorkerService::~WorkerService() {
+  {
+    std::lock_guard lock(mutex_);
+    closing_ = true;
+  }
+  stopper_.Stop();
+  jobs_cv_.notify_all();
+  for (auto& t : threads_) t.join();
+  ev_async_stop(loop_, &async_);
+  ev_signal_stop(loop_, &sigterm_);
+  ev_signal_stop(loop_, &sigint_);
+}
+
+int WorkerService::Run() {
+  for (int i = 0; i < settings_.concurrency; ++i) threads_.emplace_back([this, i] { PoolThread(i); });
+  consumer_.Start();
+  ev_run(loop_, 0);
+  spdlog::info("stopped: {} finished, {} skipped, {} failed, {} dead-lettered", counters_.finished,
+               counters_.skipped, counters_.failed, counters_.dead_lettered);
+  return 0;
+}
+
+void WorkerService::OnConnected() { spdlog::info("consuming"); }
+
+void WorkerService::OnDisconnected(const std::string& reason) {
+  spdlog::warn("broker connection lost ({}); reconnecting", reason);
+  // Messages not started yet went back to the queue with the connection.
+  std::lock_guard lock(mutex_);
+  const auto before = jobs_.size();
+  std::erase_if(jobs_, [&](const Job& j) { return !consumer_.IsCurrent(j.ref); });
+  in_flight_ -= before - jobs_.size();
+}
+
+void WorkerService::OnDelivery(amqp::Delivery delivery) {
+  if (draining_) {
+    consumer_.Reject(delivery.ref, /*requeue=*/true);
+    return;
+  }
+  ++in_flight_;
+  {
+    std::lock_guard lock(mutex_);
+    jobs_.push_back({delivery.ref, std::move(delivery.body)});
+  }
+  jobs_cv_.notify_one();
+}
+
+void WorkerService::PoolThread(int index) {
+  std::unique_ptr<TaskStore> store = make_store_();
+  DbRetry retry(stopper_, settings_.db_retry, [index](const DbError& e, auto delay) {
+    spdlog::warn("pool {}: database unavailable ({}); retrying in {} ms", index, e.what(),
+                 delay.count());
+  });
+  TaskProcessor processor(*store, computation_, contexts_, retry, settings_.processor);
+  for (;;) {
+    Job job;
+    {
+      std::unique_lock lock(mutex_);
+      jobs_cv_.wait(lock, [this] { return closing_ || !jobs_.empty(); });
+      if (closing_) return;
+      job = std::move(jobs_.front());
+      jobs_.pop_front();
+    }
+    Done done{job.ref, std::move(job.body), std::nullopt};
+    try {
+      done.outcome = processor.Process(done.body);
+    } catch (const Abandoned&) {
+      spdlog::warn("task abandoned while stopping; it returns to the queue");
+    } catch (const std::exception& e) {
+      spdlog::error("task not settled, left for redelivery: {}", e.what());
+    }
+    {
+      std::lock_guard lock(mutex_);
+      done_.push_back(std::move(done));
+    }
+    ev_async_send(loop_, &async_);
+  }
+}
+
+void WorkerService::OnAsync(struct ev_loop*, ev_async* w, int) {
+  auto* self = static_cast<WorkerService*>(w->data);
+  std::deque<Done> batch;
+  {
+    std::lock_guard lock(self->mutex_);
+    batch.swap(self->done_);
+  }
+  for (auto& d : batch) self->Settle(std::move(d));
+  self->MaybeFinishDrain();
+}
+
+void WorkerService::Settle(Done done) {
+  --in_flight_;
+  if (!done.outcome) return;  // unacked: redelivered when the connection closes
+  const Outcome& o = *done.outcome;
+  const std::string task = o.task ? o.task->ToString() : "?";
+  switch (o.kind) {
+    case Outcome::Kind::kFinished: ++counters_.finished; break;
+    case Outcome::Kind::kDuplicate:
+    case Outcome::Kind::kSkipped:
+      ++counters_.skipped;
+      spdlog::info("task {}: already finished, skipped", task);
+      break;
+    default:
+      ++counters_.failed;
+      break;
+  }
+  if (o.action == Outcome::Action::kAck) {
+    consumer_.Ack(done.ref);
+  } else {
+    ++counters_.dead_lettered;
+    spdlog::warn("task {}: dead-lettered: {}", task, o.reason);
+    consumer_.DeadLetter(done.ref, std::move(done.body), o.reason);
+  }
+}
+
+void WorkerService::BeginDrain() {
+  if (draining_) {
+    spdlog::warn("second signal: abandoning database waits");
+    stopper_.Stop();
+    return;
+  }
+  draining_ = true;
+  spdlog::info("draining: {} task(s) in flight", in_flight_);
+  consumer_.Cancel();
+  std::deque<Job> not_started;
+  {
+    std::lock_guard lock(mutex_);
+    not_started.swap(jobs_);
+  }
+  for (const Job& j : not_started) {
+    consumer_.Reject(j.ref, /*requeue=*/true);
+    --in_flight_;
+  }
+  MaybeFinishDrain();
+}
+
+void WorkerService::MaybeFinishDrain() {
+  if (!draining_ || in_flight_ > 0 || consumer_.HasPendingConfirms()) return;
+  consumer_.Close();
+  ev_break(loop_, EVBREAK_ALL);
+}
+
+void WorkerService::OnSignal(struct ev_loop*, ev_signal* w, int) {
+  static_cast<WorkerService*>(w->data)->BeginDrain();
+}
+
+}  // namespace dcp::worker

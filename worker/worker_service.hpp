@@ -1,0 +1,105 @@
+#pragma once
+// The worker process: consumes task messages on a libev loop and runs them on
+// a pool of threads, each with its own database connection.
+//
+// Threading: the loop thread owns the AMQP connection (deliveries in, acks
+// out); pool threads own their TaskStore and run TaskProcessor, then hand
+// the outcome back through an ev_async. So heartbeats and acks keep flowing
+// while long computations run.
+//
+// Delivery semantics: at least once. A message is acked only after its final
+// status is committed; a dead letter is acked only once the dead-letter
+// publish is confirmed. SIGTERM/SIGINT drain: stop consuming, hand back the
+// messages not yet started, let in-flight tasks finish and ack them, exit 0.
+#include <ev.h>
+
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <vector>
+
+#include "amqp/consumer.hpp"
+#include "ports/computation.hpp"
+#include "ports/task_store.hpp"
+#include "worker/run_context_cache.hpp"
+#include "worker/stopper.hpp"
+#include "worker/task_processor.hpp"
+
+namespace dcp::worker {
+
+struct WorkerSettings {
+  int concurrency = 2;  // pool threads; default: the number of cores
+  ProcessorSettings processor;
+  RetrySettings db_retry;
+};
+
+class WorkerService final : public amqp::ConsumerHandler {
+ public:
+  using StoreFactory = std::function<std::unique_ptr<TaskStore>()>;
+
+  WorkerService(struct ev_loop* loop, amqp::ConsumerOptions consumer_options,
+                WorkerSettings settings, StoreFactory make_store, Computation& computation,
+                RunContextCache& contexts);
+  ~WorkerService() override;
+
+  // Runs until drained after a signal. Returns the process exit code.
+  int Run();
+
+  // Begins the drain (what SIGTERM does). Loop thread only.
+  void BeginDrain();
+
+  struct Counters {
+    std::uint64_t finished = 0, skipped = 0, failed = 0, dead_lettered = 0;
+  };
+  Counters counters() const { return counters_; }
+
+ private:
+  struct Job {
+    amqp::DeliveryRef ref;
+    std::string body;
+  };
+  struct Done {
+    amqp::DeliveryRef ref;
+    std::string body;
+    std::optional<Outcome> outcome;  // nullopt: abandoned, leave it unacked
+  };
+
+  void OnDelivery(amqp::Delivery delivery) override;
+  void OnConnected() override;
+  void OnDisconnected(const std::string& reason) override;
+
+  void PoolThread(int index);
+  void Settle(Done done);  // loop thread
+  void MaybeFinishDrain();
+  static void OnAsync(struct ev_loop* loop, ev_async* w, int revents);
+  static void OnSignal(struct ev_loop* loop, ev_signal* w, int revents);
+
+  struct ev_loop* loop_;
+  WorkerSettings settings_;
+  StoreFactory make_store_;
+  Computation& computation_;
+  RunContextCache& contexts_;
+  amqp::Consumer consumer_;
+  Stopper stopper_;  // set on a second signal: abandon database waits
+
+  std::mutex mutex_;
+  std::condition_variable jobs_cv_;
+  std::deque<Job> jobs_;    // guarded by mutex_
+  std::deque<Done> done_;   // guarded by mutex_
+  bool closing_ = false;    // guarded by mutex_: pool threads exit
+
+  // Loop thread only.
+  std::size_t in_flight_ = 0;  // delivered and not yet settled
+  bool draining_ = false;
+  Counters counters_;
+
+  ev_async async_{};
+  ev_signal sigterm_{}, sigint_{};
+  std::vector<std::thread> threads_;
+};
+
+}  // namespace dcp::worker
