@@ -7,6 +7,7 @@
 #include "cli/export_csv.hpp"
 #include "cli/status_report.hpp"
 #include "infra/common_options.hpp"
+#include "mysql/driver.hpp"
 #include "mysql/mysql_run_store.hpp"
 #include "mysql/mysql_url.hpp"
 #include "mysql/session.hpp"
@@ -52,7 +53,7 @@ int Main(int argc, char** argv) {
       std::cerr << "dcp: " << (run ? "no run " + run->ToString() : std::string("no runs yet")) << "\n";
       return kExitFailure;
     }
-    std::cout << (json ? StatusJson(*summary) + "\n" : StatusText(*summary));
+    std::cout << (json ? cli::StatusJson(*summary) + "\n" : cli::StatusText(*summary));
     return kExitOk;
   }
   if (!store.GetRun(*run)) {

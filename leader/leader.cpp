@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "domain/task_message.hpp"
 #include "leader/run_lock.hpp"
 
 namespace dcp::leader {

@@ -19,6 +19,7 @@
 #include "leader/local_run.hpp"
 #include "leader/progress.hpp"
 #include "leader/schedule.hpp"
+#include "mysql/driver.hpp"
 #include "mysql/migrator.hpp"
 #include "mysql/mysql_run_store.hpp"
 #include "mysql/mysql_task_store.hpp"
@@ -55,7 +56,7 @@ std::string ReadTopology(const std::string& file) {
   return text.str();
 }
 
-RunRequest BuildRequest(const Options& o, const TimeZone& tz) {
+leader::RunRequest BuildRequest(const Options& o, const TimeZone& tz) {
   leader::RunRequest r;
   r.window = Require(WindowSpec::Parse(o.window), "--window");
   r.selections = Require(leader::ParseSelections(o.selections), "--selections");
@@ -128,9 +129,8 @@ int Main(int argc, char** argv) {
   mysql::InitDriver();
   mysql::Session session(mysql_url);
   if (migrate->parsed()) {
-    const auto applied = mysql::Migrate(session);
-    std::cout << "migrations applied: " << applied.applied.size() << " (schema at version "
-              << applied.version << ")\n";
+    const auto result = mysql::Migrator().Migrate(session);
+    std::cout << "migrations applied: " << result.applied.size() << "\n";
     return kExitOk;
   }
 
@@ -160,10 +160,13 @@ int Main(int argc, char** argv) {
   }
 
   const auto amqp_url = Require(amqp::AmqpUrl::Parse(o.common.amqp_url), "--amqp-url");
-  amqp::QueueOptions queue;
-  queue.name = o.common.queue;
-  queue.type = o.common.queue_type == "classic" ? amqp::QueueType::kClassic : amqp::QueueType::kQuorum;
-  amqp::ConfirmPublisher publisher(amqp_url, queue);
+  amqp::PublisherOptions publishing;
+  publishing.connection.url = amqp_url;
+  publishing.connection.name = "dcp-leader";
+  publishing.queue.name = o.common.queue;
+  publishing.queue.type =
+      o.common.queue_type == "classic" ? amqp::QueueType::kClassic : amqp::QueueType::kQuorum;
+  amqp::ConfirmPublisher publisher(publishing);
   leader::Leader leader(runs, &publisher, settings);
 
   if (resume->parsed()) {
@@ -180,10 +183,11 @@ int Main(int argc, char** argv) {
     return final.status == RunStatus::kFinished ? kExitOk : kExitFailure;
   }
 
+  Options template_options = o;  // the range is filled in at each firing
+  template_options.from = template_options.to = "";
   leader::ScheduleSettings sched{Require(CronSchedule::Parse(o.cron), "--cron"),
                                  Require(leader::ParseRangeKind(o.range), "--range"),
-                                 BuildRequest(Options{.window = o.window, .selections = o.selections}, tz),
-                                 o.run_now};
+                                 BuildRequest(template_options, tz), o.run_now};
   struct ev_loop* loop = ev_default_loop(0);
   leader::Scheduler scheduler(loop, tz, std::move(sched), [&](const leader::RunRequest& request) {
     const auto outcome = leader.Run(request);

@@ -13,6 +13,7 @@
 #include "grid/reference_computation.hpp"
 #include "grid/reference_topology.hpp"
 #include "infra/common_options.hpp"
+#include "mysql/driver.hpp"
 #include "mysql/mysql_task_store.hpp"
 #include "mysql/mysql_url.hpp"
 #include "mysql/session.hpp"
@@ -79,11 +80,12 @@ int Main(int argc, char** argv) {
   const auto amqp_url = Require(amqp::AmqpUrl::Parse(common.amqp_url), "--amqp-url");
 
   amqp::ConsumerOptions consumer;
-  consumer.url = amqp_url;
+  consumer.connection.url = amqp_url;
+  consumer.connection.heartbeat = std::chrono::seconds(heartbeat);
+  consumer.connection.name = "dcp-worker " + settings.processor.worker_id;
   consumer.queue.name = common.queue;
   consumer.queue.type = common.queue_type == "classic" ? amqp::QueueType::kClassic : amqp::QueueType::kQuorum;
   consumer.prefetch = static_cast<std::uint16_t>(prefetch > 0 ? prefetch : 2 * settings.concurrency);
-  consumer.heartbeat = std::chrono::seconds(heartbeat);
   consumer.consumer_tag = settings.processor.worker_id;
 
   std::unique_ptr<Computation> computation;
@@ -98,7 +100,7 @@ int Main(int argc, char** argv) {
   mysql::InitDriver();
   {
     mysql::Session probe(mysql_url);  // fail fast on a wrong URL or password
-    probe.Ping();
+    (void)probe.QueryInt("SELECT 1");
   }
   spdlog::info("worker {}: {} threads, prefetch {}, queue {}, broker {}, database {}",
                settings.processor.worker_id, settings.concurrency, consumer.prefetch, common.queue,
@@ -106,7 +108,18 @@ int Main(int argc, char** argv) {
   struct ev_loop* loop = ev_default_loop(0);
   worker::WorkerService service(
       loop, consumer, settings,
-      [&mysql_url] { return std::make_unique<mysql::MysqlTaskStore>(mysql_url); }, *computation,
+      [&mysql_url]() -> std::shared_ptr<TaskStore> {
+        // One connection per pool thread, registered with the driver there.
+        struct PerThread {
+          mysql::DriverThread driver;
+          mysql::Session session;
+          mysql::MysqlTaskStore store{session};
+          explicit PerThread(const mysql::MysqlUrl& url) : session(url) {}
+        };
+        auto owner = std::make_shared<PerThread>(mysql_url);
+        return std::shared_ptr<TaskStore>(owner, &owner->store);
+      },
+      *computation,
       contexts);
   return service.Run();
 }

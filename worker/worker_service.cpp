@@ -23,6 +23,8 @@ WorkerService::WorkerService(struct ev_loop* loop, amqp::ConsumerOptions consume
   sigterm_.data = sigint_.data = this;
   ev_signal_start(loop_, &sigterm_);
   ev_signal_start(loop_, &sigint_);
+  ev_timer_init(&drain_check_, &WorkerService::OnDrainCheck, 0.05, 0.05);
+  drain_check_.data = this;
 }
 
 WorkerService::~WorkerService() {
@@ -36,6 +38,7 @@ WorkerService::~WorkerService() {
   ev_async_stop(loop_, &async_);
   ev_signal_stop(loop_, &sigterm_);
   ev_signal_stop(loop_, &sigint_);
+  ev_timer_stop(loop_, &drain_check_);
 }
 
 int WorkerService::Run() {
@@ -54,7 +57,9 @@ void WorkerService::OnDisconnected(const std::string& reason) {
   // Messages not started yet went back to the queue with the connection.
   std::lock_guard lock(mutex_);
   const auto before = jobs_.size();
-  std::erase_if(jobs_, [&](const Job& j) { return !consumer_.IsCurrent(j.ref); });
+  std::erase_if(jobs_, [&](const Job& j) {
+    return j.ref.connection_generation != consumer_.generation();
+  });
   in_flight_ -= before - jobs_.size();
 }
 
@@ -72,7 +77,7 @@ void WorkerService::OnDelivery(amqp::Delivery delivery) {
 }
 
 void WorkerService::PoolThread(int index) {
-  std::unique_ptr<TaskStore> store = make_store_();
+  std::shared_ptr<TaskStore> store = make_store_();
   DbRetry retry(stopper_, settings_.db_retry, [index](const DbError& e, auto delay) {
     spdlog::warn("pool {}: database unavailable ({}); retrying in {} ms", index, e.what(),
                  delay.count());
@@ -157,13 +162,22 @@ void WorkerService::BeginDrain() {
     consumer_.Reject(j.ref, /*requeue=*/true);
     --in_flight_;
   }
+  // Confirms of dead letters settle inside the consumer, without a callback:
+  // look again until everything is settled.
+  ev_timer_start(loop_, &drain_check_);
   MaybeFinishDrain();
 }
 
 void WorkerService::MaybeFinishDrain() {
-  if (!draining_ || in_flight_ > 0 || consumer_.HasPendingConfirms()) return;
+  // Dead letters still awaiting their confirm count as unsettled.
+  if (!draining_ || in_flight_ > 0 || consumer_.unsettled() > 0) return;
+  ev_timer_stop(loop_, &drain_check_);
   consumer_.Close();
   ev_break(loop_, EVBREAK_ALL);
+}
+
+void WorkerService::OnDrainCheck(struct ev_loop*, ev_timer* w, int) {
+  static_cast<WorkerService*>(w->data)->MaybeFinishDrain();
 }
 
 void WorkerService::OnSignal(struct ev_loop*, ev_signal* w, int) {

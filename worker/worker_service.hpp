@@ -39,7 +39,8 @@ struct WorkerSettings {
 
 class WorkerService final : public amqp::ConsumerHandler {
  public:
-  using StoreFactory = std::function<std::unique_ptr<TaskStore>()>;
+  // Called once on each pool thread: that thread's store (and connection).
+  using StoreFactory = std::function<std::shared_ptr<TaskStore>()>;
 
   WorkerService(struct ev_loop* loop, amqp::ConsumerOptions consumer_options,
                 WorkerSettings settings, StoreFactory make_store, Computation& computation,
@@ -77,6 +78,7 @@ class WorkerService final : public amqp::ConsumerHandler {
   void MaybeFinishDrain();
   static void OnAsync(struct ev_loop* loop, ev_async* w, int revents);
   static void OnSignal(struct ev_loop* loop, ev_signal* w, int revents);
+  static void OnDrainCheck(struct ev_loop* loop, ev_timer* w, int revents);
 
   struct ev_loop* loop_;
   WorkerSettings settings_;
@@ -99,6 +101,7 @@ class WorkerService final : public amqp::ConsumerHandler {
 
   ev_async async_{};
   ev_signal sigterm_{}, sigint_{};
+  ev_timer drain_check_{};
   std::vector<std::thread> threads_;
 };
 

@@ -32,6 +32,8 @@ class Id {
     return Id(*uuid);
   }
   static Id New() { return Id(Uuid::Random()); }
+  // The nil UUID: a placeholder in default-constructed records only.
+  Id() = default;
   std::string ToString() const { return uuid_.ToString(); }
   auto operator<=>(const Id&) const = default;
 

@@ -10,31 +10,31 @@ TaskMessage Task() {
                      *ParseLocalMinute("2024-01-01 23:59")};
 }
 
-Result<std::string> Run(std::string command, std::chrono::seconds timeout = std::chrono::seconds(30)) {
+Result<std::string> RunCommand(std::string command, std::chrono::seconds timeout = std::chrono::seconds(30)) {
   ExecComputation exec(ExecSettings{std::move(command), timeout});
   return exec.Compute(Task(), RunContext{"UTC", "{}"});
 }
 
 TEST(ExecComputation, PassesTaskJsonOnStdinAndKeepsStdout) {
-  const auto r = Run("grep -o '\"selection\":\"[^\"]*\"'");
+  const auto r = RunCommand("grep -o '\"selection\":\"[^\"]*\"'");
   ASSERT_TRUE(r.ok()) << r.reason();
   EXPECT_EQ(r.value(), "\"selection\":\"S1-F1\"\n");
 }
 
 TEST(ExecComputation, NonZeroExitIsAFailureWithStderr) {
-  const auto r = Run("echo 'no such feeder' >&2; exit 3");
+  const auto r = RunCommand("echo 'no such feeder' >&2; exit 3");
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.reason(), "exec: exit 3: no such feeder");
 }
 
 TEST(ExecComputation, KillsCommandAfterTimeout) {
-  const auto r = Run("exec sleep 30", std::chrono::seconds(1));
+  const auto r = RunCommand("exec sleep 30", std::chrono::seconds(1));
   ASSERT_FALSE(r.ok());
   EXPECT_NE(r.reason().find("timed out"), std::string::npos);
 }
 
 TEST(ExecComputation, CommandIgnoringStdinStillWorks) {
-  const auto r = Run("head -c 100000 /dev/zero | tr '\\0' x");
+  const auto r = RunCommand("head -c 100000 /dev/zero | tr '\\0' x");
   ASSERT_TRUE(r.ok()) << r.reason();
   EXPECT_EQ(r.value().size(), 100000u);
 }

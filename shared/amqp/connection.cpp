@@ -1,0 +1,127 @@
+#include "amqp/connection.hpp"
+
+#include <amqp.h>
+#include <amqp_tcp_socket.h>
+#include <sys/time.h>
+
+#include <array>
+
+#include "amqp/rpc_check.hpp"
+#include "ports/errors.hpp"
+
+namespace dcp::amqp {
+namespace {
+
+constexpr int kFrameMax = 131072;
+
+timeval ToTimeval(std::chrono::milliseconds duration) {
+  timeval tv{};
+  tv.tv_sec = static_cast<decltype(tv.tv_sec)>(duration.count() / 1000);
+  tv.tv_usec = static_cast<decltype(tv.tv_usec)>((duration.count() % 1000) * 1000);
+  return tv;
+}
+
+amqp_table_entry_t BoolEntry(const char* key, bool value) {
+  amqp_table_entry_t entry{};
+  entry.key = amqp_cstring_bytes(key);
+  entry.value.kind = AMQP_FIELD_KIND_BOOLEAN;
+  entry.value.value.boolean = value ? 1 : 0;
+  return entry;
+}
+
+}  // namespace
+
+Connection::Connection(const ConnectionOptions& options) : endpoint_(options.url.Endpoint()) {
+  state_ = amqp_new_connection();
+  if (state_ == nullptr) throw AmqpError("rabbitmq-c: out of memory");
+  try {
+    amqp_socket_t* socket = amqp_tcp_socket_new(state_);
+    if (socket == nullptr) throw AmqpError("rabbitmq-c: cannot create a TCP socket");
+    timeval connect_timeout = ToTimeval(options.connect_timeout);
+    const int status = amqp_socket_open_noblock(socket, options.url.host.c_str(), options.url.port,
+                                                &connect_timeout);
+    if (status != AMQP_STATUS_OK) {
+      // rabbitmq-c keeps no OS error here: "a socket error occurred" covers
+      // refused, reset and unreachable alike.
+      throw UnavailableError("cannot reach RabbitMQ at " + endpoint_ + ": " +
+                             amqp_error_string2(status));
+    }
+    amqp_set_handshake_timeout(state_, &connect_timeout);
+    timeval rpc_timeout = ToTimeval(options.rpc_timeout);
+    amqp_set_rpc_timeout(state_, &rpc_timeout);
+    Login(options);
+    OpenChannel(kMainChannel, false);
+  } catch (...) {
+    amqp_destroy_connection(state_);
+    throw;
+  }
+}
+
+void Connection::Login(const ConnectionOptions& options) {
+  std::array<amqp_table_entry_t, 2> capabilities = {BoolEntry("consumer_cancel_notify", true),
+                                                    BoolEntry("basic.nack", true)};
+  std::array<amqp_table_entry_t, 2> properties{};
+  properties[0].key = amqp_cstring_bytes("connection_name");
+  properties[0].value.kind = AMQP_FIELD_KIND_UTF8;
+  properties[0].value.value.bytes = amqp_cstring_bytes(options.name.c_str());
+  properties[1].key = amqp_cstring_bytes("capabilities");
+  properties[1].value.kind = AMQP_FIELD_KIND_TABLE;
+  properties[1].value.value.table = {static_cast<int>(capabilities.size()), capabilities.data()};
+  const amqp_table_t client_properties = {static_cast<int>(properties.size()), properties.data()};
+
+  const amqp_rpc_reply_t reply = amqp_login_with_properties(
+      state_, options.url.vhost.c_str(), 0, kFrameMax, static_cast<int>(options.heartbeat.count()),
+      &client_properties, AMQP_SASL_METHOD_PLAIN, options.url.user.c_str(),
+      options.url.password.c_str());
+  if (reply.reply_type == AMQP_RESPONSE_NORMAL) return;
+  broken_ = true;
+  const std::string who = "user '" + options.url.user + "' on vhost '" + options.url.vhost + "'";
+  if (reply.reply_type == AMQP_RESPONSE_SERVER_EXCEPTION) {
+    SendConnectionCloseOk(state_);
+    throw AmqpError("RabbitMQ at " + endpoint_ + " refused " + who + ": " + DescribeReply(reply));
+  }
+  // The socket dropped or timed out during the handshake.
+  throw UnavailableError("AMQP handshake with " + endpoint_ + " failed for " + who + ": " +
+                         DescribeReply(reply));
+}
+
+Connection::~Connection() {
+  if (!broken_) amqp_connection_close(state_, AMQP_REPLY_SUCCESS);
+  amqp_destroy_connection(state_);
+}
+
+void Connection::OpenChannel(std::uint16_t channel, bool confirms) {
+  amqp_channel_open(state_, channel);
+  CheckRpc(*this, amqp_get_rpc_reply(state_), "opening channel " + std::to_string(channel),
+           channel);
+  if (!confirms) return;
+  amqp_confirm_select(state_, channel);
+  CheckRpc(*this, amqp_get_rpc_reply(state_), "enabling publisher confirms", channel);
+  if (channel < 32) confirm_channels_ |= 1U << channel;
+}
+
+void Connection::ReopenChannel(std::uint16_t channel) {
+  amqp_channel_close_ok_t close_ok{};
+  close_ok.dummy = 0;
+  if (amqp_send_method(state_, channel, AMQP_CHANNEL_CLOSE_OK_METHOD, &close_ok) != 0) {
+    broken_ = true;
+    throw AmqpError("lost the connection to " + endpoint_ + " while reopening a channel");
+  }
+  const bool confirms = channel < 32 && (confirm_channels_ & (1U << channel)) != 0;
+  amqp_channel_open(state_, channel);
+  if (amqp_get_rpc_reply(state_).reply_type != AMQP_RESPONSE_NORMAL) {
+    broken_ = true;
+    throw AmqpError("cannot reopen channel " + std::to_string(channel) + " on " + endpoint_);
+  }
+  if (confirms) {
+    amqp_confirm_select(state_, channel);
+    if (amqp_get_rpc_reply(state_).reply_type != AMQP_RESPONSE_NORMAL) {
+      broken_ = true;
+      throw AmqpError("cannot re-enable confirms on " + endpoint_);
+    }
+  }
+}
+
+int Connection::socket_fd() const { return amqp_get_sockfd(state_); }
+
+}  // namespace dcp::amqp

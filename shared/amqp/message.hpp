@@ -1,0 +1,36 @@
+#pragma once
+// Messages as the rest of dcp sees them: plain values, no AMQP frames.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace dcp::amqp {
+
+// Names one delivery for a later Ack / Reject / DeadLetter. Only valid on
+// the connection it arrived on: once that connection is gone the broker has
+// requeued the message, and settling the stale ref is a no-op.
+struct DeliveryRef {
+  std::uint64_t connection_generation = 0;
+  std::uint64_t tag = 0;
+};
+
+// A string-valued message header (application headers of basic.properties).
+struct Header {
+  std::string name;
+  std::string value;
+};
+using Headers = std::vector<Header>;
+
+struct Delivery {
+  DeliveryRef ref;
+  std::string body;
+  // Set by the broker when the message was delivered before and not acked.
+  bool redelivered = false;
+  // Failed deliveries so far (quorum queues' x-delivery-count; 0 if absent).
+  std::int64_t delivery_count = 0;
+  std::string routing_key;
+  // Application headers (integers in decimal), e.g. x-dcp-reason.
+  Headers headers;
+};
+
+}  // namespace dcp::amqp

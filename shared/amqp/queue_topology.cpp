@@ -1,0 +1,114 @@
+#include "amqp/queue_topology.hpp"
+
+#include <amqp.h>
+
+#include <utility>
+#include <vector>
+
+#include "amqp/message_properties.hpp"
+#include "amqp/rpc_check.hpp"
+#include "ports/errors.hpp"
+
+namespace dcp::amqp {
+namespace {
+
+constexpr int kPreconditionFailed = 406;
+constexpr int kNotFound = 404;
+
+amqp_bytes_t Bytes(std::string_view text) {
+  amqp_bytes_t bytes;
+  bytes.len = text.size();
+  bytes.bytes = const_cast<char*>(text.data());  // rabbitmq-c only reads it
+  return bytes;
+}
+
+amqp_table_entry_t StringArg(const char* key, std::string_view value) {
+  amqp_table_entry_t entry{};
+  entry.key = amqp_cstring_bytes(key);
+  entry.value.kind = AMQP_FIELD_KIND_UTF8;
+  entry.value.value.bytes = Bytes(value);
+  return entry;
+}
+
+amqp_table_entry_t IntArg(const char* key, std::int64_t value) {
+  amqp_table_entry_t entry{};
+  entry.key = amqp_cstring_bytes(key);
+  entry.value.kind = AMQP_FIELD_KIND_I64;
+  entry.value.value.i64 = value;
+  return entry;
+}
+
+void Declare(Connection& connection, std::string_view queue,
+             std::vector<amqp_table_entry_t> arguments) {
+  const amqp_table_t table = {static_cast<int>(arguments.size()), arguments.data()};
+  amqp_queue_declare(connection.state(), Connection::kMainChannel, Bytes(queue), /*passive=*/0,
+                     /*durable=*/1, /*exclusive=*/0, /*auto_delete=*/0, table);
+  const amqp_rpc_reply_t reply = amqp_get_rpc_reply(connection.state());
+  std::string what = "declaring queue '" + std::string(queue) + "'";
+  if (CloseCode(reply) == kPreconditionFailed) {
+    what = "queue '" + std::string(queue) +
+           "' already exists with other arguments than dcp declares; delete it or configure "
+           "the matching queue type and delivery limit";
+  }
+  CheckRpc(connection, reply, what);
+}
+
+}  // namespace
+
+void DeclareTaskQueues(Connection& connection, const QueueOptions& options) {
+  const std::string dead = options.DeadLetterName();
+  const bool quorum = options.type == QueueType::kQuorum;
+  std::vector<amqp_table_entry_t> dead_args;
+  if (quorum) dead_args.push_back(StringArg("x-queue-type", "quorum"));
+
+  std::vector<amqp_table_entry_t> task_args = {StringArg("x-dead-letter-exchange", ""),
+                                               StringArg("x-dead-letter-routing-key", dead)};
+  if (quorum) {
+    task_args.push_back(StringArg("x-queue-type", "quorum"));
+    task_args.push_back(IntArg("x-delivery-limit", options.delivery_limit));
+  }
+  Declare(connection, dead, std::move(dead_args));
+  Declare(connection, options.name, std::move(task_args));
+}
+
+QueueStats Inspect(Connection& connection, std::string_view queue) {
+  const amqp_queue_declare_ok_t* ok =
+      amqp_queue_declare(connection.state(), Connection::kMainChannel, Bytes(queue),
+                         /*passive=*/1, 0, 0, 0, amqp_empty_table);
+  const amqp_rpc_reply_t reply = amqp_get_rpc_reply(connection.state());
+  CheckRpc(connection, reply,
+           (CloseCode(reply) == kNotFound ? "queue '" + std::string(queue) + "' does not exist"
+                                          : "inspecting queue '" + std::string(queue) + "'"));
+  return QueueStats{ok->message_count, ok->consumer_count};
+}
+
+void DeleteQueue(Connection& connection, std::string_view queue) {
+  amqp_queue_delete(connection.state(), Connection::kMainChannel, Bytes(queue), 0, 0);
+  CheckRpc(connection, amqp_get_rpc_reply(connection.state()),
+           "deleting queue '" + std::string(queue) + "'");
+}
+
+std::optional<Delivery> TakeOne(Connection& connection, std::string_view queue) {
+  amqp_connection_state_t state = connection.state();
+  const std::string what = "getting from queue '" + std::string(queue) + "'";
+  const amqp_rpc_reply_t reply =
+      amqp_basic_get(state, Connection::kMainChannel, Bytes(queue), /*no_ack=*/1);
+  CheckRpc(connection, reply, what);
+  if (reply.reply.id == AMQP_BASIC_GET_EMPTY_METHOD) return std::nullopt;
+  const auto* get_ok = static_cast<const amqp_basic_get_ok_t*>(reply.reply.decoded);
+  Delivery delivery;
+  delivery.redelivered = get_ok->redelivered != 0;
+  delivery.routing_key.assign(static_cast<const char*>(get_ok->routing_key.bytes),
+                              get_ok->routing_key.len);
+  amqp_message_t message;
+  const amqp_rpc_reply_t read = amqp_read_message(state, Connection::kMainChannel, &message, 0);
+  CheckRpc(connection, read, what);
+  delivery.body.assign(static_cast<const char*>(message.body.bytes), message.body.len);
+  delivery.headers = ReadHeaders(message.properties);
+  delivery.delivery_count = IntHeader(message.properties, "x-delivery-count");
+  amqp_destroy_message(&message);
+  amqp_maybe_release_buffers(state);
+  return delivery;
+}
+
+}  // namespace dcp::amqp

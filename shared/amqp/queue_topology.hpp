@@ -1,0 +1,49 @@
+#pragma once
+// The queues dcp uses: the task queue and its dead-letter queue.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "amqp/connection.hpp"
+#include "amqp/message.hpp"
+
+namespace dcp::amqp {
+
+enum class QueueType { kClassic, kQuorum };
+
+struct QueueOptions {
+  std::string name = "dcp.tasks";
+  // Quorum queues are replicated and count deliveries, which bounds how
+  // often a poison message comes back; classic queues are for tests and
+  // brokers without quorum support.
+  QueueType type = QueueType::kQuorum;
+  // Quorum only: deliveries after which the broker dead-letters a message
+  // instead of requeueing it (RabbitMQ 4 would otherwise default to 20).
+  std::int64_t delivery_limit = 5;
+
+  std::string DeadLetterName() const { return name + ".dead"; }
+};
+
+struct QueueStats {
+  std::uint32_t messages_ready = 0;
+  std::uint32_t consumers = 0;
+};
+
+// Declares, durable and idempotently, `<name>.dead` and the task queue
+// dead-lettering into it through the default exchange (plus the quorum type
+// and delivery limit). Throws AmqpError, saying so, when a queue already
+// exists with other arguments: the broker never changes them in place.
+void DeclareTaskQueues(Connection& connection, const QueueOptions& options);
+
+// Passive declare. Throws AmqpError if the queue does not exist.
+QueueStats Inspect(Connection& connection, std::string_view queue);
+
+// Deletes the queue and its messages (no-op if missing). For tests and tools.
+void DeleteQueue(Connection& connection, std::string_view queue);
+
+// Takes one message off `queue` with basic.get and auto-ack, or nullopt if
+// it is empty. For tools and tests (inspecting dead letters), not workers.
+std::optional<Delivery> TakeOne(Connection& connection, std::string_view queue);
+
+}  // namespace dcp::amqp

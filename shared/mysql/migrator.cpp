@@ -1,0 +1,97 @@
+#include "mysql/migrator.hpp"
+
+#include <algorithm>
+#include <set>
+
+#include "mysql/server_lock.hpp"
+#include "ports/errors.hpp"
+
+namespace dcp::mysql {
+namespace {
+
+constexpr int kLockWaitSeconds = 60;
+
+std::string_view TrimRight(std::string_view s) {
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) {
+    s.remove_suffix(1);
+  }
+  return s;
+}
+
+// True if the piece holds something besides blanks and "--" comment lines.
+bool HasCode(std::string_view piece) {
+  std::size_t pos = 0;
+  while (pos < piece.size()) {
+    std::size_t end = piece.find('\n', pos);
+    if (end == std::string_view::npos) end = piece.size();
+    std::string_view line = piece.substr(pos, end - pos);
+    const auto first = line.find_first_not_of(" \t\r");
+    if (first != std::string_view::npos && !line.substr(first).starts_with("--")) return true;
+    pos = end + 1;
+  }
+  return false;
+}
+
+std::set<int> AppliedVersions(Session& session) {
+  std::set<int> versions;
+  const auto has_table = session.QueryInt(
+      "SELECT COUNT(*) FROM information_schema.tables "
+      "WHERE table_schema = DATABASE() AND table_name = 'schema_migrations'");
+  if (has_table.value_or(0) == 0) return versions;
+  session.Query("SELECT version FROM schema_migrations", {},
+                [&](const Row& r) { versions.insert(static_cast<int>(r.Int(0))); });
+  return versions;
+}
+
+}  // namespace
+
+std::vector<std::string> SplitStatements(std::string_view sql) {
+  std::vector<std::string> statements;
+  std::string current;
+  std::size_t pos = 0;
+  while (pos < sql.size()) {
+    std::size_t end = sql.find('\n', pos);
+    if (end == std::string_view::npos) end = sql.size();
+    const std::string_view line = TrimRight(sql.substr(pos, end - pos));
+    pos = end + 1;
+    if (!line.ends_with(';')) {
+      current.append(line).push_back('\n');
+      continue;
+    }
+    current.append(line.substr(0, line.size() - 1));
+    if (HasCode(current)) statements.push_back(current);
+    current.clear();
+  }
+  if (HasCode(current)) statements.push_back(current);
+  return statements;
+}
+
+Migrator::Migrator(std::span<const Migration> migrations) : migrations_(migrations) {}
+
+MigrateResult Migrator::Migrate(Session& session) {
+  ServerLock lock(session, "migrate");
+  if (!lock.Acquire(kLockWaitSeconds)) {
+    throw DbError("mysql " + session.url().Endpoint() + ": another migrate held the lock for " +
+                      std::to_string(kLockWaitSeconds) + " s",
+                  true);
+  }
+  MigrateResult result;
+  std::set<int> applied = AppliedVersions(session);
+  for (const Migration& m : migrations_) {
+    if (applied.contains(m.version)) continue;
+    for (const std::string& statement : SplitStatements(m.sql)) session.Execute(statement);
+    const auto recorded = session.QueryInt(
+        "SELECT COUNT(*) FROM schema_migrations WHERE version = ?", {Value{m.version}});
+    if (recorded.value_or(0) == 0) {
+      throw DbError("migration " + std::to_string(m.version) + " '" + std::string(m.name) +
+                        "' ran but did not record itself in schema_migrations",
+                    false);
+    }
+    result.applied.push_back(m.version);
+    applied.insert(m.version);
+  }
+  result.version = applied.empty() ? 0 : *applied.rbegin();
+  return result;
+}
+
+}  // namespace dcp::mysql

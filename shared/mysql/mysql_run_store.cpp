@@ -1,0 +1,162 @@
+#include "mysql/mysql_run_store.hpp"
+
+#include <algorithm>
+
+#include "mysql/run_completion.hpp"
+#include "mysql/sql_codec.hpp"
+#include "mysql/transaction.hpp"
+#include "ports/errors.hpp"
+
+namespace dcp::mysql {
+namespace {
+
+constexpr const char* kTaskInsertHead =
+    "INSERT INTO run_process (run_id, task_id, task_status, seq, selection, start_date, "
+    "end_date, queued_at) VALUES ";
+constexpr const char* kTaskInsertRow = "(?, ?, 'QUEUED', ?, ?, ?, ?, NOW(6))";
+
+std::string TaskInsertSql(std::size_t rows) {
+  std::string sql = kTaskInsertHead;
+  for (std::size_t i = 0; i < rows; ++i) {
+    if (i > 0) sql += ", ";
+    sql += kTaskInsertRow;
+  }
+  return sql;
+}
+
+RunStatus ParseRunStatusColumn(const std::string& text) {
+  auto status = ParseRunStatus(text);
+  if (!status) throw DbError("mysql: unexpected run status '" + text + "'", false);
+  return *status;
+}
+
+void AddCount(TaskCounts& counts, const std::string& status, std::int64_t n) {
+  if (status == "QUEUED") counts.queued = n;
+  if (status == "STARTED") counts.started = n;
+  if (status == "FINISHED") counts.finished = n;
+  if (status == "FAILED") counts.failed = n;
+}
+
+}  // namespace
+
+MysqlRunStore::MysqlRunStore(Session& session) : session_(session), run_lock_(session, "run") {}
+
+bool MysqlRunStore::TryLockRuns() { return run_lock_.Acquire(0); }
+
+void MysqlRunStore::UnlockRuns() { run_lock_.Release(); }
+
+std::optional<RunId> MysqlRunStore::ActiveRun() {
+  const auto id = session_.QueryString(
+      "SELECT run_id FROM run WHERE status IN ('PUBLISHING', 'RUNNING') "
+      "AND task_count IS NOT NULL ORDER BY created_at DESC, id DESC LIMIT 1");
+  if (!id) return std::nullopt;
+  return ParseRunIdColumn(*id);
+}
+
+void MysqlRunStore::CreateRun(const NewRun& run, std::span<const PlannedTask> tasks) {
+  const std::string run_id = run.id.ToString();
+  RunTransaction(session_, [&](Session& s) {
+    s.Execute(
+        "INSERT INTO run (run_id, trigger_kind, params, status, task_count, created_at) "
+        "VALUES (?, ?, ?, 'PUBLISHING', ?, NOW(6))",
+        {run_id, run.trigger, run.params_json, static_cast<std::int64_t>(tasks.size())});
+    s.Execute("INSERT INTO run_context (run_id, time_zone, topology) VALUES (?, ?, ?)",
+              {run_id, run.context.time_zone, run.context.topology_json});
+    std::vector<Value> params;
+    for (std::size_t first = 0; first < tasks.size(); first += kTaskInsertBatch) {
+      const auto batch = tasks.subspan(first, std::min(kTaskInsertBatch, tasks.size() - first));
+      params.clear();
+      for (const PlannedTask& t : batch) {
+        params.insert(params.end(), {run_id, t.id.ToString(), Value{t.seq}, t.selection,
+                                     ToSqlDateTime(t.start), ToSqlDateTime(t.end)});
+      }
+      s.Execute(TaskInsertSql(batch.size()), params);
+    }
+  });
+}
+
+void MysqlRunStore::MarkPublished(const RunId& run, std::int64_t through) {
+  session_.Execute("UPDATE run SET published_tasks = GREATEST(published_tasks, ?) WHERE run_id = ?",
+                   {Value{through}, run.ToString()});
+}
+
+void MysqlRunStore::MarkRunning(const RunId& run) {
+  const std::string run_id = run.ToString();
+  RunTransaction(session_, [&](Session& s) {
+    s.Execute(
+        "UPDATE run SET status = 'RUNNING', published_at = NOW(6) "
+        "WHERE run_id = ? AND status = 'PUBLISHING'",
+        {run_id});
+    CompleteRunIfDone(s, run_id);
+  });
+}
+
+std::vector<PlannedTask> MysqlRunStore::UnpublishedTasks(const RunId& run) {
+  const std::string run_id = run.ToString();
+  std::vector<PlannedTask> tasks;
+  session_.Query(
+      "SELECT task_id, seq, selection, start_date, end_date FROM run_process "
+      "WHERE run_id = ? AND seq > (SELECT published_tasks FROM run WHERE run_id = ?) "
+      "ORDER BY seq",
+      {run_id, run_id}, [&](const Row& r) {
+        tasks.push_back(PlannedTask{ParseTaskIdColumn(r.String(0)), r.Int(1), r.String(2),
+                                    ParseSqlLocalMinute(r.String(3)),
+                                    ParseSqlLocalMinute(r.String(4))});
+      });
+  return tasks;
+}
+
+std::vector<RunId> MysqlRunStore::RunsLeftPublishing() {
+  std::vector<RunId> runs;
+  session_.Query("SELECT run_id FROM run WHERE status = 'PUBLISHING' ORDER BY created_at, id", {},
+                 [&](const Row& r) { runs.push_back(ParseRunIdColumn(r.String(0))); });
+  return runs;
+}
+
+std::optional<RunSummary> MysqlRunStore::GetRun(const RunId& run) {
+  return LoadRun("WHERE run_id = ?", {run.ToString()});
+}
+
+std::optional<RunSummary> MysqlRunStore::LatestRun() {
+  return LoadRun("ORDER BY created_at DESC, id DESC LIMIT 1", {});
+}
+
+std::optional<RunSummary> MysqlRunStore::LoadRun(const std::string& where,
+                                                 const std::vector<Value>& params) {
+  std::optional<RunSummary> summary;
+  session_.Query(
+      "SELECT run_id, trigger_kind, status, task_count, published_tasks, created_at, "
+      "finished_at FROM run " +
+          where,
+      params, [&](const Row& r) {
+        RunSummary s{ParseRunIdColumn(r.String(0)),
+                     r.String(1),
+                     ParseRunStatusColumn(r.String(2)),
+                     r.OptInt(3),
+                     r.Int(4),
+                     ParseSqlUtc(r.String(5)),
+                     std::nullopt,
+                     TaskCounts{}};
+        if (auto finished = r.OptString(6)) s.finished_at = ParseSqlUtc(*finished);
+        summary = std::move(s);
+      });
+  if (!summary) return std::nullopt;
+  session_.Query(
+      "SELECT task_status, COUNT(*) FROM run_process WHERE run_id = ? GROUP BY task_status",
+      {summary->id.ToString()},
+      [&](const Row& r) { AddCount(summary->counts, r.String(0), r.Int(1)); });
+  return summary;
+}
+
+void MysqlRunStore::ForEachResult(const RunId& run, const ResultVisitor& row) {
+  session_.Stream(
+      "SELECT r.computation, p.selection, p.start_date, p.end_date, r.body "
+      "FROM task_result r JOIN run_process p ON p.task_id = r.task_id "
+      "WHERE r.run_id = ? ORDER BY p.selection, p.start_date, p.task_id",
+      {run.ToString()}, [&](const Row& r) {
+        row(r.String(0), r.String(1), ParseSqlLocalMinute(r.String(2)),
+            ParseSqlLocalMinute(r.String(3)), r.String(4));
+      });
+}
+
+}  // namespace dcp::mysql

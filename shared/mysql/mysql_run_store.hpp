@@ -1,0 +1,44 @@
+#pragma once
+// RunStore on MySQL (tables run, run_context, run_process, task_result).
+//
+// The run lock is a ServerLock named "dcp.run.<database>", held by this
+// store's session connection: if that connection is lost (a transient
+// DbError), so is the lock, and a leader must stop as if it never held it.
+// TryLockRuns is idempotent; one UnlockRuns releases it.
+//
+// ForEachResult streams rows from the server: the visitor must not use this
+// store or its session.
+#include "mysql/server_lock.hpp"
+#include "mysql/session.hpp"
+#include "ports/run_store.hpp"
+
+namespace dcp::mysql {
+
+// Rows per INSERT statement in CreateRun.
+inline constexpr std::size_t kTaskInsertBatch = 500;
+
+class MysqlRunStore final : public RunStore {
+ public:
+  // `session` must outlive the store and is used by it only during a call.
+  explicit MysqlRunStore(Session& session);
+
+  bool TryLockRuns() override;
+  void UnlockRuns() override;
+  std::optional<RunId> ActiveRun() override;
+  void CreateRun(const NewRun& run, std::span<const PlannedTask> tasks) override;
+  void MarkPublished(const RunId& run, std::int64_t through) override;
+  void MarkRunning(const RunId& run) override;
+  std::vector<PlannedTask> UnpublishedTasks(const RunId& run) override;
+  std::vector<RunId> RunsLeftPublishing() override;
+  std::optional<RunSummary> GetRun(const RunId& run) override;
+  std::optional<RunSummary> LatestRun() override;
+  void ForEachResult(const RunId& run, const ResultVisitor& row) override;
+
+ private:
+  std::optional<RunSummary> LoadRun(const std::string& where, const std::vector<Value>& params);
+
+  Session& session_;
+  ServerLock run_lock_;
+};
+
+}  // namespace dcp::mysql

@@ -1,0 +1,29 @@
+#pragma once
+// The MySQL server address, from mysql://user:password@host[:port]/database.
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "domain/result.hpp"
+
+namespace dcp::mysql {
+
+struct MysqlUrl {
+  std::string user;
+  std::string password;  // never log it: use Redacted()
+  std::string host;
+  std::uint16_t port = 3306;
+  std::string database;
+
+  // Accepts exactly mysql://user[:password]@host[:port]/database, with
+  // user and password percent-decoded. No query string, no IPv6 literal.
+  // The reason of an Error never contains the password.
+  static Result<MysqlUrl> Parse(std::string_view text);
+
+  // mysql://user:***@host:port/database, the form for logs and errors.
+  std::string Redacted() const;
+  // host:port
+  std::string Endpoint() const;
+};
+
+}  // namespace dcp::mysql

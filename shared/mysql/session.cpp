@@ -1,0 +1,282 @@
+#include "mysql/session.hpp"
+
+#include <cppconn/connection.h>
+#include <cppconn/exception.h>
+#include <cppconn/prepared_statement.h>
+#include <cppconn/resultset.h>
+#include <cppconn/statement.h>
+#include <mysql_connection.h>
+#include <mysql_driver.h>
+
+#include <algorithm>
+#include <unordered_map>
+
+#include "ports/errors.hpp"
+
+namespace dcp::mysql {
+namespace {
+
+// Every session runs with UTC timestamps (NOW() fills the *_at columns) and
+// the same strict SQL mode on MySQL 8 and MariaDB.
+constexpr const char* kSessionSetup =
+    "SET SESSION time_zone = '+00:00', sql_mode = "
+    "'STRICT_ALL_TABLES,NO_ZERO_DATE,NO_ZERO_IN_DATE,ERROR_FOR_DIVISION_BY_ZERO,"
+    "NO_ENGINE_SUBSTITUTION'";
+
+// Prepared statements kept per connection; beyond this the cache restarts
+// (a long-lived leader prepares one odd-sized batch insert per run).
+constexpr std::size_t kMaxCachedStatements = 64;
+
+bool IsConnectionError(const sql::SQLException& e) {
+  switch (e.getErrorCode()) {
+    case 1053:  // server shutdown in progress
+    case 1927:  // connection killed (MariaDB)
+    case 2002:  // can't connect (socket)
+    case 2003:  // can't connect (TCP)
+    case 2005:  // unknown host
+    case 2006:  // server has gone away
+    case 2013:  // lost connection during query
+    case 2026:  // TLS error
+    case 2055:  // lost connection at handshake / system error
+    case 4031:  // disconnected for inactivity (MySQL 8)
+      return true;
+    default:
+      return e.getSQLState().starts_with("08");
+  }
+}
+
+bool IsRetryable(const sql::SQLException& e) {
+  return e.getErrorCode() == 1213 || e.getErrorCode() == 1205;
+}
+
+std::string OneLine(std::string text) {
+  std::replace(text.begin(), text.end(), '\n', ' ');
+  std::replace(text.begin(), text.end(), '\r', ' ');
+  return text;
+}
+
+// The statement with each '?' replaced by its parameter as a literal,
+// strings escaped for the connection's character set.
+std::string BindInline(sql::mysql::MySQL_Connection& conn, std::string_view sql,
+                       const std::vector<Value>& params) {
+  std::string out;
+  std::size_t next = 0;
+  for (char c : sql) {
+    if (c != '?') {
+      out.push_back(c);
+      continue;
+    }
+    if (next >= params.size()) throw sql::SQLException("too few parameters", "HY000", 0);
+    const Value& v = params[next++];
+    if (std::holds_alternative<std::nullptr_t>(v)) {
+      out += "NULL";
+    } else if (const auto* n = std::get_if<std::int64_t>(&v)) {
+      out += std::to_string(*n);
+    } else {
+      out += "'" + conn.escapeString(std::get<std::string>(v)).asStdString() + "'";
+    }
+  }
+  if (next != params.size()) throw sql::SQLException("too many parameters", "HY000", 0);
+  return out;
+}
+
+class ResultRow final : public Row {
+ public:
+  explicit ResultRow(sql::ResultSet& rs) : rs_(rs) {}
+  bool IsNull(unsigned column) const override { return rs_.isNull(column + 1); }
+  std::string String(unsigned column) const override { return rs_.getString(column + 1); }
+  std::int64_t Int(unsigned column) const override { return rs_.getInt64(column + 1); }
+
+ private:
+  sql::ResultSet& rs_;
+};
+
+}  // namespace
+
+std::optional<std::string> Row::OptString(unsigned column) const {
+  if (IsNull(column)) return std::nullopt;
+  return String(column);
+}
+
+std::optional<std::int64_t> Row::OptInt(unsigned column) const {
+  if (IsNull(column)) return std::nullopt;
+  return Int(column);
+}
+
+class Session::Impl {
+ public:
+  Impl(MysqlUrl url, SessionOptions options) : url_(std::move(url)), options_(options) {}
+
+  // Runs `op` on the live connection, translating connector failures.
+  template <class Op>
+  auto Run(std::string_view sql, Op&& op) {
+    try {
+      return op(Connection());
+    } catch (const sql::SQLException& e) {
+      Fail(e, sql);
+    }
+  }
+
+  sql::PreparedStatement& Prepare(sql::Connection& conn, std::string_view sql,
+                                  const std::vector<Value>& params) {
+    auto it = statements_.find(std::string(sql));
+    if (it == statements_.end()) {
+      if (statements_.size() >= kMaxCachedStatements) statements_.clear();
+      std::unique_ptr<sql::PreparedStatement> stmt(conn.prepareStatement(std::string(sql)));
+      it = statements_.emplace(std::string(sql), std::move(stmt)).first;
+    }
+    sql::PreparedStatement& stmt = *it->second;
+    for (unsigned i = 0; i < params.size(); ++i) {
+      const Value& v = params[i];
+      if (std::holds_alternative<std::nullptr_t>(v)) {
+        stmt.setNull(i + 1, 0);
+      } else if (const auto* n = std::get_if<std::int64_t>(&v)) {
+        stmt.setInt64(i + 1, *n);
+      } else {
+        stmt.setString(i + 1, std::get<std::string>(v));
+      }
+    }
+    return stmt;
+  }
+
+  void Drop() {
+    statements_.clear();
+    if (conn_) {
+      try {
+        conn_->close();
+      } catch (const sql::SQLException&) {
+        // Already gone: nothing to release.
+      }
+    }
+    conn_.reset();
+  }
+
+  bool connected() const { return conn_ != nullptr; }
+  std::uint64_t generation() const { return generation_; }
+  const MysqlUrl& url() const { return url_; }
+
+ private:
+  sql::Connection& Connection() {
+    if (!conn_) Connect();
+    return *conn_;
+  }
+
+  void Connect() {
+    sql::ConnectOptionsMap opts;
+    opts["hostName"] = url_.host;
+    opts["port"] = static_cast<int>(url_.port);
+    opts["userName"] = url_.user;
+    opts["password"] = url_.password;
+    opts["schema"] = url_.database;
+    opts["OPT_CONNECT_TIMEOUT"] = static_cast<int>(options_.connect_timeout.count());
+    opts["OPT_READ_TIMEOUT"] = static_cast<int>(options_.read_timeout.count());
+    opts["OPT_WRITE_TIMEOUT"] = static_cast<int>(options_.write_timeout.count());
+    opts["OPT_RECONNECT"] = false;     // a silent reconnect would lose locks mid-transaction
+    opts["CLIENT_FOUND_ROWS"] = true;  // affected rows = rows matched
+    opts["OPT_CHARSET_NAME"] = "utf8mb4";
+    std::unique_ptr<sql::Connection> conn(sql::mysql::get_mysql_driver_instance()->connect(opts));
+    std::unique_ptr<sql::Statement> setup(conn->createStatement());
+    setup->execute(kSessionSetup);
+    conn_ = std::move(conn);
+    ++generation_;
+  }
+
+  [[noreturn]] void Fail(const sql::SQLException& e, std::string_view sql) {
+    const bool lost = IsConnectionError(e);
+    if (lost || e.getErrorCode() == 2014) Drop();  // 2014: out of sync, unusable
+    std::string message = "mysql " + url_.Endpoint() + ": " + OneLine(e.what()) + " [" +
+                          std::to_string(e.getErrorCode()) + "]";
+    if (!sql.empty()) {
+      constexpr std::size_t kMaxSqlInMessage = 60;
+      message += " in: " + OneLine(std::string(sql.substr(0, kMaxSqlInMessage)));
+    }
+    throw DbError(message, lost || IsRetryable(e));
+  }
+
+  MysqlUrl url_;
+  SessionOptions options_;
+  std::uint64_t generation_ = 0;
+  std::unique_ptr<sql::Connection> conn_;
+  // Destroyed before conn_ (statements belong to the connection).
+  std::unordered_map<std::string, std::unique_ptr<sql::PreparedStatement>> statements_;
+};
+
+Session::Session(MysqlUrl url, SessionOptions options)
+    : impl_(std::make_unique<Impl>(std::move(url), options)) {}
+
+Session::~Session() { impl_->Drop(); }
+
+std::uint64_t Session::Execute(std::string_view sql, const std::vector<Value>& params) {
+  return impl_->Run(sql, [&](sql::Connection& conn) -> std::uint64_t {
+    if (params.empty()) {
+      std::unique_ptr<sql::Statement> stmt(conn.createStatement());
+      stmt->execute(std::string(sql));
+      return stmt->getUpdateCount();
+    }
+    const int rows = impl_->Prepare(conn, sql, params).executeUpdate();
+    return rows < 0 ? 0 : static_cast<std::uint64_t>(rows);
+  });
+}
+
+namespace {
+
+void Visit(sql::ResultSet* raw, const RowVisitor& row) {
+  std::unique_ptr<sql::ResultSet> rs(raw);
+  ResultRow current(*rs);
+  while (rs->next()) row(current);
+}
+
+}  // namespace
+
+void Session::Query(std::string_view sql, const std::vector<Value>& params, const RowVisitor& row) {
+  impl_->Run(sql, [&](sql::Connection& conn) {
+    if (params.empty()) {
+      std::unique_ptr<sql::Statement> stmt(conn.createStatement());
+      Visit(stmt->executeQuery(std::string(sql)), row);
+      return;
+    }
+    Visit(impl_->Prepare(conn, sql, params).executeQuery(), row);
+  });
+}
+
+void Session::Stream(std::string_view sql, const std::vector<Value>& params,
+                     const RowVisitor& row) {
+  impl_->Run(sql, [&](sql::Connection& conn) {
+    // Connector/C++ 1.1 buffers every prepared result, so a streamed query
+    // goes as text with its parameters escaped by the client library.
+    std::unique_ptr<sql::Statement> stmt(conn.createStatement());
+    stmt->setResultSetType(sql::ResultSet::TYPE_FORWARD_ONLY);
+    Visit(stmt->executeQuery(
+              BindInline(static_cast<sql::mysql::MySQL_Connection&>(conn), sql, params)),
+          row);
+  });
+}
+
+std::optional<std::int64_t> Session::QueryInt(std::string_view sql,
+                                              const std::vector<Value>& params) {
+  std::optional<std::int64_t> out;
+  bool first = true;
+  Query(sql, params, [&](const Row& r) {
+    if (first && !r.IsNull(0)) out = r.Int(0);
+    first = false;
+  });
+  return out;
+}
+
+std::optional<std::string> Session::QueryString(std::string_view sql,
+                                                const std::vector<Value>& params) {
+  std::optional<std::string> out;
+  bool first = true;
+  Query(sql, params, [&](const Row& r) {
+    if (first && !r.IsNull(0)) out = r.String(0);
+    first = false;
+  });
+  return out;
+}
+
+void Session::Disconnect() { impl_->Drop(); }
+bool Session::connected() const { return impl_->connected(); }
+std::uint64_t Session::generation() const { return impl_->generation(); }
+const MysqlUrl& Session::url() const { return impl_->url(); }
+
+}  // namespace dcp::mysql

@@ -1,0 +1,48 @@
+# Shared by the end-to-end tests. Each test gets its own database and queue
+# on the servers of scripts/test (DCP_TEST_MYSQL_URL, DCP_TEST_AMQP_URL), and
+# ends every process it started, by PID.
+set -euo pipefail
+: "${DCP_TEST_MYSQL_URL:?set by scripts/test (start servers with scripts/stack)}"
+: "${DCP_TEST_AMQP_URL:?set by scripts/test}"
+bin=${1:?usage: $0 BIN_DIR}
+
+suffix=$(od -An -N4 -tx4 /dev/urandom | tr -d ' ')
+db=dcp_e2e_$suffix
+export DCP_MYSQL_URL=${DCP_TEST_MYSQL_URL%/*}/$db
+export DCP_AMQP_URL=$DCP_TEST_AMQP_URL
+export DCP_QUEUE=dcp.e2e.$suffix
+export DCP_LOG_LEVEL=${DCP_LOG_LEVEL:-warn}
+work=$(mktemp -d)
+pids=()
+
+# mysql://user:pass@host:port/db
+url=${DCP_TEST_MYSQL_URL#mysql://}
+my_user=${url%%:*}; url=${url#*:}
+my_pass=${url%%@*}; url=${url#*@}
+my_host=${url%%:*}; url=${url#*:}
+my_port=${url%%/*}
+
+sql() { mariadb -N -B -h "$my_host" -P "$my_port" -u "$my_user" -p"$my_pass" "$db" -e "$1"; }
+sql_nodb() { mariadb -N -B -h "$my_host" -P "$my_port" -u "$my_user" -p"$my_pass" -e "$1"; }
+
+cleanup() {
+  local p
+  for p in "${pids[@]}"; do kill -KILL "$p" 2>/dev/null || true; done
+  sql_nodb "DROP DATABASE IF EXISTS $db" || true
+  if [ -n "${DCP_TEST_RABBITMQ_NODE:-}" ]; then
+    rabbitmqctl -q -n "$DCP_TEST_RABBITMQ_NODE" delete_queue -p dcp "$DCP_QUEUE" >/dev/null 2>&1 || true
+    rabbitmqctl -q -n "$DCP_TEST_RABBITMQ_NODE" delete_queue -p dcp "$DCP_QUEUE.dead" >/dev/null 2>&1 || true
+  fi
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+fail() { echo "FAIL: $*" >&2; exit 1; }
+expect_eq() { [ "$1" = "$2" ] || fail "$3: expected '$2', got '$1'"; }
+
+sql_nodb "CREATE DATABASE $db"
+
+start_worker() {
+  "$bin/dcp-worker" --concurrency 2 "$@" >>"$work/worker.log" 2>&1 &
+  pids+=($!)
+}

@@ -1,0 +1,77 @@
+#include "broker_fixture.hpp"
+
+#include <cstdlib>
+#include <random>
+
+namespace dcp::amqp::testing {
+namespace {
+
+std::string RandomSuffix() {
+  std::random_device device;
+  std::uniform_int_distribution<unsigned> digit(0, 15);
+  std::string suffix;
+  for (int i = 0; i < 12; ++i) suffix.push_back("0123456789abcdef"[digit(device)]);
+  return suffix;
+}
+
+void StopLoop(struct ev_loop* loop, ev_timer*, int) { ev_break(loop, EVBREAK_ONE); }
+void Tick(struct ev_loop*, ev_timer*, int) {}
+
+}  // namespace
+
+void BrokerTest::SetUp() {
+  const char* url = std::getenv("DCP_TEST_AMQP_URL");
+  ASSERT_NE(url, nullptr) << "DCP_TEST_AMQP_URL is not set (eval \"$(scripts/stack env)\" and "
+                             "export DCP_TEST_AMQP_URL=$DCP_AMQP_URL)";
+  const auto parsed = AmqpUrl::Parse(url);
+  ASSERT_TRUE(parsed.ok()) << parsed.reason();
+  connection_.url = *parsed;
+  connection_.name = "dcp-amqp-test";
+  queue_.name = "dcp.test." + RandomSuffix();
+  loop_ = ev_loop_new(EVFLAG_AUTO);
+  ASSERT_NE(loop_, nullptr);
+}
+
+void BrokerTest::TearDown() {
+  if (loop_ != nullptr) ev_loop_destroy(loop_);
+  if (connection_.url.host.empty()) return;
+  try {
+    Connection admin(connection_);
+    DeleteQueue(admin, queue_.name);
+    DeleteQueue(admin, queue_.DeadLetterName());
+  } catch (const std::exception& error) {
+    ADD_FAILURE() << "cleanup of " << queue_.name << ": " << error.what();
+  }
+}
+
+std::uint32_t BrokerTest::Ready(const std::string& queue_name) const {
+  Connection admin(connection_);
+  return Inspect(admin, queue_name).messages_ready;
+}
+
+bool BrokerTest::RunUntil(const std::function<bool()>& done, std::chrono::milliseconds timeout) {
+  ev_timer deadline;
+  ev_timer_init(&deadline, StopLoop, std::chrono::duration<double>(timeout).count(), 0.);
+  ev_timer_start(loop_, &deadline);
+  ev_timer tick;
+  ev_timer_init(&tick, Tick, 0.01, 0.01);
+  ev_timer_start(loop_, &tick);
+  bool result = done();
+  while (!result && ev_is_active(&deadline)) {
+    ev_run(loop_, EVRUN_ONCE);
+    result = done();
+  }
+  ev_timer_stop(loop_, &tick);
+  ev_timer_stop(loop_, &deadline);
+  return result;
+}
+
+void BrokerTest::RunFor(std::chrono::milliseconds duration) {
+  ev_timer stop;
+  ev_timer_init(&stop, StopLoop, std::chrono::duration<double>(duration).count(), 0.);
+  ev_timer_start(loop_, &stop);
+  ev_run(loop_, 0);
+  ev_timer_stop(loop_, &stop);
+}
+
+}  // namespace dcp::amqp::testing

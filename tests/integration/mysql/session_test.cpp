@@ -1,0 +1,114 @@
+#include "mysql/session.hpp"
+
+#include <gtest/gtest.h>
+
+#include "mysql/transaction.hpp"
+#include "ports/errors.hpp"
+#include "test_database.hpp"
+
+namespace dcp::mysql {
+namespace {
+
+using testing::DatabaseTest;
+using SessionTest = DatabaseTest;
+
+TEST(Session, UnreachableServerNamesHostPortButNotPassword) {
+  MysqlUrl url = MysqlUrl::Parse("mysql://dcp:s3cret-pw@127.0.0.1:1/dcp").value();
+  Session session(url);
+  try {
+    session.Execute("SELECT 1");
+    FAIL() << "expected DbError";
+  } catch (const DbError& e) {
+    const std::string what = e.what();
+    EXPECT_TRUE(e.transient());
+    EXPECT_NE(what.find("127.0.0.1:1"), std::string::npos) << what;
+    EXPECT_EQ(what.find("s3cret-pw"), std::string::npos) << what;
+    EXPECT_EQ(what.find('\n'), std::string::npos) << what;
+  }
+  EXPECT_FALSE(session.connected());
+}
+
+TEST_F(SessionTest, KilledConnectionIsTransientAndTheNextCallReconnects) {
+  const std::int64_t id = session().QueryInt("SELECT CONNECTION_ID()").value();
+  const auto generation = session().generation();
+  NewSession()->Execute("KILL " + std::to_string(id));
+  try {
+    session().QueryInt("SELECT 1");
+    FAIL() << "expected DbError";
+  } catch (const DbError& e) {
+    EXPECT_TRUE(e.transient()) << e.what();
+  }
+  EXPECT_EQ(session().QueryInt("SELECT 1"), 1);
+  EXPECT_NE(session().QueryInt("SELECT CONNECTION_ID()"), id);
+  EXPECT_GT(session().generation(), generation);
+}
+
+TEST_F(SessionTest, SqlErrorIsPermanentAndKeepsTheConnection) {
+  const auto generation = session().generation();
+  try {
+    session().Execute("SELEKT 1");
+    FAIL() << "expected DbError";
+  } catch (const DbError& e) {
+    EXPECT_FALSE(e.transient());
+    EXPECT_NE(std::string(e.what()).find("[1064]"), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(session().QueryInt("SELECT 1"), 1);
+  EXPECT_EQ(session().generation(), generation);
+}
+
+TEST_F(SessionTest, ParametersAreValuesNotSql) {
+  const std::string evil = "'; DROP TABLE run_process; --";
+  EXPECT_EQ(session().QueryString("SELECT ?", {evil}), evil);
+  EXPECT_EQ(session().QueryInt("SELECT ? + 1", {Value{std::int64_t{41}}}), 42);
+  EXPECT_EQ(session().QueryString("SELECT ?", {Value{nullptr}}), std::nullopt);
+}
+
+TEST_F(SessionTest, TimestampsAreUtc) {
+  EXPECT_EQ(session().QueryString("SELECT @@session.time_zone"), "+00:00");
+}
+
+TEST_F(SessionTest, TransactionRollsBackWhenNotCommitted) {
+  try {
+    Transaction tx(session());
+    session().Execute("INSERT INTO run_context VALUES ('r', 'UTC', '{}')");
+    throw std::runtime_error("boom");
+  } catch (const std::runtime_error&) {
+  }
+  EXPECT_EQ(Int("SELECT COUNT(*) FROM run_context"), 0);
+  {
+    Transaction tx(session());
+    session().Execute("INSERT INTO run_context VALUES ('r', 'UTC', '{}')");
+    tx.Commit();
+  }
+  EXPECT_EQ(Int("SELECT COUNT(*) FROM run_context"), 1);
+}
+
+TEST_F(SessionTest, RunTransactionRetriesTransientFailuresOnALiveConnection) {
+  int calls = 0;
+  const int result = RunTransaction(session(), [&](Session& s) {
+    s.Execute("INSERT INTO run_context VALUES (?, 'UTC', '{}')", {"r" + std::to_string(calls)});
+    if (++calls < 2) throw DbError("deadlock", true);
+    return calls;
+  });
+  EXPECT_EQ(result, 2);
+  EXPECT_EQ(Int("SELECT COUNT(*) FROM run_context"), 1);  // the first try was rolled back
+  EXPECT_THROW(RunTransaction(session(), [](Session&) -> int { throw DbError("bad", false); }),
+               DbError);
+}
+
+TEST_F(SessionTest, StreamReadsEveryRow) {
+  std::int64_t sum = 0;
+  int rows = 0;
+  session().Stream(
+      "SELECT seq FROM (WITH RECURSIVE n(seq) AS (SELECT 1 UNION ALL SELECT seq + 1 FROM n "
+      "WHERE seq < ?) SELECT seq FROM n) t",
+      {Value{std::int64_t{900}}}, [&](const Row& r) {
+        sum += r.Int(0);
+        ++rows;
+      });
+  EXPECT_EQ(rows, 900);
+  EXPECT_EQ(sum, std::int64_t{900} * 901 / 2);
+}
+
+}  // namespace
+}  // namespace dcp::mysql
