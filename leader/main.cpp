@@ -209,16 +209,5 @@ int Main(int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  try {
-    return Main(argc, argv);
-  } catch (const dcp::ConfigError& e) {
-    std::cerr << "dcp-leader: " << e.what() << "\n";
-    return dcp::kExitUsage;
-  } catch (const dcp::UnavailableError& e) {
-    std::cerr << "dcp-leader: " << e.what() << "\n";
-    return dcp::kExitUnavailable;
-  } catch (const std::exception& e) {
-    std::cerr << "dcp-leader: " << e.what() << "\n";
-    return dcp::kExitFailure;
-  }
+  return dcp::GuardedMain("dcp-leader", [&] { return Main(argc, argv); });
 }

@@ -2,6 +2,10 @@
 
 #include <CLI/CLI.hpp>
 
+#include <iostream>
+
+#include "ports/errors.hpp"
+
 namespace dcp {
 
 void AddCommonOptions(CLI::App& app, CommonSettings& s, int which) {
@@ -35,6 +39,24 @@ void AddCommonOptions(CLI::App& app, CommonSettings& s, int which) {
       ->envname("DCP_LOG_FORMAT")
       ->check(CLI::IsMember({"text", "json"}))
       ->capture_default_str();
+}
+
+int GuardedMain(const char* program, const std::function<int()>& body) {
+  try {
+    return body();
+  } catch (const ConfigError& e) {
+    std::cerr << program << ": " << e.what() << "\n";
+    return kExitUsage;
+  } catch (const UnavailableError& e) {
+    std::cerr << program << ": " << e.what() << "\n";
+    return kExitUnavailable;
+  } catch (const DbError& e) {
+    std::cerr << program << ": " << e.what() << "\n";
+    return e.transient() ? kExitUnavailable : kExitFailure;
+  } catch (const std::exception& e) {
+    std::cerr << program << ": " << e.what() << "\n";
+    return kExitFailure;
+  }
 }
 
 }  // namespace dcp

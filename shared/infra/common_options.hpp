@@ -3,6 +3,7 @@
 // an environment variable (DCP_...), the flag winning; the defaults work
 // against scripts/stack. Parsed once in main; nothing below main reads the
 // environment.
+#include <functional>
 #include <string>
 
 #include "infra/logging.hpp"
@@ -37,5 +38,15 @@ inline constexpr int kExitFailure = 1;      // a server failed, or the run had F
 inline constexpr int kExitUsage = 2;        // bad flag, value or URL
 inline constexpr int kExitLocked = 3;       // another run holds the run lock / is active
 inline constexpr int kExitUnavailable = 4;  // a server could not be reached
+
+}  // namespace dcp
+
+namespace dcp {
+
+// Runs a binary's body and turns what escapes it into one line on stderr,
+// prefixed with `program`, and the exit code: ConfigError -> kExitUsage;
+// UnavailableError or a transient DbError -> kExitUnavailable; anything
+// else -> kExitFailure. No stack dump.
+int GuardedMain(const char* program, const std::function<int()>& body);
 
 }  // namespace dcp

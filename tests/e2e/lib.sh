@@ -46,3 +46,35 @@ start_worker() {
   "$bin/dcp-worker" --concurrency 2 "$@" >>"$work/worker.log" 2>&1 &
   pids+=($!)
 }
+
+# Polls the database until `sql` returns `expected`, for at most `seconds`:
+# waiting on a state, with a deadline.
+wait_for_sql() {
+  local query=$1 expected=$2 seconds=${3:-60} got=""
+  local deadline=$((SECONDS + seconds))
+  while ((SECONDS < deadline)); do
+    got=$(sql "$query" 2>/dev/null || true)
+    [ "$got" = "$expected" ] && return 0
+    sleep 0.2
+  done
+  fail "waited ${seconds}s for [$query] = '$expected', last '$got'"
+}
+
+# Messages ready in a queue of the test broker.
+queue_depth() {
+  rabbitmqctl -q -n "${DCP_TEST_RABBITMQ_NODE:?set by scripts/test}" list_queues -p dcp name messages |
+    awk -v q="$1" '$1 == q { print $2 }'
+}
+
+wait_for_depth() {
+  local queue=$1 expected=$2 seconds=${3:-60} got=""
+  local deadline=$((SECONDS + seconds))
+  while ((SECONDS < deadline)); do
+    got=$(queue_depth "$queue")
+    [ "$got" = "$expected" ] && return 0
+    sleep 0.5
+  done
+  fail "waited ${seconds}s for $queue to hold $expected messages, it holds '$got'"
+}
+
+uuid() { cat /proc/sys/kernel/random/uuid; }
