@@ -1,6 +1,5 @@
 // dcp: the operator CLI. Wiring only.
 #include <CLI/CLI.hpp>
-
 #include <fstream>
 #include <iostream>
 
@@ -50,7 +49,8 @@ int Main(int argc, char** argv) {
   if (status->parsed()) {
     const auto summary = run ? store.GetRun(*run) : store.LatestRun();
     if (!summary) {
-      std::cerr << "dcp: " << (run ? "no run " + run->ToString() : std::string("no runs yet")) << "\n";
+      std::cerr << "dcp: " << (run ? "no run " + run->ToString() : std::string("no runs yet"))
+                << "\n";
       return kExitFailure;
     }
     std::cout << (json ? cli::StatusJson(*summary) + "\n" : cli::StatusText(*summary));

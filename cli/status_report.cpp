@@ -27,13 +27,14 @@ std::string StatusText(const RunSummary& r) {
   const std::int64_t done = c.finished + c.failed;
   constexpr int kWidth = 30;
   const int filled = total > 0 ? static_cast<int>(done * kWidth / total) : kWidth;
-  std::string text = "run " + r.id.ToString() + " (" + r.trigger + ")  " +
-                     std::string(ToString(r.status)) + "\n";
+  std::string text =
+      "run " + r.id.ToString() + " (" + r.trigger + ")  " + std::string(ToString(r.status)) + "\n";
   text += "  [" + std::string(static_cast<std::size_t>(filled), '#') +
           std::string(static_cast<std::size_t>(kWidth - filled), '.') + "] " +
           std::to_string(done) + "/" + std::to_string(total) + "\n";
   text += "  QUEUED " + std::to_string(c.queued) + "  STARTED " + std::to_string(c.started) +
-          "  FINISHED " + std::to_string(c.finished) + "  FAILED " + std::to_string(c.failed) + "\n";
+          "  FINISHED " + std::to_string(c.finished) + "  FAILED " + std::to_string(c.failed) +
+          "\n";
   text += "  created " + FormatTime(r.created_at);
   if (r.finished_at) {
     text += "  finished " + FormatTime(*r.finished_at) + " (" +
@@ -55,7 +56,8 @@ std::string StatusJson(const RunSummary& r) {
         {"FINISHED", r.counts.finished},
         {"FAILED", r.counts.failed}}},
       {"created_at", FormatTime(r.created_at)},
-      {"finished_at", r.finished_at ? nlohmann::json(FormatTime(*r.finished_at)) : nlohmann::json(nullptr)}};
+      {"finished_at",
+       r.finished_at ? nlohmann::json(FormatTime(*r.finished_at)) : nlohmann::json(nullptr)}};
   return j.dump();
 }
 

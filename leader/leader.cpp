@@ -52,7 +52,8 @@ std::int64_t Leader::Resume(const RunId& run) {
 void Leader::Publish(const RunId& run, std::span<const PlannedTask> tasks) {
   std::vector<std::string> bodies;
   for (std::size_t begin = 0; begin < tasks.size(); begin += settings_.publish_batch) {
-    const auto batch = tasks.subspan(begin, std::min(settings_.publish_batch, tasks.size() - begin));
+    const auto batch =
+        tasks.subspan(begin, std::min(settings_.publish_batch, tasks.size() - begin));
     bodies.clear();
     for (const PlannedTask& t : batch) {
       bodies.push_back(EncodeTaskMessage(TaskMessage{run, t.id, t.selection, t.start, t.end}));

@@ -21,10 +21,10 @@ namespace dcp::leader {
 
 struct LeaderSettings {
   TimeZone time_zone;
-  std::string topology_json;           // canonical, validated
+  std::string topology_json;            // canonical, validated
   std::vector<std::string> selections;  // the topology's (feeders)
-  std::size_t publish_batch = 2000;  // messages per confirm round and watermark write
-  bool allow_overlap = false;        // start even if the previous run is still active
+  std::size_t publish_batch = 2000;     // messages per confirm round and watermark write
+  bool allow_overlap = false;           // start even if the previous run is still active
 };
 
 struct RunOutcome {

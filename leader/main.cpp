@@ -1,9 +1,9 @@
 // dcp-leader: plans runs and publishes them (see leader.hpp), applies the
 // database migrations, runs the built-in schedule. Wiring only.
-#include <CLI/CLI.hpp>
 #include <ev.h>
 #include <spdlog/spdlog.h>
 
+#include <CLI/CLI.hpp>
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -97,32 +97,44 @@ int Main(int argc, char** argv) {
   CLI::App app{"dcp-leader: plans a run, records its tasks and publishes them to RabbitMQ"};
   app.require_subcommand(1);
   AddCommonOptions(app, o.common);
-  app.add_option("--topology", o.topology_file, "grid topology JSON file (default: the embedded reference grid)")
+  app.add_option("--topology", o.topology_file,
+                 "grid topology JSON file (default: the embedded reference grid)")
       ->envname("DCP_TOPOLOGY");
   auto* migrate = app.add_subcommand("migrate", "apply the pending database migrations");
   auto* run = app.add_subcommand("run", "start one run now");
   auto* schedule = app.add_subcommand("schedule", "stay up and start a run at each cron time");
   auto* resume = app.add_subcommand("resume", "publish the unconfirmed tasks of a run");
   for (auto* sub : {run, schedule}) {
-    sub->add_option("--window", o.window, "month, week, day or Nh")->envname("DCP_WINDOW")->capture_default_str();
-    sub->add_option("--selections", o.selections, "all, or ID,ID,...")->envname("DCP_SELECTIONS")->capture_default_str();
-    sub->add_flag("--allow-overlap", o.allow_overlap, "start even if the previous run is still active");
+    sub->add_option("--window", o.window, "month, week, day or Nh")
+        ->envname("DCP_WINDOW")
+        ->capture_default_str();
+    sub->add_option("--selections", o.selections, "all, or ID,ID,...")
+        ->envname("DCP_SELECTIONS")
+        ->capture_default_str();
+    sub->add_flag("--allow-overlap", o.allow_overlap,
+                  "start even if the previous run is still active");
   }
   run->add_option("--from", o.from, "first day YYYY-MM-DD (default: first day of last month)");
   run->add_option("--to", o.to, "last day YYYY-MM-DD, inclusive");
   run->add_flag("--wait", o.wait, "follow the run to its end; exit 1 if a task FAILED");
   run->add_flag("--local", o.local, "compute the whole run in this process, no broker");
-  schedule->add_option("--cron", o.cron, "5-field cron expression in DCP_TZ")->envname("DCP_CRON")->required();
-  schedule->add_option("--range", o.range, "previous-month|previous-week|previous-day|current-month")
-      ->envname("DCP_RANGE")->capture_default_str();
-  schedule->add_flag("--run-now", o.run_now, "also start one run at start-up")->envname("DCP_RUN_NOW");
+  schedule->add_option("--cron", o.cron, "5-field cron expression in DCP_TZ")
+      ->envname("DCP_CRON")
+      ->required();
+  schedule
+      ->add_option("--range", o.range, "previous-month|previous-week|previous-day|current-month")
+      ->envname("DCP_RANGE")
+      ->capture_default_str();
+  schedule->add_flag("--run-now", o.run_now, "also start one run at start-up")
+      ->envname("DCP_RUN_NOW");
   resume->add_option("RUN_ID", o.resume_run, "the run")->required();
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     return app.exit(e) == 0 ? kExitOk : kExitUsage;
   }
-  if (auto logging = InitLogging(o.common.log, "leader"); !logging) throw ConfigError(logging.reason());
+  if (auto logging = InitLogging(o.common.log, "leader"); !logging)
+    throw ConfigError(logging.reason());
 
   const TimeZone tz = Require(TimeZone::Load(o.common.time_zone), "--tz");
   const auto mysql_url = Require(mysql::MysqlUrl::Parse(o.common.mysql_url), "--mysql-url");
@@ -135,7 +147,8 @@ int Main(int argc, char** argv) {
   }
 
   const auto topology = Require(grid::ParseTopology(ReadTopology(o.topology_file)), "topology");
-  leader::LeaderSettings settings{tz, grid::ToJson(topology), grid::Feeders(topology), 2000, o.allow_overlap};
+  leader::LeaderSettings settings{tz, grid::ToJson(topology), grid::Feeders(topology), 2000,
+                                  o.allow_overlap};
   mysql::MysqlRunStore runs(session);
 
   if (run->parsed() && o.local) {
@@ -152,7 +165,8 @@ int Main(int argc, char** argv) {
       std::cerr << "dcp-leader: another leader holds the run lock; not starting a run\n";
       return kExitLocked;
     }
-    const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    const double secs =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     spdlog::info("run {}: {} finished, {} failed, locally in {:.2f} s", outcome->run->ToString(),
                  outcome->finished, outcome->failed, secs);
     std::cout << outcome->run->ToString() << "\n";
@@ -194,9 +208,10 @@ int Main(int argc, char** argv) {
     if (!outcome) {
       spdlog::error("scheduled run not started: {}", outcome.reason());
     } else if (outcome->status != leader::RunOutcome::Status::kPublished) {
-      spdlog::warn("scheduled run skipped: {}", outcome->status == leader::RunOutcome::Status::kLocked
-                                                    ? "another leader holds the run lock"
-                                                    : "the previous run is still active");
+      spdlog::warn("scheduled run skipped: {}",
+                   outcome->status == leader::RunOutcome::Status::kLocked
+                       ? "another leader holds the run lock"
+                       : "the previous run is still active");
     } else {
       spdlog::info("scheduled run {} published", outcome->run->ToString());
     }

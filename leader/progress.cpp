@@ -13,9 +13,12 @@ std::string ProgressLine(const RunSummary& run, double tasks_per_second) {
   char buf[256];
   std::string eta = "-";
   if (tasks_per_second > 0 && total > done) {
-    eta = std::to_string(static_cast<long long>(static_cast<double>(total - done) / tasks_per_second + 0.5)) + " s";
+    eta = std::to_string(
+              static_cast<long long>(static_cast<double>(total - done) / tasks_per_second + 0.5)) +
+          " s";
   }
-  std::snprintf(buf, sizeof buf, "run %s: %lld/%lld done, %lld failed, %lld running, %.1f tasks/s, ETA %s [%s]",
+  std::snprintf(buf, sizeof buf,
+                "run %s: %lld/%lld done, %lld failed, %lld running, %.1f tasks/s, ETA %s [%s]",
                 run.id.ToString().c_str(), static_cast<long long>(done),
                 static_cast<long long>(total), static_cast<long long>(c.failed),
                 static_cast<long long>(c.started), tasks_per_second, eta.c_str(),

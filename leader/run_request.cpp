@@ -29,7 +29,8 @@ Result<std::vector<PlannedTask>> PlanTasks(const RunRequest& request,
     return Error{"--to " + FormatLocalDate(request.to) + " is before --from " +
                  FormatLocalDate(request.from)};
   }
-  const std::vector<std::string>& selections = request.selections.empty() ? known : request.selections;
+  const std::vector<std::string>& selections =
+      request.selections.empty() ? known : request.selections;
   for (const auto& s : selections) {
     if (std::find(known.begin(), known.end(), s) == known.end()) {
       return Error{"selection '" + s + "' is not in the topology"};
@@ -55,8 +56,8 @@ std::string ParamsJson(const RunRequest& request, const TimeZone& tz) {
       {"window", request.window.kind == WindowSpec::Kind::kHours
                      ? std::to_string(request.window.hours) + "h"
                      : kKinds[static_cast<int>(request.window.kind)]},
-      {"selections", request.selections.empty() ? nlohmann::json("all")
-                                                : nlohmann::json(request.selections)},
+      {"selections",
+       request.selections.empty() ? nlohmann::json("all") : nlohmann::json(request.selections)},
       {"tz", tz.name()}};
   return j.dump();
 }

@@ -14,7 +14,8 @@ LocalDate AddDays(LocalDate d, int days) {
 LocalDate FirstOfMonth(LocalDate d) { return {d.year, d.month, 1}; }
 
 LocalDate LastOfMonth(LocalDate d) {
-  const LocalDate next = d.month == 12 ? LocalDate{d.year + 1, 1, 1} : LocalDate{d.year, d.month + 1, 1};
+  const LocalDate next =
+      d.month == 12 ? LocalDate{d.year + 1, 1, 1} : LocalDate{d.year, d.month + 1, 1};
   return AddDays(next, -1);
 }
 

@@ -35,7 +35,8 @@ struct ScheduleSettings {
 class Scheduler {
  public:
   using StartRun = std::function<void(const RunRequest&)>;
-  Scheduler(struct ev_loop* loop, const TimeZone& tz, ScheduleSettings settings, StartRun start_run);
+  Scheduler(struct ev_loop* loop, const TimeZone& tz, ScheduleSettings settings,
+            StartRun start_run);
   ~Scheduler();
   void Start();
 

@@ -50,7 +50,8 @@ std::string Tail(const std::string& text, std::size_t n) {
 
 Result<std::string> ExecComputation::Compute(const TaskMessage& task, const RunContext&) {
   Pipe in, out, err;
-  if (!in.Open() || !out.Open() || !err.Open()) return Error{"exec: pipe: " + std::string(strerror(errno))};
+  if (!in.Open() || !out.Open() || !err.Open())
+    return Error{"exec: pipe: " + std::string(strerror(errno))};
 
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
@@ -75,14 +76,16 @@ Result<std::string> ExecComputation::Compute(const TaskMessage& task, const RunC
   bool timed_out = false, too_big = false;
   fcntl(in.write, F_SETFL, O_NONBLOCK);
   while (out.read >= 0 || err.read >= 0) {
-    std::array<pollfd, 3> fds{{{out.read, POLLIN, 0}, {err.read, POLLIN, 0}, {in.write, POLLOUT, 0}}};
+    std::array<pollfd, 3> fds{
+        {{out.read, POLLIN, 0}, {err.read, POLLIN, 0}, {in.write, POLLOUT, 0}}};
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
         deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0) {
       timed_out = true;
       break;
     }
-    if (poll(fds.data(), fds.size(), static_cast<int>(std::min<long long>(left.count(), 1000))) < 0) {
+    if (poll(fds.data(), fds.size(), static_cast<int>(std::min<long long>(left.count(), 1000))) <
+        0) {
       if (errno == EINTR) continue;
       break;
     }
@@ -92,7 +95,8 @@ Result<std::string> ExecComputation::Compute(const TaskMessage& task, const RunC
       if (n < 0 && errno != EAGAIN) written = input.size();  // child closed stdin: fine
       if (written == input.size()) CloseFd(in.write);
     }
-    for (auto [fd, text] : {std::pair{&out.read, &stdout_text}, std::pair{&err.read, &stderr_text}}) {
+    for (auto [fd, text] :
+         {std::pair{&out.read, &stdout_text}, std::pair{&err.read, &stderr_text}}) {
       const pollfd& p = fd == &out.read ? fds[0] : fds[1];
       if (*fd < 0 || !(p.revents & (POLLIN | POLLHUP | POLLERR))) continue;
       char buf[65536];
@@ -122,7 +126,8 @@ Result<std::string> ExecComputation::Compute(const TaskMessage& task, const RunC
                  Tail(stderr_text, 300)};
   }
   if (WEXITSTATUS(status) != 0) {
-    return Error{"exec: exit " + std::to_string(WEXITSTATUS(status)) + ": " + Tail(stderr_text, 300)};
+    return Error{"exec: exit " + std::to_string(WEXITSTATUS(status)) + ": " +
+                 Tail(stderr_text, 300)};
   }
   return stdout_text;
 }

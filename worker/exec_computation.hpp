@@ -14,7 +14,7 @@ namespace dcp::worker {
 
 struct ExecSettings {
   std::string command;
-  std::chrono::seconds timeout{3600};  // the child is killed after this
+  std::chrono::seconds timeout{3600};        // the child is killed after this
   std::size_t max_output_bytes = 64u << 20;  // more stdout than this is a failure
 };
 

@@ -1,10 +1,10 @@
 // dcp-worker: consumes task messages and computes them (see
 // worker_service.hpp). Wiring only.
-#include <CLI/CLI.hpp>
 #include <ev.h>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include <CLI/CLI.hpp>
 #include <iostream>
 #include <thread>
 
@@ -50,28 +50,44 @@ int Main(int argc, char** argv) {
   CLI::App app{"dcp-worker: consumes dcp task messages, computes them, records them in MySQL"};
   AddCommonOptions(app, common);
   app.add_option("--concurrency", settings.concurrency, "tasks computed at once (threads)")
-      ->envname("DCP_CONCURRENCY")->check(CLI::Range(1, 256))->capture_default_str();
+      ->envname("DCP_CONCURRENCY")
+      ->check(CLI::Range(1, 256))
+      ->capture_default_str();
   app.add_option("--prefetch", prefetch, "unacked messages held (default: 2 x concurrency)")
-      ->envname("DCP_PREFETCH")->check(CLI::Range(0, 65535));
+      ->envname("DCP_PREFETCH")
+      ->check(CLI::Range(0, 65535));
   app.add_option("--computation", computation_name, "reference or exec")
-      ->envname("DCP_COMPUTATION")->check(CLI::IsMember({"reference", "exec"}))->capture_default_str();
-  app.add_option("--exec", exec.command, "command run per task (computation exec): task JSON on stdin, result on stdout")
+      ->envname("DCP_COMPUTATION")
+      ->check(CLI::IsMember({"reference", "exec"}))
+      ->capture_default_str();
+  app.add_option("--exec", exec.command,
+                 "command run per task (computation exec): task JSON on stdin, result on stdout")
       ->envname("DCP_EXEC");
   app.add_option("--task-timeout", task_timeout, "seconds before an exec task is killed and failed")
-      ->envname("DCP_TASK_TIMEOUT")->check(CLI::Range(1LL, 7LL * 24 * 3600))->capture_default_str();
-  app.add_option("--max-attempts", settings.processor.max_attempts, "deliveries of a task before it is FAILED for good")
-      ->envname("DCP_MAX_ATTEMPTS")->check(CLI::Range(1, 1000))->capture_default_str();
-  app.add_option("--worker-id", settings.processor.worker_id, "recorded on each task (default host:pid)")
+      ->envname("DCP_TASK_TIMEOUT")
+      ->check(CLI::Range(1LL, 7LL * 24 * 3600))
+      ->capture_default_str();
+  app.add_option("--max-attempts", settings.processor.max_attempts,
+                 "deliveries of a task before it is FAILED for good")
+      ->envname("DCP_MAX_ATTEMPTS")
+      ->check(CLI::Range(1, 1000))
+      ->capture_default_str();
+  app.add_option("--worker-id", settings.processor.worker_id,
+                 "recorded on each task (default host:pid)")
       ->envname("DCP_WORKER_ID");
   app.add_option("--heartbeat", heartbeat, "AMQP heartbeat, seconds")
-      ->envname("DCP_HEARTBEAT")->check(CLI::Range(0, 600))->capture_default_str();
+      ->envname("DCP_HEARTBEAT")
+      ->check(CLI::Range(0, 600))
+      ->capture_default_str();
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     return app.exit(e) == 0 ? kExitOk : kExitUsage;
   }
-  if (auto logging = InitLogging(common.log, "worker"); !logging) throw ConfigError(logging.reason());
-  if (computation_name == "exec" && exec.command.empty()) throw ConfigError("--computation exec needs --exec COMMAND");
+  if (auto logging = InitLogging(common.log, "worker"); !logging)
+    throw ConfigError(logging.reason());
+  if (computation_name == "exec" && exec.command.empty())
+    throw ConfigError("--computation exec needs --exec COMMAND");
   if (settings.processor.worker_id.empty()) settings.processor.worker_id = DefaultWorkerId();
   exec.timeout = std::chrono::seconds(task_timeout);
 
@@ -84,8 +100,10 @@ int Main(int argc, char** argv) {
   consumer.connection.heartbeat = std::chrono::seconds(heartbeat);
   consumer.connection.name = "dcp-worker " + settings.processor.worker_id;
   consumer.queue.name = common.queue;
-  consumer.queue.type = common.queue_type == "classic" ? amqp::QueueType::kClassic : amqp::QueueType::kQuorum;
-  consumer.prefetch = static_cast<std::uint16_t>(prefetch > 0 ? prefetch : 2 * settings.concurrency);
+  consumer.queue.type =
+      common.queue_type == "classic" ? amqp::QueueType::kClassic : amqp::QueueType::kQuorum;
+  consumer.prefetch =
+      static_cast<std::uint16_t>(prefetch > 0 ? prefetch : 2 * settings.concurrency);
   consumer.consumer_tag = settings.processor.worker_id;
 
   std::unique_ptr<Computation> computation;
@@ -95,7 +113,8 @@ int Main(int argc, char** argv) {
     computation = std::make_unique<grid::ReferenceComputation>();
   }
   // Runs of another producer have no stored context: they get this worker's.
-  worker::RunContextCache contexts(RunContext{tz.name(), std::string(grid::EmbeddedReferenceTopology())});
+  worker::RunContextCache contexts(
+      RunContext{tz.name(), std::string(grid::EmbeddedReferenceTopology())});
 
   mysql::InitDriver();
   {
@@ -119,8 +138,7 @@ int Main(int argc, char** argv) {
         auto owner = std::make_shared<PerThread>(mysql_url);
         return std::shared_ptr<TaskStore>(owner, &owner->store);
       },
-      *computation,
-      contexts);
+      *computation, contexts);
   return service.Run();
 }
 

@@ -5,9 +5,8 @@
 
 namespace dcp::worker {
 
-TaskProcessor::TaskProcessor(TaskStore& store, Computation& computation,
-                             RunContextCache& contexts, DbRetry& retry,
-                             ProcessorSettings settings)
+TaskProcessor::TaskProcessor(TaskStore& store, Computation& computation, RunContextCache& contexts,
+                             DbRetry& retry, ProcessorSettings settings)
     : store_(store),
       computation_(computation),
       contexts_(contexts),
@@ -49,12 +48,15 @@ Outcome TaskProcessor::Process(std::string_view body) {
 
   const TaskResult stored{std::string(computation_.name()), std::move(result).value()};
   const bool counted = retry_([&] { return store_.FinishTask(task, stored); });
-  return {Outcome::Action::kAck, counted ? Outcome::Kind::kFinished : Outcome::Kind::kDuplicate,
-          {}, task.task_id, start.attempt};
+  return {Outcome::Action::kAck,
+          counted ? Outcome::Kind::kFinished : Outcome::Kind::kDuplicate,
+          {},
+          task.task_id,
+          start.attempt};
 }
 
-Outcome TaskProcessor::Fail(const TaskMessage& task, Outcome::Kind kind,
-                            const std::string& reason, int attempt) {
+Outcome TaskProcessor::Fail(const TaskMessage& task, Outcome::Kind kind, const std::string& reason,
+                            int attempt) {
   retry_([&] { store_.FailTask(task.task_id, task.run_id, reason); });
   return {Outcome::Action::kDeadLetter, kind, reason, task.task_id, attempt};
 }

@@ -42,7 +42,8 @@ WorkerService::~WorkerService() {
 }
 
 int WorkerService::Run() {
-  for (int i = 0; i < settings_.concurrency; ++i) threads_.emplace_back([this, i] { PoolThread(i); });
+  for (int i = 0; i < settings_.concurrency; ++i)
+    threads_.emplace_back([this, i] { PoolThread(i); });
   consumer_.Start();
   ev_run(loop_, 0);
   spdlog::info("stopped: {} finished, {} skipped, {} failed, {} dead-lettered", counters_.finished,
@@ -57,9 +58,8 @@ void WorkerService::OnDisconnected(const std::string& reason) {
   // Messages not started yet went back to the queue with the connection.
   std::lock_guard lock(mutex_);
   const auto before = jobs_.size();
-  std::erase_if(jobs_, [&](const Job& j) {
-    return j.ref.connection_generation != consumer_.generation();
-  });
+  std::erase_if(
+      jobs_, [&](const Job& j) { return j.ref.connection_generation != consumer_.generation(); });
   in_flight_ -= before - jobs_.size();
 }
 
@@ -125,7 +125,9 @@ void WorkerService::Settle(Done done) {
   const Outcome& o = *done.outcome;
   const std::string task = o.task ? o.task->ToString() : "?";
   switch (o.kind) {
-    case Outcome::Kind::kFinished: ++counters_.finished; break;
+    case Outcome::Kind::kFinished:
+      ++counters_.finished;
+      break;
     case Outcome::Kind::kDuplicate:
     case Outcome::Kind::kSkipped:
       ++counters_.skipped;

@@ -90,9 +90,9 @@ class WorkerService final : public amqp::ConsumerHandler {
 
   std::mutex mutex_;
   std::condition_variable jobs_cv_;
-  std::deque<Job> jobs_;    // guarded by mutex_
-  std::deque<Done> done_;   // guarded by mutex_
-  bool closing_ = false;    // guarded by mutex_: pool threads exit
+  std::deque<Job> jobs_;   // guarded by mutex_
+  std::deque<Done> done_;  // guarded by mutex_
+  bool closing_ = false;   // guarded by mutex_: pool threads exit
 
   // Loop thread only.
   std::size_t in_flight_ = 0;  // delivered and not yet settled

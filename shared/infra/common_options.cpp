@@ -1,7 +1,6 @@
 #include "infra/common_options.hpp"
 
 #include <CLI/CLI.hpp>
-
 #include <iostream>
 
 #include "ports/errors.hpp"
@@ -21,7 +20,9 @@ void AddCommonOptions(CLI::App& app, CommonSettings& s, int which) {
         ->capture_default_str();
   }
   if (has(CommonOption::kQueue)) {
-    app.add_option("--queue", s.queue, "task queue name")->envname("DCP_QUEUE")->capture_default_str();
+    app.add_option("--queue", s.queue, "task queue name")
+        ->envname("DCP_QUEUE")
+        ->capture_default_str();
     app.add_option("--queue-type", s.queue_type, "quorum or classic (when dcp declares the queue)")
         ->envname("DCP_QUEUE_TYPE")
         ->check(CLI::IsMember({"quorum", "classic"}))

@@ -17,7 +17,8 @@ class UnavailableError : public std::runtime_error {
 // says whether retrying the same operation can succeed.
 class DbError : public std::runtime_error {
  public:
-  DbError(const std::string& what, bool transient) : std::runtime_error(what), transient_(transient) {}
+  DbError(const std::string& what, bool transient)
+      : std::runtime_error(what), transient_(transient) {}
   bool transient() const { return transient_; }
 
  private:

@@ -81,9 +81,9 @@ class RunStore {
 
   // Every result of the run, ordered by (selection, start, task_id): calls
   // `row(computation, selection, start, end, body)` for each.
-  using ResultVisitor = std::function<void(const std::string& computation,
-                                           const std::string& selection, LocalMinute start,
-                                           LocalMinute end, const std::string& body)>;
+  using ResultVisitor =
+      std::function<void(const std::string& computation, const std::string& selection,
+                         LocalMinute start, LocalMinute end, const std::string& body)>;
   virtual void ForEachResult(const RunId& run, const ResultVisitor& row) = 0;
 };
 

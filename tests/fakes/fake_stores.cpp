@@ -14,13 +14,15 @@ bool FakeStore::TryLockRuns() {
 std::optional<RunId> FakeStore::ActiveRun() {
   for (auto it = run_order.rbegin(); it != run_order.rend(); ++it) {
     const FakeRun& r = runs.at(*it);
-    if ((r.status == RunStatus::kPublishing || r.status == RunStatus::kRunning) && r.task_count) return *it;
+    if ((r.status == RunStatus::kPublishing || r.status == RunStatus::kRunning) && r.task_count)
+      return *it;
   }
   return std::nullopt;
 }
 
 void FakeStore::CreateRun(const NewRun& run, std::span<const PlannedTask> new_tasks) {
-  runs[run.id] = FakeRun{run, RunStatus::kPublishing, static_cast<std::int64_t>(new_tasks.size()), 0};
+  runs[run.id] =
+      FakeRun{run, RunStatus::kPublishing, static_cast<std::int64_t>(new_tasks.size()), 0};
   run_order.push_back(run.id);
   for (const auto& t : new_tasks) {
     tasks[t.id] = FakeTask{run.id, TaskStatus::kQueued, t.seq, t.selection, 0, {}, {}};
@@ -67,10 +69,18 @@ std::optional<RunSummary> FakeStore::GetRun(const RunId& run) {
   for (const auto& [id, t] : tasks) {
     if (t.run != run) continue;
     switch (t.status) {
-      case TaskStatus::kQueued: ++s.counts.queued; break;
-      case TaskStatus::kStarted: ++s.counts.started; break;
-      case TaskStatus::kFinished: ++s.counts.finished; break;
-      case TaskStatus::kFailed: ++s.counts.failed; break;
+      case TaskStatus::kQueued:
+        ++s.counts.queued;
+        break;
+      case TaskStatus::kStarted:
+        ++s.counts.started;
+        break;
+      case TaskStatus::kFinished:
+        ++s.counts.finished;
+        break;
+      case TaskStatus::kFailed:
+        ++s.counts.failed;
+        break;
     }
   }
   return s;
@@ -96,10 +106,13 @@ StartResult FakeStore::StartTask(const TaskMessage& m, std::string_view worker_i
   auto it = tasks.find(m.task_id);
   if (it == tasks.end()) {
     if (!runs.count(m.run_id)) {
-      runs[m.run_id] = FakeRun{NewRun{m.run_id, "external", "{}", {}}, RunStatus::kRunning, std::nullopt, 0};
+      runs[m.run_id] =
+          FakeRun{NewRun{m.run_id, "external", "{}", {}}, RunStatus::kRunning, std::nullopt, 0};
       run_order.push_back(m.run_id);
     }
-    it = tasks.emplace(m.task_id, FakeTask{m.run_id, TaskStatus::kQueued, 0, m.selection, 0, {}, {}}).first;
+    it =
+        tasks.emplace(m.task_id, FakeTask{m.run_id, TaskStatus::kQueued, 0, m.selection, 0, {}, {}})
+            .first;
   }
   FakeTask& t = it->second;
   if (t.status == TaskStatus::kFinished) return {StartOutcome::kAlreadyFinished, t.attempt};
@@ -119,10 +132,12 @@ bool FakeStore::FinishTask(const TaskMessage& m, const TaskResult& result) {
   return true;
 }
 
-void FakeStore::FailTask(const TaskId& task, const std::optional<RunId>& run, std::string_view error) {
+void FakeStore::FailTask(const TaskId& task, const std::optional<RunId>& run,
+                         std::string_view error) {
   std::lock_guard lock(mutex_);
   MaybeFail();
-  auto [it, inserted] = tasks.try_emplace(task, FakeTask{run, TaskStatus::kQueued, 0, "", 0, {}, {}});
+  auto [it, inserted] =
+      tasks.try_emplace(task, FakeTask{run, TaskStatus::kQueued, 0, "", 0, {}, {}});
   if (it->second.status == TaskStatus::kFinished) return;
   it->second.status = TaskStatus::kFailed;
   it->second.error = std::string(error);

@@ -45,7 +45,8 @@ class FakeStore final : public RunStore, public TaskStore {
   // TaskStore
   StartResult StartTask(const TaskMessage& task, std::string_view worker_id) override;
   bool FinishTask(const TaskMessage& task, const TaskResult& result) override;
-  void FailTask(const TaskId& task, const std::optional<RunId>& run, std::string_view error) override;
+  void FailTask(const TaskId& task, const std::optional<RunId>& run,
+                std::string_view error) override;
   std::optional<RunContext> LoadRunContext(const RunId& run) override;
   RunContext EnsureRunContext(const RunId& run, const RunContext& fallback) override;
 

@@ -29,7 +29,8 @@ TEST(RangeAt, UsesLocalDateNotUtc) {
 
 TEST(RangeAt, PreviousWeekIsMondayToSunday) {
   const auto tz = *TimeZone::Load("UTC");
-  const auto [from, to] = RangeAt(RangeKind::kPreviousWeek, At("2024-05-15 08:00", tz), tz);  // Wednesday
+  const auto [from, to] =
+      RangeAt(RangeKind::kPreviousWeek, At("2024-05-15 08:00", tz), tz);  // Wednesday
   EXPECT_EQ(FormatLocalDate(from), "2024-05-06");
   EXPECT_EQ(FormatLocalDate(to), "2024-05-12");
 }

@@ -10,7 +10,8 @@ TaskMessage Task() {
                      *ParseLocalMinute("2024-01-01 23:59")};
 }
 
-Result<std::string> RunCommand(std::string command, std::chrono::seconds timeout = std::chrono::seconds(30)) {
+Result<std::string> RunCommand(std::string command,
+                               std::chrono::seconds timeout = std::chrono::seconds(30)) {
   ExecComputation exec(ExecSettings{std::move(command), timeout});
   return exec.Compute(Task(), RunContext{"UTC", "{}"});
 }

@@ -35,7 +35,8 @@ class TaskProcessorTest : public ::testing::Test {
   CountingComputation computation;
   RunContextCache contexts{RunContext{"UTC", "{}"}};
   Stopper stopper;
-  DbRetry retry{stopper, RetrySettings{std::chrono::milliseconds(1), std::chrono::milliseconds(2), 3}};
+  DbRetry retry{stopper,
+                RetrySettings{std::chrono::milliseconds(1), std::chrono::milliseconds(2), 3}};
   TaskProcessor processor{store, computation, contexts, retry, ProcessorSettings{"w1", 3}};
   RunId run = RunId::New();
 };
