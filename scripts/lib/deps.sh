@@ -1,19 +1,15 @@
 # Sourced by the scripts: installs Debian packages that are missing.
-# Usage: dcp_install build|runtime|servers|all
+#   dcp_install build|servers|all   the project's package sets
+#   dcp_install_tools PKG...        any packages
 
 dcp_packages_build=(cmake ninja-build g++ clang pkg-config libev-dev libmysqlcppconn-dev
   nlohmann-json3-dev libhowardhinnant-date-dev libspdlog-dev libfmt-dev libgtest-dev libgmock-dev
   librabbitmq-dev uuid-dev libcli11-dev tzdata)
 dcp_packages_servers=(rabbitmq-server mariadb-server mariadb-client)
 
-dcp_install() {
-  local want=() missing=() p
-  case "$1" in
-    build) want=("${dcp_packages_build[@]}") ;;
-    servers) want=("${dcp_packages_servers[@]}") ;;
-    all) want=("${dcp_packages_build[@]}" "${dcp_packages_servers[@]}") ;;
-  esac
-  for p in "${want[@]}"; do
+dcp_install_tools() {
+  local missing=() p
+  for p in "$@"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
   done
   ((${#missing[@]})) || return 0
@@ -25,15 +21,10 @@ dcp_install() {
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
 }
 
-# Installs the named packages if missing (tools only some scripts need).
-dcp_install_tools() {
-  local missing=() p
-  for p in "$@"; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-  done
-  ((${#missing[@]})) || return 0
-  local sudo=""
-  [ "$(id -u)" = 0 ] || sudo=sudo
-  $sudo apt-get update -qq >&2
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+dcp_install() {
+  case "$1" in
+    build) dcp_install_tools "${dcp_packages_build[@]}" ;;
+    servers) dcp_install_tools "${dcp_packages_servers[@]}" ;;
+    all) dcp_install_tools "${dcp_packages_build[@]}" "${dcp_packages_servers[@]}" ;;
+  esac
 }
