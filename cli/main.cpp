@@ -4,7 +4,10 @@
 #include <iostream>
 
 #include "cli/export_csv.hpp"
+#include "amqp/amqp_url.hpp"
+#include "amqp/confirm_publisher.hpp"
 #include "cli/status_report.hpp"
+#include "leader/run_publisher.hpp"
 #include "infra/common_options.hpp"
 #include "mysql/driver.hpp"
 #include "mysql/mysql_run_store.hpp"
@@ -22,13 +25,17 @@ int Main(int argc, char** argv) {
   bool json = false;
   CLI::App app{"dcp: operate dcp runs"};
   app.require_subcommand(1);
-  AddCommonOptions(app, common, static_cast<int>(CommonOption::kMysql));
+  AddCommonOptions(app, common,
+                   static_cast<int>(CommonOption::kMysql) | static_cast<int>(CommonOption::kAmqp) |
+                       static_cast<int>(CommonOption::kQueue));
   auto* status = app.add_subcommand("status", "a run's progress (default: the latest run)");
   status->add_option("RUN_ID", run_text, "the run");
   status->add_flag("--json", json, "one JSON object, for scripts");
   auto* exp = app.add_subcommand("export", "a run's results as one CSV");
   exp->add_option("RUN_ID", run_text, "the run")->required();
   exp->add_option("-o,--output", output, "file to write (default: stdout)");
+  auto* retry = app.add_subcommand("retry", "put a run's FAILED tasks back to QUEUED and publish them");
+  retry->add_option("RUN_ID", run_text, "the run")->required();
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -59,6 +66,22 @@ int Main(int argc, char** argv) {
   if (!store.GetRun(*run)) {
     std::cerr << "dcp: no run " << run->ToString() << "\n";
     return kExitFailure;
+  }
+  if (retry->parsed()) {
+    const auto amqp_url = amqp::AmqpUrl::Parse(common.amqp_url);
+    if (!amqp_url) throw ConfigError("--amqp-url: " + amqp_url.reason());
+    amqp::PublisherOptions publishing;
+    publishing.connection.url = *amqp_url;
+    publishing.connection.name = "dcp retry";
+    publishing.queue.name = common.queue;
+    publishing.queue.type =
+        common.queue_type == "classic" ? amqp::QueueType::kClassic : amqp::QueueType::kQuorum;
+    publishing.queue.delivery_limit = common.delivery_limit;
+    amqp::ConfirmPublisher publisher(publishing);  // connect before touching the run
+    const auto requeued = store.RequeueFailed(*run);
+    const auto published = leader::RunPublisher(store, publisher, {}).Resume(*run);
+    std::cout << requeued.size() << " FAILED tasks requeued, " << published << " published\n";
+    return kExitOk;
   }
   std::ofstream file;
   if (!output.empty()) {

@@ -4,6 +4,7 @@
 
 #include "domain/task_message.hpp"
 #include "leader/run_lock.hpp"
+#include "leader/run_publisher.hpp"
 
 namespace dcp::leader {
 Leader::Leader(RunStore& store, TaskPublisher* publisher, LeaderSettings settings)
@@ -33,7 +34,7 @@ Result<RunOutcome> Leader::Run(const RunRequest& request) {
                           RunContext{settings_.time_zone.name(), settings_.topology_json}},
                    *tasks);
   spdlog::info("run {}: {} tasks recorded, publishing", run.ToString(), tasks->size());
-  Publish(run, *tasks);
+  RunPublisher(store_, *publisher_, settings_.publishing).Publish(run, *tasks);
   store_.MarkRunning(run);
   spdlog::info("run {}: {} tasks published and confirmed", run.ToString(), tasks->size());
   outcome.run = run;
@@ -42,25 +43,10 @@ Result<RunOutcome> Leader::Run(const RunRequest& request) {
 }
 
 std::int64_t Leader::Resume(const RunId& run) {
-  const auto tasks = store_.UnpublishedTasks(run);
-  Publish(run, tasks);
-  store_.MarkRunning(run);
-  spdlog::info("run {}: resumed, {} unconfirmed tasks published", run.ToString(), tasks.size());
-  return static_cast<std::int64_t>(tasks.size());
-}
-
-void Leader::Publish(const RunId& run, std::span<const PlannedTask> tasks) {
-  std::vector<std::string> bodies;
-  for (std::size_t begin = 0; begin < tasks.size(); begin += settings_.publish_batch) {
-    const auto batch =
-        tasks.subspan(begin, std::min(settings_.publish_batch, tasks.size() - begin));
-    bodies.clear();
-    for (const PlannedTask& t : batch) {
-      bodies.push_back(EncodeTaskMessage(TaskMessage{run, t.id, t.selection, t.start, t.end}));
-    }
-    publisher_->PublishConfirmed(bodies);
-    store_.MarkPublished(run, batch.back().seq);
-  }
+  RunPublisher publisher(store_, *publisher_, settings_.publishing);
+  const auto published = publisher.Resume(run);
+  spdlog::info("run {}: resumed, {} unconfirmed tasks published", run.ToString(), published);
+  return published;
 }
 
 Result<std::pair<RunId, std::vector<PlannedTask>>> Leader::CreateLocalRun(

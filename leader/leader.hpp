@@ -13,6 +13,7 @@
 #include <string>
 
 #include "domain/local_time.hpp"
+#include "leader/run_publisher.hpp"
 #include "leader/run_request.hpp"
 #include "ports/run_store.hpp"
 #include "ports/task_publisher.hpp"
@@ -23,8 +24,8 @@ struct LeaderSettings {
   TimeZone time_zone;
   std::string topology_json;            // canonical, validated
   std::vector<std::string> selections;  // the topology's (feeders)
-  std::size_t publish_batch = 2000;     // messages per confirm round and watermark write
   bool allow_overlap = false;           // start even if the previous run is still active
+  PublishSettings publishing;
 };
 
 struct RunOutcome {
@@ -44,8 +45,8 @@ class Leader {
   // infrastructure failures throw (DbError, AmqpError, UnavailableError).
   Result<RunOutcome> Run(const RunRequest& request);
 
-  // Publishes the tasks of `run` that were recorded but never confirmed, and
-  // marks the run RUNNING. Returns how many were published.
+  // Publishes the QUEUED tasks of `run` that were recorded but never
+  // confirmed, and marks the run RUNNING. Returns how many were published.
   std::int64_t Resume(const RunId& run);
 
   // Creates a run and records it as fully published, without a broker: for
@@ -53,8 +54,6 @@ class Leader {
   Result<std::pair<RunId, std::vector<PlannedTask>>> CreateLocalRun(const RunRequest& request);
 
  private:
-  void Publish(const RunId& run, std::span<const PlannedTask> tasks);
-
   RunStore& store_;
   TaskPublisher* publisher_;
   LeaderSettings settings_;

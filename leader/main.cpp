@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include <CLI/CLI.hpp>
+#include <csignal>
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -39,6 +40,7 @@ struct Options {
   std::string cron, range = "previous-month";
   bool run_now = false;
   std::string resume_run;
+  int crash_after_batches = 0;
 };
 
 template <class T>
@@ -128,6 +130,8 @@ int Main(int argc, char** argv) {
   schedule->add_flag("--run-now", o.run_now, "also start one run at start-up")
       ->envname("DCP_RUN_NOW");
   resume->add_option("RUN_ID", o.resume_run, "the run")->required();
+  // Tests only: SIGKILL itself after N confirmed batches of 100 messages.
+  app.add_option("--test-crash-after-batches", o.crash_after_batches)->group("")->envname("DCP_TEST_CRASH_AFTER_BATCHES");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -147,8 +151,14 @@ int Main(int argc, char** argv) {
   }
 
   const auto topology = Require(grid::ParseTopology(ReadTopology(o.topology_file)), "topology");
-  leader::LeaderSettings settings{tz, grid::ToJson(topology), grid::Feeders(topology), 2000,
-                                  o.allow_overlap};
+  leader::LeaderSettings settings{tz, grid::ToJson(topology), grid::Feeders(topology), o.allow_overlap,
+                                 {}};
+  if (o.crash_after_batches > 0) {  // tests: a leader killed mid-publish
+    settings.publishing.batch = 100;
+    settings.publishing.after_batch = [n = o.crash_after_batches](std::int64_t done) {
+      if (done >= n) raise(SIGKILL);
+    };
+  }
   mysql::MysqlRunStore runs(session);
 
   if (run->parsed() && o.local) {
@@ -180,6 +190,7 @@ int Main(int argc, char** argv) {
   publishing.queue.name = o.common.queue;
   publishing.queue.type =
       o.common.queue_type == "classic" ? amqp::QueueType::kClassic : amqp::QueueType::kQuorum;
+  publishing.queue.delivery_limit = o.common.delivery_limit;
   amqp::ConfirmPublisher publisher(publishing);
   leader::Leader leader(runs, &publisher, settings);
 

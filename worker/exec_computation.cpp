@@ -10,6 +10,7 @@
 #include <array>
 #include <cerrno>
 #include <cstring>
+#include <mutex>
 
 extern char** environ;
 
@@ -47,6 +48,11 @@ std::string Tail(const std::string& text, std::size_t n) {
 }
 
 }  // namespace
+
+ExecComputation::ExecComputation(ExecSettings settings) : settings_(std::move(settings)) {
+  static std::once_flag ignore_sigpipe;
+  std::call_once(ignore_sigpipe, [] { signal(SIGPIPE, SIG_IGN); });
+}
 
 Result<std::string> ExecComputation::Compute(const TaskMessage& task, const RunContext&) {
   Pipe in, out, err;

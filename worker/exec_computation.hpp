@@ -18,9 +18,12 @@ struct ExecSettings {
   std::size_t max_output_bytes = 64u << 20;  // more stdout than this is a failure
 };
 
+// Constructing one sets SIGPIPE to ignored for the whole process: a command
+// that exits without reading its stdin must fail its task, not kill the
+// worker with the signal.
 class ExecComputation final : public Computation {
  public:
-  explicit ExecComputation(ExecSettings settings) : settings_(std::move(settings)) {}
+  explicit ExecComputation(ExecSettings settings);
   std::string_view name() const override { return "exec"; }
   Result<std::string> Compute(const TaskMessage& task, const RunContext& run) override;
 

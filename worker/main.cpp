@@ -72,6 +72,9 @@ int Main(int argc, char** argv) {
       ->envname("DCP_MAX_ATTEMPTS")
       ->check(CLI::Range(1, 1000))
       ->capture_default_str();
+  long long retry_delay = 5;
+  app.add_option("--retry-delay", retry_delay, "seconds before a failed task's first retry (doubles each time, at most 5 min)")
+      ->envname("DCP_RETRY_DELAY")->check(CLI::Range(0LL, 3600LL))->capture_default_str();
   app.add_option("--worker-id", settings.processor.worker_id,
                  "recorded on each task (default host:pid)")
       ->envname("DCP_WORKER_ID");
@@ -90,6 +93,7 @@ int Main(int argc, char** argv) {
     throw ConfigError("--computation exec needs --exec COMMAND");
   if (settings.processor.worker_id.empty()) settings.processor.worker_id = DefaultWorkerId();
   exec.timeout = std::chrono::seconds(task_timeout);
+  settings.processor.retry_delay = std::chrono::seconds(retry_delay);
 
   const TimeZone tz = Require(TimeZone::Load(common.time_zone), "--tz");
   const auto mysql_url = Require(mysql::MysqlUrl::Parse(common.mysql_url), "--mysql-url");
@@ -102,6 +106,7 @@ int Main(int argc, char** argv) {
   consumer.queue.name = common.queue;
   consumer.queue.type =
       common.queue_type == "classic" ? amqp::QueueType::kClassic : amqp::QueueType::kQuorum;
+  consumer.queue.delivery_limit = common.delivery_limit;
   consumer.prefetch =
       static_cast<std::uint16_t>(prefetch > 0 ? prefetch : 2 * settings.concurrency);
   consumer.consumer_tag = settings.processor.worker_id;

@@ -1,5 +1,6 @@
 #include "worker/task_processor.hpp"
 
+#include <algorithm>
 #include <exception>
 #include <utility>
 
@@ -44,7 +45,16 @@ Outcome TaskProcessor::Process(std::string_view body) {
   } catch (const std::exception& e) {
     result = Error{std::string("computation threw: ") + e.what()};
   }
-  if (!result) return Fail(task, Outcome::Kind::kFailed, result.reason(), start.attempt);
+  if (!result) {
+    if (result.permanent() || start.attempt >= settings_.max_attempts) {
+      return Fail(task, Outcome::Kind::kFailed, result.reason(), start.attempt);
+    }
+    retry_([&] { store_.RequeueTask(task.task_id, result.reason()); });
+    Outcome retry{Outcome::Action::kRetry, Outcome::Kind::kRetried, result.reason(), task.task_id,
+                  start.attempt};
+    retry.retry_delay = RetryDelay(settings_, start.attempt);
+    return retry;
+  }
 
   const TaskResult stored{std::string(computation_.name()), std::move(result).value()};
   const bool counted = retry_([&] { return store_.FinishTask(task, stored); });
@@ -53,6 +63,12 @@ Outcome TaskProcessor::Process(std::string_view body) {
           {},
           task.task_id,
           start.attempt};
+}
+
+std::chrono::milliseconds RetryDelay(const ProcessorSettings& settings, int attempt) {
+  auto delay = settings.retry_delay;
+  for (int i = 1; i < attempt && delay < settings.max_retry_delay; ++i) delay *= 2;
+  return std::min(delay, settings.max_retry_delay);
 }
 
 Outcome TaskProcessor::Fail(const TaskMessage& task, Outcome::Kind kind, const std::string& reason,

@@ -5,7 +5,10 @@
 //   2. STARTED (attempt + 1); already FINISHED -> ack and skip;
 //   3. attempts exhausted (it crashed or hung the worker on every earlier
 //      delivery) -> FAILED, dead-letter;
-//   4. compute; failure -> FAILED with the error text, dead-letter;
+//   4. compute; failure -> retried later with a growing delay (QUEUED
+//      again, message to the retry queue) while attempts remain, else
+//      FAILED with the error text and dead-lettered; an error that retrying
+//      cannot fix (unknown selection...) is FAILED at once;
 //   5. store the result and FINISHED in one transaction, then ack.
 // Database writes go through DbRetry: nothing is acked that was not
 // recorded. Used by the worker (one processor per pool thread) and by the
@@ -23,19 +26,30 @@
 namespace dcp::worker {
 
 struct Outcome {
-  enum class Action { kAck, kDeadLetter };
-  enum class Kind { kFinished, kDuplicate, kSkipped, kMalformed, kFailed, kGaveUp };
+  // kRetry: publish the message again after `retry_delay` (to the retry
+  // queue), then ack this delivery.
+  enum class Action { kAck, kDeadLetter, kRetry };
+  enum class Kind { kFinished, kDuplicate, kSkipped, kMalformed, kFailed, kGaveUp, kRetried };
   Action action = Action::kAck;
   Kind kind = Kind::kFinished;
-  std::string reason;  // kDeadLetter: why, one line
+  std::string reason;  // kDeadLetter, kRetry: why, one line
   std::optional<TaskId> task;
   int attempt = 0;
+  std::chrono::milliseconds retry_delay{0};
 };
 
 struct ProcessorSettings {
   std::string worker_id;  // recorded on STARTED; host:pid by default
-  int max_attempts = 5;   // deliveries of one task before it is FAILED for good
+  int max_attempts = 5;   // attempts of one task (crashes included) before it is FAILED
+  // A failed computation is retried after retry_delay * 2^(attempt - 1),
+  // at most max_retry_delay: a passing fault clears, a lasting one costs
+  // little.
+  std::chrono::milliseconds retry_delay{std::chrono::seconds(5)};
+  std::chrono::milliseconds max_retry_delay{std::chrono::minutes(5)};
 };
+
+// The delay before attempt + 1, after attempt `attempt` failed.
+std::chrono::milliseconds RetryDelay(const ProcessorSettings& settings, int attempt);
 
 // Not thread-safe: one per thread, with that thread's TaskStore.
 class TaskProcessor {

@@ -133,12 +133,19 @@ void WorkerService::Settle(Done done) {
       ++counters_.skipped;
       spdlog::info("task {}: already finished, skipped", task);
       break;
+    case Outcome::Kind::kRetried:
+      break;
     default:
       ++counters_.failed;
       break;
   }
   if (o.action == Outcome::Action::kAck) {
     consumer_.Ack(done.ref);
+  } else if (o.action == Outcome::Action::kRetry) {
+    ++counters_.retried;
+    spdlog::warn("task {}: attempt {} failed, retrying in {} ms: {}", task, o.attempt,
+                 o.retry_delay.count(), o.reason);
+    consumer_.Retry(done.ref, done.body, o.retry_delay, o.reason);
   } else {
     ++counters_.dead_lettered;
     spdlog::warn("task {}: dead-lettered: {}", task, o.reason);

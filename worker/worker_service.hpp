@@ -54,7 +54,7 @@ class WorkerService final : public amqp::ConsumerHandler {
   void BeginDrain();
 
   struct Counters {
-    std::uint64_t finished = 0, skipped = 0, failed = 0, dead_lettered = 0;
+    std::uint64_t finished = 0, skipped = 0, failed = 0, retried = 0, dead_lettered = 0;
   };
   Counters counters() const { return counters_; }
 

@@ -215,13 +215,23 @@ bool Consumer::Reject(DeliveryRef ref, bool requeue) {
 }
 
 bool Consumer::DeadLetter(DeliveryRef ref, std::string_view body, std::string_view reason) {
+  return Forward(ref, options_.queue.DeadLetterName(), body, std::nullopt, reason);
+}
+
+bool Consumer::Retry(DeliveryRef ref, std::string_view body, std::chrono::milliseconds delay,
+                     std::string_view reason) {
+  return Forward(ref, options_.queue.RetryName(), body, delay, reason);
+}
+
+bool Consumer::Forward(DeliveryRef ref, const std::string& queue, std::string_view body,
+                       std::optional<std::chrono::milliseconds> delay, std::string_view reason) {
   if (!connected() || ref.connection_generation != generation_) return false;
   const auto it = unsettled_.find(ref.tag);
   if (it == unsettled_.end()) return false;
   MessageProperties properties;
   properties.AddString("x-dcp-reason", std::string(reason));
   properties.AddInt("x-dcp-delivery-count", it->second);
-  const std::string queue = options_.queue.DeadLetterName();
+  if (delay) properties.SetExpiration(*delay);
   amqp_bytes_t payload;
   payload.len = body.size();
   payload.bytes = const_cast<char*>(body.data());  // rabbitmq-c only reads it
@@ -229,7 +239,7 @@ bool Consumer::DeadLetter(DeliveryRef ref, std::string_view body, std::string_vi
       connection_->state(), kDeadLetterChannel, amqp_empty_bytes, amqp_cstring_bytes(queue.c_str()),
       /*mandatory=*/1, /*immediate=*/0, properties.get(), payload);
   unsettled_.erase(it);
-  if (!Sent(status, "publishing a dead letter")) return false;
+  if (!Sent(status, "publishing to " + queue)) return false;
   dead_letters_[++dead_letters_sent_] = ref.tag;
   return true;
 }

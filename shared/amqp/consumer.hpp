@@ -3,9 +3,11 @@
 // heartbeats and reconnection.
 #include <ev.h>
 
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -79,6 +81,11 @@ class Consumer {
   // (nack) the original is requeued; if the connection drops first the
   // broker redelivers it. True when the dead letter was sent.
   bool DeadLetter(DeliveryRef ref, std::string_view body, std::string_view reason);
+  // Publishes `body` to `<queue>.retry` with a TTL of `delay`, after which the
+  // broker returns it to the task queue; the original is settled as for
+  // DeadLetter. True when the retry was sent.
+  bool Retry(DeliveryRef ref, std::string_view body, std::chrono::milliseconds delay,
+             std::string_view reason);
 
   // Stops deliveries (basic.cancel) but keeps the connection, so in-flight
   // deliveries can still be settled. Deliveries already on the wire may
@@ -112,6 +119,9 @@ class Consumer {
   // A send failed inside a Consumer method: tear down from the loop instead.
   void Fail(std::string reason);
   bool Sent(int status, std::string_view what);
+  // Publishes on the confirm channel and settles `ref` when confirmed.
+  bool Forward(DeliveryRef ref, const std::string& queue, std::string_view body,
+               std::optional<std::chrono::milliseconds> delay, std::string_view reason);
 
   struct ev_loop* loop_;
   ConsumerOptions options_;

@@ -19,6 +19,11 @@ amqp_bytes_t MessageProperties::Keep(std::string text) {
   return bytes;
 }
 
+void MessageProperties::SetExpiration(std::chrono::milliseconds ttl) {
+  properties_._flags |= AMQP_BASIC_EXPIRATION_FLAG;
+  properties_.expiration = Keep(std::to_string(ttl.count()));
+}
+
 void MessageProperties::AddString(std::string name, std::string value) {
   amqp_table_entry_t entry{};
   entry.key = Keep(std::move(name));

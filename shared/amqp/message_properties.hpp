@@ -3,6 +3,7 @@
 // and reading the headers of the ones it receives.
 #include <amqp.h>
 
+#include <chrono>
 #include <cstdint>
 #include <deque>
 #include <string>
@@ -22,6 +23,8 @@ class MessageProperties {
 
   void AddString(std::string name, std::string value);
   void AddInt(std::string name, std::int64_t value);
+  // Per-message TTL: the broker dead-letters the message when it expires.
+  void SetExpiration(std::chrono::milliseconds ttl);
 
   // Valid until *this is modified or destroyed.
   const amqp_basic_properties_t* get();

@@ -67,8 +67,13 @@ void DeclareTaskQueues(Connection& connection, const QueueOptions& options) {
     task_args.push_back(StringArg("x-queue-type", "quorum"));
     task_args.push_back(IntArg("x-delivery-limit", options.delivery_limit));
   }
+  // Classic: per-message expiration is what delays a retry; expired
+  // messages dead-letter back into the task queue.
+  std::vector<amqp_table_entry_t> retry_args = {StringArg("x-dead-letter-exchange", ""),
+                                                StringArg("x-dead-letter-routing-key", options.name)};
   Declare(connection, dead, std::move(dead_args));
   Declare(connection, options.name, std::move(task_args));
+  Declare(connection, options.RetryName(), std::move(retry_args));
 }
 
 QueueStats Inspect(Connection& connection, std::string_view queue) {

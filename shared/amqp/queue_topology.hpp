@@ -20,9 +20,11 @@ struct QueueOptions {
   QueueType type = QueueType::kQuorum;
   // Quorum only: deliveries after which the broker dead-letters a message
   // instead of requeueing it (RabbitMQ 4 would otherwise default to 20).
-  std::int64_t delivery_limit = 5;
+  std::int64_t delivery_limit = 10;  // = CommonSettings::delivery_limit
 
   std::string DeadLetterName() const { return name + ".dead"; }
+  // Delayed retries wait here (per-message TTL) and return to the task queue.
+  std::string RetryName() const { return name + ".retry"; }
 };
 
 struct QueueStats {

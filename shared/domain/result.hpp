@@ -10,6 +10,9 @@ namespace dcp {
 
 struct Error {
   std::string reason;
+  // Retrying cannot help (the input itself is wrong): the caller should not
+  // spend more attempts on it.
+  bool permanent = false;
 };
 
 template <class T>
@@ -30,6 +33,7 @@ class [[nodiscard]] Result {
 
   // Precondition: !ok().
   const std::string& reason() const { return std::get<Error>(v_).reason; }
+  bool permanent() const { return std::get<Error>(v_).permanent; }
 
  private:
   std::variant<T, Error> v_;

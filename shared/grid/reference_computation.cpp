@@ -9,9 +9,9 @@ namespace dcp::grid {
 
 Result<std::string> ReferenceComputation::Compute(const TaskMessage& task, const RunContext& run) {
   auto topology = TopologyOf(run.topology_json);
-  if (!topology) return Error{topology.reason()};
+  if (!topology) return Error{topology.reason(), true};
   auto tz = TimeZone::Load(run.time_zone);
-  if (!tz) return Error{tz.reason()};
+  if (!tz) return Error{tz.reason(), true};
   return FeederReport(**topology, *tz, task.selection, task.start, task.end);
 }
 
@@ -28,7 +28,7 @@ Result<std::shared_ptr<const Topology>> ReferenceComputation::TopologyOf(const s
   if (!entry) {
     // Threads that miss together may parse twice, harmlessly.
     auto parsed = ParseTopology(json);
-    if (!parsed) return Error{parsed.reason()};
+    if (!parsed) return Error{parsed.reason(), true};
     entry = std::make_shared<const Entry>(Entry{json, std::move(parsed).value()});
   }
   {

@@ -27,6 +27,11 @@ void AddCommonOptions(CLI::App& app, CommonSettings& s, int which) {
         ->envname("DCP_QUEUE_TYPE")
         ->check(CLI::IsMember({"quorum", "classic"}))
         ->capture_default_str();
+    app.add_option("--delivery-limit", s.delivery_limit,
+                   "quorum queue: deliveries before the broker dead-letters a message")
+        ->envname("DCP_DELIVERY_LIMIT")
+        ->check(CLI::Range(1, 1000))
+        ->capture_default_str();
   }
   if (has(CommonOption::kTimeZone)) {
     app.add_option("--tz", s.time_zone, "IANA time zone of windows and cron")

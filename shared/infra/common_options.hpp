@@ -23,6 +23,10 @@ struct CommonSettings {
   // quorum: replicated, counts deliveries (poison messages bounded by the
   // broker too); classic: for brokers or queues that predate dcp.
   std::string queue_type = "quorum";
+  // quorum: deliveries after which the broker dead-letters a message by
+  // itself. The last guard against poison messages; keep it above the
+  // workers' --max-attempts so that the worker records the failure first.
+  int delivery_limit = 10;
   std::string time_zone = "UTC";  // windows and cron are cut in this zone
   LogSettings log;
 };

@@ -96,8 +96,8 @@ std::vector<PlannedTask> MysqlRunStore::UnpublishedTasks(const RunId& run) {
   std::vector<PlannedTask> tasks;
   session_.Query(
       "SELECT task_id, seq, selection, start_date, end_date FROM run_process "
-      "WHERE run_id = ? AND seq > (SELECT published_tasks FROM run WHERE run_id = ?) "
-      "ORDER BY seq",
+      "WHERE run_id = ? AND task_status = 'QUEUED' "
+      "AND seq > (SELECT published_tasks FROM run WHERE run_id = ?) ORDER BY seq",
       {run_id, run_id}, [&](const Row& r) {
         tasks.push_back(PlannedTask{ParseTaskIdColumn(r.String(0)), r.Int(1), r.String(2),
                                     ParseSqlLocalMinute(r.String(3)),
@@ -111,6 +111,33 @@ std::vector<RunId> MysqlRunStore::RunsLeftPublishing() {
   session_.Query("SELECT run_id FROM run WHERE status = 'PUBLISHING' ORDER BY created_at, id", {},
                  [&](const Row& r) { runs.push_back(ParseRunIdColumn(r.String(0))); });
   return runs;
+}
+
+std::vector<PlannedTask> MysqlRunStore::RequeueFailed(const RunId& run) {
+  const std::string run_id = run.ToString();
+  return RunTransaction(session_, [&](Session& s) {
+    std::vector<PlannedTask> tasks;
+    s.Query(
+        "SELECT task_id, seq, selection, start_date, end_date FROM run_process "
+        "WHERE run_id = ? AND task_status = 'FAILED' AND seq IS NOT NULL ORDER BY seq FOR UPDATE",
+        {run_id}, [&](const Row& r) {
+          tasks.push_back(PlannedTask{ParseTaskIdColumn(r.String(0)), r.Int(1), r.String(2),
+                                      ParseSqlLocalMinute(r.String(3)),
+                                      ParseSqlLocalMinute(r.String(4))});
+        });
+    if (tasks.empty()) return tasks;
+    const auto moved = s.Execute(
+        "UPDATE run_process SET task_status = 'QUEUED', attempt = 0, finished_at = NULL, "
+        "queued_at = NOW(6) WHERE run_id = ? AND task_status = 'FAILED' AND seq IS NOT NULL",
+        {run_id});
+    // Back to PUBLISHING with the watermark before the first of them: if the
+    // publishing that follows is cut short, the next leader start finishes it.
+    s.Execute(
+        "UPDATE run SET tasks_failed = tasks_failed - ?, status = 'PUBLISHING', finished_at = NULL, "
+        "published_tasks = LEAST(published_tasks, ?) WHERE run_id = ?",
+        {static_cast<std::int64_t>(moved), tasks.front().seq - 1, run_id});
+    return tasks;
+  });
 }
 
 std::optional<RunSummary> MysqlRunStore::GetRun(const RunId& run) {

@@ -30,6 +30,7 @@ class MysqlRunStore final : public RunStore {
   void MarkRunning(const RunId& run) override;
   std::vector<PlannedTask> UnpublishedTasks(const RunId& run) override;
   std::vector<RunId> RunsLeftPublishing() override;
+  std::vector<PlannedTask> RequeueFailed(const RunId& run) override;
   std::optional<RunSummary> GetRun(const RunId& run) override;
   std::optional<RunSummary> LatestRun() override;
   void ForEachResult(const RunId& run, const ResultVisitor& row) override;

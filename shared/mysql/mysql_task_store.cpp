@@ -164,6 +164,13 @@ void MysqlTaskStore::FailTask(const TaskId& task, const std::optional<RunId>& ru
   });
 }
 
+void MysqlTaskStore::RequeueTask(const TaskId& task, std::string_view error) {
+  session_.Execute(
+      "UPDATE run_process SET task_status = 'QUEUED', error = ? "
+      "WHERE task_id = ? AND task_status = 'STARTED'",
+      {FitText(error, kMaxErrorBytes), task.ToString()});
+}
+
 std::optional<RunContext> MysqlTaskStore::LoadRunContext(const RunId& run) {
   std::optional<RunContext> context;
   session_.Query("SELECT time_zone, topology FROM run_context WHERE run_id = ?", {run.ToString()},

@@ -30,6 +30,7 @@ class MysqlTaskStore final : public TaskStore {
   bool FinishTask(const TaskMessage& task, const TaskResult& result) override;
   void FailTask(const TaskId& task, const std::optional<RunId>& run,
                 std::string_view error) override;
+  void RequeueTask(const TaskId& task, std::string_view error) override;
   std::optional<RunContext> LoadRunContext(const RunId& run) override;
   RunContext EnsureRunContext(const RunId& run, const RunContext& fallback) override;
 

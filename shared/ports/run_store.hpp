@@ -71,10 +71,18 @@ class RunStore {
   // already ended).
   virtual void MarkRunning(const RunId& run) = 0;
 
-  // Tasks recorded but not confirmed (seq > published), in seq order.
+  // QUEUED tasks past the watermark (seq > published), in seq order: the
+  // ones that may never have been published.
   virtual std::vector<PlannedTask> UnpublishedTasks(const RunId& run) = 0;
   // Runs still PUBLISHING (a leader died mid-publish), oldest first.
   virtual std::vector<RunId> RunsLeftPublishing() = 0;
+
+  // Operator retry: every FAILED task the leader planned (seq recorded) goes
+  // back to QUEUED with attempt 0; the run goes back to PUBLISHING with its
+  // watermark before the first of them, so that UnpublishedTasks lists them
+  // (and a retry cut short is finished by the next leader). One transaction.
+  // Returns those tasks.
+  virtual std::vector<PlannedTask> RequeueFailed(const RunId& run) = 0;
 
   virtual std::optional<RunSummary> GetRun(const RunId& run) = 0;
   virtual std::optional<RunSummary> LatestRun() = 0;

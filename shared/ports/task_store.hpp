@@ -51,6 +51,11 @@ class TaskStore {
   virtual void FailTask(const TaskId& task, const std::optional<RunId>& run,
                         std::string_view error) = 0;
 
+  // STARTED -> QUEUED with the error of the attempt that failed, when a
+  // retry is scheduled (the attempt count is kept). Any other state is left
+  // alone.
+  virtual void RequeueTask(const TaskId& task, std::string_view error) = 0;
+
   // The run's stored context, or nullopt if the run has none.
   virtual std::optional<RunContext> LoadRunContext(const RunId& run) = 0;
 

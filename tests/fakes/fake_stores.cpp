@@ -44,7 +44,10 @@ void FakeStore::MarkRunning(const RunId& run) {
 std::vector<PlannedTask> FakeStore::UnpublishedTasks(const RunId& run) {
   std::vector<PlannedTask> out;
   for (const auto& t : planned) {
-    if (tasks.at(t.id).run == run && t.seq > runs.at(run).published) out.push_back(t);
+    const FakeTask& task = tasks.at(t.id);
+    if (task.run == run && task.status == TaskStatus::kQueued && t.seq > runs.at(run).published) {
+      out.push_back(t);
+    }
   }
   return out;
 }
@@ -142,6 +145,31 @@ void FakeStore::FailTask(const TaskId& task, const std::optional<RunId>& run,
   it->second.status = TaskStatus::kFailed;
   it->second.error = std::string(error);
   if (run && runs.count(*run)) Complete(*run);
+}
+
+void FakeStore::RequeueTask(const TaskId& task, std::string_view error) {
+  std::lock_guard lock(mutex_);
+  MaybeFail();
+  FakeTask& t = tasks.at(task);
+  if (t.status != TaskStatus::kStarted) return;
+  t.status = TaskStatus::kQueued;
+  t.error = std::string(error);
+}
+
+std::vector<PlannedTask> FakeStore::RequeueFailed(const RunId& run) {
+  std::vector<PlannedTask> out;
+  for (const auto& p : planned) {
+    FakeTask& t = tasks.at(p.id);
+    if (t.run != run || t.status != TaskStatus::kFailed) continue;
+    t.status = TaskStatus::kQueued;
+    t.attempt = 0;
+    out.push_back(p);
+  }
+  if (!out.empty()) {
+    runs.at(run).status = RunStatus::kPublishing;
+    runs.at(run).published = std::min(runs.at(run).published, out.front().seq - 1);
+  }
+  return out;
 }
 
 std::optional<RunContext> FakeStore::LoadRunContext(const RunId& run) {

@@ -38,6 +38,7 @@ class FakeStore final : public RunStore, public TaskStore {
   void MarkRunning(const RunId& run) override;
   std::vector<PlannedTask> UnpublishedTasks(const RunId& run) override;
   std::vector<RunId> RunsLeftPublishing() override;
+  std::vector<PlannedTask> RequeueFailed(const RunId& run) override;
   std::optional<RunSummary> GetRun(const RunId& run) override;
   std::optional<RunSummary> LatestRun() override;
   void ForEachResult(const RunId& run, const ResultVisitor& row) override;
@@ -47,6 +48,7 @@ class FakeStore final : public RunStore, public TaskStore {
   bool FinishTask(const TaskMessage& task, const TaskResult& result) override;
   void FailTask(const TaskId& task, const std::optional<RunId>& run,
                 std::string_view error) override;
+  void RequeueTask(const TaskId& task, std::string_view error) override;
   std::optional<RunContext> LoadRunContext(const RunId& run) override;
   RunContext EnsureRunContext(const RunId& run, const RunContext& fallback) override;
 

@@ -124,6 +124,67 @@ TEST_F(RunStoreTest, MarkRunningCompletesARunWhoseTasksAllEnded) {
   EXPECT_EQ(summary->counts.finished, 2);
 }
 
+TEST_F(RunStoreTest, UnpublishedTasksSkipTasksAlreadyTakenByWorkers) {
+  MysqlRunStore store(session());
+  MysqlTaskStore tasks_store(session());
+  const RunId run = RunId::New();
+  const auto tasks = PlanTasks(3);
+  store.CreateRun(MakeRun(run), tasks);
+  // Published but not yet watermarked when the leader died: a worker has it.
+  tasks_store.StartTask(TaskMessage{run, tasks[1].id, tasks[1].selection, tasks[1].start, tasks[1].end}, "w");
+  const auto left = store.UnpublishedTasks(run);
+  ASSERT_EQ(left.size(), 2u);
+  EXPECT_EQ(left[0].id, tasks[0].id);
+  EXPECT_EQ(left[1].id, tasks[2].id);
+}
+
+TEST_F(RunStoreTest, RequeueFailedReopensTheRunForPublishing) {
+  MysqlRunStore store(session());
+  MysqlTaskStore tasks_store(session());
+  const RunId run = RunId::New();
+  const auto tasks = PlanTasks(3);
+  store.CreateRun(MakeRun(run), tasks);
+  store.MarkPublished(run, 3);
+  store.MarkRunning(run);
+  for (std::size_t i = 0; i < tasks.size(); ++i) {
+    const TaskMessage m{run, tasks[i].id, tasks[i].selection, tasks[i].start, tasks[i].end};
+    tasks_store.StartTask(m, "w");
+    if (i == 1) {
+      tasks_store.FailTask(m.task_id, run, "boom");
+    } else {
+      tasks_store.FinishTask(m, {"ref", "r"});
+    }
+  }
+  ASSERT_EQ(store.GetRun(run)->status, RunStatus::kFailed);
+  const auto requeued = store.RequeueFailed(run);
+  ASSERT_EQ(requeued.size(), 1u);
+  EXPECT_EQ(requeued[0].id, tasks[1].id);
+  auto summary = store.GetRun(run);
+  EXPECT_EQ(summary->status, RunStatus::kPublishing);
+  EXPECT_EQ(summary->counts.queued, 1);
+  EXPECT_EQ(summary->counts.failed, 0);
+  EXPECT_FALSE(summary->finished_at.has_value());
+  const auto again = store.UnpublishedTasks(run);
+  ASSERT_EQ(again.size(), 1u);
+  EXPECT_EQ(again[0].id, tasks[1].id);
+  store.MarkRunning(run);
+  const TaskMessage m{run, tasks[1].id, tasks[1].selection, tasks[1].start, tasks[1].end};
+  EXPECT_EQ(tasks_store.StartTask(m, "w").attempt, 1);  // attempts start over
+  EXPECT_TRUE(tasks_store.FinishTask(m, {"ref", "r"}));
+  summary = store.GetRun(run);
+  EXPECT_EQ(summary->status, RunStatus::kFinished);
+  EXPECT_EQ(summary->counts.finished, 3);
+  std::int64_t finished = 0, failed = 0;
+  session().Query("SELECT tasks_finished, tasks_failed FROM run WHERE run_id = ?", {run.ToString()},
+                  [&](const Row& r) {
+                    finished = r.Int(0);
+                    failed = r.Int(1);
+                  });
+  EXPECT_EQ(finished, 3);
+  EXPECT_EQ(failed, 0);
+  EXPECT_TRUE(store.RequeueFailed(run).empty());
+}
+
 TEST_F(RunStoreTest, ForEachResultStreamsInSelectionStartTaskOrder) {
   MysqlRunStore store(session());
   MysqlTaskStore tasks_store(session());

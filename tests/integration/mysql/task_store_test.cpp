@@ -8,6 +8,7 @@ namespace dcp::mysql {
 namespace {
 
 using testing::Minute;
+using testing::MakeRun;
 using testing::PlanTasks;
 
 class TaskStoreTest : public testing::DatabaseTest {
@@ -203,6 +204,25 @@ TEST_F(TaskStoreTest, RunContextFirstWriterWins) {
   EXPECT_EQ(store.EnsureRunContext(external, {"UTC", "{\"a\":1}"}).topology_json, "{\"a\":1}");
   EXPECT_EQ(store.EnsureRunContext(external, {"Asia/Tokyo", "{}"}).time_zone, "UTC");
   EXPECT_EQ(store.LoadRunContext(external)->time_zone, "UTC");
+}
+
+TEST_F(TaskStoreTest, RequeueTaskKeepsAttemptAndErrorForTheRetry) {
+  MysqlRunStore runs(session());
+  MysqlTaskStore store(session());
+  const RunId run = RunId::New();
+  const auto tasks = PlanTasks(1);
+  runs.CreateRun(MakeRun(run), tasks);
+  const TaskMessage m{run, tasks[0].id, tasks[0].selection, tasks[0].start, tasks[0].end};
+  EXPECT_EQ(store.StartTask(m, "w").attempt, 1);
+  store.RequeueTask(m.task_id, "transient: timeout");
+  EXPECT_EQ(runs.GetRun(run)->counts.queued, 1);
+  EXPECT_EQ(session().QueryString("SELECT error FROM run_process WHERE task_id = ?",
+                                  {m.task_id.ToString()}),
+            "transient: timeout");
+  EXPECT_EQ(store.StartTask(m, "w").attempt, 2);
+  EXPECT_TRUE(store.FinishTask(m, {"ref", "r"}));
+  store.RequeueTask(m.task_id, "late");  // a FINISHED task is left alone
+  EXPECT_EQ(runs.GetRun(run)->counts.finished, 1);
 }
 
 }  // namespace

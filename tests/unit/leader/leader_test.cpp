@@ -11,7 +11,10 @@ namespace {
 class LeaderTest : public ::testing::Test {
  protected:
   LeaderSettings Settings() {
-    return LeaderSettings{*TimeZone::Load("Europe/Amsterdam"), "{}", {"F1", "F2", "F3"}, 4, false};
+    LeaderSettings s{*TimeZone::Load("Europe/Amsterdam"), "{}", {"F1", "F2", "F3"}, false, {}};
+    s.publishing.batch = 4;
+    s.publishing.give_up_after = std::chrono::milliseconds(0);  // no retries unless a test asks
+    return s;
   }
   RunRequest Request() {
     RunRequest r;

@@ -15,12 +15,14 @@ class CountingComputation final : public Computation {
   Result<std::string> Compute(const TaskMessage& task, const RunContext& run) override {
     ++calls;
     if (fail) return Error{"boom"};
+    if (permanent) return Error{"no such selection", true};
     if (throws) throw std::runtime_error("bad alloc");
     return task.selection + "@" + run.time_zone + "\n";
   }
   std::atomic<int> calls{0};
   bool fail = false;
   bool throws = false;
+  bool permanent = false;
 };
 
 class TaskProcessorTest : public ::testing::Test {
@@ -86,20 +88,48 @@ TEST_F(TaskProcessorTest, DeadLettersGarbageWithoutTouchingStore) {
   EXPECT_TRUE(store.tasks.empty());
 }
 
-TEST_F(TaskProcessorTest, FailedComputationIsFailedAndDeadLettered) {
+TEST_F(TaskProcessorTest, FailedComputationIsRetriedWithGrowingDelayThenFailed) {
   computation.fail = true;
+  const auto m = Message();
+  const Outcome first = Process(m);
+  EXPECT_EQ(first.action, Outcome::Action::kRetry);
+  EXPECT_EQ(first.retry_delay, std::chrono::seconds(5));
+  EXPECT_EQ(store.tasks.at(m.task_id).status, TaskStatus::kQueued);
+  EXPECT_EQ(store.tasks.at(m.task_id).error, "boom");
+  const Outcome second = Process(m);
+  EXPECT_EQ(second.action, Outcome::Action::kRetry);
+  EXPECT_EQ(second.retry_delay, std::chrono::seconds(10));
+  const Outcome last = Process(m);  // attempt 3 of 3
+  EXPECT_EQ(last.action, Outcome::Action::kDeadLetter);
+  EXPECT_EQ(last.kind, Outcome::Kind::kFailed);
+  EXPECT_EQ(store.tasks.at(m.task_id).status, TaskStatus::kFailed);
+  EXPECT_EQ(store.tasks.at(m.task_id).attempt, 3);
+  EXPECT_EQ(computation.calls, 3);
+}
+
+TEST_F(TaskProcessorTest, PermanentErrorIsFailedWithoutRetry) {
+  computation.permanent = true;
   const auto m = Message();
   const Outcome o = Process(m);
   EXPECT_EQ(o.action, Outcome::Action::kDeadLetter);
-  EXPECT_EQ(o.kind, Outcome::Kind::kFailed);
   EXPECT_EQ(store.tasks.at(m.task_id).status, TaskStatus::kFailed);
-  EXPECT_EQ(store.tasks.at(m.task_id).error, "boom");
+  EXPECT_EQ(computation.calls, 1);
+}
+
+TEST(RetryDelay, DoublesUpToTheCap) {
+  ProcessorSettings s;
+  s.retry_delay = std::chrono::seconds(1);
+  s.max_retry_delay = std::chrono::seconds(5);
+  EXPECT_EQ(RetryDelay(s, 1), std::chrono::seconds(1));
+  EXPECT_EQ(RetryDelay(s, 3), std::chrono::seconds(4));
+  EXPECT_EQ(RetryDelay(s, 4), std::chrono::seconds(5));
+  EXPECT_EQ(RetryDelay(s, 60), std::chrono::seconds(5));
 }
 
 TEST_F(TaskProcessorTest, ThrowingComputationIsAFailureNotACrash) {
   computation.throws = true;
   const auto m = Message();
-  EXPECT_EQ(Process(m).kind, Outcome::Kind::kFailed);
+  EXPECT_EQ(Process(m).kind, Outcome::Kind::kRetried);
   EXPECT_NE(store.tasks.at(m.task_id).error.find("bad alloc"), std::string::npos);
 }
 

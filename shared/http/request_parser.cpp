@@ -1,0 +1,152 @@
+#include "http/request_parser.hpp"
+
+#include <cctype>
+
+namespace dcp::http {
+namespace {
+
+bool IsTokenChar(char c) {
+  return std::isalnum(static_cast<unsigned char>(c)) ||
+         std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
+}
+
+bool IsToken(std::string_view s) {
+  if (s.empty()) return false;
+  for (char c : s) {
+    if (!IsTokenChar(c)) return false;
+  }
+  return true;
+}
+
+std::string_view Trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+std::string Lower(std::string_view s) {
+  std::string out(s);
+  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+ParseOutcome Error(int status, std::string message) {
+  ParseOutcome outcome;
+  outcome.state = ParseOutcome::State::kError;
+  outcome.error_status = status;
+  outcome.error = std::move(message);
+  return outcome;
+}
+
+// Next line of `rest` without its CRLF (or bare LF); advances `rest`.
+std::string_view NextLine(std::string_view& rest) {
+  const auto eol = rest.find('\n');
+  std::string_view line = rest.substr(0, eol);
+  rest = eol == std::string_view::npos ? std::string_view() : rest.substr(eol + 1);
+  if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+  return line;
+}
+
+bool ParseRequestLine(std::string_view line, Request& request, ParseOutcome& error) {
+  const auto sp1 = line.find(' ');
+  const auto sp2 = sp1 == std::string_view::npos ? sp1 : line.find(' ', sp1 + 1);
+  if (sp2 == std::string_view::npos || line.find(' ', sp2 + 1) != std::string_view::npos) {
+    error = Error(400, "malformed request line");
+    return false;
+  }
+  const auto method = line.substr(0, sp1);
+  const auto target = line.substr(sp1 + 1, sp2 - sp1 - 1);
+  const auto version = line.substr(sp2 + 1);
+  if (!IsToken(method)) {
+    error = Error(400, "malformed method");
+    return false;
+  }
+  if (target.empty() || target.front() != '/') {
+    error = Error(400, "request target must be an absolute path");
+    return false;
+  }
+  for (char c : target) {
+    if (static_cast<unsigned char>(c) <= 0x20 || c == 0x7f) {
+      error = Error(400, "control character in request target");
+      return false;
+    }
+  }
+  if (version != "HTTP/1.1" && version != "HTTP/1.0") {
+    error = version.starts_with("HTTP/") ? Error(505, "only HTTP/1.0 and HTTP/1.1")
+                                         : Error(400, "malformed HTTP version");
+    return false;
+  }
+  request.method = std::string(method);
+  const auto question = target.find('?');
+  request.path = std::string(target.substr(0, question));
+  if (question != std::string_view::npos) request.query = std::string(target.substr(question + 1));
+  return true;
+}
+
+bool ParseHeaderLine(std::string_view line, Request& request, ParseOutcome& error) {
+  const auto colon = line.find(':');
+  if (colon == std::string_view::npos || !IsToken(line.substr(0, colon))) {
+    // Also rejects obsolete line folding (a line starting with whitespace).
+    error = Error(400, "malformed header line");
+    return false;
+  }
+  const auto value = Trim(line.substr(colon + 1));
+  for (char c : value) {
+    const auto u = static_cast<unsigned char>(c);
+    if ((u < 0x20 && c != '\t') || u == 0x7f) {
+      error = Error(400, "control character in header value");
+      return false;
+    }
+  }
+  auto [it, inserted] = request.headers.emplace(Lower(line.substr(0, colon)), value);
+  if (!inserted) it->second += ", " + std::string(value);
+  return true;
+}
+
+}  // namespace
+
+ParseOutcome ParseRequest(std::string_view buffer, const ParseLimits& limits) {
+  // Tolerate empty lines before the request line (RFC 9112 2.2).
+  std::size_t start = 0;
+  while (start < buffer.size() && (buffer[start] == '\r' || buffer[start] == '\n')) ++start;
+  auto end = buffer.find("\r\n\r\n", start);
+  std::size_t header_end = end == std::string_view::npos ? end : end + 4;
+  if (const auto lf = buffer.find("\n\n", start);
+      lf != std::string_view::npos && (end == std::string_view::npos || lf + 2 < header_end)) {
+    header_end = lf + 2;
+  }
+  if (header_end == std::string_view::npos) {
+    if (buffer.size() > limits.max_header_bytes) return Error(431, "request headers too large");
+    return {};
+  }
+  if (header_end - start > limits.max_header_bytes) return Error(431, "request headers too large");
+
+  ParseOutcome outcome;
+  auto& request = outcome.request;
+  std::string_view rest = buffer.substr(start, header_end - start);
+  if (!ParseRequestLine(NextLine(rest), request, outcome)) return outcome;
+  for (auto line = NextLine(rest); !line.empty(); line = NextLine(rest)) {
+    if (!ParseHeaderLine(line, request, outcome)) return outcome;
+  }
+
+  if (request.headers.count("transfer-encoding")) {
+    return Error(501, "Transfer-Encoding is not supported; send Content-Length");
+  }
+  std::size_t length = 0;
+  if (const auto it = request.headers.find("content-length"); it != request.headers.end()) {
+    const auto& text = it->second;
+    if (text.empty() || text.size() > 18 ||
+        text.find_first_not_of("0123456789") != std::string::npos) {
+      return Error(400, "malformed Content-Length");
+    }
+    length = std::stoull(text);
+  }
+  if (length > limits.max_body_bytes) return Error(413, "request body too large");
+  if (buffer.size() - header_end < length) return {};
+  request.body = std::string(buffer.substr(header_end, length));
+  outcome.consumed = header_end + length;
+  outcome.state = ParseOutcome::State::kComplete;
+  return outcome;
+}
+
+}  // namespace dcp::http

@@ -1,0 +1,77 @@
+#include "http/request_parser.hpp"
+
+#include <gtest/gtest.h>
+
+namespace dcp::http {
+namespace {
+
+using State = ParseOutcome::State;
+
+TEST(RequestParser, ParsesRequestLineHeadersAndBody) {
+  const std::string raw =
+      "POST /api/runs?limit=5&x=1 HTTP/1.1\r\nHost: a\r\nContent-Length: 4\r\n"
+      "X-Tag:  one \r\nx-tag: two\r\n\r\nbodyEXTRA";
+  const auto outcome = ParseRequest(raw, {});
+  ASSERT_EQ(outcome.state, State::kComplete);
+  EXPECT_EQ(outcome.request.method, "POST");
+  EXPECT_EQ(outcome.request.path, "/api/runs");
+  EXPECT_EQ(outcome.request.query, "limit=5&x=1");
+  EXPECT_EQ(outcome.request.Header("HOST"), "a");
+  EXPECT_EQ(outcome.request.Header("x-tag"), "one, two");
+  EXPECT_EQ(outcome.request.body, "body");
+  EXPECT_EQ(outcome.consumed, raw.size() - 5);
+}
+
+TEST(RequestParser, WaitsForTheEndOfHeadersAndBody) {
+  EXPECT_EQ(ParseRequest("GET / HTTP/1.1\r\nHost: a\r\n", {}).state, State::kIncomplete);
+  EXPECT_EQ(ParseRequest("PUT /x HTTP/1.1\r\nContent-Length: 5\r\n\r\nab", {}).state,
+            State::kIncomplete);
+}
+
+TEST(RequestParser, AcceptsBareLineFeedsAndLeadingBlankLines) {
+  const auto outcome = ParseRequest("\r\nGET /healthz HTTP/1.0\nHost: a\n\n", {});
+  ASSERT_EQ(outcome.state, State::kComplete);
+  EXPECT_EQ(outcome.request.path, "/healthz");
+}
+
+struct BadCase {
+  const char* raw;
+  int status;
+};
+
+class RequestParserRejects : public ::testing::TestWithParam<BadCase> {};
+
+TEST_P(RequestParserRejects, WithTheRightStatus) {
+  const auto outcome = ParseRequest(GetParam().raw, {1024, 100});
+  ASSERT_EQ(outcome.state, State::kError) << GetParam().raw;
+  EXPECT_EQ(outcome.error_status, GetParam().status) << GetParam().raw;
+  EXPECT_FALSE(outcome.error.empty());
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Cases, RequestParserRejects,
+    ::testing::Values(BadCase{"garbage\r\n\r\n", 400}, BadCase{"GET /\r\n\r\n", 400},
+                      BadCase{"GET  / HTTP/1.1\r\n\r\n", 400},
+                      BadCase{"GET http://x/ HTTP/1.1\r\n\r\n", 400},
+                      BadCase{"G(T / HTTP/1.1\r\n\r\n", 400},
+                      BadCase{"GET / HTTP/2.0\r\n\r\n", 505},
+                      BadCase{"GET / FTP/1.0\r\n\r\n", 400},
+                      BadCase{"GET / HTTP/1.1\r\nNoColon\r\n\r\n", 400},
+                      BadCase{"GET / HTTP/1.1\r\nA: b\r\n folded\r\n\r\n", 400},
+                      BadCase{"GET / HTTP/1.1\r\nBad Name: b\r\n\r\n", 400},
+                      BadCase{"GET / HTTP/1.1\r\nA: b\x01\r\n\r\n", 400},
+                      BadCase{"POST / HTTP/1.1\r\nContent-Length: -1\r\n\r\n", 400},
+                      BadCase{"POST / HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n",
+                              400},
+                      BadCase{"POST / HTTP/1.1\r\nContent-Length: 101\r\n\r\n", 413},
+                      BadCase{"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n", 501}));
+
+TEST(RequestParser, RejectsOversizedHeadersEvenBeforeTheyEnd) {
+  const std::string endless = "GET / HTTP/1.1\r\nX: " + std::string(2000, 'a');
+  const auto outcome = ParseRequest(endless, {1024, 100});
+  ASSERT_EQ(outcome.state, State::kError);
+  EXPECT_EQ(outcome.error_status, 431);
+}
+
+}  // namespace
+}  // namespace dcp::http
