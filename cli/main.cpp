@@ -31,6 +31,9 @@ int Main(int argc, char** argv) {
   auto* status = app.add_subcommand("status", "a run's progress (default: the latest run)");
   status->add_option("RUN_ID", run_text, "the run");
   status->add_flag("--json", json, "one JSON object, for scripts");
+  int stale_after = 30;
+  status->add_option("--stale-after", stale_after, "seconds without a heartbeat before a worker's STARTED tasks count as stale")
+      ->envname("DCP_STALE_AFTER")->check(CLI::Range(1, 86400))->capture_default_str();
   auto* exp = app.add_subcommand("export", "a run's results as one CSV");
   exp->add_option("RUN_ID", run_text, "the run")->required();
   exp->add_option("-o,--output", output, "file to write (default: stdout)");
@@ -51,7 +54,7 @@ int Main(int argc, char** argv) {
   }
   mysql::InitDriver();
   mysql::Session session(*url);
-  mysql::MysqlRunStore store(session);
+  mysql::MysqlRunStore store(session, std::chrono::seconds(stale_after));
 
   if (status->parsed()) {
     const auto summary = run ? store.GetRun(*run) : store.LatestRun();

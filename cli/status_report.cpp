@@ -35,6 +35,11 @@ std::string StatusText(const RunSummary& r) {
   text += "  QUEUED " + std::to_string(c.queued) + "  STARTED " + std::to_string(c.started) +
           "  FINISHED " + std::to_string(c.finished) + "  FAILED " + std::to_string(c.failed) +
           "\n";
+  if (r.stale > 0) {
+    text += "  STALE " + std::to_string(r.stale) +
+            ": STARTED by a worker that sent no heartbeat lately (it died or hangs); the "
+            "broker redelivers them when its connection closes\n";
+  }
   text += "  created " + FormatTime(r.created_at);
   if (r.finished_at) {
     text += "  finished " + FormatTime(*r.finished_at) + " (" +
@@ -50,6 +55,7 @@ std::string StatusJson(const RunSummary& r) {
       {"status", ToString(r.status)},
       {"task_count", r.task_count ? nlohmann::json(*r.task_count) : nlohmann::json(nullptr)},
       {"published", r.published},
+      {"stale", r.stale},
       {"counts",
        {{"QUEUED", r.counts.queued},
         {"STARTED", r.counts.started},

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <csignal>
 #include <iostream>
 #include <thread>
 
@@ -15,10 +16,12 @@
 #include "infra/common_options.hpp"
 #include "mysql/driver.hpp"
 #include "mysql/mysql_task_store.hpp"
+#include "mysql/mysql_worker_registry.hpp"
 #include "mysql/mysql_url.hpp"
 #include "mysql/session.hpp"
 #include "ports/errors.hpp"
 #include "worker/exec_computation.hpp"
+#include "worker/heartbeat.hpp"
 #include "worker/worker_service.hpp"
 
 namespace {
@@ -31,6 +34,23 @@ T Require(Result<T> r, const std::string& what) {
   return std::move(r).value();
 }
 
+// Tests only: kills the worker when it computes `selection`, every time (a
+// poison message).
+class CrashOnSelection final : public Computation {
+ public:
+  CrashOnSelection(std::unique_ptr<Computation> inner, std::string selection)
+      : inner_(std::move(inner)), selection_(std::move(selection)) {}
+  std::string_view name() const override { return inner_->name(); }
+  Result<std::string> Compute(const TaskMessage& task, const RunContext& run) override {
+    if (task.selection == selection_) raise(SIGKILL);
+    return inner_->Compute(task, run);
+  }
+
+ private:
+  std::unique_ptr<Computation> inner_;
+  std::string selection_;
+};
+
 std::string DefaultWorkerId() {
   char host[256] = {};
   gethostname(host, sizeof host - 1);
@@ -42,7 +62,7 @@ int Main(int argc, char** argv) {
   worker::WorkerSettings settings;
   settings.concurrency = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   int prefetch = 0;
-  int heartbeat = 10;
+  int amqp_heartbeat = 10;
   std::string computation_name = "reference";
   worker::ExecSettings exec;
   long long task_timeout = 3600;
@@ -78,10 +98,16 @@ int Main(int argc, char** argv) {
   app.add_option("--worker-id", settings.processor.worker_id,
                  "recorded on each task (default host:pid)")
       ->envname("DCP_WORKER_ID");
-  app.add_option("--heartbeat", heartbeat, "AMQP heartbeat, seconds")
+  app.add_option("--heartbeat", amqp_heartbeat, "AMQP heartbeat, seconds")
       ->envname("DCP_HEARTBEAT")
       ->check(CLI::Range(0, 600))
       ->capture_default_str();
+  double heartbeat_interval = 10;
+  app.add_option("--heartbeat-interval", heartbeat_interval, "seconds between worker heartbeats in the database")
+      ->envname("DCP_HEARTBEAT_INTERVAL")->check(CLI::Range(0.1, 3600.0))->capture_default_str();
+  std::string crash_on_selection;  // tests only, hidden
+  app.add_option("--test-crash-on-selection", crash_on_selection)->group("")->envname("DCP_TEST_CRASH_ON_SELECTION");
+  app.add_flag("--test-crash-before-ack", settings.crash_before_ack)->group("")->envname("DCP_TEST_CRASH_BEFORE_ACK");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -101,7 +127,7 @@ int Main(int argc, char** argv) {
 
   amqp::ConsumerOptions consumer;
   consumer.connection.url = amqp_url;
-  consumer.connection.heartbeat = std::chrono::seconds(heartbeat);
+  consumer.connection.heartbeat = std::chrono::seconds(amqp_heartbeat);
   consumer.connection.name = "dcp-worker " + settings.processor.worker_id;
   consumer.queue.name = common.queue;
   consumer.queue.type =
@@ -117,6 +143,9 @@ int Main(int argc, char** argv) {
   } else {
     computation = std::make_unique<grid::ReferenceComputation>();
   }
+  if (!crash_on_selection.empty()) {
+    computation = std::make_unique<CrashOnSelection>(std::move(computation), crash_on_selection);
+  }
   // Runs of another producer have no stored context: they get this worker's.
   worker::RunContextCache contexts(
       RunContext{tz.name(), std::string(grid::EmbeddedReferenceTopology())});
@@ -130,6 +159,7 @@ int Main(int argc, char** argv) {
                settings.processor.worker_id, settings.concurrency, consumer.prefetch, common.queue,
                amqp_url.Redacted(), mysql_url.Redacted());
   struct ev_loop* loop = ev_default_loop(0);
+  std::unique_ptr<worker::Heartbeat> heartbeat;
   worker::WorkerService service(
       loop, consumer, settings,
       [&mysql_url]() -> std::shared_ptr<TaskStore> {
@@ -144,7 +174,28 @@ int Main(int argc, char** argv) {
         return std::shared_ptr<TaskStore>(owner, &owner->store);
       },
       *computation, contexts);
-  return service.Run();
+  char host[256] = {};
+  gethostname(host, sizeof host - 1);
+  heartbeat = std::make_unique<worker::Heartbeat>(
+      [&mysql_url]() -> std::shared_ptr<WorkerRegistry> {
+        struct PerThread {
+          mysql::DriverThread driver;
+          mysql::Session session;
+          mysql::MysqlWorkerRegistry registry{session};
+          explicit PerThread(const mysql::MysqlUrl& url) : session(url) {}
+        };
+        auto owner = std::make_shared<PerThread>(mysql_url);
+        return std::shared_ptr<WorkerRegistry>(owner, &owner->registry);
+      },
+      [&] {
+        return WorkerBeat{settings.processor.worker_id, host, getpid(), service.settled(),
+                          service.in_flight()};
+      },
+      std::chrono::milliseconds(static_cast<long long>(heartbeat_interval * 1000)));
+  heartbeat->Start();
+  const int code = service.Run();
+  heartbeat->Stop();
+  return code;
 }
 
 }  // namespace

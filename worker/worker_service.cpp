@@ -123,6 +123,7 @@ void WorkerService::Settle(Done done) {
   --in_flight_;
   if (!done.outcome) return;  // unacked: redelivered when the connection closes
   const Outcome& o = *done.outcome;
+  ++settled_;
   const std::string task = o.task ? o.task->ToString() : "?";
   switch (o.kind) {
     case Outcome::Kind::kFinished:
@@ -140,6 +141,7 @@ void WorkerService::Settle(Done done) {
       break;
   }
   if (o.action == Outcome::Action::kAck) {
+    if (settings_.crash_before_ack && o.kind == Outcome::Kind::kFinished) raise(SIGKILL);
     consumer_.Ack(done.ref);
   } else if (o.action == Outcome::Action::kRetry) {
     ++counters_.retried;
@@ -160,7 +162,7 @@ void WorkerService::BeginDrain() {
     return;
   }
   draining_ = true;
-  spdlog::info("draining: {} task(s) in flight", in_flight_);
+  spdlog::info("draining: {} task(s) in flight", in_flight_.load());
   consumer_.Cancel();
   std::deque<Job> not_started;
   {

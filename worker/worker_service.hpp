@@ -13,6 +13,7 @@
 // messages not yet started, let in-flight tasks finish and ack them, exit 0.
 #include <ev.h>
 
+#include <atomic>
 #include <condition_variable>
 #include <deque>
 #include <functional>
@@ -35,6 +36,9 @@ struct WorkerSettings {
   int concurrency = 2;  // pool threads; default: the number of cores
   ProcessorSettings processor;
   RetrySettings db_retry;
+  // Tests only: SIGKILL the process after a task's FINISHED is committed and
+  // before its ack is sent (the redelivery must then be skipped).
+  bool crash_before_ack = false;
 };
 
 class WorkerService final : public amqp::ConsumerHandler {
@@ -53,10 +57,9 @@ class WorkerService final : public amqp::ConsumerHandler {
   // Begins the drain (what SIGTERM does). Loop thread only.
   void BeginDrain();
 
-  struct Counters {
-    std::uint64_t finished = 0, skipped = 0, failed = 0, retried = 0, dead_lettered = 0;
-  };
-  Counters counters() const { return counters_; }
+  // Thread-safe.
+  std::int64_t settled() const { return settled_.load(); }
+  std::int64_t in_flight() const { return static_cast<std::int64_t>(in_flight_.load()); }
 
  private:
   struct Job {
@@ -94,10 +97,13 @@ class WorkerService final : public amqp::ConsumerHandler {
   std::deque<Done> done_;  // guarded by mutex_
   bool closing_ = false;   // guarded by mutex_: pool threads exit
 
-  // Loop thread only.
-  std::size_t in_flight_ = 0;  // delivered and not yet settled
+  // Written on the loop thread only.
+  std::atomic<std::size_t> in_flight_{0};  // delivered and not yet settled
+  std::atomic<std::int64_t> settled_{0};
   bool draining_ = false;
-  Counters counters_;
+  struct Counters {
+    std::uint64_t finished = 0, skipped = 0, failed = 0, retried = 0, dead_lettered = 0;
+  } counters_;
 
   ev_async async_{};
   ev_signal sigterm_{}, sigint_{};

@@ -85,8 +85,7 @@ void Connection::OnTimeout(struct ev_loop*, ev_timer* watcher, int) {
 }
 
 void Connection::OnTimer() {
-  if (phase_ == Phase::kReading &&
-      in_.find_first_not_of("\r\n \t") != std::string::npos) {
+  if (phase_ == Phase::kReading && in_.find_first_not_of("\r\n \t") != std::string::npos) {
     Respond(Response::Text(408, "request not received in time\n"));
   } else {
     Close();  // idle, a stalled writer, or the linger ended
@@ -208,8 +207,7 @@ void Connection::OnWritable() { Flush(); }
 void Connection::Flush() {
   bool progressed = false;
   while (out_offset_ < out_.size()) {
-    const auto n =
-        ::send(fd_, out_.data() + out_offset_, out_.size() - out_offset_, MSG_NOSIGNAL);
+    const auto n = ::send(fd_, out_.data() + out_offset_, out_.size() - out_offset_, MSG_NOSIGNAL);
     if (n > 0) {
       out_offset_ += static_cast<std::size_t>(n);
       progressed = true;

@@ -1,11 +1,11 @@
 #pragma once
 // One accepted client (internal to dcp_http): reads a request, answers it or
 // turns into a Stream, then closes. Owned by its Server; loop thread only.
+#include <ev.h>
+
 #include <memory>
 #include <string>
 #include <string_view>
-
-#include <ev.h>
 
 #include "http/message.hpp"
 

@@ -9,8 +9,8 @@ void InstallHealthEndpoints(Server& server, const metrics::Registry& registry,
     if (!readiness) return Response::Text(200, "ready\n");
     auto [ready, reason] = readiness();
     if (ready) return Response::Text(200, "ready\n");
-    return Response::Text(503, "not ready: " + (reason.empty() ? std::string("unknown") : reason) +
-                                   "\n");
+    return Response::Text(
+        503, "not ready: " + (reason.empty() ? std::string("unknown") : reason) + "\n");
   });
   server.Handle("GET", "/metrics", [&registry](const Request&) {
     Response response;

@@ -74,8 +74,8 @@ const char* ReasonPhrase(int status) {
 }
 
 std::string Serialize(const Response& response, bool head_only) {
-  std::string out = "HTTP/1.1 " + std::to_string(response.status) + ' ' +
-                    ReasonPhrase(response.status) + "\r\n";
+  std::string out =
+      "HTTP/1.1 " + std::to_string(response.status) + ' ' + ReasonPhrase(response.status) + "\r\n";
   if (!response.content_type.empty()) out += "Content-Type: " + response.content_type + "\r\n";
   out += "Content-Length: " + std::to_string(response.body.size()) + "\r\n";
   for (const auto& [name, value] : response.headers) out += name + ": " + value + "\r\n";

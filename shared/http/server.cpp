@@ -100,8 +100,7 @@ void Server::Start() {
     v6->sin6_port = htons(options_.port);
     length = sizeof *v6;
   } else {
-    throw std::invalid_argument("http bind address is not a numeric IP: " +
-                                options_.bind_address);
+    throw std::invalid_argument("http bind address is not a numeric IP: " + options_.bind_address);
   }
   const int fd = ::socket(address.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (fd < 0) ThrowErrno("http socket");

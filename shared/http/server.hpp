@@ -3,6 +3,8 @@
 // probes, Prometheus metrics, later a monitor's JSON API and Server-Sent
 // Events. One request per connection (every response carries
 // `Connection: close`); no TLS, no chunked request bodies.
+#include <ev.h>
+
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -11,8 +13,6 @@
 #include <string>
 #include <unordered_map>
 #include <vector>
-
-#include <ev.h>
 
 #include "http/message.hpp"
 #include "http/stream.hpp"

@@ -38,8 +38,8 @@ class Gauge {
 class Histogram {
  public:
   struct Snapshot {
-    std::vector<double> bounds;                  // without +Inf
-    std::vector<std::uint64_t> cumulative;       // bounds.size() + 1 entries, last is +Inf
+    std::vector<double> bounds;             // without +Inf
+    std::vector<std::uint64_t> cumulative;  // bounds.size() + 1 entries, last is +Inf
     double sum = 0;
     std::uint64_t count() const { return cumulative.empty() ? 0 : cumulative.back(); }
   };

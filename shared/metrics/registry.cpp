@@ -122,24 +122,23 @@ std::string Registry::Render() const {
     out += "# TYPE " + name + ' ' + KindName(family->kind) + '\n';
     for (const auto& series : family->series) {
       if (series.counter) {
-        out += name + LabelText(series.labels) + ' ' +
-               std::to_string(series.counter->Value()) + '\n';
+        out +=
+            name + LabelText(series.labels) + ' ' + std::to_string(series.counter->Value()) + '\n';
       } else if (series.gauge) {
-        out += name + LabelText(series.labels) + ' ' +
-               text::FormatValue(series.gauge->Value()) + '\n';
+        out +=
+            name + LabelText(series.labels) + ' ' + text::FormatValue(series.gauge->Value()) + '\n';
       } else {
         const auto snapshot = series.histogram->Collect();
         for (std::size_t i = 0; i < snapshot.cumulative.size(); ++i) {
-          const std::string le = i < snapshot.bounds.size()
-                                     ? text::FormatValue(snapshot.bounds[i])
-                                     : std::string("+Inf");
+          const std::string le = i < snapshot.bounds.size() ? text::FormatValue(snapshot.bounds[i])
+                                                            : std::string("+Inf");
           out += name + "_bucket" + LabelText(series.labels, "le=\"" + le + '"') + ' ' +
                  std::to_string(snapshot.cumulative[i]) + '\n';
         }
-        out += name + "_sum" + LabelText(series.labels) + ' ' +
-               text::FormatValue(snapshot.sum) + '\n';
-        out += name + "_count" + LabelText(series.labels) + ' ' +
-               std::to_string(snapshot.count()) + '\n';
+        out +=
+            name + "_sum" + LabelText(series.labels) + ' ' + text::FormatValue(snapshot.sum) + '\n';
+        out += name + "_count" + LabelText(series.labels) + ' ' + std::to_string(snapshot.count()) +
+               '\n';
       }
     }
   }

@@ -39,7 +39,8 @@ void AddCount(TaskCounts& counts, const std::string& status, std::int64_t n) {
 
 }  // namespace
 
-MysqlRunStore::MysqlRunStore(Session& session) : session_(session), run_lock_(session, "run") {}
+MysqlRunStore::MysqlRunStore(Session& session, std::chrono::seconds stale_after)
+    : session_(session), stale_after_(stale_after), run_lock_(session, "run") {}
 
 bool MysqlRunStore::TryLockRuns() { return run_lock_.Acquire(0); }
 
@@ -172,6 +173,16 @@ std::optional<RunSummary> MysqlRunStore::LoadRun(const std::string& where,
       "SELECT task_status, COUNT(*) FROM run_process WHERE run_id = ? GROUP BY task_status",
       {summary->id.ToString()},
       [&](const Row& r) { AddCount(summary->counts, r.String(0), r.Int(1)); });
+  if (summary->counts.started > 0) {
+    summary->stale =
+        session_
+            .QueryInt(
+                "SELECT COUNT(*) FROM run_process p LEFT JOIN worker w ON w.worker_id = p.worker "
+                "WHERE p.run_id = ? AND p.task_status = 'STARTED' AND (w.worker_id IS NULL OR "
+                "w.stopped_at IS NOT NULL OR w.last_seen < NOW(6) - INTERVAL ? SECOND)",
+                {summary->id.ToString(), static_cast<std::int64_t>(stale_after_.count())})
+            .value_or(0);
+  }
   return summary;
 }
 

@@ -1,4 +1,5 @@
 #pragma once
+#include <chrono>
 // RunStore on MySQL (tables run, run_context, run_process, task_result).
 //
 // The run lock is a ServerLock named "dcp.run.<database>", held by this
@@ -20,7 +21,10 @@ inline constexpr std::size_t kTaskInsertBatch = 500;
 class MysqlRunStore final : public RunStore {
  public:
   // `session` must outlive the store and is used by it only during a call.
-  explicit MysqlRunStore(Session& session);
+  // A STARTED task counts as stale when its worker has not sent a heartbeat
+  // for `stale_after` (3 x the workers' default heartbeat interval).
+  explicit MysqlRunStore(Session& session,
+                         std::chrono::seconds stale_after = std::chrono::seconds(30));
 
   bool TryLockRuns() override;
   void UnlockRuns() override;
@@ -39,6 +43,7 @@ class MysqlRunStore final : public RunStore {
   std::optional<RunSummary> LoadRun(const std::string& where, const std::vector<Value>& params);
 
   Session& session_;
+  std::chrono::seconds stale_after_;
   ServerLock run_lock_;
 };
 

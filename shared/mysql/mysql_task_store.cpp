@@ -166,7 +166,7 @@ void MysqlTaskStore::FailTask(const TaskId& task, const std::optional<RunId>& ru
 
 void MysqlTaskStore::RequeueTask(const TaskId& task, std::string_view error) {
   session_.Execute(
-      "UPDATE run_process SET task_status = 'QUEUED', error = ? "
+      "UPDATE run_process SET task_status = 'QUEUED', error = ?, queued_at = NOW(6) "
       "WHERE task_id = ? AND task_status = 'STARTED'",
       {FitText(error, kMaxErrorBytes), task.ToString()});
 }

@@ -46,6 +46,9 @@ struct RunSummary {
   SysSeconds created_at{};
   std::optional<SysSeconds> finished_at;
   TaskCounts counts;  // from run_process
+  // STARTED tasks whose worker has sent no heartbeat for the store's
+  // stale_after (it died, or hangs): they come back through redelivery.
+  std::int64_t stale = 0;
 };
 
 class RunStore {

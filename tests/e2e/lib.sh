@@ -12,6 +12,7 @@ export DCP_MYSQL_URL=${DCP_TEST_MYSQL_URL%/*}/$db
 export DCP_AMQP_URL=$DCP_TEST_AMQP_URL
 export DCP_QUEUE=dcp.e2e.$suffix
 export DCP_LOG_LEVEL=${DCP_LOG_LEVEL:-warn}
+export DCP_CONCURRENCY=2 DCP_HEARTBEAT_INTERVAL=0.5
 work=$(mktemp -d)
 pids=()
 
@@ -43,7 +44,7 @@ expect_eq() { [ "$1" = "$2" ] || fail "$3: expected '$2', got '$1'"; }
 sql_nodb "CREATE DATABASE $db"
 
 start_worker() {
-  "$bin/dcp-worker" --concurrency 2 "$@" >>"$work/worker.log" 2>&1 &
+  "$bin/dcp-worker" "$@" >>"$work/worker.log" 2>&1 &
   pids+=($!)
 }
 

@@ -12,27 +12,22 @@
 namespace dcp::http::testing {
 
 bool RunUntil(struct ev_loop* loop, const std::function<bool()>& done, double deadline_seconds) {
-  struct State {
-    const std::function<bool()>* done;
-  } state{&done};
-  ev_check check;
+  // A prepare watcher runs before the loop blocks, i.e. after every callback
+  // of the previous iteration: the first moment `done` can have changed.
+  ev_prepare prepare;
   ev_timer deadline;
-  ev_check_init(&check, [](struct ev_loop* l, ev_check* w, int) {
-    if ((*static_cast<State*>(w->data)->done)()) ev_break(l, EVBREAK_ONE);
+  ev_prepare_init(&prepare, [](struct ev_loop* l, ev_prepare* w, int) {
+    if ((*static_cast<const std::function<bool()>*>(w->data))()) ev_break(l, EVBREAK_ONE);
   });
-  ev_timer_init(&deadline, [](struct ev_loop* l, ev_timer*, int) { ev_break(l, EVBREAK_ONE); },
-                deadline_seconds, 0.);
-  check.data = &state;
-  ev_check_start(loop, &check);
+  ev_timer_init(
+      &deadline, [](struct ev_loop* l, ev_timer*, int) { ev_break(l, EVBREAK_ONE); },
+      deadline_seconds, 0.);
+  prepare.data = const_cast<std::function<bool()>*>(&done);
+  ev_prepare_start(loop, &prepare);
   ev_timer_start(loop, &deadline);
-  // A zero-delay timer so the first check runs even if nothing else fires.
-  ev_timer kick;
-  ev_timer_init(&kick, [](struct ev_loop*, ev_timer*, int) {}, 0., 0.);
-  ev_timer_start(loop, &kick);
   if (!done()) ev_run(loop, 0);
-  ev_timer_stop(loop, &kick);
   ev_timer_stop(loop, &deadline);
-  ev_check_stop(loop, &check);
+  ev_prepare_stop(loop, &prepare);
   return done();
 }
 

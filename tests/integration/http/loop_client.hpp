@@ -2,11 +2,11 @@
 // Test helpers: a raw HTTP client on the same libev loop as the server, and
 // a way to run that loop until a condition holds (bounded by a deadline, no
 // sleeps).
+#include <ev.h>
+
 #include <cstdint>
 #include <functional>
 #include <string>
-
-#include <ev.h>
 
 namespace dcp::http::testing {
 

@@ -50,21 +50,18 @@ TEST_P(RequestParserRejects, WithTheRightStatus) {
 
 INSTANTIATE_TEST_SUITE_P(
     Cases, RequestParserRejects,
-    ::testing::Values(BadCase{"garbage\r\n\r\n", 400}, BadCase{"GET /\r\n\r\n", 400},
-                      BadCase{"GET  / HTTP/1.1\r\n\r\n", 400},
-                      BadCase{"GET http://x/ HTTP/1.1\r\n\r\n", 400},
-                      BadCase{"G(T / HTTP/1.1\r\n\r\n", 400},
-                      BadCase{"GET / HTTP/2.0\r\n\r\n", 505},
-                      BadCase{"GET / FTP/1.0\r\n\r\n", 400},
-                      BadCase{"GET / HTTP/1.1\r\nNoColon\r\n\r\n", 400},
-                      BadCase{"GET / HTTP/1.1\r\nA: b\r\n folded\r\n\r\n", 400},
-                      BadCase{"GET / HTTP/1.1\r\nBad Name: b\r\n\r\n", 400},
-                      BadCase{"GET / HTTP/1.1\r\nA: b\x01\r\n\r\n", 400},
-                      BadCase{"POST / HTTP/1.1\r\nContent-Length: -1\r\n\r\n", 400},
-                      BadCase{"POST / HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n",
-                              400},
-                      BadCase{"POST / HTTP/1.1\r\nContent-Length: 101\r\n\r\n", 413},
-                      BadCase{"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n", 501}));
+    ::testing::Values(
+        BadCase{"garbage\r\n\r\n", 400}, BadCase{"GET /\r\n\r\n", 400},
+        BadCase{"GET  / HTTP/1.1\r\n\r\n", 400}, BadCase{"GET http://x/ HTTP/1.1\r\n\r\n", 400},
+        BadCase{"G(T / HTTP/1.1\r\n\r\n", 400}, BadCase{"GET / HTTP/2.0\r\n\r\n", 505},
+        BadCase{"GET / FTP/1.0\r\n\r\n", 400}, BadCase{"GET / HTTP/1.1\r\nNoColon\r\n\r\n", 400},
+        BadCase{"GET / HTTP/1.1\r\nA: b\r\n folded\r\n\r\n", 400},
+        BadCase{"GET / HTTP/1.1\r\nBad Name: b\r\n\r\n", 400},
+        BadCase{"GET / HTTP/1.1\r\nA: b\x01\r\n\r\n", 400},
+        BadCase{"POST / HTTP/1.1\r\nContent-Length: -1\r\n\r\n", 400},
+        BadCase{"POST / HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n", 400},
+        BadCase{"POST / HTTP/1.1\r\nContent-Length: 101\r\n\r\n", 413},
+        BadCase{"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n", 501}));
 
 TEST(RequestParser, RejectsOversizedHeadersEvenBeforeTheyEnd) {
   const std::string endless = "GET / HTTP/1.1\r\nX: " + std::string(2000, 'a');

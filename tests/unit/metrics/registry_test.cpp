@@ -66,8 +66,7 @@ TEST(Registry, RejectsAKindClashAndInvalidNames) {
   EXPECT_THROW(registry.AddCounter("9lives", "bad"), std::invalid_argument);
   EXPECT_THROW(registry.AddCounter("dcp-dash", "bad"), std::invalid_argument);
   EXPECT_THROW(registry.AddCounter("dcp_ok", "bad", {{"__reserved", "v"}}), std::invalid_argument);
-  EXPECT_THROW(registry.AddHistogram("dcp_hist", "bad", {1}, {{"le", "v"}}),
-               std::invalid_argument);
+  EXPECT_THROW(registry.AddHistogram("dcp_hist", "bad", {1}, {{"le", "v"}}), std::invalid_argument);
   EXPECT_THROW(registry.AddHistogram("dcp_hist2", "bad", {}), std::invalid_argument);
   EXPECT_EQ(registry.Render().find("dcp_hist2"), std::string::npos);
 }
