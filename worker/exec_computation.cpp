@@ -121,8 +121,12 @@ Result<std::string> ExecComputation::Compute(const TaskMessage& task, const RunC
   CloseFd(in.write);
   if (timed_out || too_big) kill(pid, SIGKILL);
   int status = 0;
-  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  pid_t waited = 0;
+  while ((waited = waitpid(pid, &status, 0)) < 0 && errno == EINTR) {
   }
+  // Someone else reaped the child (a SIGCHLD handler): its status is lost,
+  // so success cannot be claimed.
+  if (waited != pid) return Error{"exec: exit status lost: " + std::string(strerror(errno))};
   if (timed_out) {
     return Error{"exec: timed out after " + std::to_string(settings_.timeout.count()) + " s"};
   }

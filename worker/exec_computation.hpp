@@ -20,7 +20,8 @@ struct ExecSettings {
 
 // Constructing one sets SIGPIPE to ignored for the whole process: a command
 // that exits without reading its stdin must fail its task, not kill the
-// worker with the signal.
+// worker with the signal. Nothing else in the process may reap children
+// (libev's default loop does, on SIGCHLD: use a loop from ev_loop_new).
 class ExecComputation final : public Computation {
  public:
   explicit ExecComputation(ExecSettings settings);

@@ -158,7 +158,10 @@ int Main(int argc, char** argv) {
   spdlog::info("worker {}: {} threads, prefetch {}, queue {}, broker {}, database {}",
                settings.processor.worker_id, settings.concurrency, consumer.prefetch, common.queue,
                amqp_url.Redacted(), mysql_url.Redacted());
-  struct ev_loop* loop = ev_default_loop(0);
+  // Not the default loop: that one reaps every child on SIGCHLD, which would
+  // steal the exit status of exec computations.
+  struct ev_loop* loop = ev_loop_new(EVFLAG_AUTO);
+  if (loop == nullptr) throw std::runtime_error("cannot create the event loop");
   std::unique_ptr<worker::Heartbeat> heartbeat;
   worker::WorkerService service(
       loop, consumer, settings,

@@ -29,6 +29,8 @@ sql_nodb() { mariadb -N -B -h "$my_host" -P "$my_port" -u "$my_user" -p"$my_pass
 cleanup() {
   local p
   for p in "${pids[@]}"; do kill -KILL "$p" 2>/dev/null || true; done
+  # DCP_E2E_KEEP=1 keeps the database and the logs of a failed test for a look.
+  [ -n "${DCP_E2E_KEEP:-}" ] && { echo "kept: database $db, logs in $work" >&2; return; }
   sql_nodb "DROP DATABASE IF EXISTS $db" || true
   if [ -n "${DCP_TEST_RABBITMQ_NODE:-}" ]; then
     rabbitmqctl -q -n "$DCP_TEST_RABBITMQ_NODE" delete_queue -p dcp "$DCP_QUEUE" >/dev/null 2>&1 || true
@@ -38,7 +40,14 @@ cleanup() {
 }
 trap cleanup EXIT
 
-fail() { echo "FAIL: $*" >&2; exit 1; }
+fail() {
+  echo "FAIL: $*" >&2
+  if [ -s "$work/worker.log" ]; then
+    echo "--- last lines of the workers' log:" >&2
+    tail -n 30 "$work/worker.log" >&2
+  fi
+  exit 1
+}
 expect_eq() { [ "$1" = "$2" ] || fail "$3: expected '$2', got '$1'"; }
 
 sql_nodb "CREATE DATABASE $db"

@@ -1,6 +1,8 @@
 #include "worker/exec_computation.hpp"
 
 #include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
 
 namespace dcp::worker {
 namespace {
@@ -38,6 +40,26 @@ TEST(ExecComputation, CommandIgnoringStdinStillWorks) {
   const auto r = RunCommand("head -c 100000 /dev/zero | tr '\\0' x");
   ASSERT_TRUE(r.ok()) << r.reason();
   EXPECT_EQ(r.value().size(), 100000u);
+}
+
+}  // namespace
+}  // namespace dcp::worker
+
+namespace dcp::worker {
+namespace {
+
+// Something else in the process reaping children (as libev's default loop
+// does on SIGCHLD) must never turn a failing command into a success.
+TEST(ExecComputation, FailureStaysAFailureWhenAnotherHandlerReapsChildren) {
+  struct sigaction reaper {};
+  reaper.sa_handler = [](int) {
+    while (waitpid(-1, nullptr, WNOHANG) > 0) {
+    }
+  };
+  struct sigaction previous {};
+  ASSERT_EQ(sigaction(SIGCHLD, &reaper, &previous), 0);
+  for (int i = 0; i < 50; ++i) EXPECT_FALSE(RunCommand("exit 3").ok()) << "iteration " << i;
+  sigaction(SIGCHLD, &previous, nullptr);
 }
 
 }  // namespace
