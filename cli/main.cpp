@@ -25,6 +25,7 @@ int Main(int argc, char** argv) {
   bool json = false;
   CLI::App app{"dcp: operate dcp runs"};
   app.require_subcommand(1);
+  app.fallthrough();  // shared options may also follow the subcommand
   AddCommonOptions(app, common,
                    static_cast<int>(CommonOption::kMysql) | static_cast<int>(CommonOption::kAmqp) |
                        static_cast<int>(CommonOption::kQueue));

@@ -41,6 +41,7 @@ struct Options {
   bool run_now = false;
   std::string resume_run;
   int crash_after_batches = 0;
+  std::size_t publish_batch = 2000;
 };
 
 template <class T>
@@ -98,6 +99,7 @@ int Main(int argc, char** argv) {
   Options o;
   CLI::App app{"dcp-leader: plans a run, records its tasks and publishes them to RabbitMQ"};
   app.require_subcommand(1);
+  app.fallthrough();  // shared options may also follow the subcommand
   AddCommonOptions(app, o.common);
   app.add_option("--topology", o.topology_file,
                  "grid topology JSON file (default: the embedded reference grid)")
@@ -116,6 +118,8 @@ int Main(int argc, char** argv) {
     sub->add_flag("--allow-overlap", o.allow_overlap,
                   "start even if the previous run is still active");
   }
+  app.add_option("--publish-batch", o.publish_batch, "messages per publisher-confirm round (and watermark write)")
+      ->envname("DCP_PUBLISH_BATCH")->check(CLI::Range(1, 100000))->capture_default_str();
   run->add_option("--from", o.from, "first day YYYY-MM-DD (default: first day of last month)");
   run->add_option("--to", o.to, "last day YYYY-MM-DD, inclusive");
   run->add_flag("--wait", o.wait, "follow the run to its end; exit 1 if a task FAILED");
@@ -153,6 +157,7 @@ int Main(int argc, char** argv) {
   const auto topology = Require(grid::ParseTopology(ReadTopology(o.topology_file)), "topology");
   leader::LeaderSettings settings{tz, grid::ToJson(topology), grid::Feeders(topology), o.allow_overlap,
                                  {}};
+  settings.publishing.batch = o.publish_batch;
   if (o.crash_after_batches > 0) {  // tests: a leader killed mid-publish
     settings.publishing.batch = 100;
     settings.publishing.after_batch = [n = o.crash_after_batches](std::int64_t done) {

@@ -40,7 +40,10 @@ fi
 # A free loopback port for the management UI, so parallel stacks do not clash.
 ui_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 export DCP_IMAGE=$image RABBITMQ_UI_PORT=$ui_port
-compose() { podman-compose -p "$project" -f "$repo/docker-compose.yml" "$@"; }
+compose() {
+  podman-compose -p "$project" -f "$repo/docker-compose.yml" \
+    -f "$repo/tests/deploy/compose.standins.yml" "$@"
+}
 
 cleanup() {
   local rc=$?
@@ -61,10 +64,17 @@ cleanup() {
 trap cleanup EXIT
 
 log "up (project $project)"
-compose up -d >/dev/null 2>&1
+up_log=$(mktemp)
+if ! compose up -d >"$up_log" 2>&1; then
+  tail -20 "$up_log" >&2
+  rm -f "$up_log"
+  echo "compose_test: podman-compose up failed" >&2
+  exit 1
+fi
+rm -f "$up_log"
 
 mysql_container=$(podman ps --filter "label=io.podman.compose.project=$project" \
-  --filter "label=io.podman.compose.service=mysql" --format '{{.Names}}' | head -1)
+  --filter "label=com.docker.compose.service=mysql" --format '{{.Names}}' | head -1)
 [ -n "$mysql_container" ] || { echo "compose_test: no mysql container" >&2; exit 1; }
 sql() {
   podman exec -e MYSQL_PWD=root-dev "$mysql_container" \
@@ -83,9 +93,9 @@ until [ "$status" = FINISHED ] || [ "$status" = FAILED ]; do
 done
 log "run ended: $status"
 
-run_id=$(sql "SELECT id FROM run ORDER BY created_at DESC LIMIT 1")
+run_id=$(sql "SELECT run_id FROM run ORDER BY created_at DESC LIMIT 1")
 counts=$(sql "SELECT task_status, COUNT(*) FROM run_process WHERE run_id = '$run_id' GROUP BY task_status")
-expected=$(sql "SELECT task_count FROM run WHERE id = '$run_id'")
+expected=$(sql "SELECT task_count FROM run WHERE run_id = '$run_id'")
 finished=$(sql "SELECT COUNT(*) FROM run_process WHERE run_id = '$run_id' AND task_status = 'FINISHED'")
 workers=$(sql "SELECT COUNT(DISTINCT worker) FROM run_process WHERE run_id = '$run_id'")
 results=$(sql "SELECT COUNT(*) FROM task_result r JOIN run_process p ON p.task_id = r.task_id WHERE p.run_id = '$run_id'")
@@ -102,7 +112,7 @@ fi
 
 # Health and metrics, once the binaries serve them (DCP_HTTP_PORT=8080).
 worker_container=$(podman ps --filter "label=io.podman.compose.project=$project" \
-  --filter "label=io.podman.compose.service=worker" --format '{{.Names}}' | head -1)
+  --filter "label=com.docker.compose.service=worker" --format '{{.Names}}' | head -1)
 probe() {
   podman exec "$worker_container" bash -c "exec 3<>/dev/tcp/127.0.0.1/8080 && printf 'GET $1 HTTP/1.0\r\n\r\n' >&3 && cat <&3" 2>/dev/null
 }

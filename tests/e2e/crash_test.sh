@@ -36,7 +36,8 @@ expect_eq "$rc" "137" "the worker killed itself before the ack"
 finished_at=$(sql "SELECT finished_at FROM run_process WHERE run_id='$run'")
 start_worker --computation exec --exec cat
 w=${pids[-1]}
-wait_for_depth "$DCP_QUEUE" 0
+# The second worker has settled the redelivered message.
+wait_for_sql "SELECT tasks_done FROM worker WHERE pid = $w" 1
 expect_eq "$(status_of "$run" S1-F1)" "$(printf 'FINISHED\t1')" "not started again"
 expect_eq "$(sql "SELECT finished_at FROM run_process WHERE run_id='$run'")" "$finished_at" "not finished again"
 expect_eq "$(sql "SELECT COUNT(*) FROM task_result WHERE run_id='$run'")" "1" "results"

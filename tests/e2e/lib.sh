@@ -35,6 +35,7 @@ cleanup() {
   if [ -n "${DCP_TEST_RABBITMQ_NODE:-}" ]; then
     rabbitmqctl -q -n "$DCP_TEST_RABBITMQ_NODE" delete_queue -p dcp "$DCP_QUEUE" >/dev/null 2>&1 || true
     rabbitmqctl -q -n "$DCP_TEST_RABBITMQ_NODE" delete_queue -p dcp "$DCP_QUEUE.dead" >/dev/null 2>&1 || true
+    rabbitmqctl -q -n "$DCP_TEST_RABBITMQ_NODE" delete_queue -p dcp "$DCP_QUEUE.retry" >/dev/null 2>&1 || true
   fi
   rm -rf "$work"
 }
@@ -70,18 +71,21 @@ wait_for_sql() {
   fail "waited ${seconds}s for [$query] = '$expected', last '$got'"
 }
 
-# Messages ready in a queue of the test broker.
+# Messages (ready + unacked) in a queue of the test broker. RabbitMQ
+# refreshes these figures every few seconds: wait for a value, don't read one.
 queue_depth() {
   rabbitmqctl -q -n "${DCP_TEST_RABBITMQ_NODE:?set by scripts/test}" list_queues -p dcp name messages |
     awk -v q="$1" '$1 == q { print $2 }'
 }
 
+# wait_for_depth QUEUE N [SECONDS] [at-least]
 wait_for_depth() {
-  local queue=$1 expected=$2 seconds=${3:-60} got=""
+  local queue=$1 expected=$2 seconds=${3:-60} at_least=${4:-} got=""
   local deadline=$((SECONDS + seconds))
   while ((SECONDS < deadline)); do
     got=$(queue_depth "$queue")
     [ "$got" = "$expected" ] && return 0
+    [ -n "$at_least" ] && [ -n "$got" ] && ((got >= expected)) && return 0
     sleep 0.5
   done
   fail "waited ${seconds}s for $queue to hold $expected messages, it holds '$got'"

@@ -1,0 +1,116 @@
+// docker-compose.yml, checked offline: its defaults agree with .env.example,
+// and the properties the stack relies on hold after interpolation.
+import assert from "node:assert/strict";
+import fs from "node:fs";
+import path from "node:path";
+import { describe, it } from "node:test";
+import YAML from "yaml";
+import { ReadEnvFile } from "./lib/template.js";
+import { repo } from "./lib/render.js";
+
+const text = fs.readFileSync(path.join(repo, "docker-compose.yml"), "utf8");
+const env = ReadEnvFile(path.join(repo, ".env.example"));
+const kVar = /\$(?:(\$)|\{([A-Za-z_][A-Za-z0-9_]*)(?::?-([^}]*))?\})/g;
+
+// Compose's interpolation: ${VAR}, ${VAR:-default}, $$ for a literal $.
+function Interpolate(node, values) {
+  if (typeof node === "string") {
+    return node.replace(kVar, (_, dollar, name, fallback) =>
+      dollar ? "$" : values[name] ?? fallback ?? "");
+  }
+  if (Array.isArray(node)) return node.map((n) => Interpolate(n, values));
+  if (node && typeof node === "object") {
+    return Object.fromEntries(Object.entries(node).map(([k, v]) => [k, Interpolate(v, values)]));
+  }
+  return node;
+}
+
+const raw = YAML.parse(text, { merge: true });
+const withEnv = Interpolate(raw, env).services;
+const withoutEnv = Interpolate(raw, {}).services;
+const Seconds = (d) => {
+  const m = String(d).match(/^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/);
+  return Number(m[1] ?? 0) * 3600 + Number(m[2] ?? 0) * 60 + Number(m[3] ?? 0);
+};
+
+describe("docker-compose.yml", () => {
+  it("has a default for every variable, equal to .env.example", () => {
+    for (const [, dollar, name, fallback] of text.matchAll(kVar)) {
+      if (dollar) continue;
+      assert.notEqual(fallback, undefined, `\${${name}} has no default: compose up would need a .env`);
+      assert.equal(env[name], fallback, `${name}: .env.example and the default differ`);
+    }
+    assert.deepEqual(withEnv, withoutEnv);
+  });
+
+  const s = withEnv;
+
+  it("pins the official images and gives RabbitMQ a fixed hostname and its UI", () => {
+    assert.match(s.rabbitmq.image, /^rabbitmq:\d+\.\d+\.\d+-management$/);
+    assert.match(s.mysql.image, /^mysql:\d+\.\d+\.\d+$/);
+    assert.equal(s.rabbitmq.hostname, "rabbitmq");
+    assert.ok(s.rabbitmq.ports.some((p) => /^127\.0\.0\.1:\d+:15672$/.test(p)), "UI on loopback");
+    assert.ok(s.rabbitmq.volumes.some((v) => v.endsWith(":/var/lib/rabbitmq")));
+  });
+
+  it("loads the migrations at MySQL's first start, into a named volume", () => {
+    assert.ok(s.mysql.volumes.includes("./db/migrations:/docker-entrypoint-initdb.d:ro"));
+    const data = s.mysql.volumes.find((v) => v.endsWith(":/var/lib/mysql")).split(":")[0];
+    assert.ok(data in raw.volumes, "named volume");
+  });
+
+  it("runs dcp as least-privilege users, the schema owner only for migrate", () => {
+    const user = (url) => url.match(/^mysql:\/\/([^:]+):/)[1];
+    assert.equal(user(s.migrate.environment.DCP_MYSQL_URL), s.mysql.environment.MYSQL_USER);
+    for (const name of ["leader", "worker"]) {
+      const u = user(s[name].environment.DCP_MYSQL_URL);
+      assert.notEqual(u, "root");
+      assert.notEqual(u, s.mysql.environment.MYSQL_USER, `${name} must not own the schema`);
+      assert.equal(u, s["mysql-app-user"].environment.APP_USER);
+    }
+    assert.match(s["mysql-app-user"].command[0], /GRANT SELECT, INSERT, UPDATE, DELETE ON/);
+  });
+
+  it("migrates once, then starts the leader's schedule with a run now and two workers", () => {
+    assert.deepEqual(s.migrate.command, ["dcp-leader", "migrate"]);
+    assert.deepEqual(s.leader.command, ["dcp-leader", "schedule", "--run-now"]);
+    assert.match(s.leader.environment.DCP_CRON, /^\S+ \S+ \S+ \S+ \S+$/);
+    assert.deepEqual(s.worker.command, ["dcp-worker"]);
+    assert.equal(Number(s.worker.deploy.replicas), 2);
+    assert.equal(s.worker.container_name, undefined, "--scale needs generated names");
+    assert.equal(s.worker.ports, undefined, "--scale needs no fixed host port");
+    for (const name of ["leader", "worker"]) {
+      const deps = s[name].depends_on;
+      assert.equal(deps.rabbitmq.condition, "service_healthy");
+      assert.equal(deps.migrate.condition, "service_completed_successfully");
+      assert.equal(deps["mysql-app-user"].condition, "service_completed_successfully");
+      assert.equal(s[name].environment.DCP_QUEUE, s.worker.environment.DCP_QUEUE);
+      assert.equal(s[name].restart, "on-failure", "retries where conditions are ignored");
+    }
+    assert.equal(s.migrate.depends_on.mysql.condition, "service_healthy");
+  });
+
+  it("health-checks every long-running service, the dcp ones on /readyz:8080", () => {
+    for (const name of ["rabbitmq", "mysql", "leader", "worker"]) assert.ok(s[name].healthcheck?.test, name);
+    assert.match(s.worker.healthcheck.test, /\/dev\/tcp\/127\.0\.0\.1\/8080/);
+    assert.match(s.worker.healthcheck.test, /GET \/readyz/);
+    assert.equal(s.worker.environment.DCP_HTTP_PORT, "8080");
+  });
+
+  it("lets a worker drain its task, and the broker wait for it", () => {
+    const timeout = Number(s.worker.environment.DCP_TASK_TIMEOUT);
+    assert.ok(Seconds(s.worker.stop_grace_period) > timeout, "stop_grace_period vs DCP_TASK_TIMEOUT");
+    const ms = Number(s.rabbitmq.environment.RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS.match(/consumer_timeout (\d+)/)[1]);
+    const rounds = Math.ceil(Number(s.worker.environment.DCP_PREFETCH) / Number(s.worker.environment.DCP_CONCURRENCY));
+    assert.ok(ms > timeout * 1000 * rounds, "consumer_timeout vs task timeout");
+  });
+
+  it("keeps passwords out of the image and the build context", () => {
+    const ignore = fs.readFileSync(path.join(repo, ".dockerignore"), "utf8").split("\n");
+    for (const entry of [".env", ".git", "out", "**/node_modules"]) assert.ok(ignore.includes(entry), entry);
+    const dockerfile = fs.readFileSync(path.join(repo, "Dockerfile"), "utf8");
+    assert.doesNotMatch(dockerfile, /PASSWORD|_URL=/);
+    assert.match(dockerfile, /^USER 10001/m);
+    assert.match(dockerfile, /^FROM debian:bookworm-slim AS build$/m);
+  });
+});

@@ -1,0 +1,70 @@
+// Schema validation of one rendered object, by apiVersion and kind:
+// Kubernetes kinds with kubernetes-models, KEDA and prometheus-operator kinds
+// with their @kubernetes-models packages, OpenShift kinds with the strict
+// schemas in ../schemas/openshift.json (their pod templates with
+// kubernetes-models). Throws with the object's name and the first errors.
+import fs from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import Ajv from "ajv";
+import { ConfigMap, PersistentVolumeClaim, PodTemplateSpec, ResourceRequirements, Secret, Service, ServiceAccount } from "kubernetes-models/v1";
+import { Deployment } from "kubernetes-models/apps/v1";
+import { CronJob, Job } from "kubernetes-models/batch/v1";
+import { Role, RoleBinding } from "kubernetes-models/rbac.authorization.k8s.io/v1";
+import { ScaledObject, TriggerAuthentication } from "@kubernetes-models/keda/keda.sh/v1alpha1";
+import { PodMonitor } from "@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const openshift = JSON.parse(fs.readFileSync(path.join(here, "../schemas/openshift.json"), "utf8"));
+const ajv = new Ajv({ allErrors: true, strict: false });
+ajv.addSchema({ $id: "openshift", definitions: openshift.definitions, ...Object.fromEntries(
+  ["DeploymentConfig", "ImageStream", "BuildConfig", "Template"].map((k) => [k, openshift[k]])) });
+
+function Strict(kind) {
+  const check = ajv.getSchema(`openshift#/${kind}`);
+  return (object) => {
+    if (!check(object)) throw new Error(ajv.errorsText(check.errors, { dataVar: kind }));
+  };
+}
+
+const models = {
+  "v1/ConfigMap": ConfigMap,
+  "v1/Secret": Secret,
+  "v1/Service": Service,
+  "v1/PersistentVolumeClaim": PersistentVolumeClaim,
+  "v1/ServiceAccount": ServiceAccount,
+  "apps/v1/Deployment": Deployment,
+  "batch/v1/Job": Job,
+  "batch/v1/CronJob": CronJob,
+  "rbac.authorization.k8s.io/v1/Role": Role,
+  "rbac.authorization.k8s.io/v1/RoleBinding": RoleBinding,
+  "keda.sh/v1alpha1/ScaledObject": ScaledObject,
+  "keda.sh/v1alpha1/TriggerAuthentication": TriggerAuthentication,
+  "monitoring.coreos.com/v1/PodMonitor": PodMonitor,
+};
+
+const openshiftKinds = {
+  "apps.openshift.io/v1/DeploymentConfig": (o) => {
+    Strict("DeploymentConfig")(o);
+    new PodTemplateSpec(o.spec.template).validate();
+    if (o.spec.strategy?.resources) new ResourceRequirements(o.spec.strategy.resources).validate();
+  },
+  "image.openshift.io/v1/ImageStream": Strict("ImageStream"),
+  "build.openshift.io/v1/BuildConfig": (o) => {
+    Strict("BuildConfig")(o);
+    if (o.spec.resources) new ResourceRequirements(o.spec.resources).validate();
+  },
+  "template.openshift.io/v1/Template": Strict("Template"),
+};
+
+export function ValidateObject(object) {
+  const key = `${object.apiVersion}/${object.kind}`;
+  const where = `${object.kind}/${object.metadata?.name}`;
+  try {
+    if (models[key]) new models[key](object).validate();
+    else if (openshiftKinds[key]) openshiftKinds[key](object);
+    else throw new Error(`no schema for ${key}`);
+  } catch (error) {
+    throw new Error(`${where}: ${error.message}`.slice(0, 2000));
+  }
+}
