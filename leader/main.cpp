@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include <CLI/CLI.hpp>
+#include <atomic>
 #include <csignal>
 #include <fstream>
 #include <iostream>
@@ -15,6 +16,8 @@
 #include "grid/reference_computation.hpp"
 #include "grid/reference_topology.hpp"
 #include "grid/topology_json.hpp"
+#include "http/health_endpoints.hpp"
+#include "http/server.hpp"
 #include "infra/common_options.hpp"
 #include "leader/leader.hpp"
 #include "leader/local_run.hpp"
@@ -41,6 +44,7 @@ struct Options {
   bool run_now = false;
   std::string resume_run;
   int crash_after_batches = 0;
+  int http_port = 0;
   std::size_t publish_batch = 2000;
 };
 
@@ -118,8 +122,11 @@ int Main(int argc, char** argv) {
     sub->add_flag("--allow-overlap", o.allow_overlap,
                   "start even if the previous run is still active");
   }
-  app.add_option("--publish-batch", o.publish_batch, "messages per publisher-confirm round (and watermark write)")
-      ->envname("DCP_PUBLISH_BATCH")->check(CLI::Range(1, 100000))->capture_default_str();
+  app.add_option("--publish-batch", o.publish_batch,
+                 "messages per publisher-confirm round (and watermark write)")
+      ->envname("DCP_PUBLISH_BATCH")
+      ->check(CLI::Range(1, 100000))
+      ->capture_default_str();
   run->add_option("--from", o.from, "first day YYYY-MM-DD (default: first day of last month)");
   run->add_option("--to", o.to, "last day YYYY-MM-DD, inclusive");
   run->add_flag("--wait", o.wait, "follow the run to its end; exit 1 if a task FAILED");
@@ -131,11 +138,18 @@ int Main(int argc, char** argv) {
       ->add_option("--range", o.range, "previous-month|previous-week|previous-day|current-month")
       ->envname("DCP_RANGE")
       ->capture_default_str();
+  schedule
+      ->add_option("--http-port", o.http_port, "port of /healthz, /readyz and /metrics (0: off)")
+      ->envname("DCP_HTTP_PORT")
+      ->check(CLI::Range(0, 65535))
+      ->capture_default_str();
   schedule->add_flag("--run-now", o.run_now, "also start one run at start-up")
       ->envname("DCP_RUN_NOW");
   resume->add_option("RUN_ID", o.resume_run, "the run")->required();
   // Tests only: SIGKILL itself after N confirmed batches of 100 messages.
-  app.add_option("--test-crash-after-batches", o.crash_after_batches)->group("")->envname("DCP_TEST_CRASH_AFTER_BATCHES");
+  app.add_option("--test-crash-after-batches", o.crash_after_batches)
+      ->group("")
+      ->envname("DCP_TEST_CRASH_AFTER_BATCHES");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -155,8 +169,8 @@ int Main(int argc, char** argv) {
   }
 
   const auto topology = Require(grid::ParseTopology(ReadTopology(o.topology_file)), "topology");
-  leader::LeaderSettings settings{tz, grid::ToJson(topology), grid::Feeders(topology), o.allow_overlap,
-                                 {}};
+  leader::LeaderSettings settings{
+      tz, grid::ToJson(topology), grid::Feeders(topology), o.allow_overlap, {}};
   settings.publishing.batch = o.publish_batch;
   if (o.crash_after_batches > 0) {  // tests: a leader killed mid-publish
     settings.publishing.batch = 100;
@@ -219,8 +233,26 @@ int Main(int argc, char** argv) {
                                  Require(leader::ParseRangeKind(o.range), "--range"),
                                  BuildRequest(template_options, tz), o.run_now};
   struct ev_loop* loop = ev_default_loop(0);
+  metrics::Registry registry;
+  auto& runs_started = registry.AddCounter("dcp_runs_started_total", "Runs planned and published");
+  auto& tasks_published =
+      registry.AddCounter("dcp_tasks_published_total", "Task messages published and confirmed");
+  std::atomic<bool> last_run_ok{true};
+  std::unique_ptr<http::Server> http_server;
+  if (o.http_port > 0) {
+    http::ServerOptions http_options;
+    http_options.port = static_cast<std::uint16_t>(o.http_port);
+    http_server = std::make_unique<http::Server>(loop, http_options);
+    http::InstallHealthEndpoints(*http_server, registry, [&last_run_ok] {
+      const bool ok = last_run_ok.load();
+      return std::pair<bool, std::string>(ok, ok ? "" : "the last run could not start");
+    });
+    http_server->Start();
+  }
   leader::Scheduler scheduler(loop, tz, std::move(sched), [&](const leader::RunRequest& request) {
-    const auto outcome = leader.Run(request);
+    last_run_ok = false;
+    const auto outcome = leader.Run(request);  // throws if a server is unreachable: retried
+    last_run_ok = true;
     if (!outcome) {
       spdlog::error("scheduled run not started: {}", outcome.reason());
     } else if (outcome->status != leader::RunOutcome::Status::kPublished) {
@@ -229,6 +261,8 @@ int Main(int argc, char** argv) {
                        ? "another leader holds the run lock"
                        : "the previous run is still active");
     } else {
+      runs_started.Increment();
+      tasks_published.Increment(static_cast<std::uint64_t>(outcome->tasks + outcome->resumed));
       spdlog::info("scheduled run {} published", outcome->run->ToString());
     }
   });

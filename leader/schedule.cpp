@@ -61,7 +61,8 @@ Scheduler::Scheduler(struct ev_loop* loop, const TimeZone& tz, ScheduleSettings 
                      StartRun start_run)
     : loop_(loop), tz_(tz), settings_(std::move(settings)), start_run_(std::move(start_run)) {
   ev_init(&timer_, &Scheduler::OnTimer);
-  timer_.data = this;
+  ev_init(&retry_, &Scheduler::OnRetry);
+  timer_.data = retry_.data = this;
   ev_signal_init(&sigterm_, &Scheduler::OnSignal, SIGTERM);
   ev_signal_init(&sigint_, &Scheduler::OnSignal, SIGINT);
   sigterm_.data = sigint_.data = this;
@@ -69,6 +70,7 @@ Scheduler::Scheduler(struct ev_loop* loop, const TimeZone& tz, ScheduleSettings 
 
 Scheduler::~Scheduler() {
   ev_timer_stop(loop_, &timer_);
+  ev_timer_stop(loop_, &retry_);
   ev_signal_stop(loop_, &sigterm_);
   ev_signal_stop(loop_, &sigint_);
 }
@@ -99,14 +101,28 @@ void Scheduler::Arm() {
 }
 
 void Scheduler::Fire(SysSeconds at) {
+  ev_timer_stop(loop_, &retry_);  // a newer trigger replaces a pending retry
   RunRequest request = settings_.request_template;
   request.trigger = "cron";
   std::tie(request.from, request.to) = RangeAt(settings_.range, at, tz_);
   try {
     start_run_(request);
+    pending_.reset();
+    next_retry_delay_ = settings_.retry_delay;
   } catch (const std::exception& e) {
-    spdlog::error("scheduled run failed: {}", e.what());
+    if (!pending_ || *pending_ != at) next_retry_delay_ = settings_.retry_delay;
+    pending_ = at;
+    spdlog::error("scheduled run could not start ({}); trying again in {} s", e.what(),
+                  next_retry_delay_.count());
+    ev_timer_set(&retry_, static_cast<double>(next_retry_delay_.count()), 0.);
+    ev_timer_start(loop_, &retry_);
+    next_retry_delay_ = std::min(next_retry_delay_ * 2, settings_.max_retry_delay);
   }
+}
+
+void Scheduler::OnRetry(struct ev_loop*, ev_timer* w, int) {
+  auto* self = static_cast<Scheduler*>(w->data);
+  if (self->pending_) self->Fire(*self->pending_);
 }
 
 void Scheduler::OnTimer(struct ev_loop*, ev_timer* w, int) {

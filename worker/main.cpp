@@ -13,11 +13,13 @@
 #include "amqp/consumer.hpp"
 #include "grid/reference_computation.hpp"
 #include "grid/reference_topology.hpp"
+#include "http/health_endpoints.hpp"
+#include "http/server.hpp"
 #include "infra/common_options.hpp"
 #include "mysql/driver.hpp"
 #include "mysql/mysql_task_store.hpp"
-#include "mysql/mysql_worker_registry.hpp"
 #include "mysql/mysql_url.hpp"
+#include "mysql/mysql_worker_registry.hpp"
 #include "mysql/session.hpp"
 #include "ports/errors.hpp"
 #include "worker/exec_computation.hpp"
@@ -93,8 +95,11 @@ int Main(int argc, char** argv) {
       ->check(CLI::Range(1, 1000))
       ->capture_default_str();
   long long retry_delay = 5;
-  app.add_option("--retry-delay", retry_delay, "seconds before a failed task's first retry (doubles each time, at most 5 min)")
-      ->envname("DCP_RETRY_DELAY")->check(CLI::Range(0LL, 3600LL))->capture_default_str();
+  app.add_option("--retry-delay", retry_delay,
+                 "seconds before a failed task's first retry (doubles each time, at most 5 min)")
+      ->envname("DCP_RETRY_DELAY")
+      ->check(CLI::Range(0LL, 3600LL))
+      ->capture_default_str();
   app.add_option("--worker-id", settings.processor.worker_id,
                  "recorded on each task (default host:pid)")
       ->envname("DCP_WORKER_ID");
@@ -102,12 +107,24 @@ int Main(int argc, char** argv) {
       ->envname("DCP_HEARTBEAT")
       ->check(CLI::Range(0, 600))
       ->capture_default_str();
+  int http_port = 0;
+  app.add_option("--http-port", http_port, "port of /healthz, /readyz and /metrics (0: off)")
+      ->envname("DCP_HTTP_PORT")
+      ->check(CLI::Range(0, 65535))
+      ->capture_default_str();
   double heartbeat_interval = 10;
-  app.add_option("--heartbeat-interval", heartbeat_interval, "seconds between worker heartbeats in the database")
-      ->envname("DCP_HEARTBEAT_INTERVAL")->check(CLI::Range(0.1, 3600.0))->capture_default_str();
+  app.add_option("--heartbeat-interval", heartbeat_interval,
+                 "seconds between worker heartbeats in the database")
+      ->envname("DCP_HEARTBEAT_INTERVAL")
+      ->check(CLI::Range(0.1, 3600.0))
+      ->capture_default_str();
   std::string crash_on_selection;  // tests only, hidden
-  app.add_option("--test-crash-on-selection", crash_on_selection)->group("")->envname("DCP_TEST_CRASH_ON_SELECTION");
-  app.add_flag("--test-crash-before-ack", settings.crash_before_ack)->group("")->envname("DCP_TEST_CRASH_BEFORE_ACK");
+  app.add_option("--test-crash-on-selection", crash_on_selection)
+      ->group("")
+      ->envname("DCP_TEST_CRASH_ON_SELECTION");
+  app.add_flag("--test-crash-before-ack", settings.crash_before_ack)
+      ->group("")
+      ->envname("DCP_TEST_CRASH_BEFORE_ACK");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -163,6 +180,8 @@ int Main(int argc, char** argv) {
   struct ev_loop* loop = ev_loop_new(EVFLAG_AUTO);
   if (loop == nullptr) throw std::runtime_error("cannot create the event loop");
   std::unique_ptr<worker::Heartbeat> heartbeat;
+  metrics::Registry registry;
+  worker::WorkerMetrics worker_metrics(registry);
   worker::WorkerService service(
       loop, consumer, settings,
       [&mysql_url]() -> std::shared_ptr<TaskStore> {
@@ -176,7 +195,19 @@ int Main(int argc, char** argv) {
         auto owner = std::make_shared<PerThread>(mysql_url);
         return std::shared_ptr<TaskStore>(owner, &owner->store);
       },
-      *computation, contexts);
+      *computation, contexts, worker_metrics);
+  std::unique_ptr<http::Server> http_server;
+  if (http_port > 0) {
+    http::ServerOptions http_options;
+    http_options.port = static_cast<std::uint16_t>(http_port);
+    http_server = std::make_unique<http::Server>(loop, http_options);
+    http::InstallHealthEndpoints(*http_server, registry, [&service] {
+      const bool ready = service.ready();
+      return std::pair<bool, std::string>(
+          ready, ready ? "" : "not consuming, or the database is unreachable");
+    });
+    http_server->Start();
+  }
   char host[256] = {};
   gethostname(host, sizeof host - 1);
   heartbeat = std::make_unique<worker::Heartbeat>(

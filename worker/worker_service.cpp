@@ -8,13 +8,15 @@ namespace dcp::worker {
 
 WorkerService::WorkerService(struct ev_loop* loop, amqp::ConsumerOptions consumer_options,
                              WorkerSettings settings, StoreFactory make_store,
-                             Computation& computation, RunContextCache& contexts)
+                             Computation& computation, RunContextCache& contexts,
+                             WorkerMetrics& metrics)
     : loop_(loop),
       settings_(std::move(settings)),
       make_store_(std::move(make_store)),
       computation_(computation),
       contexts_(contexts),
-      consumer_(loop, std::move(consumer_options), *this) {
+      consumer_(loop, std::move(consumer_options), *this),
+      metrics_(metrics) {
   ev_async_init(&async_, &WorkerService::OnAsync);
   async_.data = this;
   ev_async_start(loop_, &async_);
@@ -46,21 +48,26 @@ int WorkerService::Run() {
     threads_.emplace_back([this, i] { PoolThread(i); });
   consumer_.Start();
   ev_run(loop_, 0);
-  spdlog::info("stopped: {} finished, {} skipped, {} failed, {} dead-lettered", counters_.finished,
-               counters_.skipped, counters_.failed, counters_.dead_lettered);
+  spdlog::info("stopped: {} finished, {} skipped, {} retried, {} failed", metrics_.finished.Value(),
+               metrics_.skipped.Value(), metrics_.retried.Value(), metrics_.failed.Value());
   return 0;
 }
 
-void WorkerService::OnConnected() { spdlog::info("consuming"); }
+void WorkerService::OnConnected() {
+  consuming_ = !draining_;
+  spdlog::info("consuming");
+}
 
 void WorkerService::OnDisconnected(const std::string& reason) {
   spdlog::warn("broker connection lost ({}); reconnecting", reason);
+  if (consuming_.exchange(false)) metrics_.broker_reconnects.Increment();
   // Messages not started yet went back to the queue with the connection.
   std::lock_guard lock(mutex_);
   const auto before = jobs_.size();
   std::erase_if(
       jobs_, [&](const Job& j) { return j.ref.connection_generation != consumer_.generation(); });
   in_flight_ -= before - jobs_.size();
+  metrics_.in_flight.Set(static_cast<double>(in_flight_.load()));
 }
 
 void WorkerService::OnDelivery(amqp::Delivery delivery) {
@@ -69,6 +76,8 @@ void WorkerService::OnDelivery(amqp::Delivery delivery) {
     return;
   }
   ++in_flight_;
+  metrics_.in_flight.Increment();
+  if (delivery.redelivered) metrics_.redelivered.Increment();
   {
     std::lock_guard lock(mutex_);
     jobs_.push_back({delivery.ref, std::move(delivery.body)});
@@ -78,7 +87,8 @@ void WorkerService::OnDelivery(amqp::Delivery delivery) {
 
 void WorkerService::PoolThread(int index) {
   std::shared_ptr<TaskStore> store = make_store_();
-  DbRetry retry(stopper_, settings_.db_retry, [index](const DbError& e, auto delay) {
+  DbRetry retry(stopper_, settings_.db_retry, [this, index](const DbError& e, auto delay) {
+    database_ok_ = false;
     spdlog::warn("pool {}: database unavailable ({}); retrying in {} ms", index, e.what(),
                  delay.count());
   });
@@ -93,8 +103,13 @@ void WorkerService::PoolThread(int index) {
       jobs_.pop_front();
     }
     Done done{job.ref, std::move(job.body), std::nullopt};
+    metrics_.started.Increment();
+    const auto began = std::chrono::steady_clock::now();
     try {
       done.outcome = processor.Process(done.body);
+      database_ok_ = true;
+      metrics_.duration.Observe(
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count());
     } catch (const Abandoned&) {
       spdlog::warn("task abandoned while stopping; it returns to the queue");
     } catch (const std::exception& e) {
@@ -121,35 +136,35 @@ void WorkerService::OnAsync(struct ev_loop*, ev_async* w, int) {
 
 void WorkerService::Settle(Done done) {
   --in_flight_;
+  metrics_.in_flight.Decrement();
   if (!done.outcome) return;  // unacked: redelivered when the connection closes
   const Outcome& o = *done.outcome;
   ++settled_;
   const std::string task = o.task ? o.task->ToString() : "?";
   switch (o.kind) {
     case Outcome::Kind::kFinished:
-      ++counters_.finished;
+      metrics_.finished.Increment();
       break;
     case Outcome::Kind::kDuplicate:
     case Outcome::Kind::kSkipped:
-      ++counters_.skipped;
+      metrics_.skipped.Increment();
       spdlog::info("task {}: already finished, skipped", task);
       break;
     case Outcome::Kind::kRetried:
+      metrics_.retried.Increment();
       break;
     default:
-      ++counters_.failed;
+      metrics_.failed.Increment();
       break;
   }
   if (o.action == Outcome::Action::kAck) {
     if (settings_.crash_before_ack && o.kind == Outcome::Kind::kFinished) raise(SIGKILL);
     consumer_.Ack(done.ref);
   } else if (o.action == Outcome::Action::kRetry) {
-    ++counters_.retried;
     spdlog::warn("task {}: attempt {} failed, retrying in {} ms: {}", task, o.attempt,
                  o.retry_delay.count(), o.reason);
     consumer_.Retry(done.ref, done.body, o.retry_delay, o.reason);
   } else {
-    ++counters_.dead_lettered;
     spdlog::warn("task {}: dead-lettered: {}", task, o.reason);
     consumer_.DeadLetter(done.ref, std::move(done.body), o.reason);
   }
@@ -162,6 +177,7 @@ void WorkerService::BeginDrain() {
     return;
   }
   draining_ = true;
+  consuming_ = false;
   spdlog::info("draining: {} task(s) in flight", in_flight_.load());
   consumer_.Cancel();
   std::deque<Job> not_started;
@@ -172,6 +188,7 @@ void WorkerService::BeginDrain() {
   for (const Job& j : not_started) {
     consumer_.Reject(j.ref, /*requeue=*/true);
     --in_flight_;
+    metrics_.in_flight.Decrement();
   }
   // Confirms of dead letters settle inside the consumer, without a callback:
   // look again until everything is settled.

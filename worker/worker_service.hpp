@@ -29,6 +29,7 @@
 #include "worker/run_context_cache.hpp"
 #include "worker/stopper.hpp"
 #include "worker/task_processor.hpp"
+#include "worker/worker_metrics.hpp"
 
 namespace dcp::worker {
 
@@ -48,7 +49,7 @@ class WorkerService final : public amqp::ConsumerHandler {
 
   WorkerService(struct ev_loop* loop, amqp::ConsumerOptions consumer_options,
                 WorkerSettings settings, StoreFactory make_store, Computation& computation,
-                RunContextCache& contexts);
+                RunContextCache& contexts, WorkerMetrics& metrics);
   ~WorkerService() override;
 
   // Runs until drained after a signal. Returns the process exit code.
@@ -59,6 +60,8 @@ class WorkerService final : public amqp::ConsumerHandler {
 
   // Thread-safe.
   std::int64_t settled() const { return settled_.load(); }
+  // Consuming, and the last database operation succeeded. Thread-safe.
+  bool ready() const { return consuming_.load() && database_ok_.load(); }
   std::int64_t in_flight() const { return static_cast<std::int64_t>(in_flight_.load()); }
 
  private:
@@ -100,10 +103,10 @@ class WorkerService final : public amqp::ConsumerHandler {
   // Written on the loop thread only.
   std::atomic<std::size_t> in_flight_{0};  // delivered and not yet settled
   std::atomic<std::int64_t> settled_{0};
+  std::atomic<bool> consuming_{false};
+  std::atomic<bool> database_ok_{true};
+  WorkerMetrics& metrics_;
   bool draining_ = false;
-  struct Counters {
-    std::uint64_t finished = 0, skipped = 0, failed = 0, retried = 0, dead_lettered = 0;
-  } counters_;
 
   ev_async async_{};
   ev_signal sigterm_{}, sigint_{};

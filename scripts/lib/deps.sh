@@ -6,6 +6,9 @@ dcp_packages_build=(cmake ninja-build g++ clang pkg-config libev-dev libmysqlcpp
   nlohmann-json3-dev libhowardhinnant-date-dev libspdlog-dev libfmt-dev libgtest-dev libgmock-dev
   librabbitmq-dev uuid-dev libcli11-dev tzdata)
 dcp_packages_servers=(rabbitmq-server mariadb-server mariadb-client)
+# What the test suite needs beyond those: sanitizer/fuzzer runtimes, HTTP
+# probes, the manifest validation (node), the format check.
+dcp_packages_test=(libclang-rt-14-dev curl nodejs npm clang-format)
 
 dcp_install_tools() {
   local missing=() p
@@ -26,5 +29,6 @@ dcp_install() {
     build) dcp_install_tools "${dcp_packages_build[@]}" ;;
     servers) dcp_install_tools "${dcp_packages_servers[@]}" ;;
     all) dcp_install_tools "${dcp_packages_build[@]}" "${dcp_packages_servers[@]}" ;;
+    test) dcp_install_tools "${dcp_packages_build[@]}" "${dcp_packages_servers[@]}" "${dcp_packages_test[@]}" ;;
   esac
 }

@@ -9,8 +9,17 @@ export DCP_TZ=Europe/Amsterdam
 applied=$("$bin/dcp-leader" migrate)
 [ "$applied" = "migrations applied: 0" ] || fail "second migrate changed something: $applied"
 
+port=$((20000 + RANDOM % 20000))
+start_worker --worker-id e2e-scraped --http-port "$port"
 start_worker
-start_worker
+wait_for_http() {  # the worker's endpoint answers (it binds at start-up)
+  local deadline=$((SECONDS + 30))
+  until curl -sf "http://127.0.0.1:$port/healthz" >/dev/null; do
+    ((SECONDS < deadline)) || fail "no /healthz on port $port"
+    sleep 0.1
+  done
+}
+wait_for_http
 # Jan..Apr 2024 by month, every feeder: includes the DST change of March 31st.
 run_id=$(timeout 300 "$bin/dcp-leader" run --from 2024-01-01 --to 2024-04-30 --window month --wait \
   2>"$work/leader.log") || fail "leader run failed: $(tail -3 "$work/leader.log")"
@@ -23,6 +32,13 @@ expect_eq "$(sql "SELECT COUNT(*) FROM task_result WHERE run_id='$run_id'")" "$t
 expect_eq "$(sql "SELECT status, task_count, tasks_finished, tasks_failed FROM run WHERE run_id='$run_id'")" \
   "$(printf 'FINISHED\t%s\t%s\t0' "$tasks" "$tasks")" "run row"
 expect_eq "$(sql "SELECT COUNT(*) FROM run_process WHERE run_id='$run_id' AND (attempt <> 1 OR worker IS NULL)")" "0" "one attempt each, worker recorded"
+
+# The scraped worker's own figures agree with what it recorded.
+mine=$(sql "SELECT COUNT(*) FROM run_process WHERE run_id='$run_id' AND worker='e2e-scraped'")
+metrics=$(curl -sf "http://127.0.0.1:$port/metrics")
+grep -qx "dcp_tasks_finished_total $mine" <<<"$metrics" || fail "metrics: $(grep finished <<<"$metrics")"
+grep -q '^dcp_task_duration_seconds_count ' <<<"$metrics" || fail "no duration histogram"
+expect_eq "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/readyz")" "200" "readyz"
 
 "$bin/dcp" export "$run_id" -o "$work/distributed.csv" 2>/dev/null
 local_id=$("$bin/dcp-leader" run --local --from 2024-01-01 --to 2024-04-30 --window month 2>"$work/local.log") \

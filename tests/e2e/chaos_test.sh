@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Chaos, bounded in count and time: a run of 2,160 tasks goes through four
+# workers while workers are killed at random (SIGKILL, 8 times), the broker
+# is restarted once and the database stopped once. Then the invariants:
+# every task FINISHED exactly once, one result per task, the queues empty,
+# the run's counters equal to the counts in run_process.
+# Stops shared servers: ctest runs it alone (RUN_SERIAL).
+source "$(dirname "$0")/lib.sh"
+stack=$(cd "$(dirname "$0")/../.." && pwd)/scripts/stack
+[[ "$("$stack" status)" == *"rabbitmq: running"* ]] || fail "needs the servers of scripts/stack"
+trap '"$stack" start rabbitmq >/dev/null 2>&1; "$stack" start mysql >/dev/null 2>&1; cleanup' EXIT
+export DCP_DELIVERY_LIMIT=50  # kills redeliver; the workers' own limit (20) stays below it
+"$bin/dcp-leader" migrate >/dev/null
+
+worker_args=(--computation exec --exec 'sleep 0.02; cat' --max-attempts 20 --retry-delay 1)
+for i in 1 2 3 4; do start_worker "${worker_args[@]}"; done
+live=("${pids[@]}")
+
+run=$("$bin/dcp-leader" run --from 2024-03-25 --to 2024-04-03 --window 1h)
+tasks=$(sql "SELECT task_count FROM run WHERE run_id='$run'")
+expect_eq "$tasks" "2160" "planned tasks"
+
+kills=0 broker_restarted=0 database_stopped=0
+deadline=$((SECONDS + 300))
+status() { sql "SELECT status FROM run WHERE run_id='$run'" 2>/dev/null || echo "?"; }
+while [ "$(status)" != FINISHED ]; do
+  ((SECONDS < deadline)) || fail "the run did not finish within 300 s: $(sql "SELECT task_status, COUNT(*) FROM run_process GROUP BY 1")"
+  if ((kills < 8)); then
+    victim=$((RANDOM % ${#live[@]}))
+    kill -KILL "${live[$victim]}" 2>/dev/null || true
+    start_worker "${worker_args[@]}"
+    live[$victim]=${pids[-1]}
+    kills=$((kills + 1))
+    echo "killed a worker ($kills)"
+  fi
+  if ((kills == 3 && !broker_restarted)); then
+    "$stack" stop rabbitmq && "$stack" start rabbitmq
+    broker_restarted=1
+    echo "restarted the broker"
+  fi
+  if ((kills == 6 && !database_stopped)); then
+    "$stack" stop mysql
+    sleep 3  # the length of the outage
+    "$stack" start mysql
+    database_stopped=1
+    echo "stopped the database for 3 s"
+  fi
+  sleep 1.5  # the pace of the chaos, not a wait for a state
+done
+((broker_restarted && database_stopped)) || fail "the run finished before all the chaos happened"
+
+expect_eq "$(sql "SELECT task_status, COUNT(*) FROM run_process WHERE run_id='$run' GROUP BY task_status")" \
+  "$(printf 'FINISHED\t%s' "$tasks")" "every task FINISHED"
+expect_eq "$(sql "SELECT COUNT(*), COUNT(DISTINCT task_id) FROM task_result WHERE run_id='$run'")" \
+  "$(printf '%s\t%s' "$tasks" "$tasks")" "one result per task"
+expect_eq "$(sql "SELECT tasks_finished, tasks_failed FROM run WHERE run_id='$run'")" \
+  "$(printf '%s\t0' "$tasks")" "run counters = run_process counts"
+wait_for_depth "$DCP_QUEUE" 0
+wait_for_depth "$DCP_QUEUE.dead" 0
+redelivered=$(sql "SELECT COUNT(*) FROM run_process WHERE run_id='$run' AND attempt > 1")
+echo "chaos: $tasks tasks FINISHED once each through $kills worker kills, a broker restart and a database outage ($redelivered tasks ran more than once)"
