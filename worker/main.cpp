@@ -177,7 +177,9 @@ int Main(int argc, char** argv) {
                amqp_url.Redacted(), mysql_url.Redacted());
   // Not the default loop: that one reaps every child on SIGCHLD, which would
   // steal the exit status of exec computations.
-  struct ev_loop* loop = ev_loop_new(EVFLAG_AUTO);
+  const std::unique_ptr<struct ev_loop, void (*)(struct ev_loop*)> loop_owner(
+      ev_loop_new(EVFLAG_AUTO), &ev_loop_destroy);  // outlives everything on it
+  struct ev_loop* loop = loop_owner.get();
   if (loop == nullptr) throw std::runtime_error("cannot create the event loop");
   std::unique_ptr<worker::Heartbeat> heartbeat;
   metrics::Registry registry;

@@ -60,10 +60,11 @@ TEST_F(MigratorTest, SecondRunAppliesNothing) {
 }
 
 TEST_F(MigratorTest, ConcurrentMigratesOfAnEmptyDatabaseApplyEachFileOnce) {
-  for (const char* table :
-       {"task_result", "run_context", "run", "run_process", "schema_migrations"}) {
-    session().Execute("DROP TABLE " + std::string(table));
-  }
+  std::vector<std::string> tables;  // every table the migrations made
+  session().Query("SELECT table_name FROM information_schema.tables WHERE table_schema = DATABASE()",
+                  {}, [&](const Row& r) { tables.push_back(r.String(0)); });
+  ASSERT_FALSE(tables.empty());
+  for (const auto& table : tables) session().Execute("DROP TABLE `" + table + "`");
   MigrateResult results[2];
   std::thread threads[2];
   for (int i = 0; i < 2; ++i) {
