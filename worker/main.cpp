@@ -21,6 +21,7 @@
 #include "mysql/mysql_url.hpp"
 #include "mysql/mysql_worker_registry.hpp"
 #include "mysql/session.hpp"
+#include "mysql/thread_connection.hpp"
 #include "ports/errors.hpp"
 #include "worker/exec_computation.hpp"
 #include "worker/heartbeat.hpp"
@@ -53,10 +54,10 @@ class CrashOnSelection final : public Computation {
   std::string selection_;
 };
 
-std::string DefaultWorkerId() {
+std::string Hostname() {
   char host[256] = {};
   gethostname(host, sizeof host - 1);
-  return std::string(host) + ":" + std::to_string(getpid());
+  return host;
 }
 
 int Main(int argc, char** argv) {
@@ -134,7 +135,8 @@ int Main(int argc, char** argv) {
     throw ConfigError(logging.reason());
   if (computation_name == "exec" && exec.command.empty())
     throw ConfigError("--computation exec needs --exec COMMAND");
-  if (settings.processor.worker_id.empty()) settings.processor.worker_id = DefaultWorkerId();
+  if (settings.processor.worker_id.empty())
+    settings.processor.worker_id = Hostname() + ":" + std::to_string(getpid());
   exec.timeout = std::chrono::seconds(task_timeout);
   settings.processor.retry_delay = std::chrono::seconds(retry_delay);
 
@@ -186,16 +188,8 @@ int Main(int argc, char** argv) {
   worker::WorkerMetrics worker_metrics(registry);
   worker::WorkerService service(
       loop, consumer, settings,
-      [&mysql_url]() -> std::shared_ptr<TaskStore> {
-        // One connection per pool thread, registered with the driver there.
-        struct PerThread {
-          mysql::DriverThread driver;
-          mysql::Session session;
-          mysql::MysqlTaskStore store{session};
-          explicit PerThread(const mysql::MysqlUrl& url) : session(url) {}
-        };
-        auto owner = std::make_shared<PerThread>(mysql_url);
-        return std::shared_ptr<TaskStore>(owner, &owner->store);
+      [&mysql_url] {
+        return mysql::ConnectOnThisThread<mysql::MysqlTaskStore, TaskStore>(mysql_url);
       },
       *computation, contexts, worker_metrics);
   std::unique_ptr<http::Server> http_server;
@@ -210,18 +204,10 @@ int Main(int argc, char** argv) {
     });
     http_server->Start();
   }
-  char host[256] = {};
-  gethostname(host, sizeof host - 1);
+  const std::string host = Hostname();
   heartbeat = std::make_unique<worker::Heartbeat>(
-      [&mysql_url]() -> std::shared_ptr<WorkerRegistry> {
-        struct PerThread {
-          mysql::DriverThread driver;
-          mysql::Session session;
-          mysql::MysqlWorkerRegistry registry{session};
-          explicit PerThread(const mysql::MysqlUrl& url) : session(url) {}
-        };
-        auto owner = std::make_shared<PerThread>(mysql_url);
-        return std::shared_ptr<WorkerRegistry>(owner, &owner->registry);
+      [&mysql_url] {
+        return mysql::ConnectOnThisThread<mysql::MysqlWorkerRegistry, WorkerRegistry>(mysql_url);
       },
       [&] {
         return WorkerBeat{settings.processor.worker_id, host, getpid(), service.settled(),

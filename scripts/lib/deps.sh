@@ -8,7 +8,7 @@ dcp_packages_build=(cmake ninja-build g++ clang pkg-config libev-dev libmysqlcpp
 dcp_packages_servers=(rabbitmq-server mariadb-server mariadb-client)
 # What the test suite needs beyond those: sanitizer/fuzzer runtimes, HTTP
 # probes, the manifest validation (node), the format check.
-dcp_packages_test=(libclang-rt-14-dev curl nodejs npm clang-format)
+dcp_packages_test=(libclang-rt-14-dev curl clang-format)
 
 dcp_install_tools() {
   local missing=() p
@@ -29,6 +29,11 @@ dcp_install() {
     build) dcp_install_tools "${dcp_packages_build[@]}" ;;
     servers) dcp_install_tools "${dcp_packages_servers[@]}" ;;
     all) dcp_install_tools "${dcp_packages_build[@]}" "${dcp_packages_servers[@]}" ;;
-    test) dcp_install_tools "${dcp_packages_build[@]}" "${dcp_packages_servers[@]}" "${dcp_packages_test[@]}" ;;
+    test)
+      dcp_install_tools "${dcp_packages_build[@]}" "${dcp_packages_servers[@]}" "${dcp_packages_test[@]}"
+      # Node may come from elsewhere (nodesource's nodejs ships its own npm,
+      # which Debian's npm package conflicts with): install only if missing.
+      command -v npm >/dev/null || dcp_install_tools nodejs npm
+      ;;
   esac
 }
