@@ -3,12 +3,12 @@
 #include <fstream>
 #include <iostream>
 
-#include "cli/export_csv.hpp"
 #include "amqp/amqp_url.hpp"
 #include "amqp/confirm_publisher.hpp"
+#include "cli/export_csv.hpp"
 #include "cli/status_report.hpp"
-#include "leader/run_publisher.hpp"
 #include "infra/common_options.hpp"
+#include "leader/run_publisher.hpp"
 #include "mysql/driver.hpp"
 #include "mysql/mysql_run_store.hpp"
 #include "mysql/mysql_url.hpp"
@@ -33,12 +33,17 @@ int Main(int argc, char** argv) {
   status->add_option("RUN_ID", run_text, "the run");
   status->add_flag("--json", json, "one JSON object, for scripts");
   int stale_after = 30;
-  status->add_option("--stale-after", stale_after, "seconds without a heartbeat before a worker's STARTED tasks count as stale")
-      ->envname("DCP_STALE_AFTER")->check(CLI::Range(1, 86400))->capture_default_str();
+  status
+      ->add_option("--stale-after", stale_after,
+                   "seconds without a heartbeat before a worker's STARTED tasks count as stale")
+      ->envname("DCP_STALE_AFTER")
+      ->check(CLI::Range(1, 86400))
+      ->capture_default_str();
   auto* exp = app.add_subcommand("export", "a run's results as one CSV");
   exp->add_option("RUN_ID", run_text, "the run")->required();
   exp->add_option("-o,--output", output, "file to write (default: stdout)");
-  auto* retry = app.add_subcommand("retry", "put a run's FAILED tasks back to QUEUED and publish them");
+  auto* retry =
+      app.add_subcommand("retry", "put a run's FAILED tasks back to QUEUED and publish them");
   retry->add_option("RUN_ID", run_text, "the run")->required();
   try {
     app.parse(argc, argv);

@@ -6,7 +6,9 @@ namespace dcp::worker {
 
 Heartbeat::Heartbeat(RegistryFactory make_registry, Snapshot snapshot,
                      std::chrono::milliseconds interval)
-    : make_registry_(std::move(make_registry)), snapshot_(std::move(snapshot)), interval_(interval) {}
+    : make_registry_(std::move(make_registry)),
+      snapshot_(std::move(snapshot)),
+      interval_(interval) {}
 
 Heartbeat::~Heartbeat() { Stop(); }
 

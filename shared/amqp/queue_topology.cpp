@@ -69,8 +69,9 @@ void DeclareTaskQueues(Connection& connection, const QueueOptions& options) {
   }
   // Classic: per-message expiration is what delays a retry; expired
   // messages dead-letter back into the task queue.
-  std::vector<amqp_table_entry_t> retry_args = {StringArg("x-dead-letter-exchange", ""),
-                                                StringArg("x-dead-letter-routing-key", options.name)};
+  std::vector<amqp_table_entry_t> retry_args = {
+      StringArg("x-dead-letter-exchange", ""),
+      StringArg("x-dead-letter-routing-key", options.name)};
   Declare(connection, dead, std::move(dead_args));
   Declare(connection, options.name, std::move(task_args));
   Declare(connection, options.RetryName(), std::move(retry_args));

@@ -100,7 +100,8 @@ Result<std::string> FeederReport(const Topology& topology, const TimeZone& tz,
                                  LocalMinute end_inclusive) {
   const auto root = topology.Find(selection);
   if (!root || topology.nodes()[*root].type != NodeType::kFeeder) {
-    return Error{"unknown selection '" + std::string(selection) + "': no feeder with that id", true};
+    return Error{"unknown selection '" + std::string(selection) + "': no feeder with that id",
+                 true};
   }
   const IntervalPlan plan = PlanIntervals(tz, start, end_inclusive);
   std::vector<NodeState> nodes = PrepareNodes(topology, *root);

@@ -134,7 +134,8 @@ std::vector<PlannedTask> MysqlRunStore::RequeueFailed(const RunId& run) {
     // Back to PUBLISHING with the watermark before the first of them: if the
     // publishing that follows is cut short, the next leader start finishes it.
     s.Execute(
-        "UPDATE run SET tasks_failed = tasks_failed - ?, status = 'PUBLISHING', finished_at = NULL, "
+        "UPDATE run SET tasks_failed = tasks_failed - ?, status = 'PUBLISHING', finished_at = "
+        "NULL, "
         "published_tasks = LEAST(published_tasks, ?) WHERE run_id = ?",
         {static_cast<std::int64_t>(moved), tasks.front().seq - 1, run_id});
     return tasks;

@@ -61,8 +61,9 @@ TEST_F(MigratorTest, SecondRunAppliesNothing) {
 
 TEST_F(MigratorTest, ConcurrentMigratesOfAnEmptyDatabaseApplyEachFileOnce) {
   std::vector<std::string> tables;  // every table the migrations made
-  session().Query("SELECT table_name FROM information_schema.tables WHERE table_schema = DATABASE()",
-                  {}, [&](const Row& r) { tables.push_back(r.String(0)); });
+  session().Query(
+      "SELECT table_name FROM information_schema.tables WHERE table_schema = DATABASE()", {},
+      [&](const Row& r) { tables.push_back(r.String(0)); });
   ASSERT_FALSE(tables.empty());
   for (const auto& table : tables) session().Execute("DROP TABLE `" + table + "`");
   MigrateResult results[2];

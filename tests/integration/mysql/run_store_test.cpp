@@ -131,7 +131,8 @@ TEST_F(RunStoreTest, UnpublishedTasksSkipTasksAlreadyTakenByWorkers) {
   const auto tasks = PlanTasks(3);
   store.CreateRun(MakeRun(run), tasks);
   // Published but not yet watermarked when the leader died: a worker has it.
-  tasks_store.StartTask(TaskMessage{run, tasks[1].id, tasks[1].selection, tasks[1].start, tasks[1].end}, "w");
+  tasks_store.StartTask(
+      TaskMessage{run, tasks[1].id, tasks[1].selection, tasks[1].start, tasks[1].end}, "w");
   const auto left = store.UnpublishedTasks(run);
   ASSERT_EQ(left.size(), 2u);
   EXPECT_EQ(left[0].id, tasks[0].id);

@@ -7,8 +7,8 @@
 namespace dcp::mysql {
 namespace {
 
-using testing::Minute;
 using testing::MakeRun;
+using testing::Minute;
 using testing::PlanTasks;
 
 class TaskStoreTest : public testing::DatabaseTest {
