@@ -25,6 +25,7 @@
 #include "ports/errors.hpp"
 #include "worker/exec_computation.hpp"
 #include "worker/heartbeat.hpp"
+#include "worker/synthetic_computation.hpp"
 #include "worker/worker_service.hpp"
 
 namespace {
@@ -79,9 +80,9 @@ int Main(int argc, char** argv) {
   app.add_option("--prefetch", prefetch, "unacked messages held (default: 2 x concurrency)")
       ->envname("DCP_PREFETCH")
       ->check(CLI::Range(0, 65535));
-  app.add_option("--computation", computation_name, "reference or exec")
+  app.add_option("--computation", computation_name,
+                 "reference, exec, or (benchmarks) noop, sleep:MS, spin:MS")
       ->envname("DCP_COMPUTATION")
-      ->check(CLI::IsMember({"reference", "exec"}))
       ->capture_default_str();
   app.add_option("--exec", exec.command,
                  "command run per task (computation exec): task JSON on stdin, result on stdout")
@@ -159,8 +160,10 @@ int Main(int argc, char** argv) {
   std::unique_ptr<Computation> computation;
   if (computation_name == "exec") {
     computation = std::make_unique<worker::ExecComputation>(exec);
-  } else {
+  } else if (computation_name == "reference") {
     computation = std::make_unique<grid::ReferenceComputation>();
+  } else {
+    computation = Require(worker::SyntheticComputation::Parse(computation_name), "--computation");
   }
   if (!crash_on_selection.empty()) {
     computation = std::make_unique<CrashOnSelection>(std::move(computation), crash_on_selection);
