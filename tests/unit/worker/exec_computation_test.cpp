@@ -4,6 +4,8 @@
 #include <signal.h>
 #include <sys/wait.h>
 
+#include <cerrno>
+
 namespace dcp::worker {
 namespace {
 
@@ -53,8 +55,10 @@ namespace {
 TEST(ExecComputation, FailureStaysAFailureWhenAnotherHandlerReapsChildren) {
   struct sigaction reaper {};
   reaper.sa_handler = [](int) {
+    const int saved = errno;  // a handler must leave errno as it found it
     while (waitpid(-1, nullptr, WNOHANG) > 0) {
     }
+    errno = saved;
   };
   struct sigaction previous {};
   ASSERT_EQ(sigaction(SIGCHLD, &reaper, &previous), 0);
