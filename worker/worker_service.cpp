@@ -61,12 +61,11 @@ void WorkerService::OnConnected() {
 void WorkerService::OnDisconnected(const std::string& reason) {
   spdlog::warn("broker connection lost ({}); reconnecting", reason);
   if (consuming_.exchange(false)) metrics_.broker_reconnects.Increment();
-  // Messages not started yet went back to the queue with the connection.
+  // Messages not started yet went back to the queue with the connection:
+  // someone else computes them now.
   std::lock_guard lock(mutex_);
-  const auto before = jobs_.size();
-  std::erase_if(
-      jobs_, [&](const Job& j) { return j.ref.connection_generation != consumer_.generation(); });
-  in_flight_ -= before - jobs_.size();
+  in_flight_ -= jobs_.size();
+  jobs_.clear();
   metrics_.in_flight.Set(static_cast<double>(in_flight_.load()));
 }
 
@@ -113,7 +112,14 @@ void WorkerService::PoolThread(int index) {
     } catch (const Abandoned&) {
       spdlog::warn("task abandoned while stopping; it returns to the queue");
     } catch (const std::exception& e) {
-      spdlog::error("task not settled, left for redelivery: {}", e.what());
+      // A permanent database error or a bug: requeueing would loop, leaving
+      // it unacked would hold it for ever. It goes to the dead-letter queue.
+      done.outcome = Outcome{Outcome::Action::kDeadLetter,
+                             Outcome::Kind::kFailed,
+                             std::string("not recorded: ") + e.what(),
+                             std::nullopt,
+                             0,
+                             std::chrono::milliseconds(0)};
     }
     {
       std::lock_guard lock(mutex_);
