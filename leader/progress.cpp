@@ -39,9 +39,7 @@ RunSummary FollowRun(RunStore& store, const RunId& run, std::chrono::millisecond
     const double seconds = std::chrono::duration<double>(Clock::now() - started).count();
     const double rate = seconds > 0 ? static_cast<double>(done - first_done) / seconds : 0.0;
     out << ProgressLine(*summary, rate) << std::endl;
-    if (summary->status == RunStatus::kFinished || summary->status == RunStatus::kFailed) {
-      return *summary;
-    }
+    if (IsTerminal(summary->status)) return *summary;
     std::this_thread::sleep_for(interval);  // a display refresh, not synchronisation
   }
 }

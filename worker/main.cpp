@@ -11,6 +11,7 @@
 
 #include "amqp/amqp_url.hpp"
 #include "amqp/consumer.hpp"
+#include "completion/completion_wiring.hpp"
 #include "grid/reference_computation.hpp"
 #include "grid/reference_topology.hpp"
 #include "http/health_endpoints.hpp"
@@ -73,6 +74,8 @@ int Main(int argc, char** argv) {
 
   CLI::App app{"dcp-worker: consumes dcp task messages, computes them, records them in MySQL"};
   AddCommonOptions(app, common);
+  completion::CompletionConfig completion_config;  // reports completed runs, see completion/
+  completion::AddCompletionOptions(app, completion_config);
   app.add_option("--concurrency", settings.concurrency, "tasks computed at once (threads)")
       ->envname("DCP_CONCURRENCY")
       ->check(CLI::Range(1, 256))
@@ -218,7 +221,11 @@ int Main(int argc, char** argv) {
       },
       std::chrono::milliseconds(static_cast<long long>(heartbeat_interval * 1000)));
   heartbeat->Start();
+  const auto completions =
+      completion::MakeCompletionService(completion_config, mysql_url, consumer.connection);
+  completions->Start();
   const int code = service.Run();
+  completions->Stop();
   heartbeat->Stop();
   return code;
 }

@@ -31,6 +31,10 @@ Outcome TaskProcessor::Process(std::string_view body) {
   if (start.outcome == StartOutcome::kAlreadyFinished) {
     return {Outcome::Action::kAck, Outcome::Kind::kSkipped, {}, task.task_id, start.attempt};
   }
+  if (start.outcome == StartOutcome::kCancelled) {
+    return {Outcome::Action::kAck, Outcome::Kind::kSkipped, "run cancelled", task.task_id,
+            start.attempt};
+  }
   if (start.attempt > settings_.max_attempts) {
     return Fail(task, Outcome::Kind::kGaveUp,
                 "gave up after " + std::to_string(settings_.max_attempts) +

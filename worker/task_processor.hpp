@@ -2,7 +2,8 @@
 // The ack / dead-letter rule, written once. For each message body:
 //   1. decode and validate; malformed -> FAILED row if a task id can be read,
 //      dead-letter with the reason (never retried: it cannot get better);
-//   2. STARTED (attempt + 1); already FINISHED -> ack and skip;
+//   2. STARTED (attempt + 1); already FINISHED, or CANCELLED (its run was
+//      cancelled) -> ack and skip;
 //   3. attempts exhausted (it crashed or hung the worker on every earlier
 //      delivery) -> FAILED, dead-letter;
 //   4. compute; failure -> retried later with a growing delay (QUEUED

@@ -8,7 +8,7 @@ dcp_packages_build=(cmake ninja-build g++ clang pkg-config libev-dev libmysqlcpp
 dcp_packages_servers=(rabbitmq-server mariadb-server mariadb-client)
 # What the test suite needs beyond those: sanitizer/fuzzer runtimes, HTTP
 # probes, the manifest validation (node), the format check.
-dcp_packages_test=(libclang-rt-14-dev curl clang-format)
+dcp_packages_test=(libclang-rt-14-dev curl clang-format python3)
 
 dcp_install_tools() {
   local missing=() p

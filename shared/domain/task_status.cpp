@@ -12,13 +12,15 @@ std::string_view ToString(TaskStatus s) {
       return "FINISHED";
     case TaskStatus::kFailed:
       return "FAILED";
+    case TaskStatus::kCancelled:
+      return "CANCELLED";
   }
   return "UNKNOWN";
 }
 
 std::optional<TaskStatus> ParseTaskStatus(std::string_view text) {
-  for (auto s :
-       {TaskStatus::kQueued, TaskStatus::kStarted, TaskStatus::kFinished, TaskStatus::kFailed}) {
+  for (auto s : {TaskStatus::kQueued, TaskStatus::kStarted, TaskStatus::kFinished,
+                 TaskStatus::kFailed, TaskStatus::kCancelled}) {
     if (ToString(s) == text) return s;
   }
   return std::nullopt;
@@ -28,12 +30,14 @@ bool CanTransition(TaskStatus from, TaskStatus to) {
   using S = TaskStatus;
   switch (from) {
     case S::kQueued:
-      return to == S::kStarted || to == S::kFailed;
+      return to == S::kStarted || to == S::kFailed || to == S::kCancelled;
     case S::kStarted:
-      return to == S::kStarted || to == S::kFinished || to == S::kFailed || to == S::kQueued;
+      return to == S::kStarted || to == S::kFinished || to == S::kFailed || to == S::kQueued ||
+             to == S::kCancelled;
     case S::kFailed:
       return to == S::kQueued;
     case S::kFinished:
+    case S::kCancelled:
       return false;
   }
   return false;
@@ -49,16 +53,22 @@ std::string_view ToString(RunStatus s) {
       return "FINISHED";
     case RunStatus::kFailed:
       return "FAILED";
+    case RunStatus::kCancelled:
+      return "CANCELLED";
   }
   return "UNKNOWN";
 }
 
 std::optional<RunStatus> ParseRunStatus(std::string_view text) {
-  for (auto s :
-       {RunStatus::kPublishing, RunStatus::kRunning, RunStatus::kFinished, RunStatus::kFailed}) {
+  for (auto s : {RunStatus::kPublishing, RunStatus::kRunning, RunStatus::kFinished,
+                 RunStatus::kFailed, RunStatus::kCancelled}) {
     if (ToString(s) == text) return s;
   }
   return std::nullopt;
+}
+
+bool IsTerminal(RunStatus s) {
+  return s == RunStatus::kFinished || s == RunStatus::kFailed || s == RunStatus::kCancelled;
 }
 
 }  // namespace dcp

@@ -170,7 +170,7 @@ void Connection::Dispatch(const Request& request) {
     }
   }
   if (phase_ == Phase::kStreaming) {
-    stream->SendHeadersIfNeeded();
+    if (!stream->deferred_) stream->SendHeadersIfNeeded();
     if (phase_ == Phase::kStreaming) ev_io_start(server_.loop_, &read_io_);  // to see EOF
   }
 }

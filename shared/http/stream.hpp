@@ -30,6 +30,10 @@ class Stream {
   // handler that finds it cannot stream (404 for an unknown run, say).
   // Returns false if the stream already started or is closed.
   bool Reject(const Response& response);
+  // Called by the handler before it returns: the answer comes later, through
+  // Reject (a response computed on another thread, handed back to the loop).
+  // No headers are sent meanwhile; the client waits.
+  void Defer() { deferred_ = true; }
 
   // Raw bytes; sends the headers first if not yet sent. false once closed.
   bool Send(std::string_view bytes);
@@ -54,6 +58,7 @@ class Stream {
   Connection* connection_;
   std::string content_type_ = "text/event-stream";
   bool started_ = false;
+  bool deferred_ = false;
   std::function<void()> on_close_;
 };
 

@@ -35,7 +35,14 @@ void AddCount(TaskCounts& counts, const std::string& status, std::int64_t n) {
   if (status == "STARTED") counts.started = n;
   if (status == "FINISHED") counts.finished = n;
   if (status == "FAILED") counts.failed = n;
+  if (status == "CANCELLED") counts.cancelled = n;
 }
+
+// Runs that ended and whose completion is not reported, and whose claim (if
+// any) is older than the lease (parameter): its claimer died.
+constexpr const char* kCompletionDue =
+    "completion_reported_at IS NULL AND status IN ('FINISHED', 'FAILED', 'CANCELLED') AND "
+    "(completion_claimed_at IS NULL OR completion_claimed_at < NOW(6) - INTERVAL ? SECOND)";
 
 }  // namespace
 
@@ -118,6 +125,11 @@ std::vector<PlannedTask> MysqlRunStore::RequeueFailed(const RunId& run) {
   const std::string run_id = run.ToString();
   return RunTransaction(session_, [&](Session& s) {
     std::vector<PlannedTask> tasks;
+    // A cancelled run stays cancelled.
+    if (s.QueryString("SELECT status FROM run WHERE run_id = ? FOR UPDATE", {run_id}) ==
+        "CANCELLED") {
+      return tasks;
+    }
     s.Query(
         "SELECT task_id, seq, selection, start_date, end_date FROM run_process "
         "WHERE run_id = ? AND task_status = 'FAILED' AND seq IS NOT NULL ORDER BY seq FOR UPDATE",
@@ -136,7 +148,8 @@ std::vector<PlannedTask> MysqlRunStore::RequeueFailed(const RunId& run) {
     s.Execute(
         "UPDATE run SET tasks_failed = tasks_failed - ?, status = 'PUBLISHING', finished_at = "
         "NULL, "
-        "published_tasks = LEAST(published_tasks, ?) WHERE run_id = ?",
+        "published_tasks = LEAST(published_tasks, ?), completion_claimed_at = NULL, "
+        "completion_reported_at = NULL WHERE run_id = ?",
         {static_cast<std::int64_t>(moved), tasks.front().seq - 1, run_id});
     return tasks;
   });
@@ -185,6 +198,51 @@ std::optional<RunSummary> MysqlRunStore::LoadRun(const std::string& where,
             .value_or(0);
   }
   return summary;
+}
+
+CancelResult MysqlRunStore::CancelRun(const RunId& run) {
+  const std::string run_id = run.ToString();
+  return RunTransaction(session_, [&](Session& s) {
+    const auto status =
+        s.QueryString("SELECT status FROM run WHERE run_id = ? FOR UPDATE", {run_id});
+    if (!status) return CancelResult{CancelResult::Status::kNotFound, 0};
+    if (IsTerminal(ParseRunStatusColumn(*status))) {
+      return CancelResult{CancelResult::Status::kAlreadyEnded, 0};
+    }
+    const auto cancelled = static_cast<std::int64_t>(
+        s.Execute("UPDATE run_process SET task_status = 'CANCELLED', finished_at = NOW(6), "
+                  "error = 'run cancelled' WHERE run_id = ? AND task_status = 'QUEUED'",
+                  {run_id}));
+    s.Execute(
+        "UPDATE run SET status = 'CANCELLED', finished_at = NOW(6), "
+        "tasks_cancelled = tasks_cancelled + ? WHERE run_id = ?",
+        {Value{cancelled}, run_id});
+    return CancelResult{CancelResult::Status::kCancelled, cancelled};
+  });
+}
+
+std::optional<RunSummary> MysqlRunStore::ClaimCompletion(std::chrono::seconds lease) {
+  const Value lease_seconds{static_cast<std::int64_t>(lease.count())};
+  std::vector<std::string> due;
+  session_.Query(std::string("SELECT run_id FROM run WHERE ") + kCompletionDue +
+                     " ORDER BY finished_at, id LIMIT 16",
+                 {lease_seconds}, [&](const Row& r) { due.push_back(r.String(0)); });
+  for (const std::string& run_id : due) {
+    // Of concurrent claimers, the row lock lets one UPDATE match; the others
+    // see the new claim time and match nothing.
+    if (session_.Execute(std::string("UPDATE run SET completion_claimed_at = NOW(6) WHERE "
+                                     "run_id = ? AND ") +
+                             kCompletionDue,
+                         {run_id, lease_seconds}) == 1) {
+      return LoadRun("WHERE run_id = ?", {run_id});
+    }
+  }
+  return std::nullopt;
+}
+
+void MysqlRunStore::CompletionReported(const RunId& run) {
+  session_.Execute("UPDATE run SET completion_reported_at = NOW(6) WHERE run_id = ?",
+                   {run.ToString()});
 }
 
 void MysqlRunStore::ForEachResult(const RunId& run, const ResultVisitor& row) {

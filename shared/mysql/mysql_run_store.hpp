@@ -38,6 +38,14 @@ class MysqlRunStore final : public RunStore {
   std::optional<RunSummary> GetRun(const RunId& run) override;
   std::optional<RunSummary> LatestRun() override;
   void ForEachResult(const RunId& run, const ResultVisitor& row) override;
+  // In mysql_run_listing.cpp.
+  std::vector<RunSummary> ListRuns(std::size_t limit) override;
+  std::vector<TaskView> ListTasks(const RunId& run, std::optional<TaskStatus> status,
+                                  std::size_t limit) override;
+  std::vector<WorkerView> ListWorkers() override;
+  CancelResult CancelRun(const RunId& run) override;
+  std::optional<RunSummary> ClaimCompletion(std::chrono::seconds lease) override;
+  void CompletionReported(const RunId& run) override;
 
  private:
   std::optional<RunSummary> LoadRun(const std::string& where, const std::vector<Value>& params);

@@ -65,6 +65,8 @@ StartResult MysqlTaskStore::StartTask(const TaskMessage& task, std::string_view 
       InsertUnplannedTask(task);
     } else if (*status == "FINISHED") {
       return {StartOutcome::kAlreadyFinished, attempt};
+    } else if (*status == "CANCELLED") {
+      return {StartOutcome::kCancelled, attempt};
     } else if (*status == "FAILED") {
       if (auto started = RestartFailed(task_id, worker)) return *started;
     }
@@ -91,6 +93,7 @@ std::optional<StartResult> MysqlTaskStore::RestartFailed(const std::string& task
     if (run_status == "FINISHED" || run_status == "FAILED") {
       return StartResult{StartOutcome::kAlreadyFinished, attempt};
     }
+    if (run_status == "CANCELLED") return StartResult{StartOutcome::kCancelled, attempt};
     s.Execute(std::string(kStartSet) + "AND task_status = 'FAILED'", {worker, task_id});
     const int started = StartedAttempt(s);
     s.Execute("UPDATE run SET tasks_failed = tasks_failed - 1 WHERE run_id = ?", {*run_id});
@@ -165,10 +168,28 @@ void MysqlTaskStore::FailTask(const TaskId& task, const std::optional<RunId>& ru
 }
 
 void MysqlTaskStore::RequeueTask(const TaskId& task, std::string_view error) {
-  session_.Execute(
-      "UPDATE run_process SET task_status = 'QUEUED', error = ?, queued_at = NOW(6) "
-      "WHERE task_id = ? AND task_status = 'STARTED'",
-      {FitText(error, kMaxErrorBytes), task.ToString()});
+  const std::string task_id = task.ToString();
+  const std::string text = FitText(error, kMaxErrorBytes);
+  RunTransaction(session_, [&](Session& s) {
+    // The run row first, as CancelRun locks it: no lock-order deadlock.
+    const auto run_id = RowRunId(s, task_id);
+    const auto run_status =
+        run_id ? s.QueryString("SELECT status FROM run WHERE run_id = ? FOR UPDATE", {*run_id})
+               : std::nullopt;
+    if (run_status == "CANCELLED") {
+      if (s.Execute("UPDATE run_process SET task_status = 'CANCELLED', error = ?, "
+                    "finished_at = NOW(6) WHERE task_id = ? AND task_status = 'STARTED'",
+                    {text, task_id}) == 1) {
+        s.Execute("UPDATE run SET tasks_cancelled = tasks_cancelled + 1 WHERE run_id = ?",
+                  {*run_id});
+      }
+      return;
+    }
+    s.Execute(
+        "UPDATE run_process SET task_status = 'QUEUED', error = ?, queued_at = NOW(6) "
+        "WHERE task_id = ? AND task_status = 'STARTED'",
+        {text, task_id});
+  });
 }
 
 std::optional<RunContext> MysqlTaskStore::LoadRunContext(const RunId& run) {

@@ -7,10 +7,10 @@
 
 namespace dcp::mysql {
 
-// RUNNING -> FINISHED (or FAILED if any task failed) once every task of a run
-// with a known task count has ended. One conditional UPDATE, so of several
-// concurrent callers exactly one completes the run. Call it inside the
-// transaction that counted the ending task. Returns true if this call did.
+// RUNNING -> FINISHED (or FAILED if any task failed, CANCELLED if any was
+// cancelled) once every task of a run with a known task count has ended. One conditional UPDATE, so
+// of several concurrent callers exactly one completes the run. Call it inside the transaction that
+// counted the ending task. Returns true if this call did.
 bool CompleteRunIfDone(Session& session, const std::string& run_id);
 
 }  // namespace dcp::mysql

@@ -1,6 +1,7 @@
 #pragma once
 // The leader's and the operator CLI's view of the database.
 // Not thread-safe: one instance per thread. Throws DbError on failure.
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -35,6 +36,7 @@ struct TaskCounts {
   std::int64_t started = 0;
   std::int64_t finished = 0;
   std::int64_t failed = 0;
+  std::int64_t cancelled = 0;
 };
 
 struct RunSummary {
@@ -49,6 +51,37 @@ struct RunSummary {
   // STARTED tasks whose worker has sent no heartbeat for the store's
   // stale_after (it died, or hangs): they come back through redelivery.
   std::int64_t stale = 0;
+};
+
+// One task as an operator sees it (dcp tasks, the monitor).
+struct TaskView {
+  TaskId id;
+  std::optional<std::int64_t> seq;  // none for tasks of external runs
+  TaskStatus status = TaskStatus::kQueued;
+  std::string selection;
+  std::optional<LocalMinute> start, end;  // the window; none for a malformed message
+  int attempt = 0;
+  std::string worker;  // the last worker that started it; "" if none
+  std::optional<SysSeconds> started_at, finished_at;
+  std::string error;  // the last error ("" if none)
+};
+
+// A row of the `worker` table (see WorkerRegistry).
+struct WorkerView {
+  std::string worker_id;
+  std::string host;
+  std::int64_t pid = 0;
+  SysSeconds started_at{};
+  SysSeconds last_seen{};
+  std::optional<SysSeconds> stopped_at;  // set when it stopped cleanly
+  std::int64_t tasks_done = 0;
+  std::int64_t in_flight = 0;
+};
+
+struct CancelResult {
+  enum class Status { kCancelled, kAlreadyEnded, kNotFound };
+  Status status = Status::kCancelled;
+  std::int64_t tasks_cancelled = 0;  // QUEUED tasks now CANCELLED
 };
 
 class RunStore {
@@ -89,6 +122,31 @@ class RunStore {
 
   virtual std::optional<RunSummary> GetRun(const RunId& run) = 0;
   virtual std::optional<RunSummary> LatestRun() = 0;
+
+  // The newest `limit` runs, newest first, with their counts (stale is
+  // not computed: 0).
+  virtual std::vector<RunSummary> ListRuns(std::size_t limit) = 0;
+  // The run's tasks in (seq, task id) order, only those in `status` if
+  // given, at most `limit`.
+  virtual std::vector<TaskView> ListTasks(const RunId& run, std::optional<TaskStatus> status,
+                                          std::size_t limit) = 0;
+  // Every worker that ever sent a heartbeat, most recently seen first.
+  virtual std::vector<WorkerView> ListWorkers() = 0;
+
+  // Operator cancel, one transaction: a run not yet ended becomes CANCELLED
+  // (terminal, with its end time) and its QUEUED tasks CANCELLED, counted
+  // in the run. STARTED tasks finish or fail as usual and are counted, but
+  // the run stays CANCELLED; workers ack and skip messages of CANCELLED
+  // tasks (StartOutcome::kCancelled).
+  virtual CancelResult CancelRun(const RunId& run) = 0;
+
+  // Completion notification, at most one claimer per run: claims a run that
+  // has ended (FINISHED, FAILED or CANCELLED) and whose completion has not
+  // been reported, by one conditional UPDATE, and returns it. A claim whose
+  // claimer did not call CompletionReported within `lease` (it died) may be
+  // claimed again. nullopt: nothing to report.
+  virtual std::optional<RunSummary> ClaimCompletion(std::chrono::seconds lease) = 0;
+  virtual void CompletionReported(const RunId& run) = 0;
 
   // Every result of the run, ordered by (selection, start, task_id): calls
   // `row(computation, selection, start, end, body)` for each.

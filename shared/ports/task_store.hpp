@@ -18,6 +18,7 @@ namespace dcp {
 enum class StartOutcome {
   kStarted,          // now STARTED by this worker
   kAlreadyFinished,  // FINISHED (or FAILED for good): ack and skip
+  kCancelled,        // CANCELLED (its run was cancelled): ack and skip
 };
 
 struct StartResult {
@@ -52,8 +53,9 @@ class TaskStore {
                         std::string_view error) = 0;
 
   // STARTED -> QUEUED with the error of the attempt that failed, when a
-  // retry is scheduled (the attempt count is kept). Any other state is left
-  // alone.
+  // retry is scheduled (the attempt count is kept); STARTED -> CANCELLED,
+  // counted in the run, if the run was cancelled meanwhile (the retried
+  // message is then skipped). Any other state is left alone.
   virtual void RequeueTask(const TaskId& task, std::string_view error) = 0;
 
   // The run's stored context, or nullopt if the run has none.

@@ -84,6 +84,9 @@ std::optional<RunSummary> FakeStore::GetRun(const RunId& run) {
       case TaskStatus::kFailed:
         ++s.counts.failed;
         break;
+      case TaskStatus::kCancelled:
+        ++s.counts.cancelled;
+        break;
     }
   }
   return s;
@@ -119,6 +122,7 @@ StartResult FakeStore::StartTask(const TaskMessage& m, std::string_view worker_i
   }
   FakeTask& t = it->second;
   if (t.status == TaskStatus::kFinished) return {StartOutcome::kAlreadyFinished, t.attempt};
+  if (t.status == TaskStatus::kCancelled) return {StartOutcome::kCancelled, t.attempt};
   t.status = TaskStatus::kStarted;
   t.worker = std::string(worker_id);
   return {StartOutcome::kStarted, ++t.attempt};
@@ -141,7 +145,8 @@ void FakeStore::FailTask(const TaskId& task, const std::optional<RunId>& run,
   MaybeFail();
   auto [it, inserted] =
       tasks.try_emplace(task, FakeTask{run, TaskStatus::kQueued, 0, "", 0, {}, {}});
-  if (it->second.status == TaskStatus::kFinished) return;
+  if (it->second.status == TaskStatus::kFinished || it->second.status == TaskStatus::kCancelled)
+    return;
   it->second.status = TaskStatus::kFailed;
   it->second.error = std::string(error);
   if (run && runs.count(*run)) Complete(*run);
@@ -152,12 +157,15 @@ void FakeStore::RequeueTask(const TaskId& task, std::string_view error) {
   MaybeFail();
   FakeTask& t = tasks.at(task);
   if (t.status != TaskStatus::kStarted) return;
-  t.status = TaskStatus::kQueued;
+  const bool cancelled =
+      t.run && runs.count(*t.run) && runs.at(*t.run).status == RunStatus::kCancelled;
+  t.status = cancelled ? TaskStatus::kCancelled : TaskStatus::kQueued;
   t.error = std::string(error);
 }
 
 std::vector<PlannedTask> FakeStore::RequeueFailed(const RunId& run) {
   std::vector<PlannedTask> out;
+  if (runs.at(run).status == RunStatus::kCancelled) return out;
   for (const auto& p : planned) {
     FakeTask& t = tasks.at(p.id);
     if (t.run != run || t.status != TaskStatus::kFailed) continue;
@@ -168,6 +176,7 @@ std::vector<PlannedTask> FakeStore::RequeueFailed(const RunId& run) {
   if (!out.empty()) {
     runs.at(run).status = RunStatus::kPublishing;
     runs.at(run).published = std::min(runs.at(run).published, out.front().seq - 1);
+    runs.at(run).completion_claimed = runs.at(run).completion_reported = false;
   }
   return out;
 }
@@ -189,13 +198,15 @@ RunContext FakeStore::EnsureRunContext(const RunId& run, const RunContext& fallb
 void FakeStore::Complete(const RunId& run) {
   FakeRun& r = runs.at(run);
   if (r.status != RunStatus::kRunning || !r.task_count) return;
-  std::int64_t done = 0, failed = 0;
+  std::int64_t done = 0, failed = 0, cancelled = 0;
   for (const auto& [id, t] : tasks) {
     if (t.run != run) continue;
     if (t.status == TaskStatus::kFinished) ++done;
     if (t.status == TaskStatus::kFailed) ++failed;
+    if (t.status == TaskStatus::kCancelled) ++cancelled;
   }
-  if (done + failed >= *r.task_count) r.status = failed ? RunStatus::kFailed : RunStatus::kFinished;
+  if (done + failed + cancelled < *r.task_count) return;
+  r.status = failed ? RunStatus::kFailed : cancelled ? RunStatus::kCancelled : RunStatus::kFinished;
 }
 
 }  // namespace dcp::fakes

@@ -25,6 +25,8 @@ struct FakeRun {
   RunStatus status = RunStatus::kPublishing;
   std::optional<std::int64_t> task_count;
   std::int64_t published = 0;
+  bool completion_claimed = false;
+  bool completion_reported = false;
 };
 
 class FakeStore final : public RunStore, public TaskStore {
@@ -42,6 +44,15 @@ class FakeStore final : public RunStore, public TaskStore {
   std::optional<RunSummary> GetRun(const RunId& run) override;
   std::optional<RunSummary> LatestRun() override;
   void ForEachResult(const RunId& run, const ResultVisitor& row) override;
+  // In fake_stores_operator.cpp.
+  std::vector<RunSummary> ListRuns(std::size_t limit) override;
+  std::vector<TaskView> ListTasks(const RunId& run, std::optional<TaskStatus> status,
+                                  std::size_t limit) override;
+  std::vector<WorkerView> ListWorkers() override { return workers; }
+  CancelResult CancelRun(const RunId& run) override;
+  // The fake has no clock: a claim never expires (lease is ignored).
+  std::optional<RunSummary> ClaimCompletion(std::chrono::seconds lease) override;
+  void CompletionReported(const RunId& run) override;
 
   // TaskStore
   StartResult StartTask(const TaskMessage& task, std::string_view worker_id) override;
@@ -61,6 +72,7 @@ class FakeStore final : public RunStore, public TaskStore {
   std::map<TaskId, FakeTask> tasks;
   std::map<TaskId, TaskResult> results;
   std::vector<PlannedTask> planned;  // every task ever created, for UnpublishedTasks
+  std::vector<WorkerView> workers;   // what ListWorkers returns
 
  private:
   void MaybeFail();

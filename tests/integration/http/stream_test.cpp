@@ -50,6 +50,24 @@ TEST_F(ServerTest, StreamCloseEndsTheResponseAfterQueuedData) {
   EXPECT_TRUE(raw.ends_with("\r\n\r\n{\"a\":1}\n")) << raw;
 }
 
+TEST_F(ServerTest, DeferredStreamIsAnsweredLaterWithAnOrdinaryResponse) {
+  auto& server = StartServer();
+  std::shared_ptr<Stream> kept;
+  server.HandleStream("GET", "/events", [&](const Request&, std::shared_ptr<Stream> stream) {
+    stream->Defer();  // e.g. computed on another thread
+    kept = std::move(stream);
+  });
+  Listen();
+  LoopClient client(loop_, server.port());
+  client.Send(kGetEvents);
+  ASSERT_TRUE(RunUntil(loop_, [&] { return kept != nullptr; }));
+  EXPECT_TRUE(client.received().empty());  // no headers sent meanwhile
+  EXPECT_TRUE(kept->Reject(Response::Json(201, "{\"ok\":true}")));
+  ASSERT_TRUE(RunUntil(loop_, [&] { return client.body() == "{\"ok\":true}"; }))
+      << client.received();
+  EXPECT_EQ(client.status(), 201);
+}
+
 TEST_F(ServerTest, StreamHandlerCanRejectWithAnOrdinaryResponse) {
   auto& server = StartServer();
   int closes = 0;

@@ -77,6 +77,9 @@ void DatabaseTest::ExpectCountsMatchRows(const RunId& run) {
   EXPECT_EQ(
       Int("SELECT tasks_failed FROM run WHERE run_id = ?", {id}),
       Int("SELECT COUNT(*) FROM run_process WHERE run_id = ? AND task_status = 'FAILED'", {id}));
+  EXPECT_EQ(
+      Int("SELECT tasks_cancelled FROM run WHERE run_id = ?", {id}),
+      Int("SELECT COUNT(*) FROM run_process WHERE run_id = ? AND task_status = 'CANCELLED'", {id}));
 }
 
 LocalMinute Minute(const char* text) { return ParseLocalMinute(text).value(); }

@@ -32,7 +32,7 @@ class DatabaseTest : public ::testing::Test {
   // Scalar helpers on the test session.
   std::int64_t Int(const std::string& sql, const std::vector<Value>& params = {});
   std::optional<std::string> Str(const std::string& sql, const std::vector<Value>& params = {});
-  // Expects run.tasks_finished/tasks_failed to equal the run's rows.
+  // Expects run.tasks_finished/failed/cancelled to equal the run's rows.
   void ExpectCountsMatchRows(const RunId& run);
 
   MysqlUrl url_;

@@ -63,6 +63,34 @@ TEST_F(TaskProcessorTest, SkipsTaskAlreadyFinished) {
   EXPECT_EQ(computation.calls, 1);
 }
 
+TEST_F(TaskProcessorTest, AcksAndSkipsTaskOfCancelledRun) {
+  const auto m = Message();
+  const PlannedTask planned{m.task_id, 1, m.selection, m.start, m.end};
+  store.CreateRun(NewRun{run, "manual", "{}", RunContext{"UTC", "{}"}}, {&planned, 1});
+  store.MarkRunning(run);
+  ASSERT_EQ(store.CancelRun(run).tasks_cancelled, 1);
+  const Outcome o = Process(m);
+  EXPECT_EQ(o.action, Outcome::Action::kAck);
+  EXPECT_EQ(o.kind, Outcome::Kind::kSkipped);
+  EXPECT_EQ(o.reason, "run cancelled");
+  EXPECT_EQ(computation.calls, 0);
+  EXPECT_EQ(store.tasks.at(m.task_id).status, TaskStatus::kCancelled);
+  EXPECT_EQ(store.runs.at(run).status, RunStatus::kCancelled);
+}
+
+TEST_F(TaskProcessorTest, RetryScheduledAfterCancelCancelsTheTask) {
+  computation.fail = true;
+  const auto m = Message();
+  const PlannedTask planned{m.task_id, 1, m.selection, m.start, m.end};
+  store.CreateRun(NewRun{run, "manual", "{}", RunContext{"UTC", "{}"}}, {&planned, 1});
+  store.MarkRunning(run);
+  ASSERT_EQ(store.StartTask(m, "w0").outcome, StartOutcome::kStarted);  // in flight at cancel
+  ASSERT_EQ(store.CancelRun(run).tasks_cancelled, 0);  // redelivered next: runs again
+  EXPECT_EQ(Process(m).action, Outcome::Action::kRetry);
+  EXPECT_EQ(store.tasks.at(m.task_id).status, TaskStatus::kCancelled);
+  EXPECT_EQ(Process(m).kind, Outcome::Kind::kSkipped);
+}
+
 TEST_F(TaskProcessorTest, RecordsRowsForMessageOfAnotherProducer) {
   const auto m = Message();
   ASSERT_FALSE(store.runs.count(run));

@@ -1,0 +1,22 @@
+#pragma once
+// The plain-text tables of `dcp runs`, `dcp tasks` and `dcp workers`: one
+// line per item, columns separated by two spaces, for a terminal (scripts use
+// --json). Text from the database is shown as stored, with control
+// characters replaced by '?' so that it cannot move the cursor.
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include "ports/run_store.hpp"
+
+namespace dcp::cli {
+
+// id, trigger, started, status, done/total, duration.
+std::string RunsTable(const std::vector<RunSummary>& runs, SysSeconds now);
+// task id, status, selection, window, attempts, worker, duration, error.
+std::string TasksTable(const std::vector<TaskView>& tasks);
+// id, host, last heartbeat (seconds ago), tasks done, in flight, state.
+std::string WorkersTable(const std::vector<WorkerView>& workers, SysSeconds now,
+                         std::chrono::seconds stale_after);
+
+}  // namespace dcp::cli

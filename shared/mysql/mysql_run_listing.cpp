@@ -1,0 +1,105 @@
+// MysqlRunStore's read-only listings for operators (dcp runs / tasks, the
+// monitor): runs, a run's tasks, workers.
+#include <algorithm>
+#include <string>
+
+#include "mysql/mysql_run_store.hpp"
+#include "mysql/sql_codec.hpp"
+#include "ports/errors.hpp"
+
+namespace dcp::mysql {
+namespace {
+
+std::optional<SysSeconds> OptUtc(const Row& r, unsigned column) {
+  if (auto text = r.OptString(column)) return ParseSqlUtc(*text);
+  return std::nullopt;
+}
+
+std::int64_t Limit(std::size_t limit) {
+  return static_cast<std::int64_t>(std::min<std::size_t>(limit, 1'000'000));
+}
+
+}  // namespace
+
+std::vector<RunSummary> MysqlRunStore::ListRuns(std::size_t limit) {
+  std::vector<RunSummary> runs;
+  // Counts per status through the (run_id, task_status) index.
+  session_.Query(
+      "SELECT r.run_id, r.trigger_kind, r.status, r.task_count, r.published_tasks, r.created_at, "
+      "r.finished_at, "
+      "(SELECT COUNT(*) FROM run_process p WHERE p.run_id = r.run_id AND p.task_status = "
+      "'QUEUED'), "
+      "(SELECT COUNT(*) FROM run_process p WHERE p.run_id = r.run_id AND p.task_status = "
+      "'STARTED'), "
+      "(SELECT COUNT(*) FROM run_process p WHERE p.run_id = r.run_id AND p.task_status = "
+      "'FINISHED'), "
+      "(SELECT COUNT(*) FROM run_process p WHERE p.run_id = r.run_id AND p.task_status = "
+      "'FAILED'), "
+      "(SELECT COUNT(*) FROM run_process p WHERE p.run_id = r.run_id AND p.task_status = "
+      "'CANCELLED') "
+      "FROM run r ORDER BY r.created_at DESC, r.id DESC LIMIT ?",
+      {Value{Limit(limit)}}, [&](const Row& r) {
+        const std::string status = r.String(2);
+        const auto parsed = ParseRunStatus(status);
+        if (!parsed) throw DbError("mysql: unexpected run status '" + status + "'", false);
+        RunSummary s;
+        s.id = ParseRunIdColumn(r.String(0));
+        s.trigger = r.String(1);
+        s.status = *parsed;
+        s.task_count = r.OptInt(3);
+        s.published = r.Int(4);
+        s.created_at = ParseSqlUtc(r.String(5));
+        s.finished_at = OptUtc(r, 6);
+        s.counts = TaskCounts{r.Int(7), r.Int(8), r.Int(9), r.Int(10), r.Int(11)};
+        runs.push_back(std::move(s));
+      });
+  return runs;
+}
+
+std::vector<TaskView> MysqlRunStore::ListTasks(const RunId& run, std::optional<TaskStatus> status,
+                                               std::size_t limit) {
+  std::string sql =
+      "SELECT task_id, seq, task_status, selection, start_date, end_date, attempt, worker, "
+      "started_at, finished_at, error FROM run_process WHERE run_id = ? ";
+  std::vector<Value> params{run.ToString()};
+  if (status) {
+    sql += "AND task_status = ? ";
+    params.emplace_back(std::string(ToString(*status)));
+  }
+  sql += "ORDER BY seq IS NULL, seq, task_id LIMIT ?";
+  params.emplace_back(Limit(limit));
+  std::vector<TaskView> tasks;
+  session_.Query(sql, params, [&](const Row& r) {
+    const std::string status_text = r.String(2);
+    const auto parsed = ParseTaskStatus(status_text);
+    if (!parsed) throw DbError("mysql: unexpected task status '" + status_text + "'", false);
+    TaskView t;
+    t.id = ParseTaskIdColumn(r.String(0));
+    t.seq = r.OptInt(1);
+    t.status = *parsed;
+    t.selection = r.OptString(3).value_or("");
+    if (auto start = r.OptString(4)) t.start = ParseSqlLocalMinute(*start);
+    if (auto end = r.OptString(5)) t.end = ParseSqlLocalMinute(*end);
+    t.attempt = static_cast<int>(r.Int(6));
+    t.worker = r.OptString(7).value_or("");
+    t.started_at = OptUtc(r, 8);
+    t.finished_at = OptUtc(r, 9);
+    t.error = r.OptString(10).value_or("");
+    tasks.push_back(std::move(t));
+  });
+  return tasks;
+}
+
+std::vector<WorkerView> MysqlRunStore::ListWorkers() {
+  std::vector<WorkerView> workers;
+  session_.Query(
+      "SELECT worker_id, host, pid, started_at, last_seen, stopped_at, tasks_done, in_flight "
+      "FROM worker ORDER BY last_seen DESC, worker_id",
+      {}, [&](const Row& r) {
+        workers.push_back(WorkerView{r.String(0), r.String(1), r.Int(2), ParseSqlUtc(r.String(3)),
+                                     ParseSqlUtc(r.String(4)), OptUtc(r, 5), r.Int(6), r.Int(7)});
+      });
+  return workers;
+}
+
+}  // namespace dcp::mysql

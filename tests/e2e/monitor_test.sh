@@ -1,0 +1,112 @@
+#!/usr/bin/env bash
+# dcp-monitor's API and the operator CLI against real runs: authorisation
+# (disabled without a token, 401 with a wrong one), validation (400 with a
+# reason), a triggered run progressing to FAILED with one feeder's error,
+# workers, queue, live events, cancel and retry.
+source "$(dirname "$0")/lib.sh"
+"$bin/dcp-leader" migrate >/dev/null
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+start_monitor() {  # start_monitor PORT [env...]
+  local port=$1; shift
+  env "$@" "$bin/dcp-monitor" --bind 127.0.0.1 --port "$port" --refresh 0.2 >>"$work/monitor.log" 2>&1 &
+  pids+=($!)
+  local deadline=$((SECONDS + 30))
+  until curl -sf "http://127.0.0.1:$port/healthz" >/dev/null; do
+    ((SECONDS < deadline)) || fail "monitor did not start: $(tail -3 "$work/monitor.log")"
+    sleep 0.05
+  done
+}
+# call METHOD PATH [curl args...]: prints "<status> <body>"
+call() {
+  local method=$1 path=$2; shift 2
+  curl -s -o "$work/body" -w '%{http_code}' -X "$method" "$@" "$api$path" >"$work/code" || true
+  echo "$(cat "$work/code") $(cat "$work/body")"
+}
+expect_call() {  # expect_call STATUS PATTERN METHOD PATH [curl args...]
+  local status=$1 pattern=$2; shift 2
+  local got; got=$(call "$@")
+  [[ "$got" == "$status "* ]] || fail "$1 $2: expected $status, got $got"
+  grep -q -- "$pattern" <<<"$got" || fail "$1 $2: '$pattern' not in $got"
+}
+# wait_for_api PATH PATTERN [SECONDS]
+wait_for_api() {
+  local deadline=$((SECONDS + ${3:-60})) got=""
+  while ((SECONDS < deadline)); do
+    got=$(curl -s "$api$1" || true)
+    grep -q -- "$2" <<<"$got" && return 0
+    sleep 0.2
+  done
+  fail "waited for $1 to show '$2', last: $got"
+}
+
+# Without a token the mutating endpoints are disabled.
+port=$(free_port); api=http://127.0.0.1:$port
+start_monitor "$port" DCP_MONITOR_TOKEN=
+expect_call 403 "DCP_MONITOR_TOKEN" POST /api/runs -d '{}'
+kill -TERM "${pids[-1]}"; wait "${pids[-1]}" || fail "monitor did not stop cleanly on SIGTERM"
+unset 'pids[-1]'
+
+port=$(free_port); api=http://127.0.0.1:$port
+start_monitor "$port" DCP_MONITOR_TOKEN=s3cret
+auth=(-H "Authorization: Bearer s3cret")
+expect_call 200 '^200 \[\]' GET /api/runs
+expect_call 200 '<title>dcp monitor</title>' GET /
+expect_call 200 'EventSource' GET /app.js
+expect_call 401 'token' POST /api/runs -d '{}'
+expect_call 401 'token' POST /api/runs -H "Authorization: Bearer wrong" -d '{}'
+expect_call 400 "from '2024-13-01'" POST /api/runs "${auth[@]}" -d '{"from":"2024-13-01","to":"2024-12-31"}'
+expect_call 400 "unknown field 'color'" POST /api/runs "${auth[@]}" -d '{"color":"red"}'
+expect_call 400 "not in the topology" POST /api/runs "${auth[@]}" -d '{"from":"2024-01-01","to":"2024-01-31","selections":"NOPE"}'
+expect_call 400 'JSON object' POST /api/runs "${auth[@]}" -d 'not json'
+expect_call 400 'not a UUID' GET /api/runs/nope
+expect_call 404 'no run' GET "/api/runs/$(uuid)"
+expect_call 404 'no such endpoint' GET /api/nothing
+
+# A run triggered through the API; feeder S1-F1 fails with an error that
+# needs escaping on the page.
+got=$(call POST /api/runs "${auth[@]}" -d '{"from":"2024-01-01","to":"2024-02-29","window":"month"}')
+[[ "$got" == "201 "* ]] || fail "trigger: $got"
+run_id=$(sed -E 's/.*"run_id":"([^"]+)".*/\1/' <<<"$got")
+expect_call 200 "\"run_id\":\"$run_id\"" GET "/api/runs/$run_id"
+start_worker --worker-id e2e-monitor-worker --max-attempts 1 --computation exec \
+  --exec 'sh -c '\''in=$(cat); case "$in" in *\"S1-F1\"*) echo "feeder <b>on fire</b>" >&2; exit 3;; esac; echo ok'\'''
+wait_for_api "/api/runs/$run_id" '"status":"FAILED"'
+expect_call 200 'feeder <b>on fire</b>' GET "/api/runs/$run_id/tasks?status=FAILED"
+failed=$(curl -s "$api/api/runs/$run_id/tasks?status=FAILED" | grep -o '"task_id"' | wc -l)
+expect_eq "$failed" 2 "FAILED tasks (S1-F1, two months)"
+expect_call 400 "not a task status" GET "/api/runs/$run_id/tasks?status=DONE"
+wait_for_api /api/workers '"worker_id":"e2e-monitor-worker"'
+expect_call 200 "\"queue\":\"$DCP_QUEUE\"" GET /api/queue
+expect_call 200 '"history":\[{' GET /api/queue
+curl -s -N --max-time 2 "$api/api/events" >"$work/events" || true
+grep -q '^event: snapshot' "$work/events" || fail "no snapshot event on /api/events: $(head -c 300 "$work/events")"
+grep -q "$run_id" "$work/events" || fail "the snapshot does not show the run"
+
+# The CLI sees the same.
+"$bin/dcp" runs | grep -q "^$run_id  manual" || fail "dcp runs: $("$bin/dcp" runs)"
+"$bin/dcp" tasks "$run_id" --status FAILED | grep -q 'feeder <b>on fire</b>' || fail "dcp tasks"
+"$bin/dcp" tasks "$run_id" --status FAILED --json | grep -q '"attempt":1' || fail "dcp tasks --json"
+"$bin/dcp" status "$run_id" --json | grep -q '"status":"FAILED"' || fail "dcp status --json"
+"$bin/dcp" status "$run_id" --watch | grep -q 'FAILED 2' || fail "dcp status --watch"
+"$bin/dcp" workers | grep -q 'e2e-monitor-worker' || fail "dcp workers"
+
+# Retry and cancel.
+expect_call 409 'already ended' POST "/api/runs/$run_id/cancel" "${auth[@]}"
+expect_call 200 '"published":2,"requeued":2' POST "/api/runs/$run_id/retry" "${auth[@]}"
+wait_for_api "/api/runs/$run_id" '"status":"FAILED"'   # S1-F1 still fails
+kill -TERM "${pids[-1]}"; wait "${pids[-1]}" || fail "worker did not drain"; unset 'pids[-1]'
+second=$("$bin/dcp" trigger --from 2024-03-01 --to 2024-03-31 --window week) || fail "dcp trigger"
+[[ "$second" =~ ^[0-9a-f-]{36}$ ]] || fail "dcp trigger printed '$second'"
+"$bin/dcp" cancel "$second" | grep -q 'cancelled' || fail "dcp cancel"
+expect_call 200 '"status":"CANCELLED"' GET "/api/runs/$second"
+"$bin/dcp" cancel "$second" >/dev/null 2>&1 && fail "cancelling twice succeeded"
+expect_call 409 'was cancelled' POST "/api/runs/$second/retry" "${auth[@]}"
+third=$(call POST /api/runs "${auth[@]}" -d '{"from":"2024-05-01","to":"2024-05-31"}' | sed -E 's/.*"run_id":"([^"]+)".*/\1/')
+expect_call 200 '"tasks_cancelled":' POST "/api/runs/$third/cancel" "${auth[@]}"
+start_worker --worker-id e2e-after-cancel
+wait_for_sql "SELECT COUNT(*) FROM run_process WHERE run_id='$third' AND task_status <> 'CANCELLED'" 0 10
+wait_for_depth "$DCP_QUEUE" 0 60   # the cancelled run's messages were acked and skipped
+expect_eq "$(sql "SELECT COUNT(*) FROM run_process WHERE run_id='$third' AND task_status='CANCELLED'")" \
+  "$(sql "SELECT tasks_cancelled FROM run WHERE run_id='$third'")" "cancelled rows = counter"
+echo "monitor_test: ok"

@@ -1,0 +1,199 @@
+// RunStore's operator side on MySQL: listings, cancel, completion claims.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <barrier>
+#include <thread>
+
+#include "mysql/driver.hpp"
+#include "mysql/mysql_run_store.hpp"
+#include "mysql/mysql_task_store.hpp"
+#include "mysql/mysql_worker_registry.hpp"
+#include "test_database.hpp"
+
+namespace dcp::mysql {
+namespace {
+
+using testing::MakeRun;
+using testing::PlanTasks;
+
+class RunOperatorTest : public testing::DatabaseTest {
+ protected:
+  TaskMessage Message(const RunId& run, const PlannedTask& t) const {
+    return TaskMessage{run, t.id, t.selection, t.start, t.end};
+  }
+  // A RUNNING run of `n` tasks.
+  RunId Running(const std::vector<PlannedTask>& tasks) {
+    const RunId run = RunId::New();
+    MysqlRunStore store(session());
+    store.CreateRun(MakeRun(run), tasks);
+    store.MarkRunning(run);
+    return run;
+  }
+};
+
+TEST_F(RunOperatorTest, ListRunsNewestFirstWithCounts) {
+  MysqlRunStore store(session());
+  MysqlTaskStore tasks(session());
+  const auto first_tasks = PlanTasks(2);
+  const RunId first = Running(first_tasks);
+  const RunId second = Running(PlanTasks(3));
+  tasks.StartTask(Message(first, first_tasks[0]), "w1");
+  tasks.FinishTask(Message(first, first_tasks[0]), {"ref", "x"});
+  const auto runs = store.ListRuns(10);
+  ASSERT_EQ(runs.size(), 2u);
+  EXPECT_EQ(runs[0].id, second);
+  EXPECT_EQ(runs[0].counts.queued, 3);
+  EXPECT_EQ(runs[1].id, first);
+  EXPECT_EQ(runs[1].counts.finished, 1);
+  EXPECT_EQ(runs[1].counts.queued, 1);
+  EXPECT_EQ(store.ListRuns(1).size(), 1u);
+}
+
+TEST_F(RunOperatorTest, ListTasksFiltersByStatusAndShowsWorkerAndError) {
+  MysqlRunStore store(session());
+  MysqlTaskStore tasks(session());
+  const auto planned = PlanTasks(3);
+  const RunId run = Running(planned);
+  tasks.StartTask(Message(run, planned[1]), "w1");
+  tasks.FailTask(planned[1].id, run, "boom <b>");
+  const auto all = store.ListTasks(run, std::nullopt, 100);
+  ASSERT_EQ(all.size(), 3u);
+  EXPECT_EQ(all[0].seq, 1);
+  EXPECT_EQ(all[1].status, TaskStatus::kFailed);
+  const auto failed = store.ListTasks(run, TaskStatus::kFailed, 100);
+  ASSERT_EQ(failed.size(), 1u);
+  EXPECT_EQ(failed[0].id, planned[1].id);
+  EXPECT_EQ(failed[0].error, "boom <b>");
+  EXPECT_EQ(failed[0].worker, "w1");
+  EXPECT_EQ(failed[0].attempt, 1);
+  EXPECT_EQ(failed[0].selection, planned[1].selection);
+  EXPECT_EQ(failed[0].start, planned[1].start);
+  EXPECT_TRUE(failed[0].started_at.has_value());
+  EXPECT_TRUE(failed[0].finished_at.has_value());
+  EXPECT_EQ(store.ListTasks(run, std::nullopt, 2).size(), 2u);
+}
+
+TEST_F(RunOperatorTest, ListWorkersShowsHeartbeats) {
+  MysqlWorkerRegistry registry(session());
+  registry.Beat({"w1", "host-a", 11, 5, 2});
+  registry.Beat({"w2", "host-b", 12, 0, 0});
+  registry.Leave("w2");
+  const auto workers = MysqlRunStore(session()).ListWorkers();
+  ASSERT_EQ(workers.size(), 2u);
+  const auto& w1 = workers[0].worker_id == "w1" ? workers[0] : workers[1];
+  const auto& w2 = workers[0].worker_id == "w1" ? workers[1] : workers[0];
+  EXPECT_EQ(w1.host, "host-a");
+  EXPECT_EQ(w1.tasks_done, 5);
+  EXPECT_EQ(w1.in_flight, 2);
+  EXPECT_FALSE(w1.stopped_at.has_value());
+  EXPECT_TRUE(w2.stopped_at.has_value());
+}
+
+TEST_F(RunOperatorTest, CancelCancelsQueuedTasksAndWorkersSkipThem) {
+  MysqlRunStore store(session());
+  MysqlTaskStore tasks(session());
+  const auto planned = PlanTasks(3);
+  const RunId run = Running(planned);
+  ASSERT_EQ(tasks.StartTask(Message(run, planned[0]), "w1").outcome, StartOutcome::kStarted);
+  const auto result = store.CancelRun(run);
+  EXPECT_EQ(result.status, CancelResult::Status::kCancelled);
+  EXPECT_EQ(result.tasks_cancelled, 2);
+  EXPECT_EQ(tasks.StartTask(Message(run, planned[1]), "w1").outcome, StartOutcome::kCancelled);
+  // The task in flight finishes and is counted; the run stays CANCELLED.
+  EXPECT_TRUE(tasks.FinishTask(Message(run, planned[0]), {"ref", "x"}));
+  const auto summary = store.GetRun(run);
+  EXPECT_EQ(summary->status, RunStatus::kCancelled);
+  EXPECT_TRUE(summary->finished_at.has_value());
+  EXPECT_EQ(summary->counts.cancelled, 2);
+  EXPECT_EQ(summary->counts.finished, 1);
+  ExpectCountsMatchRows(run);
+  EXPECT_EQ(store.CancelRun(run).status, CancelResult::Status::kAlreadyEnded);
+  EXPECT_EQ(store.CancelRun(RunId::New()).status, CancelResult::Status::kNotFound);
+  EXPECT_TRUE(store.RequeueFailed(run).empty());
+  EXPECT_EQ(store.GetRun(run)->status, RunStatus::kCancelled);
+}
+
+TEST_F(RunOperatorTest, RetryScheduledAfterCancelCancelsTheTask) {
+  MysqlRunStore store(session());
+  MysqlTaskStore tasks(session());
+  const auto planned = PlanTasks(1);
+  const RunId run = Running(planned);
+  tasks.StartTask(Message(run, planned[0]), "w1");
+  EXPECT_EQ(store.CancelRun(run).tasks_cancelled, 0);
+  tasks.RequeueTask(planned[0].id, "boom");
+  EXPECT_EQ(store.ListTasks(run, std::nullopt, 10).at(0).status, TaskStatus::kCancelled);
+  EXPECT_EQ(tasks.StartTask(Message(run, planned[0]), "w1").outcome, StartOutcome::kCancelled);
+  ExpectCountsMatchRows(run);
+}
+
+TEST_F(RunOperatorTest, CompletionIsClaimedOnceThenReported) {
+  MysqlRunStore store(session());
+  MysqlTaskStore tasks(session());
+  const auto planned = PlanTasks(1);
+  const RunId run = Running(planned);
+  EXPECT_FALSE(store.ClaimCompletion(std::chrono::seconds(60)));  // still running
+  tasks.StartTask(Message(run, planned[0]), "w1");
+  tasks.FinishTask(Message(run, planned[0]), {"ref", "x"});
+  const auto claimed = store.ClaimCompletion(std::chrono::seconds(60));
+  ASSERT_TRUE(claimed.has_value());
+  EXPECT_EQ(claimed->id, run);
+  EXPECT_EQ(claimed->status, RunStatus::kFinished);
+  EXPECT_FALSE(store.ClaimCompletion(std::chrono::seconds(60)));  // claimed, lease running
+  EXPECT_TRUE(store.ClaimCompletion(std::chrono::seconds(0)));    // lease over: claimer died
+  store.CompletionReported(run);
+  EXPECT_FALSE(store.ClaimCompletion(std::chrono::seconds(0)));
+}
+
+TEST_F(RunOperatorTest, CancelledRunIsReportedToo) {
+  MysqlRunStore store(session());
+  const RunId run = Running(PlanTasks(2));
+  store.CancelRun(run);
+  const auto claimed = store.ClaimCompletion(std::chrono::seconds(60));
+  ASSERT_TRUE(claimed.has_value());
+  EXPECT_EQ(claimed->status, RunStatus::kCancelled);
+}
+
+TEST_F(RunOperatorTest, RetriedRunIsReportedAgainWhenItEndsAgain) {
+  MysqlRunStore store(session());
+  MysqlTaskStore tasks(session());
+  const auto planned = PlanTasks(1);
+  const RunId run = Running(planned);
+  tasks.StartTask(Message(run, planned[0]), "w1");
+  tasks.FailTask(planned[0].id, run, "boom");
+  ASSERT_TRUE(store.ClaimCompletion(std::chrono::seconds(60)));
+  store.CompletionReported(run);
+  ASSERT_EQ(store.RequeueFailed(run).size(), 1u);
+  store.MarkRunning(run);
+  EXPECT_FALSE(store.ClaimCompletion(std::chrono::seconds(60)));
+  tasks.StartTask(Message(run, planned[0]), "w1");
+  tasks.FinishTask(Message(run, planned[0]), {"ref", "x"});
+  const auto again = store.ClaimCompletion(std::chrono::seconds(60));
+  ASSERT_TRUE(again.has_value());
+  EXPECT_EQ(again->status, RunStatus::kFinished);
+}
+
+TEST_F(RunOperatorTest, ConcurrentClaimersClaimOnce) {
+  constexpr int kThreads = 8;
+  for (int round = 0; round < 5; ++round) {
+    MysqlRunStore(session()).CancelRun(Running(PlanTasks(1)));
+    std::atomic<int> claims{0};
+    std::barrier sync(kThreads);
+    std::vector<std::thread> threads;
+    for (int i = 0; i < kThreads; ++i) {
+      threads.emplace_back([&] {
+        DriverThread driver_thread;
+        auto s = NewSession();
+        s->QueryInt("SELECT 1");  // connect before the race
+        MysqlRunStore store(*s);
+        sync.arrive_and_wait();
+        if (store.ClaimCompletion(std::chrono::seconds(60))) ++claims;
+      });
+    }
+    for (auto& t : threads) t.join();
+    EXPECT_EQ(claims.load(), 1) << "round " << round;
+  }
+}
+
+}  // namespace
+}  // namespace dcp::mysql
