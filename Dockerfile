@@ -1,4 +1,4 @@
-# dcp image: dcp-leader, dcp-worker and dcp in a small Debian runtime.
+# dcp image: dcp-leader, dcp-worker, dcp-monitor and dcp in a small Debian runtime.
 #   docker build -t dcp:local .          (podman build --network=host -t dcp:local .)
 # Build stage: the toolchain and -dev packages (the same set as
 # scripts/lib/deps.sh "build", minus the test-only ones).
@@ -14,9 +14,9 @@ COPY . .
 # The release preset: optimised, no tests, no -Werror (an image build must
 # not fail on a new compiler's warning).
 RUN cmake --preset release \
- && cmake --build --preset release --target dcp-leader dcp-worker dcp \
+ && cmake --build --preset release --target dcp-leader dcp-worker dcp-monitor dcp \
  && mkdir -p /out/bin \
- && for b in dcp-leader dcp-worker dcp; do strip -o "/out/bin/$b" "out/release/bin/$b"; done
+ && for b in dcp-leader dcp-worker dcp-monitor dcp; do strip -o "/out/bin/$b" "out/release/bin/$b"; done
 
 # Runtime stage: only the shared libraries the binaries link (checked below),
 # tzdata for DCP_TZ, and a non-root user.
@@ -33,7 +33,8 @@ COPY --from=build /out/bin/ /usr/local/bin/
 COPY data/grid/reference.json /usr/share/dcp/grid/reference.json
 COPY db/migrations/ /usr/share/dcp/migrations/
 RUN if ldd /usr/local/bin/* | grep 'not found'; then exit 1; fi \
- && dcp-leader --help >/dev/null && dcp-worker --help >/dev/null && dcp --help >/dev/null
+ && dcp-leader --help >/dev/null && dcp-worker --help >/dev/null && dcp-monitor --help >/dev/null \
+ && dcp --help >/dev/null
 # Numeric user so that Kubernetes can verify runAsNonRoot; group 0 so that
 # OpenShift's arbitrary UIDs (always in group 0) work the same.
 USER 10001:0

@@ -69,14 +69,15 @@ std::string TasksTable(const std::vector<TaskView>& tasks) {
 std::string WorkersTable(const std::vector<WorkerView>& workers, SysSeconds now,
                          std::chrono::seconds stale_after) {
   std::vector<std::vector<std::string>> rows = {
-      {"WORKER", "HOST", "LAST HEARTBEAT", "DONE", "IN FLIGHT", "STATE"}};
+      {"WORKER", "HOST", "LAST HEARTBEAT", "DONE", "IN FLIGHT", "CURRENT TASK", "STATE"}};
   for (const auto& w : workers) {
     const auto since = (now - w.last_seen).count();
     const char* state = w.stopped_at                   ? "stopped"
                         : since <= stale_after.count() ? "alive"
                                                        : "silent";
     rows.push_back({w.worker_id, w.host, FormatDuration(std::max<std::int64_t>(0, since)) + " ago",
-                    std::to_string(w.tasks_done), std::to_string(w.in_flight), state});
+                    std::to_string(w.tasks_done), std::to_string(w.in_flight),
+                    w.current_task.value_or("-"), state});
   }
   return Render(rows);
 }

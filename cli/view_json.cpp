@@ -65,6 +65,7 @@ json WorkerJson(const WorkerView& w, SysSeconds now, std::chrono::seconds stale_
           {"stopped_at", OptTime(w.stopped_at)},
           {"tasks_done", w.tasks_done},
           {"in_flight", w.in_flight},
+          {"current_task", w.current_task ? json(*w.current_task) : json(nullptr)},
           {"seconds_since_seen", since},
           {"alive", !w.stopped_at && since <= stale_after.count()}};
 }

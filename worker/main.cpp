@@ -216,8 +216,9 @@ int Main(int argc, char** argv) {
         return mysql::ConnectOnThisThread<mysql::MysqlWorkerRegistry, WorkerRegistry>(mysql_url);
       },
       [&] {
-        return WorkerBeat{settings.processor.worker_id, host, getpid(), service.settled(),
-                          service.in_flight()};
+        return WorkerBeat{
+            settings.processor.worker_id, host, getpid(), service.settled(), service.in_flight(),
+            service.current_task()};
       },
       std::chrono::milliseconds(static_cast<long long>(heartbeat_interval * 1000)));
   heartbeat->Start();

@@ -2,7 +2,10 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <csignal>
+
+#include "domain/task_message.hpp"
 
 namespace dcp::worker {
 
@@ -104,6 +107,11 @@ void WorkerService::PoolThread(int index) {
     Done done{job.ref, std::move(job.body), std::nullopt};
     metrics_.started.Increment();
     const auto began = std::chrono::steady_clock::now();
+    {
+      const auto task = PeekTaskId(done.body);
+      std::lock_guard lock(computing_mutex_);
+      computing_[index] = Computing{task ? task->ToString() : "", began};
+    }
     try {
       done.outcome = processor.Process(done.body);
       database_ok_ = true;
@@ -122,11 +130,24 @@ void WorkerService::PoolThread(int index) {
                              std::chrono::milliseconds(0)};
     }
     {
+      std::lock_guard lock(computing_mutex_);
+      computing_.erase(index);
+    }
+    {
       std::lock_guard lock(mutex_);
       done_.push_back(std::move(done));
     }
     ev_async_send(loop_, &async_);
   }
+}
+
+std::optional<std::string> WorkerService::current_task() const {
+  std::lock_guard lock(computing_mutex_);
+  const auto oldest = std::min_element(
+      computing_.begin(), computing_.end(),
+      [](const auto& a, const auto& b) { return a.second.since < b.second.since; });
+  if (oldest == computing_.end() || oldest->second.task.empty()) return std::nullopt;
+  return oldest->second.task;
 }
 
 void WorkerService::OnAsync(struct ev_loop*, ev_async* w, int) {

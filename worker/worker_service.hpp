@@ -14,12 +14,15 @@
 #include <ev.h>
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -63,6 +66,9 @@ class WorkerService final : public amqp::ConsumerHandler {
   // Consuming, and the last database operation succeeded. Thread-safe.
   bool ready() const { return consuming_.load() && database_ok_.load(); }
   std::int64_t in_flight() const { return static_cast<std::int64_t>(in_flight_.load()); }
+  // The id of the task computed longest among those being computed now, if
+  // any (for the heartbeat). Thread-safe.
+  std::optional<std::string> current_task() const;
 
  private:
   struct Job {
@@ -99,6 +105,13 @@ class WorkerService final : public amqp::ConsumerHandler {
   std::deque<Job> jobs_;   // guarded by mutex_
   std::deque<Done> done_;  // guarded by mutex_
   bool closing_ = false;   // guarded by mutex_: pool threads exit
+
+  struct Computing {
+    std::string task;  // the task id, or "" when unreadable
+    std::chrono::steady_clock::time_point since;
+  };
+  mutable std::mutex computing_mutex_;
+  std::map<int, Computing> computing_;  // by pool thread; guarded by computing_mutex_
 
   // Written on the loop thread only.
   std::atomic<std::size_t> in_flight_{0};  // delivered and not yet settled

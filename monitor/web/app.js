@@ -81,7 +81,7 @@ function renderTasks() {
 function renderWorkers(workers) {
   fill(document.querySelector('#workers tbody'), workers.map(w => row([
     w.worker_id, w.host, w.last_seen + ' (' + duration(w.seconds_since_seen) + ' ago)', w.tasks_done,
-    w.in_flight, w.stopped_at ? 'stopped' : (w.alive ? 'alive' : 'silent')])));
+    w.in_flight, w.current_task || '-', w.stopped_at ? 'stopped' : (w.alive ? 'alive' : 'silent')])));
 }
 
 function renderQueue(q) {

@@ -7,8 +7,9 @@ dcp_packages_build=(cmake ninja-build g++ clang pkg-config libev-dev libmysqlcpp
   librabbitmq-dev uuid-dev libcli11-dev tzdata)
 dcp_packages_servers=(rabbitmq-server mariadb-server mariadb-client)
 # What the test suite needs beyond those: sanitizer/fuzzer runtimes, HTTP
-# probes, the manifest validation (node), the format check.
-dcp_packages_test=(libclang-rt-14-dev curl clang-format python3)
+# probes, the manifest validation (node), the format check, the browser test
+# (chromium, driven by playwright-core from tests/browser).
+dcp_packages_test=(libclang-rt-14-dev curl clang-format python3 chromium)
 
 dcp_install_tools() {
   local missing=() p

@@ -93,11 +93,12 @@ std::vector<TaskView> MysqlRunStore::ListTasks(const RunId& run, std::optional<T
 std::vector<WorkerView> MysqlRunStore::ListWorkers() {
   std::vector<WorkerView> workers;
   session_.Query(
-      "SELECT worker_id, host, pid, started_at, last_seen, stopped_at, tasks_done, in_flight "
-      "FROM worker ORDER BY last_seen DESC, worker_id",
+      "SELECT worker_id, host, pid, started_at, last_seen, stopped_at, tasks_done, in_flight, "
+      "current_task FROM worker ORDER BY last_seen DESC, worker_id",
       {}, [&](const Row& r) {
         workers.push_back(WorkerView{r.String(0), r.String(1), r.Int(2), ParseSqlUtc(r.String(3)),
-                                     ParseSqlUtc(r.String(4)), OptUtc(r, 5), r.Int(6), r.Int(7)});
+                                     ParseSqlUtc(r.String(4)), OptUtc(r, 5), r.Int(6), r.Int(7),
+                                     r.OptString(8)});
       });
   return workers;
 }

@@ -76,6 +76,7 @@ struct WorkerView {
   std::optional<SysSeconds> stopped_at;  // set when it stopped cleanly
   std::int64_t tasks_done = 0;
   std::int64_t in_flight = 0;
+  std::optional<std::string> current_task;  // the task it computes now, if any
 };
 
 struct CancelResult {

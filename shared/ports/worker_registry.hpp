@@ -2,6 +2,7 @@
 // Workers' heartbeats: who is alive, what it is doing. Not thread-safe: one
 // instance per thread. Throws DbError on failure.
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -13,6 +14,8 @@ struct WorkerBeat {
   std::int64_t pid = 0;
   std::int64_t tasks_done = 0;  // settled since start
   std::int64_t in_flight = 0;   // received, not yet settled
+  // The task it computes now (the longest-running one), none when idle.
+  std::optional<std::string> current_task;
 };
 
 class WorkerRegistry {

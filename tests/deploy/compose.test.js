@@ -97,6 +97,26 @@ describe("docker-compose.yml", () => {
     assert.equal(s.worker.environment.DCP_HTTP_PORT, "8080");
   });
 
+  it("serves dcp-monitor from the same image, on loopback, with its token from .env", () => {
+    const m = s.monitor;
+    assert.deepEqual(m.command, ["dcp-monitor"]);
+    assert.equal(m.image, s.worker.image, "the same image");
+    assert.equal(m.environment.DCP_MONITOR_PORT, "8080");
+    const published = m.ports.map((p) => p.match(/^127\.0\.0\.1:(\d+):(\d+)$/));
+    assert.ok(published.length > 0 && published.every(Boolean), `loopback only: ${m.ports}`);
+    assert.ok(published.some((p) => p[2] === m.environment.DCP_MONITOR_PORT));
+    assert.match(raw.services.monitor.environment.DCP_MONITOR_TOKEN, /^\$\{DCP_MONITOR_TOKEN:-[^}]+\}$/,
+      "the token comes from .env");
+    assert.equal(m.environment.DCP_MONITOR_TOKEN, env.DCP_MONITOR_TOKEN);
+    assert.equal(m.environment.DCP_MYSQL_URL, s.leader.environment.DCP_MYSQL_URL, "the application user");
+    assert.equal(m.environment.DCP_QUEUE, s.worker.environment.DCP_QUEUE);
+    assert.deepEqual(m.depends_on, s.leader.depends_on);
+    assert.match(m.healthcheck.test, /\/dev\/tcp\/127\.0\.0\.1\/8080/);
+    assert.match(m.healthcheck.test, /GET \/readyz/);
+    const dockerfile = fs.readFileSync(path.join(repo, "Dockerfile"), "utf8");
+    assert.match(dockerfile, /--target [^\n]*\bdcp-monitor\b/, "the image builds dcp-monitor");
+  });
+
   it("lets a worker drain its task, and the broker wait for it", () => {
     const timeout = Number(s.worker.environment.DCP_TASK_TIMEOUT);
     assert.ok(Seconds(s.worker.stop_grace_period) > timeout, "stop_grace_period vs DCP_TASK_TIMEOUT");

@@ -37,9 +37,12 @@ if [ -x "$container_env/build-standins" ]; then
   "$container_env/build-standins" "$rabbit_image" "$mysql_image" >/dev/null
 fi
 
-# A free loopback port for the management UI, so parallel stacks do not clash.
-ui_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-export DCP_IMAGE=$image RABBITMQ_UI_PORT=$ui_port
+# Free loopback ports for the management UI and dcp-monitor, so parallel
+# stacks do not clash.
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+ui_port=$(free_port)
+monitor_port=$(free_port)
+export DCP_IMAGE=$image RABBITMQ_UI_PORT=$ui_port MONITOR_PORT=$monitor_port
 compose() {
   podman-compose -p "$project" -f "$repo/docker-compose.yml" \
     -f "$repo/tests/deploy/compose.standins.yml" "$@"
@@ -74,7 +77,7 @@ fi
 rm -f "$up_log"
 
 mysql_container=$(podman ps --filter "label=io.podman.compose.project=$project" \
-  --filter "label=com.docker.compose.service=mysql" --format '{{.Names}}' | head -1)
+  --filter "label=com.docker.compose.service=mysql" --format '{{.Names}}' | sed -n 1p)
 [ -n "$mysql_container" ] || { echo "compose_test: no mysql container" >&2; exit 1; }
 sql() {
   podman exec -e MYSQL_PWD=root-dev "$mysql_container" \
@@ -110,16 +113,30 @@ if podman exec -e MYSQL_PWD=dcp-dev "$mysql_container" mysql -udcp -h 127.0.0.1 
   echo "compose_test: the application user can create tables" >&2; exit 1
 fi
 
+# dcp-monitor, on the published loopback port, shows the run as it ended.
+monitor_seen=""
+monitor_deadline=$(($(date +%s) + 60))
+until grep -q "\"status\":\"$status\"" <<<"$monitor_seen"; do
+  if (($(date +%s) > monitor_deadline)); then
+    echo "compose_test: dcp-monitor on 127.0.0.1:$monitor_port does not show run $run_id $status: $monitor_seen" >&2
+    exit 1
+  fi
+  sleep 1
+  monitor_seen=$(curl -s "http://127.0.0.1:$monitor_port/api/runs/$run_id" || true)
+done
+log "dcp-monitor shows run $run_id $status"
+
 # Health and metrics, once the binaries serve them (DCP_HTTP_PORT=8080).
 worker_container=$(podman ps --filter "label=io.podman.compose.project=$project" \
-  --filter "label=com.docker.compose.service=worker" --format '{{.Names}}' | head -1)
+  --filter "label=com.docker.compose.service=worker" --format '{{.Names}}' | sed -n 1p)
 probe() {
   podman exec "$worker_container" bash -c "exec 3<>/dev/tcp/127.0.0.1/8080 && printf 'GET $1 HTTP/1.0\r\n\r\n' >&3 && cat <&3" 2>/dev/null
 }
 if metrics=$(probe /metrics) && [ -n "$metrics" ]; then
-  echo "$metrics" | grep -q '^dcp_tasks_finished_total' || {
+  grep -q '^dcp_tasks_finished_total' <<<"$metrics" || {
     echo "compose_test: worker /metrics lacks dcp_tasks_finished_total" >&2; exit 1; }
-  probe /readyz | head -1 | grep -q ' 200' || { echo "compose_test: worker not ready" >&2; exit 1; }
+  readyz=$(probe /readyz || true)
+  [[ "${readyz%%$'\r'*}" == *" 200"* ]] || { echo "compose_test: worker not ready" >&2; exit 1; }
   log "worker /metrics and /readyz answer"
 elif [ "${DCP_REQUIRE_HTTP:-0}" = 1 ]; then
   echo "compose_test: worker serves no /metrics on 8080" >&2; exit 1

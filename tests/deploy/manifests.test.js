@@ -35,6 +35,9 @@ describe("templates", () => {
     bad((o) => (o.spec.concurrencyPolicy = "Never"), "CronJob");
     bad((o) => delete o.spec.scaleTargetRef, "ScaledObject");
     bad((o) => (o.spec.lookupPolicy = { local: "yes" }), "ImageStream");
+    bad((o) => (o.spec.to.kind = "Pod"), "Route");
+    bad((o) => (o.spec.tls.termination = "none"), "Route");
+    bad((o) => (o.spec.port = { targetPort: "not a port name" }), "Route");
   });
 });
 
@@ -197,6 +200,53 @@ for (const [workerKind, autoscaler] of kVariants) {
       assert.equal(annotations["prometheus.io/scrape"], "true");
       assert.equal(annotations["prometheus.io/port"], "8080");
       assert.equal(annotations["prometheus.io/path"], "/metrics");
+    });
+
+    it("serves dcp-monitor through its Service and an HTTPS Route, the token from the Secret", () => {
+      const monitor = Find(objects, "Deployment", "dcp-monitor");
+      const pod = monitor.spec.template;
+      const c = pod.spec.containers[0];
+      assert.deepEqual(c.command, ["dcp-monitor"]);
+      assert.equal(c.image, params.IMAGE);
+      const port = c.ports.find((p) => p.name === "http");
+      const listen = c.env.find((e) => e.name === "DCP_MONITOR_PORT")?.value ?? config.DCP_MONITOR_PORT ?? "8080";
+      assert.equal(Number(listen), port.containerPort, "dcp-monitor listens on the declared port");
+      assert.equal(c.livenessProbe.httpGet.path, "/healthz");
+      assert.equal(c.readinessProbe.httpGet.path, "/readyz");
+      for (const probe of [c.livenessProbe, c.readinessProbe]) {
+        assert.ok(probe.httpGet.port === "http" || probe.httpGet.port === port.containerPort);
+      }
+      // Secrets by reference: the application user (not the schema owner),
+      // and the API token, never a literal value.
+      const env = (name) => c.env.find((e) => e.name === name);
+      assert.equal(env("DCP_MYSQL_URL").valueFrom.secretKeyRef.key, "mysql-url");
+      assert.equal(env("DCP_AMQP_URL").valueFrom.secretKeyRef.key, "amqp-url");
+      const token = env("DCP_MONITOR_TOKEN");
+      assert.ok(token, "DCP_MONITOR_TOKEN is set");
+      assert.equal(token.value, undefined, "the token is inlined");
+      assert.equal(token.valueFrom.secretKeyRef.name, secret.metadata.name);
+      assert.ok(token.valueFrom.secretKeyRef.key in secret.stringData, "the Secret has the token's key");
+      assert.ok(secret.stringData[token.valueFrom.secretKeyRef.key].length > 0, "an empty token");
+      assert.ok(!Object.keys(config).some((k) => /TOKEN/i.test(k)), "token in the ConfigMap");
+
+      // Service -> the monitor's pods only -> its http port.
+      const service = Find(objects, "Service", "dcp-monitor");
+      const selector = service.spec.selector;
+      assert.deepEqual(selector, monitor.spec.selector.matchLabels);
+      for (const [k, v] of Object.entries(selector)) assert.equal(pod.metadata.labels[k], v);
+      const workerLabels = worker.spec.template.metadata.labels;
+      assert.ok(Object.entries(selector).some(([k, v]) => workerLabels[k] !== v), "the Service selects workers");
+      const servicePort = service.spec.ports.find((p) => p.name === "http");
+      assert.ok(servicePort.targetPort === port.name || servicePort.targetPort === port.containerPort);
+
+      // Route -> that Service and port, HTTPS, long enough for the live updates.
+      const route = Find(objects, "Route", "dcp-monitor");
+      assert.equal(route.spec.to.kind, "Service");
+      assert.equal(route.spec.to.name, service.metadata.name);
+      assert.ok(route.spec.port.targetPort === servicePort.name || route.spec.port.targetPort === servicePort.port);
+      assert.equal(route.spec.tls.termination, "edge");
+      assert.equal(route.spec.tls.insecureEdgeTerminationPolicy, "Redirect");
+      assert.match(route.metadata.annotations["haproxy.router.openshift.io/timeout"], /^\d+[smhd]$/);
     });
 
     it("gives every container requests, limits and no privileges", () => {

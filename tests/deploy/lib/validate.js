@@ -2,7 +2,7 @@
 // Kubernetes kinds with kubernetes-models, KEDA and prometheus-operator kinds
 // with their @kubernetes-models packages, OpenShift kinds with the strict
 // schemas in ../schemas/openshift.json (their pod templates with
-// kubernetes-models). Throws with the object's name and the first errors.
+// kubernetes-models; Route with the schema below). Throws with the object's name and the first errors.
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -19,6 +19,58 @@ const openshift = JSON.parse(fs.readFileSync(path.join(here, "../schemas/openshi
 const ajv = new Ajv({ allErrors: true, strict: false });
 ajv.addSchema({ $id: "openshift", definitions: openshift.definitions, ...Object.fromEntries(
   ["DeploymentConfig", "ImageStream", "BuildConfig", "Template"].map((k) => [k, openshift[k]])) });
+
+// route.openshift.io/v1 Route: the fields dcp uses, strictly (no unknown
+// field, enums as the API server checks them).
+ajv.addSchema({
+  $id: "openshift-route",
+  type: "object",
+  additionalProperties: false,
+  required: ["apiVersion", "kind", "metadata", "spec"],
+  properties: {
+    apiVersion: { const: "route.openshift.io/v1" },
+    kind: { const: "Route" },
+    metadata: { $ref: "openshift#/definitions/metadata" },
+    spec: {
+      type: "object",
+      additionalProperties: false,
+      required: ["to"],
+      properties: {
+        host: { type: "string", pattern: "^$|^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$" },
+        path: { type: "string", pattern: "^/" },
+        to: {
+          type: "object",
+          additionalProperties: false,
+          required: ["kind", "name"],
+          properties: {
+            kind: { const: "Service" },
+            name: { type: "string", minLength: 1 },
+            weight: { type: "integer", minimum: 0, maximum: 256 },
+          },
+        },
+        port: {
+          type: "object",
+          additionalProperties: false,
+          required: ["targetPort"],
+          properties: {
+            targetPort: { anyOf: [{ type: "integer", minimum: 1, maximum: 65535 },
+                                  { type: "string", pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", maxLength: 15 }] },
+          },
+        },
+        tls: {
+          type: "object",
+          additionalProperties: false,
+          required: ["termination"],
+          properties: {
+            termination: { enum: ["edge", "passthrough", "reencrypt"] },
+            insecureEdgeTerminationPolicy: { enum: ["Allow", "Redirect", "None"] },
+          },
+        },
+        wildcardPolicy: { enum: ["None", "Subdomain"] },
+      },
+    },
+  },
+});
 
 function Strict(kind) {
   const check = ajv.getSchema(`openshift#/${kind}`);
@@ -55,6 +107,10 @@ const openshiftKinds = {
     if (o.spec.resources) new ResourceRequirements(o.spec.resources).validate();
   },
   "template.openshift.io/v1/Template": Strict("Template"),
+  "route.openshift.io/v1/Route": (o) => {
+    const check = ajv.getSchema("openshift-route");
+    if (!check(o)) throw new Error(ajv.errorsText(check.errors, { dataVar: "Route" }));
+  },
 };
 
 export function ValidateObject(object) {

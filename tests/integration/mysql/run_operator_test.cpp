@@ -76,8 +76,9 @@ TEST_F(RunOperatorTest, ListTasksFiltersByStatusAndShowsWorkerAndError) {
 
 TEST_F(RunOperatorTest, ListWorkersShowsHeartbeats) {
   MysqlWorkerRegistry registry(session());
-  registry.Beat({"w1", "host-a", 11, 5, 2});
-  registry.Beat({"w2", "host-b", 12, 0, 0});
+  const std::string task = "0b9e1c52-8d2b-4f0e-9a43-1f7d2c0e6a11";
+  registry.Beat({"w1", "host-a", 11, 5, 2, task});
+  registry.Beat({"w2", "host-b", 12, 0, 1, task});
   registry.Leave("w2");
   const auto workers = MysqlRunStore(session()).ListWorkers();
   ASSERT_EQ(workers.size(), 2u);
@@ -86,8 +87,13 @@ TEST_F(RunOperatorTest, ListWorkersShowsHeartbeats) {
   EXPECT_EQ(w1.host, "host-a");
   EXPECT_EQ(w1.tasks_done, 5);
   EXPECT_EQ(w1.in_flight, 2);
+  EXPECT_EQ(w1.current_task, task);
   EXPECT_FALSE(w1.stopped_at.has_value());
   EXPECT_TRUE(w2.stopped_at.has_value());
+  EXPECT_EQ(w2.current_task, std::nullopt) << "a stopped worker computes nothing";
+  registry.Beat({"w1", "host-a", 11, 6, 0, std::nullopt});
+  const auto idle = MysqlRunStore(session()).ListWorkers();
+  for (const auto& w : idle) EXPECT_EQ(w.current_task, std::nullopt) << w.worker_id;
 }
 
 TEST_F(RunOperatorTest, CancelCancelsQueuedTasksAndWorkersSkipThem) {

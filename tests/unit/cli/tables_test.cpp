@@ -45,15 +45,17 @@ TEST(Tables, TasksTableShowsWindowAttemptsWorkerDurationAndError) {
 }
 
 TEST(Tables, WorkersTableSaysAliveSilentOrStopped) {
-  WorkerView alive{"w1", "h1", 1, At(0), At(95), std::nullopt, 7, 2};
-  WorkerView silent{"w2", "h2", 2, At(0), At(10), std::nullopt, 0, 1};
-  WorkerView stopped{"w3", "h3", 3, At(0), At(99), At(99), 4, 0};
+  WorkerView alive{"w1", "h1", 1, At(0), At(95), std::nullopt, 7, 2, "task-of-w1"};
+  WorkerView silent{"w2", "h2", 2, At(0), At(10), std::nullopt, 0, 1, std::nullopt};
+  WorkerView stopped{"w3", "h3", 3, At(0), At(99), At(99), 4, 0, std::nullopt};
   const std::string text =
       WorkersTable({alive, silent, stopped}, At(100), std::chrono::seconds(30));
   EXPECT_NE(text.find("5 s ago"), std::string::npos) << text;
   EXPECT_NE(text.find("alive"), std::string::npos);
   EXPECT_NE(text.find("silent"), std::string::npos);
   EXPECT_NE(text.find("stopped"), std::string::npos);
+  EXPECT_NE(text.find("CURRENT TASK"), std::string::npos);
+  EXPECT_NE(text.find("task-of-w1"), std::string::npos) << text;
 }
 
 }  // namespace

@@ -43,7 +43,10 @@ TEST(ViewJson, TaskHasWindowDurationAndErrorVerbatim) {
 }
 
 TEST(ViewJson, WorkerIsAliveOnlyWhileBeatingAndNotStopped) {
-  WorkerView w{"w1", "h", 1, At(0), At(90), std::nullopt, 3, 1};
+  WorkerView w{"w1", "h", 1, At(0), At(90), std::nullopt, 3, 1, std::nullopt};
+  EXPECT_TRUE(WorkerJson(w, At(100), std::chrono::seconds(30)).at("current_task").is_null());
+  w.current_task = "0b9e1c52-8d2b-4f0e-9a43-1f7d2c0e6a11";
+  EXPECT_EQ(WorkerJson(w, At(100), std::chrono::seconds(30)).at("current_task"), *w.current_task);
   EXPECT_TRUE(WorkerJson(w, At(100), std::chrono::seconds(30)).at("alive"));
   EXPECT_FALSE(WorkerJson(w, At(200), std::chrono::seconds(30)).at("alive"));
   w.stopped_at = At(95);
