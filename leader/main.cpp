@@ -48,12 +48,6 @@ struct Options {
   std::size_t publish_batch = 2000;
 };
 
-template <class T>
-T Require(Result<T> r, const std::string& what) {
-  if (!r) throw ConfigError(what + ": " + r.reason());
-  return std::move(r).value();
-}
-
 std::string ReadTopology(const std::string& file) {
   if (file.empty()) return std::string(grid::EmbeddedReferenceTopology());
   std::ifstream in(file);
@@ -65,8 +59,8 @@ std::string ReadTopology(const std::string& file) {
 
 leader::RunRequest BuildRequest(const Options& o, const TimeZone& tz) {
   leader::RunRequest r;
-  r.window = Require(WindowSpec::Parse(o.window), "--window");
-  r.selections = Require(leader::ParseSelections(o.selections), "--selections");
+  r.window = RequireOk(WindowSpec::Parse(o.window), "--window");
+  r.selections = RequireOk(leader::ParseSelections(o.selections), "--selections");
   if (o.from.empty() != o.to.empty()) throw ConfigError("--from and --to go together");
   if (o.from.empty()) {
     std::tie(r.from, r.to) = leader::RangeAt(
@@ -158,8 +152,8 @@ int Main(int argc, char** argv) {
   if (auto logging = InitLogging(o.common.log, "leader"); !logging)
     throw ConfigError(logging.reason());
 
-  const TimeZone tz = Require(TimeZone::Load(o.common.time_zone), "--tz");
-  const auto mysql_url = Require(mysql::MysqlUrl::Parse(o.common.mysql_url), "--mysql-url");
+  const TimeZone tz = RequireOk(TimeZone::Load(o.common.time_zone), "--tz");
+  const auto mysql_url = RequireOk(mysql::MysqlUrl::Parse(o.common.mysql_url), "--mysql-url");
   mysql::InitDriver();
   mysql::Session session(mysql_url);
   if (migrate->parsed()) {
@@ -168,7 +162,7 @@ int Main(int argc, char** argv) {
     return kExitOk;
   }
 
-  const auto topology = Require(grid::ParseTopology(ReadTopology(o.topology_file)), "topology");
+  const auto topology = RequireOk(grid::ParseTopology(ReadTopology(o.topology_file)), "topology");
   leader::LeaderSettings settings{
       tz, grid::ToJson(topology), grid::Feeders(topology), o.allow_overlap, {}};
   settings.publishing.batch = o.publish_batch;
@@ -202,7 +196,7 @@ int Main(int argc, char** argv) {
     return outcome->failed > 0 ? kExitFailure : kExitOk;
   }
 
-  const auto amqp_url = Require(amqp::AmqpUrl::Parse(o.common.amqp_url), "--amqp-url");
+  const auto amqp_url = RequireOk(amqp::AmqpUrl::Parse(o.common.amqp_url), "--amqp-url");
   amqp::PublisherOptions publishing;
   publishing.connection.url = amqp_url;
   publishing.connection.name = "dcp-leader";
@@ -229,8 +223,8 @@ int Main(int argc, char** argv) {
 
   Options template_options = o;  // the range is filled in at each firing
   template_options.from = template_options.to = "";
-  leader::ScheduleSettings sched{Require(CronSchedule::Parse(o.cron), "--cron"),
-                                 Require(leader::ParseRangeKind(o.range), "--range"),
+  leader::ScheduleSettings sched{RequireOk(CronSchedule::Parse(o.cron), "--cron"),
+                                 RequireOk(leader::ParseRangeKind(o.range), "--range"),
                                  BuildRequest(template_options, tz), o.run_now};
   struct ev_loop* loop = ev_default_loop(0);
   metrics::Registry registry;

@@ -25,12 +25,6 @@ namespace {
 
 using namespace dcp;
 
-template <class T>
-T Require(Result<T> r, const std::string& what) {
-  if (!r) throw ConfigError(what + ": " + r.reason());
-  return std::move(r).value();
-}
-
 // The backend thread's connections, made lazily and dropped on failure.
 struct BackendState {
   BackendState(amqp::PublisherOptions p, leader::LeaderSettings l)
@@ -97,8 +91,8 @@ int Main(int argc, char** argv) {
   }
   if (auto logging = InitLogging(common.log, "monitor"); !logging)
     throw ConfigError(logging.reason());
-  const TimeZone tz = Require(TimeZone::Load(common.time_zone), "--tz");
-  const auto mysql_url = Require(mysql::MysqlUrl::Parse(common.mysql_url), "--mysql-url");
+  const TimeZone tz = RequireOk(TimeZone::Load(common.time_zone), "--tz");
+  const auto mysql_url = RequireOk(mysql::MysqlUrl::Parse(common.mysql_url), "--mysql-url");
   std::string topology(grid::EmbeddedReferenceTopology());
   if (!topology_file.empty()) {
     std::ifstream in(topology_file);
@@ -106,9 +100,9 @@ int Main(int argc, char** argv) {
     topology.assign(std::istreambuf_iterator<char>(in), {});
   }
   const auto leader_settings =
-      Require(leader::MakeLeaderSettings(tz, topology, false), "--topology");
+      RequireOk(leader::MakeLeaderSettings(tz, topology, false), "--topology");
   amqp::PublisherOptions publishing;
-  publishing.connection.url = Require(amqp::AmqpUrl::Parse(common.amqp_url), "--amqp-url");
+  publishing.connection.url = RequireOk(amqp::AmqpUrl::Parse(common.amqp_url), "--amqp-url");
   publishing.connection.name = "dcp-monitor";
   publishing.queue.name = common.queue;
   publishing.queue.type =

@@ -33,12 +33,6 @@ namespace {
 
 using namespace dcp;
 
-template <class T>
-T Require(Result<T> r, const std::string& what) {
-  if (!r) throw ConfigError(what + ": " + r.reason());
-  return std::move(r).value();
-}
-
 // Tests only: kills the worker when it computes `selection`, every time (a
 // poison message).
 class CrashOnSelection final : public Computation {
@@ -144,9 +138,9 @@ int Main(int argc, char** argv) {
   exec.timeout = std::chrono::seconds(task_timeout);
   settings.processor.retry_delay = std::chrono::seconds(retry_delay);
 
-  const TimeZone tz = Require(TimeZone::Load(common.time_zone), "--tz");
-  const auto mysql_url = Require(mysql::MysqlUrl::Parse(common.mysql_url), "--mysql-url");
-  const auto amqp_url = Require(amqp::AmqpUrl::Parse(common.amqp_url), "--amqp-url");
+  const TimeZone tz = RequireOk(TimeZone::Load(common.time_zone), "--tz");
+  const auto mysql_url = RequireOk(mysql::MysqlUrl::Parse(common.mysql_url), "--mysql-url");
+  const auto amqp_url = RequireOk(amqp::AmqpUrl::Parse(common.amqp_url), "--amqp-url");
 
   amqp::ConsumerOptions consumer;
   consumer.connection.url = amqp_url;
@@ -166,7 +160,7 @@ int Main(int argc, char** argv) {
   } else if (computation_name == "reference") {
     computation = std::make_unique<grid::ReferenceComputation>();
   } else {
-    computation = Require(worker::SyntheticComputation::Parse(computation_name), "--computation");
+    computation = RequireOk(worker::SyntheticComputation::Parse(computation_name), "--computation");
   }
   if (!crash_on_selection.empty()) {
     computation = std::make_unique<CrashOnSelection>(std::move(computation), crash_on_selection);

@@ -6,7 +6,9 @@
 #include <functional>
 #include <string>
 
+#include "domain/result.hpp"
 #include "infra/logging.hpp"
+#include "ports/errors.hpp"
 
 namespace CLI {
 class App;
@@ -46,6 +48,14 @@ inline constexpr int kExitUnavailable = 4;  // a server could not be reached
 }  // namespace dcp
 
 namespace dcp {
+
+// The value of `r`, or a ConfigError naming `what` and the reason: for
+// settings checked in main (exit code kExitUsage).
+template <class T>
+T RequireOk(Result<T> r, const std::string& what) {
+  if (!r) throw ConfigError(what + ": " + r.reason());
+  return std::move(r).value();
+}
 
 // Runs a binary's body and turns what escapes it into one line on stderr,
 // prefixed with `program`, and the exit code: ConfigError -> kExitUsage;
