@@ -44,10 +44,8 @@ amqp::PublisherOptions Publishing(const CommonSettings& common, const char* name
   amqp::PublisherOptions publishing;
   publishing.connection.url = *url;
   publishing.connection.name = name;
-  publishing.queue.name = common.queue;
-  publishing.queue.type =
-      common.queue_type == "classic" ? amqp::QueueType::kClassic : amqp::QueueType::kQuorum;
-  publishing.queue.delivery_limit = common.delivery_limit;
+  publishing.queue =
+      amqp::QueueOptions::From(common.queue, common.queue_type, common.delivery_limit);
   return publishing;
 }
 

@@ -200,10 +200,8 @@ int Main(int argc, char** argv) {
   amqp::PublisherOptions publishing;
   publishing.connection.url = amqp_url;
   publishing.connection.name = "dcp-leader";
-  publishing.queue.name = o.common.queue;
-  publishing.queue.type =
-      o.common.queue_type == "classic" ? amqp::QueueType::kClassic : amqp::QueueType::kQuorum;
-  publishing.queue.delivery_limit = o.common.delivery_limit;
+  publishing.queue =
+      amqp::QueueOptions::From(o.common.queue, o.common.queue_type, o.common.delivery_limit);
   amqp::ConfirmPublisher publisher(publishing);
   leader::Leader leader(runs, &publisher, settings);
 

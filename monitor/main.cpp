@@ -104,10 +104,8 @@ int Main(int argc, char** argv) {
   amqp::PublisherOptions publishing;
   publishing.connection.url = RequireOk(amqp::AmqpUrl::Parse(common.amqp_url), "--amqp-url");
   publishing.connection.name = "dcp-monitor";
-  publishing.queue.name = common.queue;
-  publishing.queue.type =
-      common.queue_type == "classic" ? amqp::QueueType::kClassic : amqp::QueueType::kQuorum;
-  publishing.queue.delivery_limit = common.delivery_limit;
+  publishing.queue =
+      amqp::QueueOptions::From(common.queue, common.queue_type, common.delivery_limit);
   settings.api.stale_after = std::chrono::seconds(stale_after);
   settings.refresh = std::chrono::milliseconds(static_cast<long long>(refresh * 1000));
   auto completions =

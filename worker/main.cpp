@@ -146,10 +146,7 @@ int Main(int argc, char** argv) {
   consumer.connection.url = amqp_url;
   consumer.connection.heartbeat = std::chrono::seconds(amqp_heartbeat);
   consumer.connection.name = "dcp-worker " + settings.processor.worker_id;
-  consumer.queue.name = common.queue;
-  consumer.queue.type =
-      common.queue_type == "classic" ? amqp::QueueType::kClassic : amqp::QueueType::kQuorum;
-  consumer.queue.delivery_limit = common.delivery_limit;
+  consumer.queue = amqp::QueueOptions::From(common.queue, common.queue_type, common.delivery_limit);
   consumer.prefetch =
       static_cast<std::uint16_t>(prefetch > 0 ? prefetch : 2 * settings.concurrency);
   consumer.consumer_tag = settings.processor.worker_id;

@@ -22,6 +22,12 @@ struct QueueOptions {
   // instead of requeueing it (RabbitMQ 4 would otherwise default to 20).
   std::int64_t delivery_limit = 10;  // = CommonSettings::delivery_limit
 
+  // From the binaries' settings (--queue, --queue-type, --delivery-limit);
+  // any type other than "classic" is quorum.
+  static QueueOptions From(std::string name, std::string_view type, std::int64_t delivery_limit) {
+    return {std::move(name), type == "classic" ? QueueType::kClassic : QueueType::kQuorum,
+            delivery_limit};
+  }
   std::string DeadLetterName() const { return name + ".dead"; }
   // Delayed retries wait here (per-message TTL) and return to the task queue.
   std::string RetryName() const { return name + ".retry"; }
