@@ -2,11 +2,14 @@
 # The dcp benchmark (see scripts/bench): starts its own RabbitMQ and MariaDB
 # on loopback, runs each scenario DCP_BENCH_RUNS times (default 3), prints
 # the medians as a table and as JSON (out/bench/results.json).
+# DCP_BENCH_SCENARIOS picks some of: ceilings enqueue end_to_end sleep_work
+# cpu_work reference first_task (default: all).
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 bin=${DCP_BENCH_BIN:-$repo/build/bin}
 runs=${DCP_BENCH_RUNS:-3}
 n=${DCP_BENCH_TASKS:-20000}
+scenarios=${DCP_BENCH_SCENARIOS:-ceilings enqueue end_to_end sleep_work cpu_work reference first_task}
 out=$repo/out/bench
 mkdir -p "$out"
 export DCP_STACK_DIR=$out/stack DCP_STACK_AMQP_PORT=35850 DCP_STACK_MYSQL_PORT=33456
@@ -53,44 +56,51 @@ wait_run() {  # until the run is FINISHED; prints its duration (s) from its firs
 declare -A result
 record() { result[$1]=$2; printf '  %-44s %s\n' "$1" "$2" >&2; }
 
-echo "== ceilings of this machine" >&2
-"$bin/dcp-bench-ceilings" --amqp-url "$DCP_AMQP_URL" --mysql-url "$DCP_MYSQL_URL" >"$out/ceilings.txt"
-while read -r key value; do record "$key" "$value"; done <"$out/ceilings.txt"
+ceilings() {
+  echo "== ceilings of this machine" >&2
+  "$bin/dcp-bench-ceilings" --amqp-url "$DCP_AMQP_URL" --mysql-url "$DCP_MYSQL_URL" >"$out/ceilings.txt"
+  while read -r key value; do record "$key" "$value"; done <"$out/ceilings.txt"
+}
 
-echo "== 1. enqueue $n tasks with confirms, rows included" >&2
-vals=()
-for ((r = 0; r < runs; r++)); do
-  reset
-  s=$(date +%s.%N)
-  "$bin/dcp-leader" run $(range_for "$n") --allow-overlap >/dev/null
-  e=$(date +%s.%N)
-  tasks=$(sqlc "SELECT COUNT(*) FROM run_process")
-  vals+=("$(awk -v t="$tasks" -v s="$s" -v e="$e" 'BEGIN {printf "%.0f", t / (e - s)}')")
-done
-record enqueue_tasks_per_s "$(printf '%s\n' "${vals[@]}" | median)"
-/usr/bin/time -f "%M" -o "$out/leader.rss" "$bin/dcp-leader" run $(range_for 100000) --allow-overlap >/dev/null
-record leader_peak_rss_mib_100k "$(awk '{printf "%.1f", $1 / 1024}' "$out/leader.rss")"
-
-for w in 2 4; do
-  echo "== 2. end to end, no work, $w workers" >&2
-  rate=() cpu=()
+enqueue() {
+  echo "== 1. enqueue $n tasks with confirms, rows included" >&2
+  vals=()
   for ((r = 0; r < runs; r++)); do
     reset
-    start_workers "$w" noop
-    before=$(cpu_ticks $(servers) "${workers[@]}")
-    run=$("$bin/dcp-leader" run $(range_for "$n") --allow-overlap)
-    secs=$(wait_run "$run")
-    after=$(cpu_ticks $(servers) "${workers[@]}")
-    tasks=$(sqlc "SELECT COUNT(*) FROM run_process WHERE run_id='$run'")
-    rate+=("$(awk -v t="$tasks" -v s="$secs" 'BEGIN {printf "%.0f", t / s}')")
-    cpu+=("$(awk -v d=$((after - before)) -v hz="$ticks" -v t="$tasks" 'BEGIN {printf "%.3f", 1000 * d / hz / t}')")
-    [ "$w" = 2 ] && [ "$r" = 0 ] && worker_rss=$(awk '/VmHWM/ {printf "%.1f", $2 / 1024}' "/proc/${workers[0]}/status")
-    stop_workers
+    s=$(date +%s.%N)
+    "$bin/dcp-leader" run $(range_for "$n") --allow-overlap >/dev/null
+    e=$(date +%s.%N)
+    tasks=$(sqlc "SELECT COUNT(*) FROM run_process")
+    vals+=("$(awk -v t="$tasks" -v s="$s" -v e="$e" 'BEGIN {printf "%.0f", t / (e - s)}')")
   done
-  record "e2e_noop_${w}w_tasks_per_s" "$(printf '%s\n' "${rate[@]}" | median)"
-  record "e2e_noop_${w}w_cpu_ms_per_task" "$(printf '%s\n' "${cpu[@]}" | median)"
-done
-record worker_peak_rss_mib "$worker_rss"
+  record enqueue_tasks_per_s "$(printf '%s\n' "${vals[@]}" | median)"
+  /usr/bin/time -f "%M" -o "$out/leader.rss" "$bin/dcp-leader" run $(range_for 100000) --allow-overlap >/dev/null
+  record leader_peak_rss_mib_100k "$(awk '{printf "%.1f", $1 / 1024}' "$out/leader.rss")"
+}
+
+end_to_end() {
+  for w in 2 4; do
+    echo "== 2. end to end, no work, $w workers" >&2
+    rate=() cpu=()
+    for ((r = 0; r < runs; r++)); do
+      reset
+      start_workers "$w" noop
+      before=$(cpu_ticks $(servers) "${workers[@]}")
+      run=$(/usr/bin/time -f "%U %S" -o "$out/leader.cpu" "$bin/dcp-leader" run $(range_for "$n") --allow-overlap)
+      secs=$(wait_run "$run")
+      after=$(cpu_ticks $(servers) "${workers[@]}")
+      leader_s=$(awk '{print $1 + $2}' "$out/leader.cpu")
+      tasks=$(sqlc "SELECT COUNT(*) FROM run_process WHERE run_id='$run'")
+      rate+=("$(awk -v t="$tasks" -v s="$secs" 'BEGIN {printf "%.0f", t / s}')")
+      cpu+=("$(awk -v d=$((after - before)) -v l="$leader_s" -v hz="$ticks" -v t="$tasks" 'BEGIN {printf "%.3f", 1000 * (d / hz + l) / t}')")
+      [ "$w" = 2 ] && [ "$r" = 0 ] && worker_rss=$(awk '/VmHWM/ {printf "%.1f", $2 / 1024}' "/proc/${workers[0]}/status")
+      stop_workers
+    done
+    record "e2e_noop_${w}w_tasks_per_s" "$(printf '%s\n' "${rate[@]}" | median)"
+    record "e2e_noop_${w}w_cpu_ms_per_task" "$(printf '%s\n' "${cpu[@]}" | median)"
+  done
+  record worker_peak_rss_mib "$worker_rss"
+}
 
 efficiency() {  # label workers concurrency computation tasks ideal_seconds
   local vals=() r
@@ -105,40 +115,52 @@ efficiency() {  # label workers concurrency computation tasks ideal_seconds
   done
   record "$1" "$(printf '%s\n' "${vals[@]}" | median)"
 }
-echo "== 3. sleep work: 2,000 tasks of 10 ms, 4 workers" >&2
-efficiency efficiency_sleep_10ms 4 1 sleep:10 2000 5.0
-cores=$(nproc)
-echo "== 4. CPU work: 2 ms of CPU per task, $cores workers" >&2
-efficiency efficiency_spin_2ms "$cores" 1 spin:2 2000 "$(awk -v c="$cores" 'BEGIN {print 2000 * 0.002 / c}')"
 
-echo "== 5. the reference workload: 2 workers against --local" >&2
-sp=()
-for ((r = 0; r < runs; r++)); do
-  reset
-  s=$(date +%s.%N); "$bin/dcp-leader" run --local --from 2024-01-01 --to 2024-12-31 --window day >/dev/null; e=$(date +%s.%N)
-  local_s=$(awk -v s="$s" -v e="$e" 'BEGIN {print e - s}')
-  start_workers 2 reference
-  s=$(date +%s.%N)
-  run=$("$bin/dcp-leader" run --from 2024-01-01 --to 2024-12-31 --window day --allow-overlap)
-  wait_run "$run" >/dev/null
-  e=$(date +%s.%N)
-  stop_workers
-  sp+=("$(awk -v l="$local_s" -v s="$s" -v e="$e" 'BEGIN {printf "%.2f", l / (e - s)}')")
-done
-record reference_speedup_2w "$(printf '%s\n' "${sp[@]}" | median)"
+sleep_work() {
+  echo "== 3. sleep work: 2,000 tasks of 10 ms, 4 workers" >&2
+  efficiency efficiency_sleep_10ms 4 1 sleep:10 2000 5.0
+}
 
-echo "== 6. a worker ready to consume after start (scale from zero)" >&2
-st=()
-for ((r = 0; r < runs; r++)); do
-  reset
-  run=$("$bin/dcp-leader" run --from 2024-01-01 --to 2024-01-01 --window day --selections S1-F1 --allow-overlap)
-  t0=$(date -u +"%F %T.%6N")
-  start_workers 1 noop
-  wait_run "$run" >/dev/null
-  st+=("$(sqlc "SELECT TIMESTAMPDIFF(MICROSECOND, '$t0', started_at) / 1000 FROM run_process WHERE run_id='$run'")")
-  stop_workers
-done
-record worker_first_task_ms "$(printf '%s\n' "${st[@]}" | median)"
+cpu_work() {
+  cores=$(nproc)
+  echo "== 4. CPU work: 2 ms of CPU per task, $cores workers" >&2
+  efficiency efficiency_spin_2ms "$cores" 1 spin:2 2000 "$(awk -v c="$cores" 'BEGIN {print 2000 * 0.002 / c}')"
+}
+
+reference() {
+  echo "== 5. the reference workload: 2 workers against --local" >&2
+  sp=()
+  for ((r = 0; r < runs; r++)); do
+    reset
+    s=$(date +%s.%N); "$bin/dcp-leader" run --local --from 2024-01-01 --to 2024-12-31 --window day >/dev/null; e=$(date +%s.%N)
+    local_s=$(awk -v s="$s" -v e="$e" 'BEGIN {print e - s}')
+    start_workers 2 reference
+    s=$(date +%s.%N)
+    run=$("$bin/dcp-leader" run --from 2024-01-01 --to 2024-12-31 --window day --allow-overlap)
+    wait_run "$run" >/dev/null
+    e=$(date +%s.%N)
+    stop_workers
+    sp+=("$(awk -v l="$local_s" -v s="$s" -v e="$e" 'BEGIN {printf "%.2f", l / (e - s)}')")
+  done
+  record reference_speedup_2w "$(printf '%s\n' "${sp[@]}" | median)"
+}
+
+first_task() {
+  echo "== 6. a worker ready to consume after start (scale from zero)" >&2
+  st=()
+  for ((r = 0; r < runs; r++)); do
+    reset
+    run=$("$bin/dcp-leader" run --from 2024-01-01 --to 2024-01-01 --window day --selections S1-F1 --allow-overlap)
+    t0=$(date -u +"%F %T.%6N")
+    start_workers 1 noop
+    wait_run "$run" >/dev/null
+    st+=("$(sqlc "SELECT TIMESTAMPDIFF(MICROSECOND, '$t0', started_at) / 1000 FROM run_process WHERE run_id='$run'")")
+    stop_workers
+  done
+  record worker_first_task_ms "$(printf '%s\n' "${st[@]}" | median)"
+}
+
+for scenario in $scenarios; do "$scenario"; done
 
 {
   echo "{"

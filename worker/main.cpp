@@ -77,6 +77,12 @@ int Main(int argc, char** argv) {
   app.add_option("--prefetch", prefetch, "unacked messages held (default: 2 x concurrency)")
       ->envname("DCP_PREFETCH")
       ->check(CLI::Range(0, 65535));
+  long long batch_window = settings.batch_window.count();
+  app.add_option("--batch-window", batch_window,
+                 "ms: tasks started ahead / finished tasks recorded together (0: no waiting)")
+      ->envname("DCP_BATCH_WINDOW")
+      ->check(CLI::Range(0LL, 10'000LL))
+      ->capture_default_str();
   app.add_option("--computation", computation_name,
                  "reference, exec, or (benchmarks) noop, sleep:MS, spin:MS")
       ->envname("DCP_COMPUTATION")
@@ -137,6 +143,7 @@ int Main(int argc, char** argv) {
     settings.processor.worker_id = Hostname() + ":" + std::to_string(getpid());
   exec.timeout = std::chrono::seconds(task_timeout);
   settings.processor.retry_delay = std::chrono::seconds(retry_delay);
+  settings.batch_window = std::chrono::milliseconds(batch_window);
 
   const TimeZone tz = RequireOk(TimeZone::Load(common.time_zone), "--tz");
   const auto mysql_url = RequireOk(mysql::MysqlUrl::Parse(common.mysql_url), "--mysql-url");

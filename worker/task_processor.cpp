@@ -16,18 +16,27 @@ TaskProcessor::TaskProcessor(TaskStore& store, Computation& computation, RunCont
 
 Outcome TaskProcessor::Process(std::string_view body) {
   auto decoded = DecodeTaskMessage(body);
-  if (!decoded) {
-    const std::string reason = "malformed message: " + decoded.reason();
-    const auto task = PeekTaskId(body);
-    if (task) {
-      const auto run = PeekRunId(body);
-      retry_([&] { store_.FailTask(*task, run, reason); });
-    }
-    return {Outcome::Action::kDeadLetter, Outcome::Kind::kMalformed, reason, task, 0};
+  if (!decoded) return Malformed(body, decoded.reason());
+  Outcome outcome = Compute(*decoded, std::nullopt);
+  if (outcome.action == Outcome::Action::kFinish) {
+    outcome.Recorded(retry_([&] { return store_.FinishTask(*decoded, *outcome.result); }));
   }
-  const TaskMessage& task = *decoded;
+  return outcome;
+}
 
-  const StartResult start = retry_([&] { return store_.StartTask(task, settings_.worker_id); });
+Outcome TaskProcessor::Malformed(std::string_view body, const std::string& error) {
+  const std::string reason = "malformed message: " + error;
+  const auto task = PeekTaskId(body);
+  if (task) {
+    const auto run = PeekRunId(body);
+    retry_([&] { store_.FailTask(*task, run, reason); });
+  }
+  return {Outcome::Action::kDeadLetter, Outcome::Kind::kMalformed, reason, task, 0};
+}
+
+Outcome TaskProcessor::Compute(const TaskMessage& task, std::optional<StartResult> started) {
+  const StartResult start =
+      started ? *started : retry_([&] { return store_.StartTask(task, settings_.worker_id); });
   if (start.outcome == StartOutcome::kAlreadyFinished) {
     return {Outcome::Action::kAck, Outcome::Kind::kSkipped, {}, task.task_id, start.attempt};
   }
@@ -59,14 +68,16 @@ Outcome TaskProcessor::Process(std::string_view body) {
     retry.retry_delay = RetryDelay(settings_, start.attempt);
     return retry;
   }
+  Outcome finish{
+      Outcome::Action::kFinish, Outcome::Kind::kFinished, {}, task.task_id, start.attempt};
+  finish.result = TaskResult{std::string(computation_.name()), std::move(result).value()};
+  return finish;
+}
 
-  const TaskResult stored{std::string(computation_.name()), std::move(result).value()};
-  const bool counted = retry_([&] { return store_.FinishTask(task, stored); });
-  return {Outcome::Action::kAck,
-          counted ? Outcome::Kind::kFinished : Outcome::Kind::kDuplicate,
-          {},
-          task.task_id,
-          start.attempt};
+void Outcome::Recorded(bool counted) {
+  action = Action::kAck;
+  kind = counted ? Kind::kFinished : Kind::kDuplicate;
+  result.reset();
 }
 
 std::chrono::milliseconds RetryDelay(const ProcessorSettings& settings, int attempt) {

@@ -12,8 +12,10 @@
 //      cannot fix (unknown selection...) is FAILED at once;
 //   5. store the result and FINISHED in one transaction, then ack.
 // Database writes go through DbRetry: nothing is acked that was not
-// recorded. Used by the worker (one processor per pool thread) and by the
-// leader's --local run alike.
+// recorded. Process() is the whole rule for one message (the leader's
+// --local run); the worker runs steps 2-4 with Compute() on its pool threads
+// and records STARTED and FINISHED of many tasks per round trip (step 2 by
+// TaskStore::StartTasks before Compute, step 5 by FinishTasks after it).
 #include <optional>
 #include <string>
 #include <string_view>
@@ -28,8 +30,9 @@ namespace dcp::worker {
 
 struct Outcome {
   // kRetry: publish the message again after `retry_delay` (to the retry
-  // queue), then ack this delivery.
-  enum class Action { kAck, kDeadLetter, kRetry };
+  // queue), then ack this delivery. kFinish: record `result` as FINISHED
+  // (FinishTask or FinishTasks), then ack: see Recorded().
+  enum class Action { kAck, kDeadLetter, kRetry, kFinish };
   enum class Kind { kFinished, kDuplicate, kSkipped, kMalformed, kFailed, kGaveUp, kRetried };
   Action action = Action::kAck;
   Kind kind = Kind::kFinished;
@@ -37,6 +40,10 @@ struct Outcome {
   std::optional<TaskId> task;
   int attempt = 0;
   std::chrono::milliseconds retry_delay{0};
+  std::optional<TaskResult> result = std::nullopt;  // kFinish
+
+  // kFinish -> kAck once the result is recorded; `counted`: FinishTask's answer.
+  void Recorded(bool counted);
 };
 
 struct ProcessorSettings {
@@ -61,6 +68,13 @@ class TaskProcessor {
   // Throws Abandoned (stop requested during a database outage) or a
   // permanent DbError: the message must then be neither acked nor rejected.
   Outcome Process(std::string_view body);
+
+  // Steps 2-4 for a decoded message. `start`: its StartTasks result if the
+  // batch started it, else nullopt (StartTask is called here). Success is
+  // kFinish: the caller records it. Throws as Process.
+  Outcome Compute(const TaskMessage& task, std::optional<StartResult> start);
+  // Step 1's failure, for a body that does not decode.
+  Outcome Malformed(std::string_view body, const std::string& error);
 
  private:
   Outcome Fail(const TaskMessage& task, Outcome::Kind kind, const std::string& reason, int attempt);

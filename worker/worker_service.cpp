@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <cmath>
 #include <csignal>
 
 #include "domain/task_message.hpp"
@@ -18,6 +19,7 @@ WorkerService::WorkerService(struct ev_loop* loop, amqp::ConsumerOptions consume
       make_store_(std::move(make_store)),
       computation_(computation),
       contexts_(contexts),
+      max_ahead_(std::max<std::size_t>(consumer_options.prefetch, 1)),
       consumer_(loop, std::move(consumer_options), *this),
       metrics_(metrics) {
   ev_async_init(&async_, &WorkerService::OnAsync);
@@ -38,7 +40,8 @@ WorkerService::~WorkerService() {
     closing_ = true;
   }
   stopper_.Stop();
-  jobs_cv_.notify_all();
+  pool_cv_.notify_all();
+  recorder_cv_.notify_all();
   for (auto& t : threads_) t.join();
   ev_async_stop(loop_, &async_);
   ev_signal_stop(loop_, &sigterm_);
@@ -49,6 +52,7 @@ WorkerService::~WorkerService() {
 int WorkerService::Run() {
   for (int i = 0; i < settings_.concurrency; ++i)
     threads_.emplace_back([this, i] { PoolThread(i); });
+  threads_.emplace_back([this] { RecorderThread(); });
   consumer_.Start();
   ev_run(loop_, 0);
   spdlog::info("stopped: {} finished, {} skipped, {} retried, {} failed", metrics_.finished.Value(),
@@ -64,11 +68,12 @@ void WorkerService::OnConnected() {
 void WorkerService::OnDisconnected(const std::string& reason) {
   spdlog::warn("broker connection lost ({}); reconnecting", reason);
   if (consuming_.exchange(false)) metrics_.broker_reconnects.Increment();
-  // Messages not started yet went back to the queue with the connection:
-  // someone else computes them now.
+  // Messages not being computed went back to the queue with the connection:
+  // someone else computes them now (those STARTED here count an attempt).
   std::lock_guard lock(mutex_);
-  in_flight_ -= jobs_.size();
-  jobs_.clear();
+  in_flight_ -= incoming_.size() + ready_.size();
+  incoming_.clear();
+  ready_.clear();
   metrics_.in_flight.Set(static_cast<double>(in_flight_.load()));
 }
 
@@ -80,11 +85,13 @@ void WorkerService::OnDelivery(amqp::Delivery delivery) {
   ++in_flight_;
   metrics_.in_flight.Increment();
   if (delivery.redelivered) metrics_.redelivered.Increment();
+  bool wake = false;
   {
     std::lock_guard lock(mutex_);
-    jobs_.push_back({delivery.ref, std::move(delivery.body)});
+    incoming_.push_back({delivery.ref, std::move(delivery.body), {}, {}, {}});
+    wake = StartDue();
   }
-  jobs_cv_.notify_one();
+  if (wake) recorder_cv_.notify_one();
 }
 
 void WorkerService::PoolThread(int index) {
@@ -97,26 +104,27 @@ void WorkerService::PoolThread(int index) {
   TaskProcessor processor(*store, computation_, contexts_, retry, settings_.processor);
   for (;;) {
     Job job;
+    bool wake = false;
     {
       std::unique_lock lock(mutex_);
-      jobs_cv_.wait(lock, [this] { return closing_ || !jobs_.empty(); });
+      pool_cv_.wait(lock, [this] { return closing_ || !ready_.empty(); });
       if (closing_) return;
-      job = std::move(jobs_.front());
-      jobs_.pop_front();
+      job = std::move(ready_.front());
+      ready_.pop_front();
+      wake = StartDue() || FinishDue(std::chrono::steady_clock::now());
     }
+    if (wake) recorder_cv_.notify_one();
     Done done{job.ref, std::move(job.body), std::nullopt};
     metrics_.started.Increment();
     const auto began = std::chrono::steady_clock::now();
     {
-      const auto task = PeekTaskId(done.body);
       std::lock_guard lock(computing_mutex_);
-      computing_[index] = Computing{task ? task->ToString() : "", began};
+      computing_[index] = Computing{job.task ? job.task->task_id.ToString() : "", began};
     }
     try {
-      done.outcome = processor.Process(done.body);
+      done.outcome = job.task ? processor.Compute(*job.task, job.start)
+                              : processor.Malformed(done.body, job.malformed);
       database_ok_ = true;
-      metrics_.duration.Observe(
-          std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count());
     } catch (const Abandoned&) {
       spdlog::warn("task abandoned while stopping; it returns to the queue");
     } catch (const std::exception& e) {
@@ -127,18 +135,181 @@ void WorkerService::PoolThread(int index) {
                              std::string("not recorded: ") + e.what(),
                              std::nullopt,
                              0,
-                             std::chrono::milliseconds(0)};
+                             std::chrono::milliseconds(0),
+                             std::nullopt};
     }
+    const double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count();
+    metrics_.duration.Observe(seconds);
     {
       std::lock_guard lock(computing_mutex_);
       computing_.erase(index);
     }
-    {
-      std::lock_guard lock(mutex_);
-      done_.push_back(std::move(done));
+    if (done.outcome && done.outcome->action == Outcome::Action::kFinish) {
+      {
+        std::lock_guard lock(mutex_);
+        task_seconds_ = task_seconds_ == 0 ? seconds : 0.8 * task_seconds_ + 0.2 * seconds;
+        const auto now = std::chrono::steady_clock::now();
+        if (finishing_.empty()) finishing_since_ = now;
+        finishing_.push_back(
+            {done.ref, std::move(done.body), std::move(*job.task), std::move(*done.outcome)});
+        // The first one sets the recorder's deadline.
+        wake = finishing_.size() == 1 || FinishDue(now);
+      }
+      if (wake) recorder_cv_.notify_one();
+      continue;
     }
-    ev_async_send(loop_, &async_);
+    std::vector<Done> one;
+    one.push_back(std::move(done));
+    Finished(std::move(one));
   }
+}
+
+std::size_t WorkerService::ReadyTarget() const {
+  // The tasks the pool will take within the next batch window (or the next
+  // round, if longer): at least one per thread, at most the prefetch. One
+  // per thread until both times are known.
+  const auto threads = static_cast<std::size_t>(settings_.concurrency);
+  if (task_seconds_ <= 0 || round_seconds_ <= 0) return std::min(threads, max_ahead_);
+  const double horizon =
+      std::max(round_seconds_, std::chrono::duration<double>(settings_.batch_window).count());
+  const double wanted = std::ceil(static_cast<double>(threads) * horizon / task_seconds_);
+  if (wanted >= static_cast<double>(max_ahead_)) return max_ahead_;
+  return std::min(std::max(static_cast<std::size_t>(wanted), threads), max_ahead_);
+}
+
+bool WorkerService::StartDue() const {
+  // Refill at half the target: batches of about half, not of one.
+  return !incoming_.empty() && ready_.size() <= ReadyTarget() / 2;
+}
+
+bool WorkerService::FinishDue(std::chrono::steady_clock::time_point now) const {
+  if (finishing_.empty()) return false;
+  return now - finishing_since_ >= settings_.batch_window ||
+         2 * finishing_.size() >= max_ahead_ ||  // the broker sends more once these are acked
+         (incoming_.empty() && ready_.empty());  // nothing to wait for
+}
+
+void WorkerService::RecorderThread() {
+  std::shared_ptr<TaskStore> store = make_store_();
+  DbRetry retry(stopper_, settings_.db_retry, [this](const DbError& e, auto delay) {
+    database_ok_ = false;
+    spdlog::warn("recorder: database unavailable ({}); retrying in {} ms", e.what(), delay.count());
+  });
+  for (;;) {
+    std::vector<Job> starting;
+    std::vector<Finishing> finishing;
+    {
+      std::unique_lock lock(mutex_);
+      while (!closing_ && !StartDue() && !FinishDue(std::chrono::steady_clock::now())) {
+        if (finishing_.empty()) {
+          recorder_cv_.wait(lock);
+        } else {
+          recorder_cv_.wait_until(lock, finishing_since_ + settings_.batch_window);
+        }
+      }
+      if (closing_) return;
+      finishing.swap(finishing_);
+      const std::size_t target = ReadyTarget();
+      while (!incoming_.empty() && ready_.size() + starting.size() < target) {
+        starting.push_back(std::move(incoming_.front()));
+        incoming_.pop_front();
+      }
+    }
+    const auto began = std::chrono::steady_clock::now();
+    if (!starting.empty()) StartBatch(*store, retry, std::move(starting));
+    if (!finishing.empty()) FinishBatch(*store, retry, std::move(finishing));
+    const double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count();
+    std::lock_guard lock(mutex_);
+    round_seconds_ = round_seconds_ == 0 ? seconds : 0.8 * round_seconds_ + 0.2 * seconds;
+  }
+}
+
+void WorkerService::StartBatch(TaskStore& store, DbRetry& retry, std::vector<Job> jobs) {
+  std::vector<const TaskMessage*> tasks;
+  for (Job& job : jobs) {
+    auto decoded = DecodeTaskMessage(job.body);
+    if (decoded) {
+      job.task = std::move(decoded).value();
+    } else {
+      job.malformed = decoded.reason();
+    }
+  }
+  for (const Job& job : jobs) {
+    if (job.task) tasks.push_back(&*job.task);
+  }
+  std::vector<std::optional<StartResult>> started;
+  try {
+    started = retry([&] { return store.StartTasks(tasks, settings_.processor.worker_id); });
+    database_ok_ = true;
+  } catch (const Abandoned&) {
+    std::vector<Done> abandoned;
+    for (Job& job : jobs) abandoned.push_back({job.ref, std::move(job.body), std::nullopt});
+    Finished(std::move(abandoned));
+    return;
+  } catch (const std::exception& e) {
+    // The pool threads start them one by one (and report what fails).
+    spdlog::warn("recorder: batch start failed ({}); starting one by one", e.what());
+    started.clear();
+  }
+  std::size_t next = 0;
+  {
+    std::lock_guard lock(mutex_);
+    for (Job& job : jobs) {
+      if (job.task && next < started.size()) job.start = started[next];
+      if (job.task) ++next;
+      ready_.push_back(std::move(job));
+    }
+  }
+  pool_cv_.notify_all();
+}
+
+void WorkerService::FinishBatch(TaskStore& store, DbRetry& retry, std::vector<Finishing> batch) {
+  std::vector<FinishItem> items;
+  items.reserve(batch.size());
+  for (const Finishing& f : batch) items.push_back({&f.task, &*f.outcome.result});
+  std::vector<Done> done;
+  done.reserve(batch.size());
+  try {
+    const std::vector<bool> counted = retry([&] { return store.FinishTasks(items); });
+    database_ok_ = true;
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+      batch[i].outcome.Recorded(counted[i]);
+      done.push_back({batch[i].ref, std::move(batch[i].body), std::move(batch[i].outcome)});
+    }
+  } catch (const Abandoned&) {
+    for (Finishing& f : batch) done.push_back({f.ref, std::move(f.body), std::nullopt});
+  } catch (const std::exception& e) {
+    // One item the database refuses must not hold back the others.
+    spdlog::warn("recorder: batch finish failed ({}); finishing one by one", e.what());
+    for (Finishing& f : batch) {
+      Done d{f.ref, std::move(f.body), std::nullopt};
+      try {
+        f.outcome.Recorded(retry([&] { return store.FinishTask(f.task, *f.outcome.result); }));
+        d.outcome = std::move(f.outcome);
+      } catch (const Abandoned&) {
+      } catch (const std::exception& one) {
+        d.outcome = Outcome{Outcome::Action::kDeadLetter,
+                            Outcome::Kind::kFailed,
+                            std::string("not recorded: ") + one.what(),
+                            f.task.task_id,
+                            f.outcome.attempt,
+                            std::chrono::milliseconds(0),
+                            std::nullopt};
+      }
+      done.push_back(std::move(d));
+    }
+  }
+  Finished(std::move(done));
+}
+
+void WorkerService::Finished(std::vector<Done> done) {
+  {
+    std::lock_guard lock(mutex_);
+    for (Done& d : done) done_.push_back(std::move(d));
+  }
+  ev_async_send(loop_, &async_);
 }
 
 std::optional<std::string> WorkerService::current_task() const {
@@ -207,10 +378,10 @@ void WorkerService::BeginDrain() {
   consuming_ = false;
   spdlog::info("draining: {} task(s) in flight", in_flight_.load());
   consumer_.Cancel();
-  std::deque<Job> not_started;
+  std::deque<Job> not_started;  // those started are computed, recorded and acked
   {
     std::lock_guard lock(mutex_);
-    not_started.swap(jobs_);
+    not_started.swap(incoming_);
   }
   for (const Job& j : not_started) {
     consumer_.Reject(j.ref, /*requeue=*/true);

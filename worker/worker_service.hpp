@@ -1,16 +1,29 @@
 #pragma once
 // The worker process: consumes task messages on a libev loop and runs them on
-// a pool of threads, each with its own database connection.
+// a pool of threads.
 //
 // Threading: the loop thread owns the AMQP connection (deliveries in, acks
-// out); pool threads own their TaskStore and run TaskProcessor, then hand
-// the outcome back through an ev_async. So heartbeats and acks keep flowing
-// while long computations run.
+// out). A recorder thread owns one database connection and writes STARTED
+// and FINISHED for many tasks per round trip (TaskStore::StartTasks,
+// FinishTasks): whatever accumulated while its last write ran goes in the
+// next one, so batches grow with the load and a lone task waits for one
+// round trip only. Pool threads compute (TaskProcessor::Compute), with
+// their own connections for the rare writes (failures, retries, tasks the
+// batch could not start); outcomes go back to the loop through an ev_async.
+//
+// A delivery moves: incoming (not started) -> ready (STARTED, waiting for a
+// pool thread) -> computing -> finishing (computed) -> done (recorded) ->
+// acked. The recorder starts only the tasks the pool will take within the
+// batch window (from measured task and round times; at least one per thread,
+// at most the prefetch), so STARTED always means that this live worker holds
+// the task and is about to compute it, and a crash costs an attempt only to
+// the tasks it was about to compute.
 //
 // Delivery semantics: at least once. A message is acked only after its final
 // status is committed; a dead letter is acked only once the dead-letter
 // publish is confirmed. SIGTERM/SIGINT drain: stop consuming, hand back the
-// messages not yet started, let in-flight tasks finish and ack them, exit 0.
+// messages not yet started, compute those started, record and ack them,
+// exit 0.
 #include <ev.h>
 
 #include <atomic>
@@ -27,6 +40,7 @@
 #include <vector>
 
 #include "amqp/consumer.hpp"
+#include "domain/task_message.hpp"
 #include "ports/computation.hpp"
 #include "ports/task_store.hpp"
 #include "worker/run_context_cache.hpp"
@@ -40,6 +54,11 @@ struct WorkerSettings {
   int concurrency = 2;  // pool threads; default: the number of cores
   ProcessorSettings processor;
   RetrySettings db_retry;
+  // Batching of STARTED and FINISHED writes: a worker starts the tasks its
+  // threads will reach within this window, and records a finished task at
+  // most this long after it is computed (sooner when there is nothing else
+  // to wait for). Longer: fewer, bigger writes; shorter: acks sooner.
+  std::chrono::milliseconds batch_window{20};
   // Tests only: SIGKILL the process after a task's FINISHED is committed and
   // before its ack is sent (the redelivery must then be skipped).
   bool crash_before_ack = false;
@@ -74,6 +93,11 @@ class WorkerService final : public amqp::ConsumerHandler {
   struct Job {
     amqp::DeliveryRef ref;
     std::string body;
+    // Set by the recorder: the decoded message (else `malformed` says why)
+    // and its StartTasks result (nullopt: Compute starts it).
+    std::optional<TaskMessage> task;
+    std::string malformed;
+    std::optional<StartResult> start;
   };
   struct Done {
     amqp::DeliveryRef ref;
@@ -85,7 +109,22 @@ class WorkerService final : public amqp::ConsumerHandler {
   void OnConnected() override;
   void OnDisconnected(const std::string& reason) override;
 
+  struct Finishing {
+    amqp::DeliveryRef ref;
+    std::string body;
+    TaskMessage task;
+    Outcome outcome;  // kFinish
+  };
+
   void PoolThread(int index);
+  void RecorderThread();
+  void StartBatch(TaskStore& store, DbRetry& retry, std::vector<Job> jobs);
+  void FinishBatch(TaskStore& store, DbRetry& retry, std::vector<Finishing> batch);
+  // mutex_ held:
+  std::size_t ReadyTarget() const;
+  bool StartDue() const;
+  bool FinishDue(std::chrono::steady_clock::time_point now) const;
+  void Finished(std::vector<Done> done);
   void Settle(Done done);  // loop thread
   void MaybeFinishDrain();
   static void OnAsync(struct ev_loop* loop, ev_async* w, int revents);
@@ -97,14 +136,23 @@ class WorkerService final : public amqp::ConsumerHandler {
   StoreFactory make_store_;
   Computation& computation_;
   RunContextCache& contexts_;
+  std::size_t max_ahead_;  // started tasks waiting at most: the prefetch
   amqp::Consumer consumer_;
   Stopper stopper_;  // set on a second signal: abandon database waits
 
   std::mutex mutex_;
-  std::condition_variable jobs_cv_;
-  std::deque<Job> jobs_;   // guarded by mutex_
-  std::deque<Done> done_;  // guarded by mutex_
-  bool closing_ = false;   // guarded by mutex_: pool threads exit
+  std::condition_variable pool_cv_;      // ready_ or closing_
+  std::condition_variable recorder_cv_;  // work for the recorder, or closing_
+  // Guarded by mutex_:
+  std::deque<Job> incoming_;  // delivered, not started
+  std::deque<Job> ready_;     // started, waiting for a pool thread
+  std::vector<Finishing> finishing_;
+  std::chrono::steady_clock::time_point finishing_since_;  // when finishing_ was last empty
+  std::deque<Done> done_;
+  bool closing_ = false;  // threads exit
+  // Smoothed seconds of one computation and one recorder round (0: none yet).
+  double task_seconds_ = 0;
+  double round_seconds_ = 0;
 
   struct Computing {
     std::string task;  // the task id, or "" when unreadable

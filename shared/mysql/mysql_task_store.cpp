@@ -1,5 +1,11 @@
 #include "mysql/mysql_task_store.hpp"
 
+#include <algorithm>
+#include <bit>
+#include <map>
+#include <set>
+#include <span>
+
 #include "mysql/run_completion.hpp"
 #include "mysql/sql_codec.hpp"
 #include "mysql/transaction.hpp"
@@ -42,6 +48,90 @@ void CountUnplanned(Session& s, const std::string& run_id) {
 // The run_id recorded on the task's row (which counts it), if any.
 std::optional<std::string> RowRunId(Session& s, const std::string& task_id) {
   return s.QueryString("SELECT run_id FROM run_process WHERE task_id = ?", {task_id});
+}
+
+// The batch forms. A statement takes at most this many task ids or result
+// rows; a larger batch is split into several statements of one transaction.
+constexpr std::size_t kMaxBatchRows = 128;
+// Id lists are padded to a power of two of at least this: 5 texts per
+// statement (8..128), so the batch statements stay well inside the session's
+// cache of prepared statements.
+constexpr std::size_t kMinIdList = 8;
+// Result bodies per multi-row REPLACE: with its padding a statement stays
+// far below max_allowed_packet (16 MiB on MariaDB by default). A larger
+// body goes alone, as FinishTask would send it.
+constexpr std::size_t kMaxBatchResultBytes = std::size_t{4} << 20;
+
+// `item` n times, comma separated.
+std::string Repeated(std::string_view item, std::size_t n) {
+  std::string text;
+  for (std::size_t i = 0; i < n; ++i) {
+    if (i > 0) text += ", ";
+    text += item;
+  }
+  return text;
+}
+
+// The parameters of one "task_id IN (...)" and its placeholders.
+struct InList {
+  std::string placeholders;
+  std::vector<Value> ids;
+};
+
+// `ids` in chunks of at most kMaxBatchRows, in the given order. Each list is
+// padded to a power of two by repeating its last id, which matches nothing
+// more.
+std::vector<InList> InLists(const std::vector<std::string>& ids) {
+  std::vector<InList> lists;
+  for (std::size_t begin = 0; begin < ids.size(); begin += kMaxBatchRows) {
+    const std::size_t end = std::min(ids.size(), begin + kMaxBatchRows);
+    const std::size_t size = std::max(kMinIdList, std::bit_ceil(end - begin));
+    InList list{Repeated("?", size), {}};
+    list.ids.reserve(size);
+    for (std::size_t i = begin; i < end; ++i) list.ids.emplace_back(ids[i]);
+    list.ids.resize(size, list.ids.back());
+    lists.push_back(std::move(list));
+  }
+  return lists;
+}
+
+struct ResultRow {
+  std::string task_id;
+  std::string run_id;
+  std::string computation;
+  const std::string* body = nullptr;
+};
+
+// Multi-row REPLACEs of at most kMaxBatchRows rows and about
+// kMaxBatchResultBytes of bodies. The row count is padded to a power of two
+// by repeating the statement's row with the smallest body: a key written
+// twice in one REPLACE keeps that row, and the padding never adds more bytes
+// than the statement already holds.
+void ReplaceResults(Session& s, const std::vector<ResultRow>& rows) {
+  std::size_t begin = 0;
+  while (begin < rows.size()) {
+    std::size_t end = begin;
+    std::size_t bytes = 0;
+    while (end < rows.size() && end - begin < kMaxBatchRows &&
+           (end == begin || bytes + rows[end].body->size() <= kMaxBatchResultBytes)) {
+      bytes += rows[end].body->size();
+      ++end;
+    }
+    const std::span<const ResultRow> chunk(rows.data() + begin, end - begin);
+    const ResultRow& pad =
+        *std::ranges::min_element(chunk, {}, [](const ResultRow& r) { return r.body->size(); });
+    const std::size_t size = std::bit_ceil(chunk.size());
+    std::vector<Value> params;
+    params.reserve(4 * size);
+    for (std::size_t i = 0; i < size; ++i) {
+      const ResultRow& r = i < chunk.size() ? chunk[i] : pad;
+      params.insert(params.end(), {r.task_id, r.run_id, r.computation, *r.body});
+    }
+    s.Execute("REPLACE INTO task_result (task_id, run_id, computation, body, created_at) VALUES " +
+                  Repeated("(?, ?, ?, ?, NOW(6))", size),
+              params);
+    begin = end;
+  }
 }
 
 }  // namespace
@@ -131,6 +221,123 @@ bool MysqlTaskStore::FinishTask(const TaskMessage& task, const TaskResult& resul
     CompleteRunIfDone(s, run_id);
     return true;
   });
+}
+
+// The batch statements are forced onto the unique task_id index: on a small
+// table the optimizer would rather scan it all, which under REPEATABLE READ
+// locks every row. On the index, two workers' batches lock their rows in
+// task_id order (IN ranges are read in order, chunks go in order), so they
+// cannot deadlock each other. A unique-index lookup locks only the rows
+// found (no gap); an id with no row takes a gap lock that can hold up the
+// leader's inserts until commit. That happens only for another producer's
+// messages, and avoiding it would cost a round trip (a non-locking read
+// first, or READ COMMITTED), so it is accepted.
+std::vector<std::optional<StartResult>> MysqlTaskStore::StartTasks(
+    const std::vector<const TaskMessage*>& tasks, std::string_view worker_id) {
+  if (tasks.empty()) return {};
+  std::set<std::string> distinct;
+  for (const TaskMessage* task : tasks) distinct.insert(task->task_id.ToString());
+  const std::vector<std::string> ids(distinct.begin(), distinct.end());
+  const std::string worker = FitText(worker_id, kMaxWorkerBytes);
+  const auto results = RunTransaction(session_, [&](Session& s) {
+    std::map<std::string, StartResult> found;
+    std::vector<std::string> to_start;
+    for (const InList& in : InLists(ids)) {
+      s.Query(
+          "SELECT task_id, task_status, attempt FROM run_process "
+          "FORCE INDEX (uq_run_process_task_id) WHERE task_id IN (" +
+              in.placeholders + ") FOR UPDATE",
+          in.ids, [&](const Row& r) {
+            const std::string status = r.String(1);
+            const int attempt = static_cast<int>(r.Int(2));
+            if (status == "QUEUED" || status == "STARTED") {
+              found[r.String(0)] = {StartOutcome::kStarted, attempt + 1};
+            } else if (status == "FINISHED") {
+              found[r.String(0)] = {StartOutcome::kAlreadyFinished, attempt};
+            } else if (status == "CANCELLED") {
+              found[r.String(0)] = {StartOutcome::kCancelled, attempt};
+            }  // FAILED: StartTask decides by the run's state
+          });
+    }
+    for (const auto& [id, result] : found) {
+      if (result.outcome == StartOutcome::kStarted) to_start.push_back(id);
+    }
+    for (InList& in : InLists(to_start)) {
+      in.ids.insert(in.ids.begin(), worker);
+      // The rows are locked: attempt + 1 is the attempt read above plus one.
+      s.Execute(
+          "UPDATE run_process FORCE INDEX (uq_run_process_task_id) SET "
+          "task_status = 'STARTED', attempt = attempt + 1, worker = ?, "
+          "started_at = NOW(6), finished_at = NULL, error = NULL WHERE task_id IN (" +
+              in.placeholders + ")",
+          in.ids);
+    }
+    return found;
+  });
+  std::vector<std::optional<StartResult>> started;
+  started.reserve(tasks.size());
+  for (const TaskMessage* task : tasks) {
+    const auto it = results.find(task->task_id.ToString());
+    started.push_back(it == results.end() ? std::nullopt : std::optional(it->second));
+  }
+  return started;
+}
+
+std::vector<bool> MysqlTaskStore::FinishTasks(const std::vector<FinishItem>& items) {
+  if (items.empty()) return {};
+  // Of items with the same task id the first is recorded, as by FinishTask.
+  std::map<std::string, std::size_t> first;
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    first.emplace(items[i].task->task_id.ToString(), i);
+  }
+  std::vector<std::string> ids;
+  ids.reserve(first.size());
+  for (const auto& entry : first) ids.push_back(entry.first);
+  const auto counted = RunTransaction(session_, [&](Session& s) {
+    // STARTED task -> the run that counts it: its row's, as in FinishTask.
+    std::map<std::string, std::string> started;
+    for (const InList& in : InLists(ids)) {
+      s.Query(
+          "SELECT task_id, run_id FROM run_process FORCE INDEX (uq_run_process_task_id) "
+          "WHERE task_id IN (" +
+              in.placeholders + ") AND task_status = 'STARTED' FOR UPDATE",
+          in.ids, [&](const Row& r) {
+            std::string id = r.String(0);
+            const FinishItem& item = items[first.at(id)];
+            started[std::move(id)] = r.OptString(1).value_or(item.task->run_id.ToString());
+          });
+    }
+    std::set<std::string> finished;
+    if (started.empty()) return finished;
+    std::vector<ResultRow> results;
+    results.reserve(started.size());
+    std::map<std::string, std::int64_t> per_run;  // in run_id order: a fixed lock order
+    for (const auto& [id, run_id] : started) {
+      const TaskResult& result = *items[first.at(id)].result;
+      results.push_back(
+          {id, run_id, FitText(result.computation, kMaxComputationBytes), &result.body});
+      ++per_run[run_id];
+      finished.insert(id);
+    }
+    for (const InList& in : InLists({finished.begin(), finished.end()})) {
+      s.Execute(
+          "UPDATE run_process FORCE INDEX (uq_run_process_task_id) SET "
+          "task_status = 'FINISHED', finished_at = NOW(6), error = NULL "
+          "WHERE task_id IN (" +
+              in.placeholders + ")",
+          in.ids);
+    }
+    ReplaceResults(s, results);
+    for (const auto& [run_id, count] : per_run) {
+      s.Execute("UPDATE run SET tasks_finished = tasks_finished + ? WHERE run_id = ?",
+                {Value{count}, run_id});
+      CompleteRunIfDone(s, run_id);
+    }
+    return finished;
+  });
+  std::vector<bool> recorded(items.size(), false);
+  for (const auto& [id, index] : first) recorded[index] = counted.contains(id);
+  return recorded;
 }
 
 void MysqlTaskStore::FailTask(const TaskId& task, const std::optional<RunId>& run,

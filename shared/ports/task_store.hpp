@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "domain/ids.hpp"
 #include "domain/task_message.hpp"
@@ -31,6 +32,12 @@ struct TaskResult {
   std::string body;
 };
 
+// One item of FinishTasks: the task and its computed result.
+struct FinishItem {
+  const TaskMessage* task = nullptr;
+  const TaskResult* result = nullptr;
+};
+
 class TaskStore {
  public:
   virtual ~TaskStore() = default;
@@ -45,6 +52,31 @@ class TaskStore {
   // and completes the run if this was its last task. Returns false when the
   // task was already FINISHED: nothing is changed.
   virtual bool FinishTask(const TaskMessage& task, const TaskResult& result) = 0;
+
+  // Batched forms for a worker that records many tasks per round trip. Each
+  // has the effect of calling the single form for each item in order (the
+  // defaults do exactly that); a store may do it in fewer round trips.
+  //
+  // StartTasks: for each task, nullopt when the batch cannot start it
+  // cheaply (no row yet, or FAILED): the caller then calls StartTask for it.
+  // Otherwise the result StartTask would give. Items with the same task id
+  // get the same result (one start).
+  virtual std::vector<std::optional<StartResult>> StartTasks(
+      const std::vector<const TaskMessage*>& tasks, std::string_view worker_id) {
+    std::vector<std::optional<StartResult>> started;
+    started.reserve(tasks.size());
+    for (const TaskMessage* task : tasks) started.emplace_back(StartTask(*task, worker_id));
+    return started;
+  }
+  // FinishTasks: FinishTask for each item; true where that item was counted
+  // (of items with the same task id, at most the first). A database store
+  // does it in one transaction: on DbError none is recorded.
+  virtual std::vector<bool> FinishTasks(const std::vector<FinishItem>& items) {
+    std::vector<bool> counted;
+    counted.reserve(items.size());
+    for (const FinishItem& item : items) counted.push_back(FinishTask(*item.task, *item.result));
+    return counted;
+  }
 
   // -> FAILED with the error text, counted in the run (completing it if
   // last). A task id with no row gets one (run_id may be unknown for a

@@ -54,6 +54,43 @@ TEST_F(TaskProcessorTest, FinishesAndStoresResult) {
   EXPECT_EQ(store.results.at(m.task_id).computation, "count");
 }
 
+TEST_F(TaskProcessorTest, ComputeLeavesTheFinishToTheCaller) {
+  const auto m = Message();
+  const auto started = store.StartTasks({&m}, "w1");  // as the worker's recorder does
+  ASSERT_EQ(started.size(), 1U);
+  ASSERT_TRUE(started[0].has_value());
+  Outcome o = processor.Compute(m, started[0]);
+  EXPECT_EQ(o.action, Outcome::Action::kFinish);
+  EXPECT_EQ(o.attempt, 1);  // started once: by the batch, not again by Compute
+  EXPECT_EQ(store.tasks.at(m.task_id).attempt, 1);
+  EXPECT_EQ(store.tasks.at(m.task_id).status, TaskStatus::kStarted);
+  ASSERT_TRUE(o.result.has_value());
+  EXPECT_EQ(o.result->body, "S1-F1@UTC\n");
+
+  const auto counted = store.FinishTasks({{&m, &*o.result}, {&m, &*o.result}});
+  EXPECT_EQ(counted, (std::vector<bool>{true, false}));  // the duplicate is not counted
+  o.Recorded(counted[0]);
+  EXPECT_EQ(o.action, Outcome::Action::kAck);
+  EXPECT_EQ(o.kind, Outcome::Kind::kFinished);
+  EXPECT_EQ(store.tasks.at(m.task_id).status, TaskStatus::kFinished);
+}
+
+TEST_F(TaskProcessorTest, ComputeWithoutABatchStartStartsTheTaskItself) {
+  const auto m = Message();
+  const Outcome o = processor.Compute(m, std::nullopt);
+  EXPECT_EQ(o.action, Outcome::Action::kFinish);
+  EXPECT_EQ(store.tasks.at(m.task_id).attempt, 1);
+  EXPECT_EQ(store.tasks.at(m.task_id).status, TaskStatus::kStarted);
+}
+
+TEST_F(TaskProcessorTest, ComputeSkipsWhatTheBatchFoundFinished) {
+  const auto m = Message();
+  const Outcome o = processor.Compute(m, StartResult{StartOutcome::kAlreadyFinished, 2});
+  EXPECT_EQ(o.action, Outcome::Action::kAck);
+  EXPECT_EQ(o.kind, Outcome::Kind::kSkipped);
+  EXPECT_EQ(computation.calls, 0);
+}
+
 TEST_F(TaskProcessorTest, SkipsTaskAlreadyFinished) {
   const auto m = Message();
   ASSERT_EQ(Process(m).kind, Outcome::Kind::kFinished);
