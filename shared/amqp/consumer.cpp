@@ -3,7 +3,9 @@
 #include <amqp.h>
 #include <sys/time.h>
 
+#include <algorithm>
 #include <chrono>
+#include <cstdint>
 
 #include "amqp/message_properties.hpp"
 #include "amqp/rpc_check.hpp"
@@ -26,7 +28,8 @@ Consumer::Consumer(struct ev_loop* loop, ConsumerOptions options, ConsumerHandle
   ev_init(&heartbeat_, &Consumer::OnHeartbeatTimer);
   ev_init(&reconnect_, &Consumer::OnReconnectTimer);
   ev_init(&fail_, &Consumer::OnFailTimer);
-  io_.data = heartbeat_.data = reconnect_.data = fail_.data = this;
+  ev_prepare_init(&flush_, &Consumer::OnFlush);
+  io_.data = heartbeat_.data = reconnect_.data = fail_.data = flush_.data = this;
 }
 
 Consumer::~Consumer() { Close(); }
@@ -204,7 +207,38 @@ void Consumer::HandleConfirm(std::uint64_t tag, bool multiple, bool ok) {
 bool Consumer::Ack(DeliveryRef ref) {
   if (!connected() || ref.connection_generation != generation_) return false;
   if (unsettled_.erase(ref.tag) == 0) return false;
-  return Sent(amqp_basic_ack(connection_->state(), kConsumeChannel, ref.tag, 0), "acking");
+  acks_.push_back(ref.tag);
+  ev_prepare_start(loop_, &flush_);
+  return true;
+}
+
+void Consumer::FlushAcks() {
+  ev_prepare_stop(loop_, &flush_);
+  if (acks_.empty() || !connected()) {
+    acks_.clear();
+    return;
+  }
+  // One basic.ack with `multiple` settles every tag up to it, so it may
+  // cover only tags below the lowest one still open: unsettled, or a
+  // dead-lettered original awaiting its confirm.
+  std::uint64_t open = unsettled_.empty() ? UINT64_MAX : unsettled_.begin()->first;
+  for (const auto& entry : dead_letters_) open = std::min(open, entry.second);
+  std::sort(acks_.begin(), acks_.end());
+  const auto above = std::lower_bound(acks_.begin(), acks_.end(), open);
+  amqp_connection_state_t state = connection_->state();
+  if (above != acks_.begin() &&
+      !Sent(amqp_basic_ack(state, kConsumeChannel, *(above - 1), /*multiple=*/1), "acking")) {
+    acks_.clear();
+    return;
+  }
+  for (auto it = above; it != acks_.end(); ++it) {
+    if (!Sent(amqp_basic_ack(state, kConsumeChannel, *it, 0), "acking")) break;
+  }
+  acks_.clear();
+}
+
+void Consumer::OnFlush(struct ev_loop*, ev_prepare* watcher, int) {
+  static_cast<Consumer*>(watcher->data)->FlushAcks();
 }
 
 bool Consumer::Reject(DeliveryRef ref, bool requeue) {
@@ -256,6 +290,7 @@ void Consumer::Cancel() {
 }
 
 void Consumer::Close() {
+  FlushAcks();
   closed_ = true;
   ev_io_stop(loop_, &io_);
   ev_timer_stop(loop_, &heartbeat_);
@@ -277,6 +312,7 @@ void Consumer::Teardown(const std::string& reason, bool graceful) {
   consumer_tag_.clear();
   unsettled_.clear();
   dead_letters_.clear();
+  acks_.clear();  // the broker requeues them with the connection
   failing_ = false;
   handler_.OnDisconnected(reason);
   ScheduleReconnect();

@@ -10,7 +10,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <unordered_map>
+#include <vector>
 
 #include "amqp/backoff.hpp"
 #include "amqp/connection.hpp"
@@ -72,7 +72,9 @@ class Consumer {
 
   // Settle a delivery. False (and nothing sent) when `ref` belongs to an
   // earlier connection or was already settled: the broker has requeued or
-  // settled it already.
+  // settled it already. Acks are sent when the loop next waits (or on
+  // Close), as few frames as possible: one `multiple` ack for the tags below
+  // the lowest still open, one each for the rest.
   bool Ack(DeliveryRef ref);
   bool Reject(DeliveryRef ref, bool requeue);
   // Publishes `body` to `<queue>.dead` with headers x-dcp-reason and
@@ -106,6 +108,8 @@ class Consumer {
   static void OnHeartbeatTimer(struct ev_loop* loop, ev_timer* watcher, int events);
   static void OnReconnectTimer(struct ev_loop* loop, ev_timer* watcher, int events);
   static void OnFailTimer(struct ev_loop* loop, ev_timer* watcher, int events);
+  static void OnFlush(struct ev_loop* loop, ev_prepare* watcher, int events);
+  void FlushAcks();
 
   void Connect();
   void ScheduleReconnect();
@@ -133,10 +137,12 @@ class Consumer {
   ev_timer heartbeat_{};
   ev_timer reconnect_{};
   ev_timer fail_{};
+  ev_prepare flush_{};
   std::uint64_t generation_ = 0;
-  std::unordered_map<std::uint64_t, std::int64_t> unsettled_;  // tag => delivery count
-  std::map<std::uint64_t, std::uint64_t> dead_letters_;        // confirm tag => original tag
-  std::uint64_t dead_letters_sent_ = 0;                        // last confirm tag
+  std::map<std::uint64_t, std::int64_t> unsettled_;      // tag => delivery count
+  std::vector<std::uint64_t> acks_;                      // acked, not sent yet
+  std::map<std::uint64_t, std::uint64_t> dead_letters_;  // confirm tag => original tag
+  std::uint64_t dead_letters_sent_ = 0;                  // last confirm tag
   std::string fail_reason_;
   bool started_ = false;
   bool closed_ = false;

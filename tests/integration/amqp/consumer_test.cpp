@@ -119,6 +119,34 @@ TEST_F(ConsumerTest, DeadLetterCarriesTheReasonAndRemovesTheOriginal) {
   EXPECT_EQ(Inspect(admin, queue().name).messages_ready, 0U);
 }
 
+TEST_F(ConsumerTest, GroupedAcksNeverSettleADeliveryStillOpen) {
+  Publish(8);
+  RecordingHandler handler;
+  Consumer consumer(loop_, Options(8), handler);
+  consumer.Start();
+  ASSERT_TRUE(RunUntil([&] { return handler.deliveries.size() == 8; }));
+  const auto& d = handler.deliveries;
+  // Tags 1..8. First: 2 is dead-lettered (open until confirmed), 4 stays
+  // open, 1, 3, 5, 6 are acked in one go: a `multiple` ack may cover tag 1
+  // only.
+  EXPECT_TRUE(consumer.DeadLetter(d[1].ref, d[1].body, "test"));
+  for (const std::size_t i : {5U, 0U, 2U, 4U}) EXPECT_TRUE(consumer.Ack(d[i].ref));
+  ASSERT_TRUE(RunUntil([&] { return consumer.unsettled() == 3; }));  // 4, 7, 8
+  // Then 7 and 8: still not 4.
+  for (const std::size_t i : {7U, 6U}) EXPECT_TRUE(consumer.Ack(d[i].ref));
+  ASSERT_TRUE(RunUntil([&] { return consumer.unsettled() == 1; }));
+  consumer.Close();  // sends what is pending; the open delivery returns to the queue
+
+  Connection admin = Admin();
+  const auto back = TakeOne(admin, queue().name);
+  ASSERT_TRUE(back.has_value());
+  EXPECT_EQ(back->body, d[3].body);
+  EXPECT_EQ(Inspect(admin, queue().name).messages_ready, 0U);
+  const auto dead = TakeOne(admin, queue().DeadLetterName());
+  ASSERT_TRUE(dead.has_value());
+  EXPECT_EQ(dead->body, d[1].body);
+}
+
 TEST_F(ConsumerTest, UnackedDeliveriesComeBackRedelivered) {
   Publish(1);
   {
