@@ -54,4 +54,21 @@ status=$("$bin/dcp" status "$run_id" --json)
 for p in "${pids[@]}"; do kill -TERM "$p"; done
 for p in "${pids[@]}"; do rc=0; wait "$p" || rc=$?; expect_eq "$rc" "0" "worker exit code after SIGTERM"; done
 pids=()
-echo "pipeline: $tasks tasks distributed and local, CSVs equal"
+
+# Batched STARTED writes: a worker holding many messages (prefetch 20) starts
+# only those it is about to compute. Tasks of 0.3 s, one thread: at most one
+# computing and one waiting are STARTED at any time.
+start_worker --computation sleep:300 --concurrency 1 --prefetch 20
+held_run=$("$bin/dcp-leader" run --from 2024-01-01 --to 2024-01-12 --window day --selections S1-F1 --allow-overlap)
+most=0 samples=0 deadline=$((SECONDS + 60))
+until [ "$(sql "SELECT status FROM run WHERE run_id='$held_run'")" = FINISHED ]; do
+  ((SECONDS < deadline)) || fail "run of held tasks did not finish"
+  started=$(sql "SELECT COUNT(*) FROM run_process WHERE run_id='$held_run' AND task_status='STARTED'")
+  ((started > most)) && most=$started
+  samples=$((samples + 1))
+  sleep 0.05  # sampling, not synchronisation
+done
+((samples >= 10)) || fail "too few samples ($samples) to judge"
+((most >= 1 && most <= 2)) || fail "tasks STARTED at once: $most, expected 1..2"
+expect_eq "$(sql "SELECT COUNT(*) FROM run_process WHERE run_id='$held_run' AND attempt = 1")" "12" "one attempt each"
+echo "pipeline: $tasks tasks distributed and local, CSVs equal; at most $most of 12 held tasks STARTED at once"
