@@ -31,7 +31,8 @@ cpu_ticks() {  # utime + stime of the given pids, in clock ticks
   done
   echo "$total"
 }
-servers() { cat "$DCP_STACK_DIR/rabbitmq/rabbit.pid" "$DCP_STACK_DIR/mysql/mysqld.pid"; }
+# (rabbit.pid has no final newline: read each file on its own)
+servers() { echo "$(<"$DCP_STACK_DIR/rabbitmq/rabbit.pid") $(<"$DCP_STACK_DIR/mysql/mysqld.pid")"; }
 median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR + 1) / 2)]}'; }
 reset() {  # an empty schema and queue for the next measurement
   sqlc "DELETE FROM task_result; DELETE FROM run_process; DELETE FROM run_context; DELETE FROM run; DELETE FROM worker"
