@@ -217,8 +217,7 @@ void WorkerService::RecorderThread() {
       }
     }
     const auto began = std::chrono::steady_clock::now();
-    if (!starting.empty()) StartBatch(*store, retry, std::move(starting));
-    if (!finishing.empty()) FinishBatch(*store, retry, std::move(finishing));
+    RecordRound(*store, retry, std::move(starting), std::move(finishing));
     const double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count();
     std::lock_guard lock(mutex_);
@@ -226,82 +225,75 @@ void WorkerService::RecorderThread() {
   }
 }
 
-void WorkerService::StartBatch(TaskStore& store, DbRetry& retry, std::vector<Job> jobs) {
+void WorkerService::RecordRound(TaskStore& store, DbRetry& retry, std::vector<Job> starting,
+                                std::vector<Finishing> finishing) {
   std::vector<const TaskMessage*> tasks;
-  for (Job& job : jobs) {
+  for (Job& job : starting) {
     auto decoded = DecodeTaskMessage(job.body);
     if (decoded) {
       job.task = std::move(decoded).value();
+      tasks.push_back(&*job.task);
     } else {
       job.malformed = decoded.reason();
     }
   }
-  for (const Job& job : jobs) {
-    if (job.task) tasks.push_back(&*job.task);
-  }
-  std::vector<std::optional<StartResult>> started;
+  std::vector<FinishItem> items;
+  items.reserve(finishing.size());
+  for (const Finishing& f : finishing) items.push_back({&f.task, &*f.outcome.result});
+
+  std::vector<Done> done;
+  done.reserve(finishing.size());
+  BatchRecord record;
   try {
-    started = retry([&] { return store.StartTasks(tasks, settings_.processor.worker_id); });
+    record = retry([&] { return store.RecordBatch(items, tasks, settings_.processor.worker_id); });
     database_ok_ = true;
+    for (std::size_t i = 0; i < finishing.size(); ++i) {
+      finishing[i].outcome.Recorded(record.finished.at(i));
+      done.push_back(
+          {finishing[i].ref, std::move(finishing[i].body), std::move(finishing[i].outcome)});
+    }
   } catch (const Abandoned&) {
-    std::vector<Done> abandoned;
-    for (Job& job : jobs) abandoned.push_back({job.ref, std::move(job.body), std::nullopt});
-    Finished(std::move(abandoned));
+    for (Finishing& f : finishing) done.push_back({f.ref, std::move(f.body), std::nullopt});
+    for (Job& job : starting) done.push_back({job.ref, std::move(job.body), std::nullopt});
+    Finished(std::move(done));
     return;
   } catch (const std::exception& e) {
-    // The pool threads start them one by one (and report what fails).
-    spdlog::warn("recorder: batch start failed ({}); starting one by one", e.what());
-    started.clear();
+    // One item the database refuses must not hold back the others: the
+    // finished ones are recorded one by one here, the pool threads start
+    // the others one by one (and report what fails).
+    spdlog::warn("recorder: batch write failed ({}); recording one by one", e.what());
+    record.started.clear();
+    for (Finishing& f : finishing) done.push_back(FinishOne(store, retry, f));
   }
   std::size_t next = 0;
   {
     std::lock_guard lock(mutex_);
-    for (Job& job : jobs) {
-      if (job.task && next < started.size()) job.start = started[next];
+    for (Job& job : starting) {
+      if (job.task && next < record.started.size()) job.start = record.started[next];
       if (job.task) ++next;
       ready_.push_back(std::move(job));
     }
   }
-  pool_cv_.notify_all();
+  if (!starting.empty()) pool_cv_.notify_all();
+  if (!done.empty()) Finished(std::move(done));
 }
 
-void WorkerService::FinishBatch(TaskStore& store, DbRetry& retry, std::vector<Finishing> batch) {
-  std::vector<FinishItem> items;
-  items.reserve(batch.size());
-  for (const Finishing& f : batch) items.push_back({&f.task, &*f.outcome.result});
-  std::vector<Done> done;
-  done.reserve(batch.size());
+WorkerService::Done WorkerService::FinishOne(TaskStore& store, DbRetry& retry, Finishing& f) {
+  Done d{f.ref, std::move(f.body), std::nullopt};
   try {
-    const std::vector<bool> counted = retry([&] { return store.FinishTasks(items); });
-    database_ok_ = true;
-    for (std::size_t i = 0; i < batch.size(); ++i) {
-      batch[i].outcome.Recorded(counted[i]);
-      done.push_back({batch[i].ref, std::move(batch[i].body), std::move(batch[i].outcome)});
-    }
+    f.outcome.Recorded(retry([&] { return store.FinishTask(f.task, *f.outcome.result); }));
+    d.outcome = std::move(f.outcome);
   } catch (const Abandoned&) {
-    for (Finishing& f : batch) done.push_back({f.ref, std::move(f.body), std::nullopt});
   } catch (const std::exception& e) {
-    // One item the database refuses must not hold back the others.
-    spdlog::warn("recorder: batch finish failed ({}); finishing one by one", e.what());
-    for (Finishing& f : batch) {
-      Done d{f.ref, std::move(f.body), std::nullopt};
-      try {
-        f.outcome.Recorded(retry([&] { return store.FinishTask(f.task, *f.outcome.result); }));
-        d.outcome = std::move(f.outcome);
-      } catch (const Abandoned&) {
-      } catch (const std::exception& one) {
-        d.outcome = Outcome{Outcome::Action::kDeadLetter,
-                            Outcome::Kind::kFailed,
-                            std::string("not recorded: ") + one.what(),
-                            f.task.task_id,
-                            f.outcome.attempt,
-                            std::chrono::milliseconds(0),
-                            std::nullopt};
-      }
-      done.push_back(std::move(d));
-    }
+    d.outcome = Outcome{Outcome::Action::kDeadLetter,
+                        Outcome::Kind::kFailed,
+                        std::string("not recorded: ") + e.what(),
+                        f.task.task_id,
+                        f.outcome.attempt,
+                        std::chrono::milliseconds(0),
+                        std::nullopt};
   }
-  Finished(std::move(done));
+  return d;
 }
 
 void WorkerService::Finished(std::vector<Done> done) {

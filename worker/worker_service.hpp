@@ -4,8 +4,8 @@
 //
 // Threading: the loop thread owns the AMQP connection (deliveries in, acks
 // out). A recorder thread owns one database connection and writes STARTED
-// and FINISHED for many tasks per round trip (TaskStore::StartTasks,
-// FinishTasks): whatever accumulated while its last write ran goes in the
+// and FINISHED for many tasks per round trip (TaskStore::RecordBatch, one
+// transaction per round): whatever accumulated while its last write ran goes in the
 // next one, so batches grow with the load and a lone task waits for one
 // round trip only. Pool threads compute (TaskProcessor::Compute), with
 // their own connections for the rare writes (failures, retries, tasks the
@@ -118,8 +118,10 @@ class WorkerService final : public amqp::ConsumerHandler {
 
   void PoolThread(int index);
   void RecorderThread();
-  void StartBatch(TaskStore& store, DbRetry& retry, std::vector<Job> jobs);
-  void FinishBatch(TaskStore& store, DbRetry& retry, std::vector<Finishing> batch);
+  // One transaction: records `finishing` as FINISHED and starts `starting`.
+  void RecordRound(TaskStore& store, DbRetry& retry, std::vector<Job> starting,
+                   std::vector<Finishing> finishing);
+  Done FinishOne(TaskStore& store, DbRetry& retry, Finishing& f);
   // mutex_ held:
   std::size_t ReadyTarget() const;
   bool StartDue() const;

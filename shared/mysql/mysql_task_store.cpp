@@ -134,6 +134,117 @@ void ReplaceResults(Session& s, const std::vector<ResultRow>& rows) {
   }
 }
 
+// StartTasks inside the caller's transaction.
+std::vector<std::optional<StartResult>> StartLocked(Session& s,
+                                                    const std::vector<const TaskMessage*>& tasks,
+                                                    std::string_view worker_id) {
+  if (tasks.empty()) return {};
+  std::set<std::string> distinct;
+  for (const TaskMessage* task : tasks) distinct.insert(task->task_id.ToString());
+  const std::vector<std::string> ids(distinct.begin(), distinct.end());
+  const std::string worker = FitText(worker_id, kMaxWorkerBytes);
+  std::map<std::string, StartResult> results;
+  {
+    std::map<std::string, StartResult>& found = results;
+    std::vector<std::string> to_start;
+    for (const InList& in : InLists(ids)) {
+      s.Query(
+          "SELECT task_id, task_status, attempt FROM run_process "
+          "FORCE INDEX (uq_run_process_task_id) WHERE task_id IN (" +
+              in.placeholders + ") FOR UPDATE",
+          in.ids, [&](const Row& r) {
+            const std::string status = r.String(1);
+            const int attempt = static_cast<int>(r.Int(2));
+            if (status == "QUEUED" || status == "STARTED") {
+              found[r.String(0)] = {StartOutcome::kStarted, attempt + 1};
+            } else if (status == "FINISHED") {
+              found[r.String(0)] = {StartOutcome::kAlreadyFinished, attempt};
+            } else if (status == "CANCELLED") {
+              found[r.String(0)] = {StartOutcome::kCancelled, attempt};
+            }  // FAILED: StartTask decides by the run's state
+          });
+    }
+    for (const auto& [id, result] : found) {
+      if (result.outcome == StartOutcome::kStarted) to_start.push_back(id);
+    }
+    for (InList& in : InLists(to_start)) {
+      in.ids.insert(in.ids.begin(), worker);
+      // The rows are locked: attempt + 1 is the attempt read above plus one.
+      s.Execute(
+          "UPDATE run_process FORCE INDEX (uq_run_process_task_id) SET "
+          "task_status = 'STARTED', attempt = attempt + 1, worker = ?, "
+          "started_at = NOW(6), finished_at = NULL, error = NULL WHERE task_id IN (" +
+              in.placeholders + ")",
+          in.ids);
+    }
+  }
+  std::vector<std::optional<StartResult>> started;
+  started.reserve(tasks.size());
+  for (const TaskMessage* task : tasks) {
+    const auto it = results.find(task->task_id.ToString());
+    started.push_back(it == results.end() ? std::nullopt : std::optional(it->second));
+  }
+  return started;
+}
+
+// FinishTasks inside the caller's transaction.
+std::vector<bool> FinishLocked(Session& s, const std::vector<FinishItem>& items) {
+  if (items.empty()) return {};
+  // Of items with the same task id the first is recorded, as by FinishTask.
+  std::map<std::string, std::size_t> first;
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    first.emplace(items[i].task->task_id.ToString(), i);
+  }
+  std::vector<std::string> ids;
+  ids.reserve(first.size());
+  for (const auto& entry : first) ids.push_back(entry.first);
+  const auto counted = [&] {
+    // STARTED task -> the run that counts it: its row's, as in FinishTask.
+    std::map<std::string, std::string> started;
+    for (const InList& in : InLists(ids)) {
+      s.Query(
+          "SELECT task_id, run_id FROM run_process FORCE INDEX (uq_run_process_task_id) "
+          "WHERE task_id IN (" +
+              in.placeholders + ") AND task_status = 'STARTED' FOR UPDATE",
+          in.ids, [&](const Row& r) {
+            std::string id = r.String(0);
+            const FinishItem& item = items[first.at(id)];
+            started[std::move(id)] = r.OptString(1).value_or(item.task->run_id.ToString());
+          });
+    }
+    std::set<std::string> finished;
+    if (started.empty()) return finished;
+    std::vector<ResultRow> results;
+    results.reserve(started.size());
+    std::map<std::string, std::int64_t> per_run;  // in run_id order: a fixed lock order
+    for (const auto& [id, run_id] : started) {
+      const TaskResult& result = *items[first.at(id)].result;
+      results.push_back(
+          {id, run_id, FitText(result.computation, kMaxComputationBytes), &result.body});
+      ++per_run[run_id];
+      finished.insert(id);
+    }
+    for (const InList& in : InLists({finished.begin(), finished.end()})) {
+      s.Execute(
+          "UPDATE run_process FORCE INDEX (uq_run_process_task_id) SET "
+          "task_status = 'FINISHED', finished_at = NOW(6), error = NULL "
+          "WHERE task_id IN (" +
+              in.placeholders + ")",
+          in.ids);
+    }
+    ReplaceResults(s, results);
+    for (const auto& [run_id, count] : per_run) {
+      s.Execute("UPDATE run SET tasks_finished = tasks_finished + ? WHERE run_id = ?",
+                {Value{count}, run_id});
+      CompleteRunIfDone(s, run_id);
+    }
+    return finished;
+  }();
+  std::vector<bool> recorded(items.size(), false);
+  for (const auto& [id, index] : first) recorded[index] = counted.contains(id);
+  return recorded;
+}
+
 }  // namespace
 
 StartResult MysqlTaskStore::StartTask(const TaskMessage& task, std::string_view worker_id) {
@@ -235,109 +346,27 @@ bool MysqlTaskStore::FinishTask(const TaskMessage& task, const TaskResult& resul
 std::vector<std::optional<StartResult>> MysqlTaskStore::StartTasks(
     const std::vector<const TaskMessage*>& tasks, std::string_view worker_id) {
   if (tasks.empty()) return {};
-  std::set<std::string> distinct;
-  for (const TaskMessage* task : tasks) distinct.insert(task->task_id.ToString());
-  const std::vector<std::string> ids(distinct.begin(), distinct.end());
-  const std::string worker = FitText(worker_id, kMaxWorkerBytes);
-  const auto results = RunTransaction(session_, [&](Session& s) {
-    std::map<std::string, StartResult> found;
-    std::vector<std::string> to_start;
-    for (const InList& in : InLists(ids)) {
-      s.Query(
-          "SELECT task_id, task_status, attempt FROM run_process "
-          "FORCE INDEX (uq_run_process_task_id) WHERE task_id IN (" +
-              in.placeholders + ") FOR UPDATE",
-          in.ids, [&](const Row& r) {
-            const std::string status = r.String(1);
-            const int attempt = static_cast<int>(r.Int(2));
-            if (status == "QUEUED" || status == "STARTED") {
-              found[r.String(0)] = {StartOutcome::kStarted, attempt + 1};
-            } else if (status == "FINISHED") {
-              found[r.String(0)] = {StartOutcome::kAlreadyFinished, attempt};
-            } else if (status == "CANCELLED") {
-              found[r.String(0)] = {StartOutcome::kCancelled, attempt};
-            }  // FAILED: StartTask decides by the run's state
-          });
-    }
-    for (const auto& [id, result] : found) {
-      if (result.outcome == StartOutcome::kStarted) to_start.push_back(id);
-    }
-    for (InList& in : InLists(to_start)) {
-      in.ids.insert(in.ids.begin(), worker);
-      // The rows are locked: attempt + 1 is the attempt read above plus one.
-      s.Execute(
-          "UPDATE run_process FORCE INDEX (uq_run_process_task_id) SET "
-          "task_status = 'STARTED', attempt = attempt + 1, worker = ?, "
-          "started_at = NOW(6), finished_at = NULL, error = NULL WHERE task_id IN (" +
-              in.placeholders + ")",
-          in.ids);
-    }
-    return found;
-  });
-  std::vector<std::optional<StartResult>> started;
-  started.reserve(tasks.size());
-  for (const TaskMessage* task : tasks) {
-    const auto it = results.find(task->task_id.ToString());
-    started.push_back(it == results.end() ? std::nullopt : std::optional(it->second));
-  }
-  return started;
+  return RunTransaction(session_, [&](Session& s) { return StartLocked(s, tasks, worker_id); });
 }
 
 std::vector<bool> MysqlTaskStore::FinishTasks(const std::vector<FinishItem>& items) {
   if (items.empty()) return {};
-  // Of items with the same task id the first is recorded, as by FinishTask.
-  std::map<std::string, std::size_t> first;
-  for (std::size_t i = 0; i < items.size(); ++i) {
-    first.emplace(items[i].task->task_id.ToString(), i);
-  }
-  std::vector<std::string> ids;
-  ids.reserve(first.size());
-  for (const auto& entry : first) ids.push_back(entry.first);
-  const auto counted = RunTransaction(session_, [&](Session& s) {
-    // STARTED task -> the run that counts it: its row's, as in FinishTask.
-    std::map<std::string, std::string> started;
-    for (const InList& in : InLists(ids)) {
-      s.Query(
-          "SELECT task_id, run_id FROM run_process FORCE INDEX (uq_run_process_task_id) "
-          "WHERE task_id IN (" +
-              in.placeholders + ") AND task_status = 'STARTED' FOR UPDATE",
-          in.ids, [&](const Row& r) {
-            std::string id = r.String(0);
-            const FinishItem& item = items[first.at(id)];
-            started[std::move(id)] = r.OptString(1).value_or(item.task->run_id.ToString());
-          });
-    }
-    std::set<std::string> finished;
-    if (started.empty()) return finished;
-    std::vector<ResultRow> results;
-    results.reserve(started.size());
-    std::map<std::string, std::int64_t> per_run;  // in run_id order: a fixed lock order
-    for (const auto& [id, run_id] : started) {
-      const TaskResult& result = *items[first.at(id)].result;
-      results.push_back(
-          {id, run_id, FitText(result.computation, kMaxComputationBytes), &result.body});
-      ++per_run[run_id];
-      finished.insert(id);
-    }
-    for (const InList& in : InLists({finished.begin(), finished.end()})) {
-      s.Execute(
-          "UPDATE run_process FORCE INDEX (uq_run_process_task_id) SET "
-          "task_status = 'FINISHED', finished_at = NOW(6), error = NULL "
-          "WHERE task_id IN (" +
-              in.placeholders + ")",
-          in.ids);
-    }
-    ReplaceResults(s, results);
-    for (const auto& [run_id, count] : per_run) {
-      s.Execute("UPDATE run SET tasks_finished = tasks_finished + ? WHERE run_id = ?",
-                {Value{count}, run_id});
-      CompleteRunIfDone(s, run_id);
-    }
-    return finished;
+  return RunTransaction(session_, [&](Session& s) { return FinishLocked(s, items); });
+}
+
+BatchRecord MysqlTaskStore::RecordBatch(const std::vector<FinishItem>& finish,
+                                        const std::vector<const TaskMessage*>& start,
+                                        std::string_view worker_id) {
+  if (finish.empty() && start.empty()) return {};
+  // Finishes first: they lock STARTED rows and then the run row; starts lock
+  // QUEUED rows last, so a CancelRun (run row, then QUEUED rows) waits
+  // instead of deadlocking.
+  return RunTransaction(session_, [&](Session& s) {
+    BatchRecord record;
+    record.finished = FinishLocked(s, finish);
+    record.started = StartLocked(s, start, worker_id);
+    return record;
   });
-  std::vector<bool> recorded(items.size(), false);
-  for (const auto& [id, index] : first) recorded[index] = counted.contains(id);
-  return recorded;
 }
 
 void MysqlTaskStore::FailTask(const TaskId& task, const std::optional<RunId>& run,

@@ -37,6 +37,9 @@ class MysqlTaskStore final : public TaskStore {
   std::vector<std::optional<StartResult>> StartTasks(const std::vector<const TaskMessage*>& tasks,
                                                      std::string_view worker_id) override;
   std::vector<bool> FinishTasks(const std::vector<FinishItem>& items) override;
+  BatchRecord RecordBatch(const std::vector<FinishItem>& finish,
+                          const std::vector<const TaskMessage*>& start,
+                          std::string_view worker_id) override;
   void FailTask(const TaskId& task, const std::optional<RunId>& run,
                 std::string_view error) override;
   void RequeueTask(const TaskId& task, std::string_view error) override;

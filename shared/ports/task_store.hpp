@@ -38,6 +38,12 @@ struct FinishItem {
   const TaskResult* result = nullptr;
 };
 
+// RecordBatch's answer: FinishTasks' and StartTasks'.
+struct BatchRecord {
+  std::vector<bool> finished;
+  std::vector<std::optional<StartResult>> started;
+};
+
 class TaskStore {
  public:
   virtual ~TaskStore() = default;
@@ -76,6 +82,17 @@ class TaskStore {
     counted.reserve(items.size());
     for (const FinishItem& item : items) counted.push_back(FinishTask(*item.task, *item.result));
     return counted;
+  }
+
+  // FinishTasks(finish) then StartTasks(start), in one transaction for a
+  // database store: a worker's recorder writes each round with one commit.
+  virtual BatchRecord RecordBatch(const std::vector<FinishItem>& finish,
+                                  const std::vector<const TaskMessage*>& start,
+                                  std::string_view worker_id) {
+    BatchRecord record;
+    record.finished = FinishTasks(finish);
+    record.started = StartTasks(start, worker_id);
+    return record;
   }
 
   // -> FAILED with the error text, counted in the run (completing it if

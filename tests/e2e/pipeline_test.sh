@@ -71,4 +71,7 @@ done
 ((samples >= 10)) || fail "too few samples ($samples) to judge"
 ((most >= 1 && most <= 2)) || fail "tasks STARTED at once: $most, expected 1..2"
 expect_eq "$(sql "SELECT COUNT(*) FROM run_process WHERE run_id='$held_run' AND attempt = 1")" "12" "one attempt each"
+kill -TERM "${pids[@]}"
+wait "${pids[@]}" || fail "worker did not drain cleanly"
+pids=()
 echo "pipeline: $tasks tasks distributed and local, CSVs equal; at most $most of 12 held tasks STARTED at once"

@@ -384,6 +384,28 @@ TEST_F(TaskStoreTest, FinishTasksCountsEachTaskOnceAndCompletesTheRun) {
   ExpectCountsMatchRows(run_);
 }
 
+TEST_F(TaskStoreTest, RecordBatchFinishesSomeAndStartsOthersInOneGo) {
+  MysqlTaskStore store(session());
+  MysqlRunStore(session()).MarkRunning(run_);
+  const auto messages = MessagesOf(run_, tasks_);
+  ASSERT_EQ(store.StartTask(messages[0], "w").attempt, 1);
+  const TaskResult a{"ref", "a"};
+  // Task 2 is both finished (not STARTED yet: false) and started.
+  const BatchRecord record = store.RecordBatch({{&messages[0], &a}, {&messages[2], &a}},
+                                               {&messages[1], &messages[2]}, "w2");
+  EXPECT_EQ(record.finished, (std::vector<bool>{true, false}));
+  ASSERT_EQ(record.started.size(), 2U);
+  ASSERT_TRUE(record.started[0].has_value());
+  EXPECT_EQ(record.started[0]->outcome, StartOutcome::kStarted);
+  EXPECT_EQ(record.started[0]->attempt, 1);
+  EXPECT_EQ(Status(tasks_[0].id), "FINISHED");
+  EXPECT_EQ(Status(tasks_[1].id), "STARTED");
+  EXPECT_EQ(Status(tasks_[2].id), "STARTED");
+  EXPECT_EQ(RunInt("tasks_finished"), 1);
+  EXPECT_TRUE(store.RecordBatch({}, {}, "w").started.empty());
+  ExpectCountsMatchRows(run_);
+}
+
 TEST_F(TaskStoreTest, FinishTasksOfTasksNotStartedChangesNothing) {
   MysqlTaskStore store(session());
   store.StartTask(Message(1), "w");
