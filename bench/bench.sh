@@ -44,7 +44,7 @@ start_workers() {  # count, computation, [concurrency]
   workers=()
   local i
   for ((i = 0; i < $1; i++)); do
-    "$bin/dcp-worker" --computation "$2" ${3:+--concurrency $3} --prefetch 64 >>"$out/worker.log" 2>&1 &
+    "$bin/dcp-worker" --computation "$2" ${3:+--concurrency $3} --prefetch 256 >>"$out/worker.log" 2>&1 &
     workers+=($!)
   done
 }
