@@ -3,7 +3,8 @@
 # on loopback, runs each scenario DCP_BENCH_RUNS times (default 3), prints
 # the medians as a table and as JSON (out/bench/results.json).
 # DCP_BENCH_SCENARIOS picks some of: ceilings enqueue end_to_end sleep_work
-# cpu_work reference first_task (default: all).
+# cpu_work reference first_task (default: all), and profile (perf over an
+# end-to-end run: where the CPU goes, by process and inside the worker).
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 bin=${DCP_BENCH_BIN:-$repo/build/bin}
@@ -50,7 +51,8 @@ start_workers() {  # count, computation, [concurrency]
 }
 stop_workers() { kill -TERM "${workers[@]}" 2>/dev/null || true; wait "${workers[@]}" 2>/dev/null || true; workers=(); }
 wait_run() {  # until the run is FINISHED; prints its duration (s) from its first to its last task
-  until [ "$(sqlc "SELECT status FROM run WHERE run_id='$1'")" = FINISHED ]; do sleep 0.05; done
+  # (rates come from the rows' timestamps: polling often only costs CPU)
+  until [ "$(sqlc "SELECT status FROM run WHERE run_id='$1'")" = FINISHED ]; do sleep 0.25; done
   sqlc "SELECT TIMESTAMPDIFF(MICROSECOND, MIN(started_at), MAX(finished_at)) / 1e6 FROM run_process WHERE run_id='$1'"
 }
 
@@ -159,6 +161,26 @@ first_task() {
     stop_workers
   done
   record worker_first_task_ms "$(printf '%s\n' "${st[@]}" | median)"
+}
+
+profile() {
+  echo "== profile: perf -a over an end-to-end run of $n no-op tasks, 2 workers" >&2
+  reset
+  start_workers 2 noop
+  perf record -a -g -o "$out/perf.data" 2>/dev/null &
+  local perf_pid=$!
+  run=$("$bin/dcp-leader" run $(range_for "$n") --allow-overlap)
+  wait_run "$run" >/dev/null
+  kill -INT "$perf_pid"
+  wait "$perf_pid" || true
+  stop_workers
+  {
+    echo "-- CPU samples by process (idle = swapper; beam = RabbitMQ's schedulers)"
+    perf report -i "$out/perf.data" --no-children --sort comm -g none --stdio 2>/dev/null | grep -v '^#' | grep -v '^$' | head -12
+    echo "-- inside dcp-worker: by library, then the top functions"
+    perf report -i "$out/perf.data" --no-children --comm dcp-worker --sort dso -g none --stdio 2>/dev/null | grep -v '^#' | grep -v '^$' | head -8
+    perf report -i "$out/perf.data" --no-children --comm dcp-worker --sort sym -g none --stdio 2>/dev/null | grep -v '^#' | grep -v '^$' | head -15 | cut -c1-120
+  } | tee "$out/profile.txt" >&2
 }
 
 for scenario in $scenarios; do "$scenario"; done

@@ -57,7 +57,7 @@ constexpr std::size_t kMaxBatchRows = 128;
 // statement (8..128), so the batch statements stay well inside the session's
 // cache of prepared statements.
 constexpr std::size_t kMinIdList = 8;
-// Result bodies per multi-row REPLACE: with its padding a statement stays
+// Result bodies per multi-row upsert: with its padding a statement stays
 // far below max_allowed_packet (16 MiB on MariaDB by default). A larger
 // body goes alone, as FinishTask would send it.
 constexpr std::size_t kMaxBatchResultBytes = std::size_t{4} << 20;
@@ -102,10 +102,11 @@ struct ResultRow {
   const std::string* body = nullptr;
 };
 
-// Multi-row REPLACEs of at most kMaxBatchRows rows and about
+// Multi-row upserts of at most kMaxBatchRows rows and about
 // kMaxBatchResultBytes of bodies. The row count is padded to a power of two
-// by repeating the statement's row with the smallest body: a key written
-// twice in one REPLACE keeps that row, and the padding never adds more bytes
+// by repeating the statement's row with the smallest body: the repeat finds
+// its row already holding the same values and writes nothing (a REPLACE
+// would delete and insert it again), and the padding never adds more bytes
 // than the statement already holds.
 void ReplaceResults(Session& s, const std::vector<ResultRow>& rows) {
   std::size_t begin = 0;
@@ -127,8 +128,11 @@ void ReplaceResults(Session& s, const std::vector<ResultRow>& rows) {
       const ResultRow& r = i < chunk.size() ? chunk[i] : pad;
       params.insert(params.end(), {r.task_id, r.run_id, r.computation, *r.body});
     }
-    s.Execute("REPLACE INTO task_result (task_id, run_id, computation, body, created_at) VALUES " +
-                  Repeated("(?, ?, ?, ?, NOW(6))", size),
+    s.Execute("INSERT INTO task_result (task_id, run_id, computation, body, created_at) VALUES " +
+                  Repeated("(?, ?, ?, ?, NOW(6))", size) +
+                  " ON DUPLICATE KEY UPDATE run_id = VALUES(run_id), "
+                  "computation = VALUES(computation), body = VALUES(body), "
+                  "created_at = VALUES(created_at)",
               params);
     begin = end;
   }
