@@ -23,7 +23,7 @@ RUN cmake --preset release \
 FROM debian:bookworm-slim
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-      libev4 librabbitmq4 libmysqlcppconn7v5 libmariadb3 libspdlog1.10 libfmt9 libdate-tz3 \
+      libev4 librabbitmq4 libmysqlcppconn7v5 libmariadb3 libfmt9 libdate-tz3 \
       libssl3 tzdata \
  && rm -rf /var/lib/apt/lists/* \
  && useradd --system --uid 10001 --gid 0 --home-dir /nonexistent --shell /usr/sbin/nologin dcp

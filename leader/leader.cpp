@@ -49,15 +49,14 @@ std::int64_t Leader::Resume(const RunId& run) {
   return published;
 }
 
-Result<std::pair<RunId, std::vector<PlannedTask>>> Leader::CreateLocalRun(
-    const RunRequest& request) {
+Result<std::pair<RunId, TaskPlan>> Leader::CreateLocalRun(const RunRequest& request) {
   auto tasks = PlanTasks(request, settings_.selections, settings_.time_zone);
   if (!tasks) return Error{tasks.reason()};
   const RunId run = RunId::New();
   store_.CreateRun(NewRun{run, request.trigger, ParamsJson(request, settings_.time_zone),
                           RunContext{settings_.time_zone.name(), settings_.topology_json}},
                    *tasks);
-  if (!tasks->empty()) store_.MarkPublished(run, tasks->back().seq);
+  if (!tasks->empty()) store_.MarkPublished(run, static_cast<std::int64_t>(tasks->size()));
   store_.MarkRunning(run);
   return std::pair{run, std::move(tasks).value()};
 }

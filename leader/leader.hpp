@@ -51,7 +51,7 @@ class Leader {
 
   // Creates a run and records it as fully published, without a broker: for
   // --local, where the caller then processes the tasks itself.
-  Result<std::pair<RunId, std::vector<PlannedTask>>> CreateLocalRun(const RunRequest& request);
+  Result<std::pair<RunId, TaskPlan>> CreateLocalRun(const RunRequest& request);
 
  private:
   RunStore& store_;

@@ -24,7 +24,8 @@ Result<LocalRunOutcome> RunLocal(Leader& leader, RunStore& runs, TaskStore& task
   settings.worker_id = "local";
   worker::TaskProcessor processor(tasks, computation, contexts, retry, settings);
   LocalRunOutcome outcome{RunOutcome::Status::kPublished, run, 0, 0};
-  for (const PlannedTask& t : planned) {
+  for (std::size_t i = 0; i < planned.size(); ++i) {
+    const PlannedTask t = planned.At(i);
     const std::string body = EncodeTaskMessage(TaskMessage{run, t.id, t.selection, t.start, t.end});
     auto result = processor.Process(body);
     // No broker to delay a retry: try again at once, within the same limit.

@@ -9,10 +9,9 @@
 
 namespace dcp::leader {
 
-void RunPublisher::Publish(const RunId& run, std::span<const PlannedTask> tasks) {
+void RunPublisher::Publish(const RunId& run, const TaskBatches& tasks) {
   std::vector<std::string> bodies;
-  for (std::size_t begin = 0; begin < tasks.size(); begin += settings_.batch) {
-    const auto batch = tasks.subspan(begin, std::min(settings_.batch, tasks.size() - begin));
+  tasks.ForEachBatch(settings_.batch, [&](std::span<const PlannedTask> batch) {
     bodies.clear();
     for (const PlannedTask& t : batch) {
       bodies.push_back(EncodeTaskMessage(TaskMessage{run, t.id, t.selection, t.start, t.end}));
@@ -20,7 +19,7 @@ void RunPublisher::Publish(const RunId& run, std::span<const PlannedTask> tasks)
     PublishBatch(bodies);
     store_.MarkPublished(run, batch.back().seq);
     if (settings_.after_batch) settings_.after_batch(++batches_);
-  }
+  });
 }
 
 void RunPublisher::PublishBatch(std::span<const std::string> bodies) {
@@ -43,7 +42,7 @@ void RunPublisher::PublishBatch(std::span<const std::string> bodies) {
 
 std::int64_t RunPublisher::Resume(const RunId& run) {
   const auto tasks = store_.UnpublishedTasks(run);
-  Publish(run, tasks);
+  Publish(run, TaskSpan(tasks));
   store_.MarkRunning(run);
   return static_cast<std::int64_t>(tasks.size());
 }

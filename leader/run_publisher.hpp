@@ -31,9 +31,10 @@ class RunPublisher {
   RunPublisher(RunStore& store, TaskPublisher& publisher, PublishSettings settings)
       : store_(store), publisher_(publisher), settings_(std::move(settings)) {}
 
-  // Publishes `tasks` (in seq order) of `run`. Throws the last AmqpError or
-  // UnavailableError once retries are exhausted, DbError at once.
-  void Publish(const RunId& run, std::span<const PlannedTask> tasks);
+  // Publishes `tasks` (in seq order) of `run`, one batch of messages at a
+  // time. Throws the last AmqpError or UnavailableError once retries are
+  // exhausted, DbError at once.
+  void Publish(const RunId& run, const TaskBatches& tasks);
 
   // Publishes the QUEUED tasks of `run` past its watermark, then marks it
   // RUNNING. Returns how many were published.

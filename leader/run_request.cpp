@@ -22,9 +22,8 @@ Result<std::vector<std::string>> ParseSelections(std::string_view text) {
   return out;
 }
 
-Result<std::vector<PlannedTask>> PlanTasks(const RunRequest& request,
-                                           const std::vector<std::string>& known,
-                                           const TimeZone& tz) {
+Result<TaskPlan> PlanTasks(const RunRequest& request, const std::vector<std::string>& known,
+                           const TimeZone& tz) {
   if (request.to < request.from) {
     return Error{"--to " + FormatLocalDate(request.to) + " is before --from " +
                  FormatLocalDate(request.from)};
@@ -36,16 +35,7 @@ Result<std::vector<PlannedTask>> PlanTasks(const RunRequest& request,
       return Error{"selection '" + s + "' is not in the topology"};
     }
   }
-  std::vector<PlannedTask> tasks;
-  const auto windows = PlanWindows(request.from, request.to, request.window, tz);
-  tasks.reserve(windows.size() * selections.size());
-  std::int64_t seq = 0;
-  for (const Window& w : windows) {
-    for (const auto& s : selections) {
-      tasks.push_back(PlannedTask{TaskId::New(), ++seq, s, w.start, w.end});
-    }
-  }
-  return tasks;
+  return TaskPlan(PlanWindows(request.from, request.to, request.window, tz), selections);
 }
 
 std::string ParamsJson(const RunRequest& request, const TimeZone& tz) {

@@ -8,7 +8,7 @@
 #include "domain/local_time.hpp"
 #include "domain/result.hpp"
 #include "domain/window_plan.hpp"
-#include "ports/run_store.hpp"
+#include "leader/task_plan.hpp"
 
 namespace dcp::leader {
 
@@ -23,12 +23,10 @@ struct RunRequest {
 // "all" (empty list) or "ID,ID,...": no empty or duplicate ids.
 Result<std::vector<std::string>> ParseSelections(std::string_view text);
 
-// The tasks of a run: every selection x every window, in window order then
-// selection order, seq 1..N, fresh task ids. Errors: from > to, or a
-// selection that is not in `known` (the topology's).
-Result<std::vector<PlannedTask>> PlanTasks(const RunRequest& request,
-                                           const std::vector<std::string>& known,
-                                           const TimeZone& tz);
+// The tasks of a run (see TaskPlan). Errors: from > to, or a selection that
+// is not in `known` (the topology's).
+Result<TaskPlan> PlanTasks(const RunRequest& request, const std::vector<std::string>& known,
+                           const TimeZone& tz);
 
 // The request as JSON, recorded with the run.
 std::string ParamsJson(const RunRequest& request, const TimeZone& tz);

@@ -12,7 +12,7 @@
 namespace dcp::amqp {
 namespace {
 
-constexpr int kFrameMax = 131072;
+constexpr int kFrameMax = 16384;
 
 timeval ToTimeval(std::chrono::milliseconds duration) {
   timeval tv{};

@@ -4,7 +4,8 @@
 
 namespace dcp::mysql {
 
-// Call once in main before any thread uses a Session.
+// Call once in main before any thread uses a Session. Also initialises
+// OpenSSL, for a process that makes no TLS connection (see driver.cpp).
 void InitDriver();
 
 // Every thread other than main that uses a Session holds one of these for

@@ -1,7 +1,5 @@
 #include "mysql/mysql_run_store.hpp"
 
-#include <algorithm>
-
 #include "mysql/run_completion.hpp"
 #include "mysql/sql_codec.hpp"
 #include "mysql/transaction.hpp"
@@ -62,6 +60,10 @@ std::optional<RunId> MysqlRunStore::ActiveRun() {
 }
 
 void MysqlRunStore::CreateRun(const NewRun& run, std::span<const PlannedTask> tasks) {
+  CreateRun(run, TaskSpan(tasks));
+}
+
+void MysqlRunStore::CreateRun(const NewRun& run, const TaskBatches& tasks) {
   const std::string run_id = run.id.ToString();
   RunTransaction(session_, [&](Session& s) {
     s.Execute(
@@ -71,15 +73,14 @@ void MysqlRunStore::CreateRun(const NewRun& run, std::span<const PlannedTask> ta
     s.Execute("INSERT INTO run_context (run_id, time_zone, topology) VALUES (?, ?, ?)",
               {run_id, run.context.time_zone, run.context.topology_json});
     std::vector<Value> params;
-    for (std::size_t first = 0; first < tasks.size(); first += kTaskInsertBatch) {
-      const auto batch = tasks.subspan(first, std::min(kTaskInsertBatch, tasks.size() - first));
+    tasks.ForEachBatch(kTaskInsertBatch, [&](std::span<const PlannedTask> batch) {
       params.clear();
       for (const PlannedTask& t : batch) {
         params.insert(params.end(), {run_id, t.id.ToString(), Value{t.seq}, t.selection,
                                      ToSqlDateTime(t.start), ToSqlDateTime(t.end)});
       }
       s.Execute(TaskInsertSql(batch.size()), params);
-    }
+    });
   });
 }
 

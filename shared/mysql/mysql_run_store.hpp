@@ -30,6 +30,8 @@ class MysqlRunStore final : public RunStore {
   void UnlockRuns() override;
   std::optional<RunId> ActiveRun() override;
   void CreateRun(const NewRun& run, std::span<const PlannedTask> tasks) override;
+  // Writes each batch of kTaskInsertBatch tasks as it comes.
+  void CreateRun(const NewRun& run, const TaskBatches& tasks) override;
   void MarkPublished(const RunId& run, std::int64_t through) override;
   void MarkRunning(const RunId& run) override;
   std::vector<PlannedTask> UnpublishedTasks(const RunId& run) override;

@@ -1,10 +1,8 @@
 #include "mysql/mysql_task_store.hpp"
 
 #include <algorithm>
-#include <bit>
 #include <map>
 #include <set>
-#include <span>
 
 #include "mysql/run_completion.hpp"
 #include "mysql/sql_codec.hpp"
@@ -52,12 +50,10 @@ std::optional<std::string> RowRunId(Session& s, const std::string& task_id) {
 
 // The batch forms. A statement takes at most this many task ids or result
 // rows; a larger batch is split into several statements of one transaction.
-constexpr std::size_t kMaxBatchRows = 128;
-// Id lists are padded to a power of two of at least this: 5 texts per
-// statement (8..128), so the batch statements stay well inside the session's
-// cache of prepared statements.
-constexpr std::size_t kMinIdList = 8;
-// Result bodies per multi-row upsert: with its padding a statement stays
+// They go as text (Session::ExecuteInline): lists of every length would
+// otherwise each hold a cached prepared statement and its buffers.
+constexpr std::size_t kMaxBatchRows = 256;
+// Result bodies per multi-row upsert: a statement stays
 // far below max_allowed_packet (16 MiB on MariaDB by default). A larger
 // body goes alone, as FinishTask would send it.
 constexpr std::size_t kMaxBatchResultBytes = std::size_t{4} << 20;
@@ -78,18 +74,14 @@ struct InList {
   std::vector<Value> ids;
 };
 
-// `ids` in chunks of at most kMaxBatchRows, in the given order. Each list is
-// padded to a power of two by repeating its last id, which matches nothing
-// more.
+// `ids` in chunks of at most kMaxBatchRows, in the given order.
 std::vector<InList> InLists(const std::vector<std::string>& ids) {
   std::vector<InList> lists;
   for (std::size_t begin = 0; begin < ids.size(); begin += kMaxBatchRows) {
     const std::size_t end = std::min(ids.size(), begin + kMaxBatchRows);
-    const std::size_t size = std::max(kMinIdList, std::bit_ceil(end - begin));
-    InList list{Repeated("?", size), {}};
-    list.ids.reserve(size);
+    InList list{Repeated("?", end - begin), {}};
+    list.ids.reserve(end - begin);
     for (std::size_t i = begin; i < end; ++i) list.ids.emplace_back(ids[i]);
-    list.ids.resize(size, list.ids.back());
     lists.push_back(std::move(list));
   }
   return lists;
@@ -103,11 +95,7 @@ struct ResultRow {
 };
 
 // Multi-row upserts of at most kMaxBatchRows rows and about
-// kMaxBatchResultBytes of bodies. The row count is padded to a power of two
-// by repeating the statement's row with the smallest body: the repeat finds
-// its row already holding the same values and writes nothing (a REPLACE
-// would delete and insert it again), and the padding never adds more bytes
-// than the statement already holds.
+// kMaxBatchResultBytes of bodies.
 void ReplaceResults(Session& s, const std::vector<ResultRow>& rows) {
   std::size_t begin = 0;
   while (begin < rows.size()) {
@@ -118,22 +106,19 @@ void ReplaceResults(Session& s, const std::vector<ResultRow>& rows) {
       bytes += rows[end].body->size();
       ++end;
     }
-    const std::span<const ResultRow> chunk(rows.data() + begin, end - begin);
-    const ResultRow& pad =
-        *std::ranges::min_element(chunk, {}, [](const ResultRow& r) { return r.body->size(); });
-    const std::size_t size = std::bit_ceil(chunk.size());
     std::vector<Value> params;
-    params.reserve(4 * size);
-    for (std::size_t i = 0; i < size; ++i) {
-      const ResultRow& r = i < chunk.size() ? chunk[i] : pad;
+    params.reserve(4 * (end - begin));
+    for (std::size_t i = begin; i < end; ++i) {
+      const ResultRow& r = rows[i];
       params.insert(params.end(), {r.task_id, r.run_id, r.computation, *r.body});
     }
-    s.Execute("INSERT INTO task_result (task_id, run_id, computation, body, created_at) VALUES " +
-                  Repeated("(?, ?, ?, ?, NOW(6))", size) +
-                  " ON DUPLICATE KEY UPDATE run_id = VALUES(run_id), "
-                  "computation = VALUES(computation), body = VALUES(body), "
-                  "created_at = VALUES(created_at)",
-              params);
+    s.ExecuteInline(
+        "INSERT INTO task_result (task_id, run_id, computation, body, created_at) VALUES " +
+            Repeated("(?, ?, ?, ?, NOW(6))", end - begin) +
+            " ON DUPLICATE KEY UPDATE run_id = VALUES(run_id), "
+            "computation = VALUES(computation), body = VALUES(body), "
+            "created_at = VALUES(created_at)",
+        params);
     begin = end;
   }
 }
@@ -152,7 +137,7 @@ std::vector<std::optional<StartResult>> StartLocked(Session& s,
     std::map<std::string, StartResult>& found = results;
     std::vector<std::string> to_start;
     for (const InList& in : InLists(ids)) {
-      s.Query(
+      s.QueryInline(
           "SELECT task_id, task_status, attempt FROM run_process "
           "FORCE INDEX (uq_run_process_task_id) WHERE task_id IN (" +
               in.placeholders + ") FOR UPDATE",
@@ -174,7 +159,7 @@ std::vector<std::optional<StartResult>> StartLocked(Session& s,
     for (InList& in : InLists(to_start)) {
       in.ids.insert(in.ids.begin(), worker);
       // The rows are locked: attempt + 1 is the attempt read above plus one.
-      s.Execute(
+      s.ExecuteInline(
           "UPDATE run_process FORCE INDEX (uq_run_process_task_id) SET "
           "task_status = 'STARTED', attempt = attempt + 1, worker = ?, "
           "started_at = NOW(6), finished_at = NULL, error = NULL WHERE task_id IN (" +
@@ -206,7 +191,7 @@ std::vector<bool> FinishLocked(Session& s, const std::vector<FinishItem>& items)
     // STARTED task -> the run that counts it: its row's, as in FinishTask.
     std::map<std::string, std::string> started;
     for (const InList& in : InLists(ids)) {
-      s.Query(
+      s.QueryInline(
           "SELECT task_id, run_id FROM run_process FORCE INDEX (uq_run_process_task_id) "
           "WHERE task_id IN (" +
               in.placeholders + ") AND task_status = 'STARTED' FOR UPDATE",
@@ -229,7 +214,7 @@ std::vector<bool> FinishLocked(Session& s, const std::vector<FinishItem>& items)
       finished.insert(id);
     }
     for (const InList& in : InLists({finished.begin(), finished.end()})) {
-      s.Execute(
+      s.ExecuteInline(
           "UPDATE run_process FORCE INDEX (uq_run_process_task_id) SET "
           "task_status = 'FINISHED', finished_at = NOW(6), error = NULL "
           "WHERE task_id IN (" +

@@ -253,6 +253,24 @@ void Session::Stream(std::string_view sql, const std::vector<Value>& params,
   });
 }
 
+std::uint64_t Session::ExecuteInline(std::string_view sql, const std::vector<Value>& params) {
+  return impl_->Run(sql, [&](sql::Connection& conn) -> std::uint64_t {
+    std::unique_ptr<sql::Statement> stmt(conn.createStatement());
+    stmt->execute(BindInline(static_cast<sql::mysql::MySQL_Connection&>(conn), sql, params));
+    return stmt->getUpdateCount();
+  });
+}
+
+void Session::QueryInline(std::string_view sql, const std::vector<Value>& params,
+                          const RowVisitor& row) {
+  impl_->Run(sql, [&](sql::Connection& conn) {
+    std::unique_ptr<sql::Statement> stmt(conn.createStatement());
+    Visit(stmt->executeQuery(
+              BindInline(static_cast<sql::mysql::MySQL_Connection&>(conn), sql, params)),
+          row);
+  });
+}
+
 std::optional<std::int64_t> Session::QueryInt(std::string_view sql,
                                               const std::vector<Value>& params) {
   std::optional<std::int64_t> out;

@@ -72,6 +72,13 @@ class Session {
   // prepared statement), so `sql` must hold no '?' other than placeholders.
   void Stream(std::string_view sql, const std::vector<Value>& params, const RowVisitor& row);
 
+  // As Execute and Query, with the parameters escaped into the text instead
+  // of a prepared statement: for statements whose shape varies (lists of any
+  // length), each of which would otherwise hold a cached prepared statement
+  // and its buffers. Same rule for '?' as Stream.
+  std::uint64_t ExecuteInline(std::string_view sql, const std::vector<Value>& params);
+  void QueryInline(std::string_view sql, const std::vector<Value>& params, const RowVisitor& row);
+
   // The first column of the first row; nullopt if no row or NULL.
   std::optional<std::int64_t> QueryInt(std::string_view sql, const std::vector<Value>& params = {});
   std::optional<std::string> QueryString(std::string_view sql,

@@ -1,6 +1,7 @@
 #pragma once
 // The leader's and the operator CLI's view of the database.
 // Not thread-safe: one instance per thread. Throws DbError on failure.
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -29,6 +30,36 @@ struct PlannedTask {
   std::string selection;
   LocalMinute start;
   LocalMinute end;  // inclusive
+};
+
+// A run's tasks in seq order, handed over batch by batch so that a big run
+// need not be held in memory as PlannedTask records: an implementation may
+// build each batch when asked (leader::TaskPlan) or hold the tasks
+// (TaskSpan). Re-iterable: every pass yields the same tasks.
+class TaskBatches {
+ public:
+  using BatchVisitor = std::function<void(std::span<const PlannedTask>)>;
+  virtual ~TaskBatches() = default;
+  virtual std::size_t size() const = 0;
+  // Calls `batch` with consecutive batches of 1..max tasks (max > 0) that
+  // together are every task, in seq order. A span is valid during its call
+  // only. Exceptions from `batch` end the pass and propagate.
+  virtual void ForEachBatch(std::size_t max, const BatchVisitor& batch) const = 0;
+};
+
+// TaskBatches over tasks already in memory; `tasks` must outlive it.
+class TaskSpan final : public TaskBatches {
+ public:
+  explicit TaskSpan(std::span<const PlannedTask> tasks) : tasks_(tasks) {}
+  std::size_t size() const override { return tasks_.size(); }
+  void ForEachBatch(std::size_t max, const BatchVisitor& batch) const override {
+    for (std::size_t first = 0; first < tasks_.size(); first += max) {
+      batch(tasks_.subspan(first, std::min(max, tasks_.size() - first)));
+    }
+  }
+
+ private:
+  std::span<const PlannedTask> tasks_;
 };
 
 struct TaskCounts {
@@ -101,6 +132,17 @@ class RunStore {
   // One transaction: the run row (PUBLISHING, task_count = tasks.size()),
   // its context, and every task as QUEUED.
   virtual void CreateRun(const NewRun& run, std::span<const PlannedTask> tasks) = 0;
+  // The same, reading the tasks batch by batch (possibly more than once, if
+  // the transaction is retried). This default gathers them all first; a
+  // store for big runs overrides it to write each batch as it comes.
+  virtual void CreateRun(const NewRun& run, const TaskBatches& tasks) {
+    std::vector<PlannedTask> all;
+    all.reserve(tasks.size());
+    tasks.ForEachBatch(tasks.size() + 1, [&all](std::span<const PlannedTask> batch) {
+      all.insert(all.end(), batch.begin(), batch.end());
+    });
+    CreateRun(run, all);
+  }
 
   // Records that tasks with seq <= through are confirmed by the broker.
   virtual void MarkPublished(const RunId& run, std::int64_t through) = 0;
