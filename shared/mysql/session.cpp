@@ -24,8 +24,7 @@ constexpr const char* kSessionSetup =
     "NO_ENGINE_SUBSTITUTION'";
 
 // Prepared statements kept per connection; beyond this the cache restarts
-// (a long-lived leader prepares one odd-sized batch insert per run). The
-// worker's batches alone use about 30 (power-of-two list sizes).
+// (a long-lived leader prepares one odd-sized batch insert per run).
 constexpr std::size_t kMaxCachedStatements = 256;
 
 bool IsConnectionError(const sql::SQLException& e) {
