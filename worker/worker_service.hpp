@@ -58,7 +58,7 @@ struct WorkerSettings {
   // threads will reach within this window, and records a finished task at
   // most this long after it is computed (sooner when there is nothing else
   // to wait for). Longer: fewer, bigger writes; shorter: acks sooner.
-  std::chrono::milliseconds batch_window{100};
+  std::chrono::milliseconds batch_window{250};
   // Tests only: SIGKILL the process after a task's FINISHED is committed and
   // before its ack is sent (the redelivery must then be skipped).
   bool crash_before_ack = false;
