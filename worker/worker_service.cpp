@@ -107,7 +107,12 @@ void WorkerService::PoolThread(int index) {
     bool wake = false;
     {
       std::unique_lock lock(mutex_);
-      pool_cv_.wait(lock, [this] { return closing_ || !ready_.empty(); });
+      if (ready_.empty() && !closing_) {
+        ++idle_threads_;  // the recorder starts a task for each idle thread
+        if (StartDue()) recorder_cv_.notify_one();
+        pool_cv_.wait(lock, [this] { return closing_ || !ready_.empty(); });
+        --idle_threads_;
+      }
       if (closing_) return;
       job = std::move(ready_.front());
       ready_.pop_front();
@@ -165,22 +170,27 @@ void WorkerService::PoolThread(int index) {
   }
 }
 
-std::size_t WorkerService::ReadyTarget() const {
-  // The tasks the pool will take within the next batch window (or the next
-  // round, if longer): at least one per thread, at most the prefetch. One
-  // per thread until both times are known.
-  const auto threads = static_cast<std::size_t>(settings_.concurrency);
-  if (task_seconds_ <= 0 || round_seconds_ <= 0) return std::min(threads, max_ahead_);
+std::size_t WorkerService::Lookahead() const {
+  // The tasks the busy threads will reach within the batch window (or the
+  // next round, if longer); none for tasks longer than that, or until both
+  // times are known.
+  if (task_seconds_ <= 0 || round_seconds_ <= 0) return 0;
   const double horizon =
       std::max(round_seconds_, std::chrono::duration<double>(settings_.batch_window).count());
-  const double wanted = std::ceil(static_cast<double>(threads) * horizon / task_seconds_);
-  if (wanted >= static_cast<double>(max_ahead_)) return max_ahead_;
-  return std::min(std::max(static_cast<std::size_t>(wanted), threads), max_ahead_);
+  const double ahead = std::floor(settings_.concurrency * horizon / task_seconds_);
+  return ahead >= static_cast<double>(max_ahead_) ? max_ahead_ : static_cast<std::size_t>(ahead);
+}
+
+std::size_t WorkerService::ReadyTarget() const {
+  return std::min(idle_threads_ + Lookahead(), max_ahead_);
 }
 
 bool WorkerService::StartDue() const {
-  // Refill at half the target: batches of about half, not of one.
-  return !incoming_.empty() && ready_.size() <= ReadyTarget() / 2;
+  const std::size_t target = ReadyTarget();
+  // A thread waiting: now. Else refill at half the target, so that batches
+  // are of about half, not of one.
+  return !incoming_.empty() && ready_.size() < target &&
+         (ready_.size() < idle_threads_ || 2 * ready_.size() <= target);
 }
 
 bool WorkerService::FinishDue(std::chrono::steady_clock::time_point now) const {

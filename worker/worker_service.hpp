@@ -13,11 +13,13 @@
 //
 // A delivery moves: incoming (not started) -> ready (STARTED, waiting for a
 // pool thread) -> computing -> finishing (computed) -> done (recorded) ->
-// acked. The recorder starts only the tasks the pool will take within the
-// batch window (from measured task and round times; at least one per thread,
-// at most the prefetch), so STARTED always means that this live worker holds
-// the task and is about to compute it, and a crash costs an attempt only to
-// the tasks it was about to compute.
+// acked. The recorder starts a task for each idle thread plus those the busy
+// threads will reach within the batch window (from measured task and round
+// times; none for tasks longer than the window; at most the prefetch), so
+// STARTED always means that this live worker holds the task and is about to
+// compute it, a crash costs an attempt only to those, and a drain (which
+// computes the started tasks) takes at most a window longer than the tasks
+// in progress.
 //
 // Delivery semantics: at least once. A message is acked only after its final
 // status is committed; a dead letter is acked only once the dead-letter
@@ -123,7 +125,8 @@ class WorkerService final : public amqp::ConsumerHandler {
                    std::vector<Finishing> finishing);
   Done FinishOne(TaskStore& store, DbRetry& retry, Finishing& f);
   // mutex_ held:
-  std::size_t ReadyTarget() const;
+  std::size_t Lookahead() const;
+  std::size_t ReadyTarget() const;  // started tasks wanted in ready_
   bool StartDue() const;
   bool FinishDue(std::chrono::steady_clock::time_point now) const;
   void Finished(std::vector<Done> done);
@@ -155,6 +158,7 @@ class WorkerService final : public amqp::ConsumerHandler {
   // Smoothed seconds of one computation and one recorder round (0: none yet).
   double task_seconds_ = 0;
   double round_seconds_ = 0;
+  std::size_t idle_threads_ = 0;  // pool threads waiting for a started task
 
   struct Computing {
     std::string task;  // the task id, or "" when unreadable
