@@ -450,12 +450,12 @@ TEST_F(TaskStoreTest, BatchesOfAnySizeRecordEveryTask) {
   std::map<std::string, std::string> bodies;
   std::vector<TaskResult> results;
   for (std::size_t i = 0; i < messages.size(); ++i) {
-    // Bodies of unequal size: the padding rows repeat one of them.
+    // Bodies of unequal size, batches around the chunk size (256).
     results.push_back({"ref", std::string(i % 7 * 10, 'x') + std::to_string(i)});
     bodies[messages[i].task_id.ToString()] = results.back().body;
   }
   std::size_t begin = 0;
-  for (const std::size_t size : {300, 1, 3, 7, 9, 130}) {
+  for (const std::size_t size : {300U, 1U, 3U, 7U, 9U, 130U}) {
     SCOPED_TRACE(size);
     std::vector<const TaskMessage*> batch;
     std::vector<FinishItem> items;
