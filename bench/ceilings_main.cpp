@@ -2,15 +2,22 @@
 // most, so that the pipeline's figures read as a fraction of the possible.
 // Prints "key value" lines:
 //   broker_publish_confirmed_per_s   persistent messages published with confirms
-//   broker_consume_acked_per_s       the same messages consumed, acked one by one
+//   broker_consume_acked_per_s       the same messages consumed and acked (acks
+//                                    grouped per loop iteration, as a worker does)
 //   db_single_row_writes_per_s       autocommit single-row status updates
 //   db_batched_rows_per_s            rows written in multi-row statements
+//   cpu_spin_2ms_efficiency          one thread per core spinning 2 ms CPU slices,
+//                                    nothing else of dcp running: the ceiling of
+//                                    the benchmark's CPU-work efficiency
 #include <ev.h>
+#include <time.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "amqp/amqp_url.hpp"
@@ -106,17 +113,42 @@ void Database(const dcp::mysql::MysqlUrl& url, int rows) {
   session.Execute("DROP TABLE bench_ceiling");
 }
 
+double ThreadCpuSeconds() {
+  timespec ts{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
+}
+
+void Cpu(int slices) {
+  const unsigned cores = std::max(1U, std::thread::hardware_concurrency());
+  const auto start = Clock::now();
+  std::vector<std::thread> threads;
+  for (unsigned c = 0; c < cores; ++c) {
+    threads.emplace_back([slices] {
+      for (int i = 0; i < slices; ++i) {
+        const double begin = ThreadCpuSeconds();
+        while (ThreadCpuSeconds() - begin < 0.002) {
+        }
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  std::printf("cpu_spin_2ms_efficiency %.3f\n", slices * 0.002 / Since(start));
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   std::string amqp_url, mysql_url;
   std::size_t messages = 100000;
   int rows = 3000;
+  int slices = 1000;
   CLI::App app{"dcp-bench-ceilings: broker and database ceilings of this machine"};
   app.add_option("--amqp-url", amqp_url)->required();
   app.add_option("--mysql-url", mysql_url)->required();
   app.add_option("--messages", messages)->capture_default_str();
   app.add_option("--rows", rows)->capture_default_str();
+  app.add_option("--cpu-slices", slices, "2 ms slices per thread")->capture_default_str();
   CLI11_PARSE(app, argc, argv);
   const auto amqp = dcp::amqp::AmqpUrl::Parse(amqp_url);
   const auto mysql = dcp::mysql::MysqlUrl::Parse(mysql_url);
@@ -128,6 +160,7 @@ int main(int argc, char** argv) {
     Broker(*amqp, messages);
     dcp::mysql::InitDriver();
     Database(*mysql, rows);
+    Cpu(slices);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "dcp-bench-ceilings: %s\n", e.what());
     return 1;

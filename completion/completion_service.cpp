@@ -1,40 +1,23 @@
 #include "completion/completion_service.hpp"
 
-#include <spdlog/spdlog.h>
-
 namespace dcp::completion {
 
 CompletionService::CompletionService(Factory make_parts, NotifierSettings settings,
                                      std::chrono::milliseconds poll)
-    : make_parts_(std::move(make_parts)), settings_(std::move(settings)), poll_(poll) {}
+    : make_parts_(std::move(make_parts)),
+      settings_(std::move(settings)),
+      periodic_("completion reports", poll, [this](worker::Stopper& s) { Tick(s); }) {}
 
-CompletionService::~CompletionService() { Stop(); }
-
-void CompletionService::Start() {
-  thread_ = std::thread([this] { Loop(); });
-}
-
-void CompletionService::Stop() {
-  stopper_.Stop();
-  if (thread_.joinable()) thread_.join();
-}
-
-void CompletionService::Loop() {
-  NotifierParts parts;
-  bool warned = false;
-  do {
-    try {
-      if (!parts.store) parts = make_parts_();
-      CompletionNotifier notifier(*parts.store, *parts.events, parts.webhook.get(), settings_,
-                                  stopper_);
-      notifier.ReportDue();
-      warned = false;
-    } catch (const std::exception& e) {
-      if (!warned) spdlog::warn("completion reports: {}", e.what());
-      warned = true;
-      parts = {};  // reconnect next time
-    }
-  } while (stopper_.WaitFor(poll_));
+void CompletionService::Tick(worker::Stopper& stopper) {
+  try {
+    if (!parts_.store) parts_ = make_parts_();
+    CompletionNotifier notifier(*parts_.store, *parts_.events, parts_.webhook.get(), settings_,
+                                stopper);
+    notifier.ReportDue();
+  } catch (...) {
+    parts_ = {};  // reconnect next time
+    throw;
+  }
 }
 
 }  // namespace dcp::completion

@@ -6,9 +6,9 @@
 #include <chrono>
 #include <functional>
 #include <memory>
-#include <thread>
 
 #include "completion/completion_notifier.hpp"
+#include "worker/periodic.hpp"
 
 namespace dcp::completion {
 
@@ -26,21 +26,19 @@ class CompletionService {
   using Factory = std::function<NotifierParts()>;
 
   CompletionService(Factory make_parts, NotifierSettings settings, std::chrono::milliseconds poll);
-  ~CompletionService();  // Stop()
 
-  void Start();
+  void Start() { periodic_.Start(); }
   // Ends the thread (a report in progress is abandoned, see
   // completion_notifier.hpp). Idempotent.
-  void Stop();
+  void Stop() { periodic_.Stop(); }
 
  private:
-  void Loop();
+  void Tick(worker::Stopper& stopper);
 
   Factory make_parts_;
   NotifierSettings settings_;
-  std::chrono::milliseconds poll_;
-  worker::Stopper stopper_;
-  std::thread thread_;
+  NotifierParts parts_;        // the thread's; empty: connect at the next tick
+  worker::Periodic periodic_;  // last: stopped first
 };
 
 }  // namespace dcp::completion

@@ -5,10 +5,9 @@
 #include <chrono>
 #include <functional>
 #include <memory>
-#include <thread>
 
 #include "ports/worker_registry.hpp"
-#include "worker/stopper.hpp"
+#include "worker/periodic.hpp"
 
 namespace dcp::worker {
 
@@ -20,20 +19,16 @@ class Heartbeat {
   using Snapshot = std::function<WorkerBeat()>;
 
   Heartbeat(RegistryFactory make_registry, Snapshot snapshot, std::chrono::milliseconds interval);
-  ~Heartbeat();  // Stop()
 
-  void Start();
+  void Start() { periodic_.Start(); }
   // Ends the thread after recording that the worker left. Idempotent.
-  void Stop();
+  void Stop() { periodic_.Stop(); }
 
  private:
-  void Loop();
-
   RegistryFactory make_registry_;
   Snapshot snapshot_;
-  std::chrono::milliseconds interval_;
-  Stopper stopper_;
-  std::thread thread_;
+  std::shared_ptr<WorkerRegistry> registry_;  // the heartbeat thread's
+  Periodic periodic_;                         // last: stopped first
 };
 
 }  // namespace dcp::worker

@@ -123,7 +123,7 @@ void ReplaceResults(Session& s, const std::vector<ResultRow>& rows) {
   }
 }
 
-// StartTasks inside the caller's transaction.
+// RecordBatch's starts, inside the caller's transaction.
 std::vector<std::optional<StartResult>> StartLocked(Session& s,
                                                     const std::vector<const TaskMessage*>& tasks,
                                                     std::string_view worker_id) {
@@ -176,7 +176,7 @@ std::vector<std::optional<StartResult>> StartLocked(Session& s,
   return started;
 }
 
-// FinishTasks inside the caller's transaction.
+// RecordBatch's finishes, inside the caller's transaction.
 std::vector<bool> FinishLocked(Session& s, const std::vector<FinishItem>& items) {
   if (items.empty()) return {};
   // Of items with the same task id the first is recorded, as by FinishTask.
@@ -332,17 +332,6 @@ bool MysqlTaskStore::FinishTask(const TaskMessage& task, const TaskResult& resul
 // leader's inserts until commit. That happens only for another producer's
 // messages, and avoiding it would cost a round trip (a non-locking read
 // first, or READ COMMITTED), so it is accepted.
-std::vector<std::optional<StartResult>> MysqlTaskStore::StartTasks(
-    const std::vector<const TaskMessage*>& tasks, std::string_view worker_id) {
-  if (tasks.empty()) return {};
-  return RunTransaction(session_, [&](Session& s) { return StartLocked(s, tasks, worker_id); });
-}
-
-std::vector<bool> MysqlTaskStore::FinishTasks(const std::vector<FinishItem>& items) {
-  if (items.empty()) return {};
-  return RunTransaction(session_, [&](Session& s) { return FinishLocked(s, items); });
-}
-
 BatchRecord MysqlTaskStore::RecordBatch(const std::vector<FinishItem>& finish,
                                         const std::vector<const TaskMessage*>& start,
                                         std::string_view worker_id) {

@@ -15,10 +15,10 @@
 //  - A task with no row is added to its run; if that run was planned by a
 //    leader (known task count), the count grows by one so that completion
 //    still waits for every task.
-//  - StartTasks / FinishTasks do a whole batch in one transaction of a few
-//    statements whatever its size: the batch's rows are locked FOR UPDATE in
-//    task_id order, then one UPDATE (and one REPLACE of results) covers them
-//    all, plus one counter UPDATE per run. Tasks with no row and FAILED ones
+//  - RecordBatch does a whole round in one transaction of a few statements
+//    whatever its size: finishes first (rows locked FOR UPDATE in task_id
+//    order, one UPDATE, one upsert of results, one counter UPDATE per run),
+//    then starts (rows locked, one UPDATE). Tasks with no row and FAILED ones
 //    are left to StartTask (nullopt): those paths are rare and need inserts
 //    or the run's state.
 // Errors and worker ids are stored as valid UTF-8, cut to the column size.
@@ -34,9 +34,6 @@ class MysqlTaskStore final : public TaskStore {
 
   StartResult StartTask(const TaskMessage& task, std::string_view worker_id) override;
   bool FinishTask(const TaskMessage& task, const TaskResult& result) override;
-  std::vector<std::optional<StartResult>> StartTasks(const std::vector<const TaskMessage*>& tasks,
-                                                     std::string_view worker_id) override;
-  std::vector<bool> FinishTasks(const std::vector<FinishItem>& items) override;
   BatchRecord RecordBatch(const std::vector<FinishItem>& finish,
                           const std::vector<const TaskMessage*>& start,
                           std::string_view worker_id) override;

@@ -38,7 +38,7 @@ struct FinishItem {
   const TaskResult* result = nullptr;
 };
 
-// RecordBatch's answer: FinishTasks' and StartTasks'.
+// RecordBatch's answer.
 struct BatchRecord {
   std::vector<bool> finished;
   std::vector<std::optional<StartResult>> started;
@@ -59,40 +59,34 @@ class TaskStore {
   // task was already FINISHED: nothing is changed.
   virtual bool FinishTask(const TaskMessage& task, const TaskResult& result) = 0;
 
-  // Batched forms for a worker that records many tasks per round trip. Each
-  // has the effect of calling the single form for each item in order (the
-  // defaults do exactly that); a store may do it in fewer round trips.
-  //
-  // StartTasks: for each task, nullopt when the batch cannot start it
-  // cheaply (no row yet, or FAILED): the caller then calls StartTask for it.
-  // Otherwise the result StartTask would give. Items with the same task id
-  // get the same result (one start).
-  virtual std::vector<std::optional<StartResult>> StartTasks(
-      const std::vector<const TaskMessage*>& tasks, std::string_view worker_id) {
-    std::vector<std::optional<StartResult>> started;
-    started.reserve(tasks.size());
-    for (const TaskMessage* task : tasks) started.emplace_back(StartTask(*task, worker_id));
-    return started;
-  }
-  // FinishTasks: FinishTask for each item; true where that item was counted
-  // (of items with the same task id, at most the first). A database store
-  // does it in one transaction: on DbError none is recorded.
-  virtual std::vector<bool> FinishTasks(const std::vector<FinishItem>& items) {
-    std::vector<bool> counted;
-    counted.reserve(items.size());
-    for (const FinishItem& item : items) counted.push_back(FinishTask(*item.task, *item.result));
-    return counted;
-  }
-
-  // FinishTasks(finish) then StartTasks(start), in one transaction for a
-  // database store: a worker's recorder writes each round with one commit.
+  // The batched form, for a worker that records many tasks per round trip:
+  // FinishTask for each item of `finish`, then StartTask for each task of
+  // `start`, with these answers (the default does exactly that; a database
+  // store does it all in one transaction, so on DbError nothing is
+  // recorded):
+  //  - finished: true where the item was counted (of items with the same
+  //    task id, at most the first);
+  //  - started: nullopt where the batch cannot start the task cheaply (no
+  //    row yet, or FAILED): the caller then calls StartTask for it; else
+  //    what StartTask would give. Tasks with the same id get the same
+  //    result (one start).
   virtual BatchRecord RecordBatch(const std::vector<FinishItem>& finish,
                                   const std::vector<const TaskMessage*>& start,
                                   std::string_view worker_id) {
     BatchRecord record;
-    record.finished = FinishTasks(finish);
-    record.started = StartTasks(start, worker_id);
+    for (const FinishItem& item : finish) {
+      record.finished.push_back(FinishTask(*item.task, *item.result));
+    }
+    for (const TaskMessage* task : start) record.started.emplace_back(StartTask(*task, worker_id));
     return record;
+  }
+  // RecordBatch with only starts, or only finishes.
+  std::vector<std::optional<StartResult>> StartTasks(const std::vector<const TaskMessage*>& tasks,
+                                                     std::string_view worker_id) {
+    return RecordBatch({}, tasks, worker_id).started;
+  }
+  std::vector<bool> FinishTasks(const std::vector<FinishItem>& items) {
+    return RecordBatch(items, {}, {}).finished;
   }
 
   // -> FAILED with the error text, counted in the run (completing it if
