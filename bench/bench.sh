@@ -13,7 +13,7 @@ n=${DCP_BENCH_TASKS:-20000}
 scenarios=${DCP_BENCH_SCENARIOS:-ceilings enqueue end_to_end sleep_work cpu_work reference first_task}
 out=$repo/out/bench
 mkdir -p "$out"
-export DCP_STACK_DIR=$out/stack DCP_STACK_AMQP_PORT=35850 DCP_STACK_MYSQL_PORT=33456
+export DCP_STACK_DIR=$out/stack DCP_STACK_AMQP_PORT=17850 DCP_STACK_MYSQL_PORT=17456
 stack=$repo/scripts/stack
 "$stack" down >/dev/null 2>&1 || true
 eval "$("$stack" up 2>/dev/null)"

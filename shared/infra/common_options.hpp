@@ -18,9 +18,9 @@ namespace dcp {
 
 struct CommonSettings {
   // amqp://user:pass@host:port/vhost
-  std::string amqp_url = "amqp://dcp:dcp-dev@127.0.0.1:35700/dcp";
+  std::string amqp_url = "amqp://dcp:dcp-dev@127.0.0.1:17700/dcp";
   // mysql://user:pass@host:port/database
-  std::string mysql_url = "mysql://dcp:dcp-dev@127.0.0.1:33306/dcp";
+  std::string mysql_url = "mysql://dcp:dcp-dev@127.0.0.1:17306/dcp";
   std::string queue = "dcp.tasks";
   // quorum: replicated, counts deliveries (poison messages bounded by the
   // broker too); classic: for brokers or queues that predate dcp.

@@ -6,12 +6,12 @@ namespace dcp::amqp {
 namespace {
 
 TEST(AmqpUrl, ParsesEveryPart) {
-  const auto url = AmqpUrl::Parse("amqp://dcp:dcp-dev@127.0.0.1:35700/dcp");
+  const auto url = AmqpUrl::Parse("amqp://dcp:dcp-dev@127.0.0.1:17700/dcp");
   ASSERT_TRUE(url.ok()) << url.reason();
   EXPECT_EQ(url->user, "dcp");
   EXPECT_EQ(url->password, "dcp-dev");
   EXPECT_EQ(url->host, "127.0.0.1");
-  EXPECT_EQ(url->port, 35700);
+  EXPECT_EQ(url->port, 17700);
   EXPECT_EQ(url->vhost, "dcp");
 }
 
@@ -83,9 +83,9 @@ TEST(AmqpUrl, ReasonNeverContainsThePassword) {
 }
 
 TEST(AmqpUrl, RedactsThePassword) {
-  const auto url = AmqpUrl::Parse("amqp://dcp:dcp-dev@127.0.0.1:35700/dcp");
+  const auto url = AmqpUrl::Parse("amqp://dcp:dcp-dev@127.0.0.1:17700/dcp");
   ASSERT_TRUE(url.ok());
-  EXPECT_EQ(url->Redacted(), "amqp://dcp:***@127.0.0.1:35700/dcp");
+  EXPECT_EQ(url->Redacted(), "amqp://dcp:***@127.0.0.1:17700/dcp");
 }
 
 TEST(AmqpUrl, RedactedRoundTripsEncodedParts) {

@@ -16,7 +16,7 @@ struct GoodUrl {
 
 TEST(MysqlUrl, ParsesValidUrls) {
   const GoodUrl cases[] = {
-      {"mysql://dcp:dcp-dev@127.0.0.1:33306/dcp", "dcp", "dcp-dev", "127.0.0.1", 33306, "dcp"},
+      {"mysql://dcp:dcp-dev@127.0.0.1:17306/dcp", "dcp", "dcp-dev", "127.0.0.1", 17306, "dcp"},
       {"mysql://dcp:pw@db.example.com/dcp", "dcp", "pw", "db.example.com", 3306, "dcp"},
       {"mysql://dcp@db/dcp_1", "dcp", "", "db", 3306, "dcp_1"},
       {"mysql://us%40er:p%3Aw%2F%40x@h:1/d", "us@er", "p:w/@x", "h", 1, "d"},

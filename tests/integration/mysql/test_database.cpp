@@ -23,7 +23,7 @@ std::optional<MysqlUrl> ServerUrl() {
   const char* text = std::getenv("DCP_TEST_MYSQL_URL");
   if (text == nullptr || *text == '\0') {
     ADD_FAILURE() << "DCP_TEST_MYSQL_URL is not set: these tests need a MySQL server, e.g. "
-                     "DCP_TEST_MYSQL_URL=mysql://dcp:dcp-dev@127.0.0.1:33306/dcp";
+                     "DCP_TEST_MYSQL_URL=mysql://dcp:dcp-dev@127.0.0.1:17306/dcp";
     return std::nullopt;
   }
   auto url = MysqlUrl::Parse(text);
