@@ -8,7 +8,8 @@
 source "$(dirname "$0")/lib.sh"
 stack=$(cd "$(dirname "$0")/../.." && pwd)/scripts/stack
 [[ "$("$stack" status)" == *"rabbitmq: running"* ]] || fail "needs the servers of scripts/stack"
-trap '"$stack" start rabbitmq >/dev/null 2>&1; "$stack" start mysql >/dev/null 2>&1; cleanup' EXIT
+# Our processes go first: they must not hold a connection while the servers come back.
+trap 'end_started; "$stack" start rabbitmq >/dev/null 2>&1; "$stack" start mysql >/dev/null 2>&1; cleanup' EXIT
 export DCP_DELIVERY_LIMIT=50  # kills redeliver; the workers' own limit (20) stays below it
 "$bin/dcp-leader" migrate >/dev/null
 

@@ -26,9 +26,13 @@ my_port=${url%%/*}
 sql() { mariadb -N -B -h "$my_host" -P "$my_port" -u "$my_user" -p"$my_pass" "$db" -e "$1"; }
 sql_nodb() { mariadb -N -B -h "$my_host" -P "$my_port" -u "$my_user" -p"$my_pass" -e "$1"; }
 
-cleanup() {
+end_started() {  # every process this test started, by PID
   local p
   for p in "${pids[@]}"; do kill -KILL "$p" 2>/dev/null || true; done
+}
+
+cleanup() {
+  end_started
   # DCP_E2E_KEEP=1 keeps the database and the logs of a failed test for a look.
   [ -n "${DCP_E2E_KEEP:-}" ] && { echo "kept: database $db, logs in $work" >&2; return; }
   sql_nodb "DROP DATABASE IF EXISTS $db" || true
