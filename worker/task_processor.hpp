@@ -14,8 +14,8 @@
 // Database writes go through DbRetry: nothing is acked that was not
 // recorded. Process() is the whole rule for one message (the leader's
 // --local run); the worker runs steps 2-4 with Compute() on its pool threads
-// and records STARTED and FINISHED of many tasks per round trip (step 2 by
-// TaskStore::StartTasks before Compute, step 5 by FinishTasks after it).
+// and records STARTED and FINISHED of many tasks per round trip (steps 2 and
+// 5 by TaskStore::RecordBatch, before and after Compute).
 #include <optional>
 #include <string>
 #include <string_view>
@@ -31,7 +31,7 @@ namespace dcp::worker {
 struct Outcome {
   // kRetry: publish the message again after `retry_delay` (to the retry
   // queue), then ack this delivery. kFinish: record `result` as FINISHED
-  // (FinishTask or FinishTasks), then ack: see Recorded().
+  // (FinishTask or RecordBatch), then ack: see Recorded().
   enum class Action { kAck, kDeadLetter, kRetry, kFinish };
   enum class Kind { kFinished, kDuplicate, kSkipped, kMalformed, kFailed, kGaveUp, kRetried };
   Action action = Action::kAck;
@@ -69,7 +69,7 @@ class TaskProcessor {
   // permanent DbError: the message must then be neither acked nor rejected.
   Outcome Process(std::string_view body);
 
-  // Steps 2-4 for a decoded message. `start`: its StartTasks result if the
+  // Steps 2-4 for a decoded message. `start`: its RecordBatch result if the
   // batch started it, else nullopt (StartTask is called here). Success is
   // kFinish: the caller records it. Throws as Process.
   Outcome Compute(const TaskMessage& task, std::optional<StartResult> start);

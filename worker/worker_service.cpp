@@ -9,6 +9,27 @@
 #include "domain/task_message.hpp"
 
 namespace dcp::worker {
+namespace {
+
+// A task whose outcome could not be recorded (a permanent database error or
+// a bug): requeueing would loop, leaving it unacked would hold it for ever.
+// It goes to the dead-letter queue.
+Outcome NotRecorded(const std::exception& e, std::optional<TaskId> task, int attempt) {
+  return Outcome{Outcome::Action::kDeadLetter,
+                 Outcome::Kind::kFailed,
+                 std::string("not recorded: ") + e.what(),
+                 std::move(task),
+                 attempt,
+                 std::chrono::milliseconds(0),
+                 std::nullopt};
+}
+
+// A smoothed duration in seconds (0: none yet).
+void Smooth(double& average, double seconds) {
+  average = average == 0 ? seconds : 0.8 * average + 0.2 * seconds;
+}
+
+}  // namespace
 
 WorkerService::WorkerService(struct ev_loop* loop, amqp::ConsumerOptions consumer_options,
                              WorkerSettings settings, StoreFactory make_store,
@@ -124,7 +145,8 @@ void WorkerService::PoolThread(int index) {
     const auto began = std::chrono::steady_clock::now();
     {
       std::lock_guard lock(computing_mutex_);
-      computing_[index] = Computing{job.task ? job.task->task_id.ToString() : "", began};
+      computing_[index] =
+          Computing{job.task ? std::optional(job.task->task_id) : std::nullopt, began};
     }
     try {
       done.outcome = job.task ? processor.Compute(*job.task, job.start)
@@ -133,15 +155,8 @@ void WorkerService::PoolThread(int index) {
     } catch (const Abandoned&) {
       spdlog::warn("task abandoned while stopping; it returns to the queue");
     } catch (const std::exception& e) {
-      // A permanent database error or a bug: requeueing would loop, leaving
-      // it unacked would hold it for ever. It goes to the dead-letter queue.
-      done.outcome = Outcome{Outcome::Action::kDeadLetter,
-                             Outcome::Kind::kFailed,
-                             std::string("not recorded: ") + e.what(),
-                             std::nullopt,
-                             0,
-                             std::chrono::milliseconds(0),
-                             std::nullopt};
+      done.outcome = NotRecorded(e, job.task ? std::optional(job.task->task_id) : std::nullopt,
+                                 job.start ? job.start->attempt : 0);
     }
     const double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count();
@@ -153,7 +168,7 @@ void WorkerService::PoolThread(int index) {
     if (done.outcome && done.outcome->action == Outcome::Action::kFinish) {
       {
         std::lock_guard lock(mutex_);
-        task_seconds_ = task_seconds_ == 0 ? seconds : 0.8 * task_seconds_ + 0.2 * seconds;
+        Smooth(task_seconds_, seconds);
         const auto now = std::chrono::steady_clock::now();
         if (finishing_.empty()) finishing_since_ = now;
         finishing_.push_back(
@@ -231,7 +246,7 @@ void WorkerService::RecorderThread() {
     const double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count();
     std::lock_guard lock(mutex_);
-    round_seconds_ = round_seconds_ == 0 ? seconds : 0.8 * round_seconds_ + 0.2 * seconds;
+    Smooth(round_seconds_, seconds);
   }
 }
 
@@ -295,13 +310,7 @@ WorkerService::Done WorkerService::FinishOne(TaskStore& store, DbRetry& retry, F
     d.outcome = std::move(f.outcome);
   } catch (const Abandoned&) {
   } catch (const std::exception& e) {
-    d.outcome = Outcome{Outcome::Action::kDeadLetter,
-                        Outcome::Kind::kFailed,
-                        std::string("not recorded: ") + e.what(),
-                        f.task.task_id,
-                        f.outcome.attempt,
-                        std::chrono::milliseconds(0),
-                        std::nullopt};
+    d.outcome = NotRecorded(e, f.task.task_id, f.outcome.attempt);
   }
   return d;
 }
@@ -319,8 +328,8 @@ std::optional<std::string> WorkerService::current_task() const {
   const auto oldest = std::min_element(
       computing_.begin(), computing_.end(),
       [](const auto& a, const auto& b) { return a.second.since < b.second.since; });
-  if (oldest == computing_.end() || oldest->second.task.empty()) return std::nullopt;
-  return oldest->second.task;
+  if (oldest == computing_.end() || !oldest->second.task) return std::nullopt;
+  return oldest->second.task->ToString();
 }
 
 void WorkerService::OnAsync(struct ev_loop*, ev_async* w, int) {
@@ -340,7 +349,8 @@ void WorkerService::Settle(Done done) {
   if (!done.outcome) return;  // unacked: redelivered when the connection closes
   const Outcome& o = *done.outcome;
   ++settled_;
-  const std::string task = o.task ? o.task->ToString() : "?";
+  // Formatted only for a log line: not on the path of a finished task.
+  const auto task = [&o] { return o.task ? o.task->ToString() : std::string("?"); };
   switch (o.kind) {
     case Outcome::Kind::kFinished:
       metrics_.finished.Increment();
@@ -348,7 +358,7 @@ void WorkerService::Settle(Done done) {
     case Outcome::Kind::kDuplicate:
     case Outcome::Kind::kSkipped:
       metrics_.skipped.Increment();
-      spdlog::info("task {}: already finished, skipped", task);
+      spdlog::info("task {}: already finished, skipped", task());
       break;
     case Outcome::Kind::kRetried:
       metrics_.retried.Increment();
@@ -361,11 +371,11 @@ void WorkerService::Settle(Done done) {
     if (settings_.crash_before_ack && o.kind == Outcome::Kind::kFinished) raise(SIGKILL);
     consumer_.Ack(done.ref);
   } else if (o.action == Outcome::Action::kRetry) {
-    spdlog::warn("task {}: attempt {} failed, retrying in {} ms: {}", task, o.attempt,
+    spdlog::warn("task {}: attempt {} failed, retrying in {} ms: {}", task(), o.attempt,
                  o.retry_delay.count(), o.reason);
     consumer_.Retry(done.ref, done.body, o.retry_delay, o.reason);
   } else {
-    spdlog::warn("task {}: dead-lettered: {}", task, o.reason);
+    spdlog::warn("task {}: dead-lettered: {}", task(), o.reason);
     consumer_.DeadLetter(done.ref, std::move(done.body), o.reason);
   }
 }

@@ -96,7 +96,7 @@ class WorkerService final : public amqp::ConsumerHandler {
     amqp::DeliveryRef ref;
     std::string body;
     // Set by the recorder: the decoded message (else `malformed` says why)
-    // and its StartTasks result (nullopt: Compute starts it).
+    // and its RecordBatch start (nullopt: Compute starts it).
     std::optional<TaskMessage> task;
     std::string malformed;
     std::optional<StartResult> start;
@@ -161,7 +161,7 @@ class WorkerService final : public amqp::ConsumerHandler {
   std::size_t idle_threads_ = 0;  // pool threads waiting for a started task
 
   struct Computing {
-    std::string task;  // the task id, or "" when unreadable
+    std::optional<TaskId> task;  // nullopt when unreadable
     std::chrono::steady_clock::time_point since;
   };
   mutable std::mutex computing_mutex_;

@@ -59,10 +59,6 @@ std::optional<RunId> MysqlRunStore::ActiveRun() {
   return ParseRunIdColumn(*id);
 }
 
-void MysqlRunStore::CreateRun(const NewRun& run, std::span<const PlannedTask> tasks) {
-  CreateRun(run, TaskSpan(tasks));
-}
-
 void MysqlRunStore::CreateRun(const NewRun& run, const TaskBatches& tasks) {
   const std::string run_id = run.id.ToString();
   RunTransaction(session_, [&](Session& s) {

@@ -29,7 +29,7 @@ class MysqlRunStore final : public RunStore {
   bool TryLockRuns() override;
   void UnlockRuns() override;
   std::optional<RunId> ActiveRun() override;
-  void CreateRun(const NewRun& run, std::span<const PlannedTask> tasks) override;
+  using RunStore::CreateRun;
   // Writes each batch of kTaskInsertBatch tasks as it comes.
   void CreateRun(const NewRun& run, const TaskBatches& tasks) override;
   void MarkPublished(const RunId& run, std::int64_t through) override;

@@ -128,50 +128,48 @@ std::vector<std::optional<StartResult>> StartLocked(Session& s,
                                                     const std::vector<const TaskMessage*>& tasks,
                                                     std::string_view worker_id) {
   if (tasks.empty()) return {};
-  std::set<std::string> distinct;
-  for (const TaskMessage* task : tasks) distinct.insert(task->task_id.ToString());
-  const std::vector<std::string> ids(distinct.begin(), distinct.end());
+  std::vector<std::string> keys;  // task ids as text, by position in `tasks`
+  keys.reserve(tasks.size());
+  for (const TaskMessage* task : tasks) keys.push_back(task->task_id.ToString());
+  const std::set<std::string> distinct(keys.begin(), keys.end());
+  std::map<std::string, StartResult> found;
+  for (const InList& in : InLists({distinct.begin(), distinct.end()})) {
+    s.QueryInline(
+        "SELECT task_id, task_status, attempt FROM run_process "
+        "FORCE INDEX (uq_run_process_task_id) WHERE task_id IN (" +
+            in.placeholders + ") FOR UPDATE",
+        in.ids, [&](const Row& r) {
+          const std::string status = r.String(1);
+          const int attempt = static_cast<int>(r.Int(2));
+          if (status == "QUEUED" || status == "STARTED") {
+            found[r.String(0)] = {StartOutcome::kStarted, attempt + 1};
+          } else if (status == "FINISHED") {
+            found[r.String(0)] = {StartOutcome::kAlreadyFinished, attempt};
+          } else if (status == "CANCELLED") {
+            found[r.String(0)] = {StartOutcome::kCancelled, attempt};
+          }  // FAILED: StartTask decides by the run's state
+        });
+  }
+  std::vector<std::string> to_start;
+  for (const auto& [id, result] : found) {
+    if (result.outcome == StartOutcome::kStarted) to_start.push_back(id);
+  }
   const std::string worker = FitText(worker_id, kMaxWorkerBytes);
-  std::map<std::string, StartResult> results;
-  {
-    std::map<std::string, StartResult>& found = results;
-    std::vector<std::string> to_start;
-    for (const InList& in : InLists(ids)) {
-      s.QueryInline(
-          "SELECT task_id, task_status, attempt FROM run_process "
-          "FORCE INDEX (uq_run_process_task_id) WHERE task_id IN (" +
-              in.placeholders + ") FOR UPDATE",
-          in.ids, [&](const Row& r) {
-            const std::string status = r.String(1);
-            const int attempt = static_cast<int>(r.Int(2));
-            if (status == "QUEUED" || status == "STARTED") {
-              found[r.String(0)] = {StartOutcome::kStarted, attempt + 1};
-            } else if (status == "FINISHED") {
-              found[r.String(0)] = {StartOutcome::kAlreadyFinished, attempt};
-            } else if (status == "CANCELLED") {
-              found[r.String(0)] = {StartOutcome::kCancelled, attempt};
-            }  // FAILED: StartTask decides by the run's state
-          });
-    }
-    for (const auto& [id, result] : found) {
-      if (result.outcome == StartOutcome::kStarted) to_start.push_back(id);
-    }
-    for (InList& in : InLists(to_start)) {
-      in.ids.insert(in.ids.begin(), worker);
-      // The rows are locked: attempt + 1 is the attempt read above plus one.
-      s.ExecuteInline(
-          "UPDATE run_process FORCE INDEX (uq_run_process_task_id) SET "
-          "task_status = 'STARTED', attempt = attempt + 1, worker = ?, "
-          "started_at = NOW(6), finished_at = NULL, error = NULL WHERE task_id IN (" +
-              in.placeholders + ")",
-          in.ids);
-    }
+  for (InList& in : InLists(to_start)) {
+    in.ids.insert(in.ids.begin(), worker);
+    // The rows are locked: attempt + 1 is the attempt read above plus one.
+    s.ExecuteInline(
+        "UPDATE run_process FORCE INDEX (uq_run_process_task_id) SET "
+        "task_status = 'STARTED', attempt = attempt + 1, worker = ?, "
+        "started_at = NOW(6), finished_at = NULL, error = NULL WHERE task_id IN (" +
+            in.placeholders + ")",
+        in.ids);
   }
   std::vector<std::optional<StartResult>> started;
   started.reserve(tasks.size());
-  for (const TaskMessage* task : tasks) {
-    const auto it = results.find(task->task_id.ToString());
-    started.push_back(it == results.end() ? std::nullopt : std::optional(it->second));
+  for (const std::string& key : keys) {
+    const auto it = found.find(key);
+    started.push_back(it == found.end() ? std::nullopt : std::optional(it->second));
   }
   return started;
 }
@@ -187,50 +185,50 @@ std::vector<bool> FinishLocked(Session& s, const std::vector<FinishItem>& items)
   std::vector<std::string> ids;
   ids.reserve(first.size());
   for (const auto& entry : first) ids.push_back(entry.first);
-  const auto counted = [&] {
-    // STARTED task -> the run that counts it: its row's, as in FinishTask.
-    std::map<std::string, std::string> started;
-    for (const InList& in : InLists(ids)) {
-      s.QueryInline(
-          "SELECT task_id, run_id FROM run_process FORCE INDEX (uq_run_process_task_id) "
-          "WHERE task_id IN (" +
-              in.placeholders + ") AND task_status = 'STARTED' FOR UPDATE",
-          in.ids, [&](const Row& r) {
-            std::string id = r.String(0);
-            const FinishItem& item = items[first.at(id)];
-            started[std::move(id)] = r.OptString(1).value_or(item.task->run_id.ToString());
-          });
-    }
-    std::set<std::string> finished;
-    if (started.empty()) return finished;
-    std::vector<ResultRow> results;
-    results.reserve(started.size());
-    std::map<std::string, std::int64_t> per_run;  // in run_id order: a fixed lock order
-    for (const auto& [id, run_id] : started) {
-      const TaskResult& result = *items[first.at(id)].result;
-      results.push_back(
-          {id, run_id, FitText(result.computation, kMaxComputationBytes), &result.body});
-      ++per_run[run_id];
-      finished.insert(id);
-    }
-    for (const InList& in : InLists({finished.begin(), finished.end()})) {
-      s.ExecuteInline(
-          "UPDATE run_process FORCE INDEX (uq_run_process_task_id) SET "
-          "task_status = 'FINISHED', finished_at = NOW(6), error = NULL "
-          "WHERE task_id IN (" +
-              in.placeholders + ")",
-          in.ids);
-    }
-    ReplaceResults(s, results);
-    for (const auto& [run_id, count] : per_run) {
-      s.Execute("UPDATE run SET tasks_finished = tasks_finished + ? WHERE run_id = ?",
-                {Value{count}, run_id});
-      CompleteRunIfDone(s, run_id);
-    }
-    return finished;
-  }();
+  // STARTED task -> the run that counts it: its row's, as in FinishTask.
+  // These, and only these, are recorded.
+  std::map<std::string, std::string> started;
+  for (const InList& in : InLists(ids)) {
+    s.QueryInline(
+        "SELECT task_id, run_id FROM run_process FORCE INDEX (uq_run_process_task_id) "
+        "WHERE task_id IN (" +
+            in.placeholders + ") AND task_status = 'STARTED' FOR UPDATE",
+        in.ids, [&](const Row& r) {
+          std::string id = r.String(0);
+          const FinishItem& item = items[first.at(id)];
+          started[std::move(id)] = r.OptString(1).value_or(item.task->run_id.ToString());
+        });
+  }
   std::vector<bool> recorded(items.size(), false);
-  for (const auto& [id, index] : first) recorded[index] = counted.contains(id);
+  if (started.empty()) return recorded;
+  std::vector<std::string> finished;
+  std::vector<ResultRow> results;
+  finished.reserve(started.size());
+  results.reserve(started.size());
+  std::map<std::string, std::int64_t> per_run;  // in run_id order: a fixed lock order
+  for (const auto& [id, run_id] : started) {
+    const std::size_t index = first.at(id);
+    const TaskResult& result = *items[index].result;
+    results.push_back(
+        {id, run_id, FitText(result.computation, kMaxComputationBytes), &result.body});
+    ++per_run[run_id];
+    finished.push_back(id);
+    recorded[index] = true;
+  }
+  for (const InList& in : InLists(finished)) {
+    s.ExecuteInline(
+        "UPDATE run_process FORCE INDEX (uq_run_process_task_id) SET "
+        "task_status = 'FINISHED', finished_at = NOW(6), error = NULL "
+        "WHERE task_id IN (" +
+            in.placeholders + ")",
+        in.ids);
+  }
+  ReplaceResults(s, results);
+  for (const auto& [run_id, count] : per_run) {
+    s.Execute("UPDATE run SET tasks_finished = tasks_finished + ? WHERE run_id = ?",
+              {Value{count}, run_id});
+    CompleteRunIfDone(s, run_id);
+  }
   return recorded;
 }
 

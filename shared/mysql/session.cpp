@@ -25,7 +25,7 @@ constexpr const char* kSessionSetup =
 
 // Prepared statements kept per connection; beyond this the cache restarts
 // (a long-lived leader prepares one odd-sized batch insert per run).
-constexpr std::size_t kMaxCachedStatements = 256;
+constexpr std::size_t kMaxCachedStatements = 64;
 
 bool IsConnectionError(const sql::SQLException& e) {
   switch (e.getErrorCode()) {

@@ -130,18 +130,14 @@ class RunStore {
   virtual std::optional<RunId> ActiveRun() = 0;
 
   // One transaction: the run row (PUBLISHING, task_count = tasks.size()),
-  // its context, and every task as QUEUED.
-  virtual void CreateRun(const NewRun& run, std::span<const PlannedTask> tasks) = 0;
-  // The same, reading the tasks batch by batch (possibly more than once, if
-  // the transaction is retried). This default gathers them all first; a
-  // store for big runs overrides it to write each batch as it comes.
-  virtual void CreateRun(const NewRun& run, const TaskBatches& tasks) {
-    std::vector<PlannedTask> all;
-    all.reserve(tasks.size());
-    tasks.ForEachBatch(tasks.size() + 1, [&all](std::span<const PlannedTask> batch) {
-      all.insert(all.end(), batch.begin(), batch.end());
-    });
-    CreateRun(run, all);
+  // its context, and every task as QUEUED. The tasks are read batch by
+  // batch (more than once if the transaction is retried), so that a big run
+  // can be written without being held in memory whole.
+  virtual void CreateRun(const NewRun& run, const TaskBatches& tasks) = 0;
+  // The same for tasks already in memory. (Implementations add
+  // `using RunStore::CreateRun;` to keep this overload visible.)
+  void CreateRun(const NewRun& run, std::span<const PlannedTask> tasks) {
+    CreateRun(run, TaskSpan(tasks));
   }
 
   // Records that tasks with seq <= through are confirmed by the broker.

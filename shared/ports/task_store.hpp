@@ -32,7 +32,7 @@ struct TaskResult {
   std::string body;
 };
 
-// One item of FinishTasks: the task and its computed result.
+// One finished task for RecordBatch: the task and its computed result.
 struct FinishItem {
   const TaskMessage* task = nullptr;
   const TaskResult* result = nullptr;
@@ -68,8 +68,8 @@ class TaskStore {
   //    task id, at most the first);
   //  - started: nullopt where the batch cannot start the task cheaply (no
   //    row yet, or FAILED): the caller then calls StartTask for it; else
-  //    what StartTask would give. Tasks with the same id get the same
-  //    result (one start).
+  //    what StartTask would give. (The database store starts a task id
+  //    that comes twice in one batch once, and answers both alike.)
   virtual BatchRecord RecordBatch(const std::vector<FinishItem>& finish,
                                   const std::vector<const TaskMessage*>& start,
                                   std::string_view worker_id) {

@@ -6,10 +6,7 @@
 # the run's counters equal to the counts in run_process.
 # Stops shared servers: ctest runs it alone (RUN_SERIAL).
 source "$(dirname "$0")/lib.sh"
-stack=$(cd "$(dirname "$0")/../.." && pwd)/scripts/stack
-[[ "$("$stack" status)" == *"rabbitmq: running"* ]] || fail "needs the servers of scripts/stack"
-# Our processes go first: they must not hold a connection while the servers come back.
-trap 'end_started; "$stack" start rabbitmq >/dev/null 2>&1; "$stack" start mysql >/dev/null 2>&1; cleanup' EXIT
+stops_servers
 export DCP_DELIVERY_LIMIT=50  # kills redeliver; the workers' own limit (20) stays below it
 "$bin/dcp-leader" migrate >/dev/null
 

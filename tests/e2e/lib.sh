@@ -45,6 +45,16 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# For a test that stops and starts the servers of scripts/stack ($stack):
+# they must be running, and they are running again when it ends, whatever
+# happens. Our processes end first: none may hold a connection (and so a
+# port) while the servers come back.
+stops_servers() {
+  stack=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/scripts/stack
+  [[ "$("$stack" status)" == *"rabbitmq: running"* ]] || fail "needs the servers of scripts/stack"
+  trap 'end_started; "$stack" start rabbitmq >/dev/null 2>&1; "$stack" start mysql >/dev/null 2>&1; cleanup' EXIT
+}
+
 fail() {
   echo "FAIL: $*" >&2
   if [ -s "$work/worker.log" ]; then

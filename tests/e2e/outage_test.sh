@@ -4,10 +4,7 @@
 # is stopped for a while mid-run. Nothing is lost or counted twice.
 # Stops shared servers: ctest runs it alone (RUN_SERIAL).
 source "$(dirname "$0")/lib.sh"
-stack=$(cd "$(dirname "$0")/../.." && pwd)/scripts/stack
-[[ "$("$stack" status)" == *"rabbitmq: running"* ]] || fail "needs the servers of scripts/stack"
-# Our processes go first: they must not hold a connection while the servers come back.
-trap 'end_started; "$stack" start rabbitmq >/dev/null 2>&1; "$stack" start mysql >/dev/null 2>&1; cleanup' EXIT
+stops_servers
 "$bin/dcp-leader" migrate >/dev/null
 
 check_run() {  # every task FINISHED exactly once, one result each, counts agree

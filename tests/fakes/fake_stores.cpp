@@ -20,14 +20,16 @@ std::optional<RunId> FakeStore::ActiveRun() {
   return std::nullopt;
 }
 
-void FakeStore::CreateRun(const NewRun& run, std::span<const PlannedTask> new_tasks) {
+void FakeStore::CreateRun(const NewRun& run, const TaskBatches& new_tasks) {
   runs[run.id] =
       FakeRun{run, RunStatus::kPublishing, static_cast<std::int64_t>(new_tasks.size()), 0};
   run_order.push_back(run.id);
-  for (const auto& t : new_tasks) {
-    tasks[t.id] = FakeTask{run.id, TaskStatus::kQueued, t.seq, t.selection, 0, {}, {}};
-    planned.push_back(t);
-  }
+  new_tasks.ForEachBatch(new_tasks.size() + 1, [&](std::span<const PlannedTask> batch) {
+    for (const auto& t : batch) {
+      tasks[t.id] = FakeTask{run.id, TaskStatus::kQueued, t.seq, t.selection, 0, {}, {}};
+      planned.push_back(t);
+    }
+  });
 }
 
 void FakeStore::MarkPublished(const RunId& run, std::int64_t through) {

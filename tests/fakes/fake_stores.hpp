@@ -35,7 +35,8 @@ class FakeStore final : public RunStore, public TaskStore {
   bool TryLockRuns() override;
   void UnlockRuns() override { locked = false; }
   std::optional<RunId> ActiveRun() override;
-  void CreateRun(const NewRun& run, std::span<const PlannedTask> tasks) override;
+  using RunStore::CreateRun;
+  void CreateRun(const NewRun& run, const TaskBatches& tasks) override;
   void MarkPublished(const RunId& run, std::int64_t through) override;
   void MarkRunning(const RunId& run) override;
   std::vector<PlannedTask> UnpublishedTasks(const RunId& run) override;

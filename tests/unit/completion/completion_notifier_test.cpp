@@ -79,7 +79,8 @@ TEST_F(CompletionNotifierTest, ReportsAnEndedRunOnceWithEventAndWebhook) {
 
 TEST_F(CompletionNotifierTest, RunningRunIsNotReported) {
   const RunId run = RunId::New();
-  store.CreateRun(NewRun{run, "manual", "{}", RunContext{"UTC", "{}"}}, {});
+  store.CreateRun(NewRun{run, "manual", "{}", RunContext{"UTC", "{}"}},
+                  std::span<const PlannedTask>());
   EXPECT_EQ(Notifier(nullptr).ReportDue(), 0);
   EXPECT_TRUE(events.published.empty());
 }
