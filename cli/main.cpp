@@ -7,20 +7,21 @@
 
 #include "amqp/amqp_url.hpp"
 #include "amqp/confirm_publisher.hpp"
-#include "cli/export_csv.hpp"
-#include "cli/status_report.hpp"
 #include "cli/tables.hpp"
-#include "cli/view_json.hpp"
 #include "grid/reference_topology.hpp"
+#include "grid/workload.hpp"
 #include "infra/common_options.hpp"
-#include "leader/leader.hpp"
-#include "leader/run_parameters.hpp"
-#include "leader/run_publisher.hpp"
 #include "mysql/driver.hpp"
 #include "mysql/mysql_run_store.hpp"
 #include "mysql/mysql_url.hpp"
 #include "mysql/session.hpp"
+#include "planning/leader.hpp"
+#include "planning/run_parameters.hpp"
+#include "planning/run_publisher.hpp"
 #include "ports/errors.hpp"
+#include "views/export_csv.hpp"
+#include "views/status_report.hpp"
+#include "views/view_json.hpp"
 
 namespace {
 
@@ -31,7 +32,7 @@ struct Options {
   std::string run_text, output, status_filter, topology_file;
   bool json = false, watch = false, allow_overlap = false;
   int stale_after = 30, watch_interval = 2, limit = 20, task_limit = 10000;
-  leader::RunParameters parameters;
+  planning::RunParameters parameters;
 };
 
 SysSeconds Now() {
@@ -63,8 +64,8 @@ int Status(const Options& o, RunStore& store, const std::optional<RunId>& run) {
                 << "\n";
       return kExitFailure;
     }
-    std::cout << (o.json ? cli::StatusJson(*summary, Now()) + "\n"
-                         : cli::StatusText(*summary, Now()))
+    std::cout << (o.json ? views::StatusJson(*summary, Now()) + "\n"
+                         : views::StatusText(*summary, Now()))
               << std::flush;
     if (!o.watch || IsTerminal(summary->status)) return kExitOk;
     // A display refresh, not synchronisation.
@@ -76,22 +77,22 @@ int Status(const Options& o, RunStore& store, const std::optional<RunId>& run) {
 int Trigger(const Options& o, RunStore& store) {
   const auto tz = TimeZone::Load(o.common.time_zone);
   if (!tz) throw ConfigError("--tz: " + tz.reason());
-  auto request = leader::BuildRunRequest(o.parameters, Now(), *tz);
+  auto request = planning::BuildRunRequest(o.parameters, Now(), *tz);
   if (!request) throw ConfigError(request.reason());
   const std::string topology = o.topology_file.empty()
                                    ? std::string(grid::EmbeddedReferenceTopology())
                                    : ReadFile(o.topology_file);
-  auto settings = leader::MakeLeaderSettings(*tz, topology, o.allow_overlap);
-  if (!settings) throw ConfigError(settings.reason());
+  planning::LeaderSettings settings{
+      *tz, RequireOk(grid::WorkloadOf(topology), "--topology"), o.allow_overlap, {}};
   amqp::ConfirmPublisher publisher(Publishing(o.common, "dcp trigger"));
-  leader::Leader leader(store, &publisher, std::move(settings).value());
+  planning::Leader leader(store, &publisher, std::move(settings));
   const auto outcome = leader.Run(*request);
   if (!outcome) throw ConfigError(outcome.reason());
-  if (outcome->status == leader::RunOutcome::Status::kLocked) {
+  if (outcome->status == planning::RunOutcome::Status::kLocked) {
     std::cerr << "dcp: another leader holds the run lock; not starting a run\n";
     return kExitLocked;
   }
-  if (outcome->status == leader::RunOutcome::Status::kPreviousRunActive) {
+  if (outcome->status == planning::RunOutcome::Status::kPreviousRunActive) {
     std::cerr << "dcp: run " << outcome->run->ToString()
               << " is still active; not starting another (--allow-overlap to force)\n";
     return kExitLocked;
@@ -107,7 +108,7 @@ int Export(const Options& o, RunStore& store, const RunId& run) {
     if (!file) throw ConfigError("--output " + o.output + ": cannot write");
   }
   std::ostream& out = o.output.empty() ? std::cout : file;
-  const auto rows = cli::ExportCsv(store, run, out);
+  const auto rows = views::ExportCsv(store, run, grid::ReferenceCsvHeaders(), out);
   out.flush();
   if (!out) throw std::runtime_error("writing the CSV failed");
   std::cerr << "exported " << rows << " task results\n";
@@ -197,7 +198,7 @@ int Main(int argc, char** argv) {
       return kExitOk;
     }
     nlohmann::json out = nlohmann::json::array();
-    for (const auto& r : list) out.push_back(cli::RunJson(r, Now()));
+    for (const auto& r : list) out.push_back(views::RunJson(r, Now()));
     std::cout << out.dump() << "\n";
     return kExitOk;
   }
@@ -208,7 +209,7 @@ int Main(int argc, char** argv) {
       return kExitOk;
     }
     nlohmann::json out = nlohmann::json::array();
-    for (const auto& w : list) out.push_back(cli::WorkerJson(w, Now(), stale_after));
+    for (const auto& w : list) out.push_back(views::WorkerJson(w, Now(), stale_after));
     std::cout << out.dump() << "\n";
     return kExitOk;
   }
@@ -223,7 +224,7 @@ int Main(int argc, char** argv) {
       return kExitOk;
     }
     nlohmann::json out = nlohmann::json::array();
-    for (const auto& t : list) out.push_back(cli::TaskJson(t));
+    for (const auto& t : list) out.push_back(views::TaskJson(t));
     std::cout << out.dump() << "\n";
     return kExitOk;
   }
@@ -244,7 +245,7 @@ int Main(int argc, char** argv) {
     }
     amqp::ConfirmPublisher publisher(Publishing(o.common, "dcp retry"));  // connect first
     const auto requeued = store.RequeueFailed(*run);
-    const auto published = leader::RunPublisher(store, publisher, {}).Resume(*run);
+    const auto published = planning::RunPublisher(store, publisher, {}).Resume(*run);
     std::cout << requeued.size() << " FAILED tasks requeued, " << published << " published\n";
     return kExitOk;
   }

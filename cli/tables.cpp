@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "cli/run_progress.hpp"
+#include "views/run_progress.hpp"
 
 namespace dcp::cli {
 namespace {
@@ -39,11 +39,11 @@ std::string RunsTable(const std::vector<RunSummary>& runs, SysSeconds now) {
   std::vector<std::vector<std::string>> rows = {
       {"RUN", "TRIGGER", "STARTED", "STATUS", "DONE", "DURATION"}};
   for (const auto& r : runs) {
-    const RunProgress p = ProgressOf(r, now);
-    rows.push_back({r.id.ToString(), r.trigger, FormatUtc(r.created_at),
+    const views::RunProgress p = views::ProgressOf(r, now);
+    rows.push_back({r.id.ToString(), r.trigger, views::FormatUtc(r.created_at),
                     std::string(ToString(r.status)),
                     std::to_string(p.done) + "/" + std::to_string(p.total),
-                    FormatDuration(p.elapsed_seconds)});
+                    views::FormatDuration(p.elapsed_seconds)});
   }
   return Render(rows);
 }
@@ -56,8 +56,8 @@ std::string TasksTable(const std::vector<TaskView>& tasks) {
     if (t.start && t.end) window = FormatLocalMinute(*t.start) + " .. " + FormatLocalMinute(*t.end);
     std::string duration = "-";
     if (t.started_at && t.finished_at) {
-      duration =
-          FormatDuration(std::max<std::int64_t>(0, (*t.finished_at - *t.started_at).count()));
+      duration = views::FormatDuration(
+          std::max<std::int64_t>(0, (*t.finished_at - *t.started_at).count()));
     }
     rows.push_back({t.id.ToString(), std::string(ToString(t.status)),
                     t.selection.empty() ? "-" : t.selection, window, std::to_string(t.attempt),
@@ -75,7 +75,8 @@ std::string WorkersTable(const std::vector<WorkerView>& workers, SysSeconds now,
     const char* state = w.stopped_at                   ? "stopped"
                         : since <= stale_after.count() ? "alive"
                                                        : "silent";
-    rows.push_back({w.worker_id, w.host, FormatDuration(std::max<std::int64_t>(0, since)) + " ago",
+    rows.push_back({w.worker_id, w.host,
+                    views::FormatDuration(std::max<std::int64_t>(0, since)) + " ago",
                     std::to_string(w.tasks_done), std::to_string(w.in_flight),
                     w.current_task.value_or("-"), state});
   }

@@ -2,35 +2,36 @@
 
 #include <spdlog/spdlog.h>
 
-#include "leader/run_lock.hpp"
-#include "worker/task_processor.hpp"
+#include "planning/run_lock.hpp"
+#include "processing/task_processor.hpp"
 
 namespace dcp::leader {
 
-Result<LocalRunOutcome> RunLocal(Leader& leader, RunStore& runs, TaskStore& tasks,
-                                 Computation& computation, const RunRequest& request,
+Result<LocalRunOutcome> RunLocal(planning::Leader& leader, RunStore& runs, TaskStore& tasks,
+                                 Computation& computation, const planning::RunRequest& request,
                                  const RunContext& fallback_context) {
-  RunLock lock(runs);
-  if (!lock.held()) return LocalRunOutcome{RunOutcome::Status::kLocked, std::nullopt, 0, 0};
+  planning::RunLock lock(runs);
+  if (!lock.held())
+    return LocalRunOutcome{planning::RunOutcome::Status::kLocked, std::nullopt, 0, 0};
   auto created = leader.CreateLocalRun(request);
   if (!created) return Error{created.reason()};
   const auto& [run, planned] = created.value();
   spdlog::info("run {}: {} tasks, computing locally", run.ToString(), planned.size());
 
-  worker::Stopper stopper;
-  worker::DbRetry retry(stopper, worker::RetrySettings{});
-  worker::RunContextCache contexts(fallback_context);
-  worker::ProcessorSettings settings;
+  runtime::Stopper stopper;
+  runtime::DbRetry retry(stopper, runtime::RetrySettings{});
+  processing::RunContextCache contexts(fallback_context);
+  processing::ProcessorSettings settings;
   settings.worker_id = "local";
-  worker::TaskProcessor processor(tasks, computation, contexts, retry, settings);
-  LocalRunOutcome outcome{RunOutcome::Status::kPublished, run, 0, 0};
+  processing::TaskProcessor processor(tasks, computation, contexts, retry, settings);
+  LocalRunOutcome outcome{planning::RunOutcome::Status::kPublished, run, 0, 0};
   for (std::size_t i = 0; i < planned.size(); ++i) {
     const PlannedTask t = planned.At(i);
     const std::string body = EncodeTaskMessage(TaskMessage{run, t.id, t.selection, t.start, t.end});
     auto result = processor.Process(body);
     // No broker to delay a retry: try again at once, within the same limit.
-    while (result.action == worker::Outcome::Action::kRetry) result = processor.Process(body);
-    if (result.action == worker::Outcome::Action::kAck) {
+    while (result.action == processing::Outcome::Action::kRetry) result = processor.Process(body);
+    if (result.action == processing::Outcome::Action::kAck) {
       ++outcome.finished;
     } else {
       ++outcome.failed;

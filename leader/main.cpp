@@ -15,11 +15,10 @@
 #include "domain/cron_schedule.hpp"
 #include "grid/reference_computation.hpp"
 #include "grid/reference_topology.hpp"
-#include "grid/topology_json.hpp"
+#include "grid/workload.hpp"
 #include "http/health_endpoints.hpp"
 #include "http/server.hpp"
 #include "infra/common_options.hpp"
-#include "leader/leader.hpp"
 #include "leader/local_run.hpp"
 #include "leader/progress.hpp"
 #include "leader/schedule.hpp"
@@ -29,6 +28,7 @@
 #include "mysql/mysql_task_store.hpp"
 #include "mysql/mysql_url.hpp"
 #include "mysql/session.hpp"
+#include "planning/leader.hpp"
 #include "ports/errors.hpp"
 
 namespace {
@@ -57,15 +57,15 @@ std::string ReadTopology(const std::string& file) {
   return text.str();
 }
 
-leader::RunRequest BuildRequest(const Options& o, const TimeZone& tz) {
-  leader::RunRequest r;
+planning::RunRequest BuildRequest(const Options& o, const TimeZone& tz) {
+  planning::RunRequest r;
   r.window = RequireOk(WindowSpec::Parse(o.window), "--window");
-  r.selections = RequireOk(leader::ParseSelections(o.selections), "--selections");
+  r.selections = RequireOk(planning::ParseSelections(o.selections), "--selections");
   if (o.from.empty() != o.to.empty()) throw ConfigError("--from and --to go together");
   if (o.from.empty()) {
-    std::tie(r.from, r.to) = leader::RangeAt(
-        leader::RangeKind::kPreviousMonth,
-        std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now()), tz);
+    std::tie(r.from, r.to) =
+        RangeAt(RangeKind::kPreviousMonth,
+                std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now()), tz);
   } else {
     auto from = ParseLocalDate(o.from), to = ParseLocalDate(o.to);
     if (!from) throw ConfigError("--from '" + o.from + "': expected YYYY-MM-DD");
@@ -76,17 +76,17 @@ leader::RunRequest BuildRequest(const Options& o, const TimeZone& tz) {
   return r;
 }
 
-int Report(const Result<leader::RunOutcome>& outcome) {
+int Report(const Result<planning::RunOutcome>& outcome) {
   if (!outcome) throw ConfigError(outcome.reason());
   switch (outcome->status) {
-    case leader::RunOutcome::Status::kLocked:
+    case planning::RunOutcome::Status::kLocked:
       std::cerr << "dcp-leader: another leader holds the run lock; not starting a run\n";
       return kExitLocked;
-    case leader::RunOutcome::Status::kPreviousRunActive:
+    case planning::RunOutcome::Status::kPreviousRunActive:
       std::cerr << "dcp-leader: run " << outcome->run->ToString()
                 << " is still active; not starting another (--allow-overlap to force)\n";
       return kExitLocked;
-    case leader::RunOutcome::Status::kPublished:
+    case planning::RunOutcome::Status::kPublished:
     default:
       std::cout << outcome->run->ToString() << "\n";
       return kExitOk;
@@ -162,9 +162,11 @@ int Main(int argc, char** argv) {
     return kExitOk;
   }
 
-  const auto topology = RequireOk(grid::ParseTopology(ReadTopology(o.topology_file)), "topology");
-  leader::LeaderSettings settings{
-      tz, grid::ToJson(topology), grid::Feeders(topology), o.allow_overlap, {}};
+  planning::LeaderSettings settings{
+      tz,
+      RequireOk(grid::WorkloadOf(ReadTopology(o.topology_file)), "--topology"),
+      o.allow_overlap,
+      {}};
   settings.publishing.batch = o.publish_batch;
   if (o.crash_after_batches > 0) {  // tests: a leader killed mid-publish
     settings.publishing.batch = 100;
@@ -175,16 +177,16 @@ int Main(int argc, char** argv) {
   mysql::MysqlRunStore runs(session);
 
   if (run->parsed() && o.local) {
-    leader::Leader leader(runs, nullptr, settings);
+    planning::Leader leader(runs, nullptr, settings);
     mysql::MysqlTaskStore tasks(session);
     grid::ReferenceComputation computation;
     auto request = BuildRequest(o, tz);
     request.trigger = "local";
     const auto started = std::chrono::steady_clock::now();
     auto outcome = leader::RunLocal(leader, runs, tasks, computation, request,
-                                    RunContext{tz.name(), settings.topology_json});
+                                    RunContext{tz.name(), settings.workload.topology});
     if (!outcome) throw ConfigError(outcome.reason());
-    if (outcome->status == leader::RunOutcome::Status::kLocked) {
+    if (outcome->status == planning::RunOutcome::Status::kLocked) {
       std::cerr << "dcp-leader: another leader holds the run lock; not starting a run\n";
       return kExitLocked;
     }
@@ -203,7 +205,7 @@ int Main(int argc, char** argv) {
   publishing.queue =
       amqp::QueueOptions::From(o.common.queue, o.common.queue_type, o.common.delivery_limit);
   amqp::ConfirmPublisher publisher(publishing);
-  leader::Leader leader(runs, &publisher, settings);
+  planning::Leader leader(runs, &publisher, settings);
 
   if (resume->parsed()) {
     const auto id = RunId::Parse(o.resume_run);
@@ -222,7 +224,7 @@ int Main(int argc, char** argv) {
   Options template_options = o;  // the range is filled in at each firing
   template_options.from = template_options.to = "";
   leader::ScheduleSettings sched{RequireOk(CronSchedule::Parse(o.cron), "--cron"),
-                                 RequireOk(leader::ParseRangeKind(o.range), "--range"),
+                                 RequireOk(ParseRangeKind(o.range), "--range"),
                                  BuildRequest(template_options, tz), o.run_now};
   struct ev_loop* loop = ev_default_loop(0);
   metrics::Registry registry;
@@ -241,15 +243,15 @@ int Main(int argc, char** argv) {
     });
     http_server->Start();
   }
-  leader::Scheduler scheduler(loop, tz, std::move(sched), [&](const leader::RunRequest& request) {
+  leader::Scheduler scheduler(loop, tz, std::move(sched), [&](const planning::RunRequest& request) {
     last_run_ok = false;
     const auto outcome = leader.Run(request);  // throws if a server is unreachable: retried
     last_run_ok = true;
     if (!outcome) {
       spdlog::error("scheduled run not started: {}", outcome.reason());
-    } else if (outcome->status != leader::RunOutcome::Status::kPublished) {
+    } else if (outcome->status != planning::RunOutcome::Status::kPublished) {
       spdlog::warn("scheduled run skipped: {}",
-                   outcome->status == leader::RunOutcome::Status::kLocked
+                   outcome->status == planning::RunOutcome::Status::kLocked
                        ? "another leader holds the run lock"
                        : "the previous run is still active");
     } else {

@@ -2,7 +2,7 @@
 
 #include <cctype>
 
-#include "cli/view_json.hpp"
+#include "views/view_json.hpp"
 
 namespace dcp::monitor {
 namespace {
@@ -109,13 +109,13 @@ http::Response Api::Get(const std::string& path, const std::string& query) {
     const auto limit = Limit(QueryParam(query, "limit"), 50, 1000);
     if (!limit) return ErrorResponse(400, "limit: a number from 1 to 1000");
     json out = json::array();
-    for (const auto& r : store_.ListRuns(*limit)) out.push_back(cli::RunJson(r, now));
+    for (const auto& r : store_.ListRuns(*limit)) out.push_back(views::RunJson(r, now));
     return Json(200, out);
   }
   if (path == "/api/workers") {
     json out = json::array();
     for (const auto& w : store_.ListWorkers()) {
-      out.push_back(cli::WorkerJson(w, now, settings_.stale_after));
+      out.push_back(views::WorkerJson(w, now, settings_.stale_after));
     }
     return Json(200, out);
   }
@@ -127,7 +127,7 @@ http::Response Api::Get(const std::string& path, const std::string& query) {
   if (run_path->second.empty()) {
     const auto summary = store_.GetRun(*run);
     if (!summary) return ErrorResponse(404, "no run " + run->ToString());
-    return Json(200, cli::RunJson(*summary, now));
+    return Json(200, views::RunJson(*summary, now));
   }
   if (run_path->second != "tasks") return ErrorResponse(404, "no such endpoint");
   std::optional<TaskStatus> status;
@@ -139,7 +139,7 @@ http::Response Api::Get(const std::string& path, const std::string& query) {
   if (!limit) return ErrorResponse(400, "limit: a number from 1 to 100000");
   if (!store_.GetRun(*run)) return ErrorResponse(404, "no run " + run->ToString());
   json out = json::array();
-  for (const auto& t : store_.ListTasks(*run, status, *limit)) out.push_back(cli::TaskJson(t));
+  for (const auto& t : store_.ListTasks(*run, status, *limit)) out.push_back(views::TaskJson(t));
   return Json(200, out);
 }
 
@@ -155,7 +155,7 @@ http::Response Api::Post(const http::Request& request) {
 }
 
 http::Response Api::Trigger(const std::string& body) {
-  leader::RunParameters p;
+  planning::RunParameters p;
   if (!body.empty()) {
     const json j = json::parse(body, nullptr, /*allow_exceptions=*/false);
     if (!j.is_object()) return ErrorResponse(400, "body: expected a JSON object");
@@ -173,11 +173,11 @@ http::Response Api::Trigger(const std::string& body) {
   const auto outcome = actions_.trigger(p);
   if (!outcome) return ErrorResponse(400, outcome.reason());
   switch (outcome->status) {
-    case leader::RunOutcome::Status::kLocked:
+    case planning::RunOutcome::Status::kLocked:
       return ErrorResponse(409, "another leader holds the run lock");
-    case leader::RunOutcome::Status::kPreviousRunActive:
+    case planning::RunOutcome::Status::kPreviousRunActive:
       return ErrorResponse(409, "run " + outcome->run->ToString() + " is still active");
-    case leader::RunOutcome::Status::kPublished:
+    case planning::RunOutcome::Status::kPublished:
     default:
       return Json(201, json{{"run_id", outcome->run->ToString()}, {"tasks", outcome->tasks}});
   }

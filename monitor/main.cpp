@@ -11,14 +11,15 @@
 #include "amqp/queue_topology.hpp"
 #include "completion/completion_wiring.hpp"
 #include "grid/reference_topology.hpp"
+#include "grid/workload.hpp"
 #include "http/health_endpoints.hpp"
 #include "infra/common_options.hpp"
-#include "leader/run_publisher.hpp"
 #include "monitor/embedded_web.hpp"
 #include "monitor/monitor_service.hpp"
 #include "mysql/driver.hpp"
 #include "mysql/mysql_run_store.hpp"
 #include "mysql/thread_connection.hpp"
+#include "planning/run_publisher.hpp"
 #include "ports/errors.hpp"
 
 namespace {
@@ -27,10 +28,10 @@ using namespace dcp;
 
 // The backend thread's connections, made lazily and dropped on failure.
 struct BackendState {
-  BackendState(amqp::PublisherOptions p, leader::LeaderSettings l)
+  BackendState(amqp::PublisherOptions p, planning::LeaderSettings l)
       : publishing(std::move(p)), leader(std::move(l)) {}
   amqp::PublisherOptions publishing;
-  leader::LeaderSettings leader;
+  planning::LeaderSettings leader;
   std::unique_ptr<amqp::Connection> inspector;
   std::unique_ptr<amqp::ConfirmPublisher> publisher;
 
@@ -100,7 +101,7 @@ int Main(int argc, char** argv) {
     topology.assign(std::istreambuf_iterator<char>(in), {});
   }
   const auto leader_settings =
-      RequireOk(leader::MakeLeaderSettings(tz, topology, false), "--topology");
+      planning::LeaderSettings{tz, RequireOk(grid::WorkloadOf(topology), "--topology"), false, {}};
   amqp::PublisherOptions publishing;
   publishing.connection.url = RequireOk(amqp::AmqpUrl::Parse(common.amqp_url), "--amqp-url");
   publishing.connection.name = "dcp-monitor";
@@ -108,8 +109,8 @@ int Main(int argc, char** argv) {
       amqp::QueueOptions::From(common.queue, common.queue_type, common.delivery_limit);
   settings.api.stale_after = std::chrono::seconds(stale_after);
   settings.refresh = std::chrono::milliseconds(static_cast<long long>(refresh * 1000));
-  auto completions =
-      completion::MakeCompletionService(completion_config, mysql_url, publishing.connection);
+  auto completions = completion::MakeCompletionService(
+      completion_config, mysql_url, publishing.connection, grid::ReferenceCsvHeaders());
   mysql::InitDriver();
 
   struct ev_loop* loop = ev_default_loop(0);
@@ -142,14 +143,14 @@ int Main(int argc, char** argv) {
             std::make_shared<std::pair<std::shared_ptr<void>, std::shared_ptr<void>>>(store, state);
         backend.store = store;
         backend.inspect_queue = [state] { return state->Inspect(); };
-        backend.trigger = [state,
-                           store](const leader::RunParameters& p) -> Result<leader::RunOutcome> {
+        backend.trigger =
+            [state, store](const planning::RunParameters& p) -> Result<planning::RunOutcome> {
           const auto now =
               std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
-          auto request = leader::BuildRunRequest(p, now, state->leader.time_zone);
+          auto request = planning::BuildRunRequest(p, now, state->leader.time_zone);
           if (!request) return Error{request.reason()};
           try {
-            return leader::Leader(*store, &state->Publisher(), state->leader).Run(*request);
+            return planning::Leader(*store, &state->Publisher(), state->leader).Run(*request);
           } catch (...) {
             state->publisher.reset();
             throw;
@@ -157,7 +158,7 @@ int Main(int argc, char** argv) {
         };
         backend.publish_requeued = [state, store](const RunId& run) {
           try {
-            return leader::RunPublisher(*store, state->Publisher(), {}).Resume(run);
+            return planning::RunPublisher(*store, state->Publisher(), {}).Resume(run);
           } catch (...) {
             state->publisher.reset();
             throw;

@@ -2,9 +2,9 @@
 
 #include <spdlog/spdlog.h>
 
-#include "cli/run_progress.hpp"
 #include "monitor/queue_history.hpp"
 #include "ports/errors.hpp"
+#include "views/run_progress.hpp"
 
 namespace dcp::monitor {
 namespace {
@@ -86,7 +86,7 @@ void MonitorService::BackendLoop() {
     q["history"] = history.ToJson();
     return q;
   };
-  actions.trigger = [&](const leader::RunParameters& p) { return backend->trigger(p); };
+  actions.trigger = [&](const planning::RunParameters& p) { return backend->trigger(p); };
   actions.publish_requeued = [&](const RunId& run) { return backend->publish_requeued(run); };
 
   for (;;) {
@@ -143,7 +143,7 @@ void MonitorService::BackendLoop() {
       snapshot = {{"error", e.what()}};
       backend.reset();
     }
-    snapshot["at"] = cli::FormatUtc(Now());
+    snapshot["at"] = views::FormatUtc(Now());
     Post({nullptr, {}, snapshot.dump()});
   }
 }

@@ -1,6 +1,6 @@
 #include "monitor/queue_history.hpp"
 
-#include "cli/run_progress.hpp"
+#include "views/run_progress.hpp"
 
 namespace dcp::monitor {
 
@@ -11,7 +11,7 @@ void QueueHistory::Add(SysSeconds at, std::int64_t depth) {
 
 nlohmann::json QueueHistory::ToJson() const {
   nlohmann::json out = nlohmann::json::array();
-  for (const auto& s : samples_) out.push_back({{"t", cli::FormatUtc(s.at)}, {"depth", s.depth}});
+  for (const auto& s : samples_) out.push_back({{"t", views::FormatUtc(s.at)}, {"depth", s.depth}});
   return out;
 }
 

@@ -12,7 +12,7 @@ Heartbeat::Heartbeat(RegistryFactory make_registry, Snapshot snapshot,
       snapshot_(std::move(snapshot)),
       periodic_(
           "heartbeat not recorded", interval,
-          [this](Stopper&) {
+          [this](runtime::Stopper&) {
             if (!registry_) registry_ = make_registry_();
             registry_->Beat(snapshot_());
           },

@@ -15,6 +15,7 @@
 #include "completion/completion_wiring.hpp"
 #include "grid/reference_computation.hpp"
 #include "grid/reference_topology.hpp"
+#include "grid/workload.hpp"
 #include "http/health_endpoints.hpp"
 #include "http/server.hpp"
 #include "infra/common_options.hpp"
@@ -171,7 +172,7 @@ int Main(int argc, char** argv) {
     computation = std::make_unique<CrashOnSelection>(std::move(computation), crash_on_selection);
   }
   // Runs of another producer have no stored context: they get this worker's.
-  worker::RunContextCache contexts(
+  processing::RunContextCache contexts(
       RunContext{tz.name(), std::string(grid::EmbeddedReferenceTopology())});
 
   mysql::InitDriver();
@@ -221,8 +222,8 @@ int Main(int argc, char** argv) {
       },
       std::chrono::milliseconds(static_cast<long long>(heartbeat_interval * 1000)));
   heartbeat->Start();
-  const auto completions =
-      completion::MakeCompletionService(completion_config, mysql_url, consumer.connection);
+  const auto completions = completion::MakeCompletionService(
+      completion_config, mysql_url, consumer.connection, grid::ReferenceCsvHeaders());
   completions->Start();
   const int code = service.Run();
   completions->Stop();

@@ -14,14 +14,14 @@ namespace {
 // A task whose outcome could not be recorded (a permanent database error or
 // a bug): requeueing would loop, leaving it unacked would hold it for ever.
 // It goes to the dead-letter queue.
-Outcome NotRecorded(const std::exception& e, std::optional<TaskId> task, int attempt) {
-  return Outcome{Outcome::Action::kDeadLetter,
-                 Outcome::Kind::kFailed,
-                 std::string("not recorded: ") + e.what(),
-                 std::move(task),
-                 attempt,
-                 std::chrono::milliseconds(0),
-                 std::nullopt};
+processing::Outcome NotRecorded(const std::exception& e, std::optional<TaskId> task, int attempt) {
+  return processing::Outcome{processing::Outcome::Action::kDeadLetter,
+                             processing::Outcome::Kind::kFailed,
+                             std::string("not recorded: ") + e.what(),
+                             std::move(task),
+                             attempt,
+                             std::chrono::milliseconds(0),
+                             std::nullopt};
 }
 
 // A smoothed duration in seconds (0: none yet).
@@ -33,7 +33,7 @@ void Smooth(double& average, double seconds) {
 
 WorkerService::WorkerService(struct ev_loop* loop, amqp::ConsumerOptions consumer_options,
                              WorkerSettings settings, StoreFactory make_store,
-                             Computation& computation, RunContextCache& contexts,
+                             Computation& computation, processing::RunContextCache& contexts,
                              WorkerMetrics& metrics)
     : loop_(loop),
       settings_(std::move(settings)),
@@ -117,12 +117,12 @@ void WorkerService::OnDelivery(amqp::Delivery delivery) {
 
 void WorkerService::PoolThread(int index) {
   std::shared_ptr<TaskStore> store = make_store_();
-  DbRetry retry(stopper_, settings_.db_retry, [this, index](const DbError& e, auto delay) {
+  runtime::DbRetry retry(stopper_, settings_.db_retry, [this, index](const DbError& e, auto delay) {
     database_ok_ = false;
     spdlog::warn("pool {}: database unavailable ({}); retrying in {} ms", index, e.what(),
                  delay.count());
   });
-  TaskProcessor processor(*store, computation_, contexts_, retry, settings_.processor);
+  processing::TaskProcessor processor(*store, computation_, contexts_, retry, settings_.processor);
   for (;;) {
     Job job;
     bool wake = false;
@@ -152,7 +152,7 @@ void WorkerService::PoolThread(int index) {
       done.outcome = job.task ? processor.Compute(*job.task, job.start)
                               : processor.Malformed(done.body, job.malformed);
       database_ok_ = true;
-    } catch (const Abandoned&) {
+    } catch (const runtime::Abandoned&) {
       spdlog::warn("task abandoned while stopping; it returns to the queue");
     } catch (const std::exception& e) {
       done.outcome = NotRecorded(e, job.task ? std::optional(job.task->task_id) : std::nullopt,
@@ -165,7 +165,7 @@ void WorkerService::PoolThread(int index) {
       std::lock_guard lock(computing_mutex_);
       computing_.erase(index);
     }
-    if (done.outcome && done.outcome->action == Outcome::Action::kFinish) {
+    if (done.outcome && done.outcome->action == processing::Outcome::Action::kFinish) {
       {
         std::lock_guard lock(mutex_);
         Smooth(task_seconds_, seconds);
@@ -217,7 +217,7 @@ bool WorkerService::FinishDue(std::chrono::steady_clock::time_point now) const {
 
 void WorkerService::RecorderThread() {
   std::shared_ptr<TaskStore> store = make_store_();
-  DbRetry retry(stopper_, settings_.db_retry, [this](const DbError& e, auto delay) {
+  runtime::DbRetry retry(stopper_, settings_.db_retry, [this](const DbError& e, auto delay) {
     database_ok_ = false;
     spdlog::warn("recorder: database unavailable ({}); retrying in {} ms", e.what(), delay.count());
   });
@@ -250,8 +250,8 @@ void WorkerService::RecorderThread() {
   }
 }
 
-void WorkerService::RecordRound(TaskStore& store, DbRetry& retry, std::vector<Job> starting,
-                                std::vector<Finishing> finishing) {
+void WorkerService::RecordRound(TaskStore& store, runtime::DbRetry& retry,
+                                std::vector<Job> starting, std::vector<Finishing> finishing) {
   std::vector<const TaskMessage*> tasks;
   for (Job& job : starting) {
     auto decoded = DecodeTaskMessage(job.body);
@@ -277,7 +277,7 @@ void WorkerService::RecordRound(TaskStore& store, DbRetry& retry, std::vector<Jo
       done.push_back(
           {finishing[i].ref, std::move(finishing[i].body), std::move(finishing[i].outcome)});
     }
-  } catch (const Abandoned&) {
+  } catch (const runtime::Abandoned&) {
     for (Finishing& f : finishing) done.push_back({f.ref, std::move(f.body), std::nullopt});
     for (Job& job : starting) done.push_back({job.ref, std::move(job.body), std::nullopt});
     Finished(std::move(done));
@@ -303,12 +303,13 @@ void WorkerService::RecordRound(TaskStore& store, DbRetry& retry, std::vector<Jo
   if (!done.empty()) Finished(std::move(done));
 }
 
-WorkerService::Done WorkerService::FinishOne(TaskStore& store, DbRetry& retry, Finishing& f) {
+WorkerService::Done WorkerService::FinishOne(TaskStore& store, runtime::DbRetry& retry,
+                                             Finishing& f) {
   Done d{f.ref, std::move(f.body), std::nullopt};
   try {
     f.outcome.Recorded(retry([&] { return store.FinishTask(f.task, *f.outcome.result); }));
     d.outcome = std::move(f.outcome);
-  } catch (const Abandoned&) {
+  } catch (const runtime::Abandoned&) {
   } catch (const std::exception& e) {
     d.outcome = NotRecorded(e, f.task.task_id, f.outcome.attempt);
   }
@@ -347,30 +348,31 @@ void WorkerService::Settle(Done done) {
   --in_flight_;
   metrics_.in_flight.Decrement();
   if (!done.outcome) return;  // unacked: redelivered when the connection closes
-  const Outcome& o = *done.outcome;
+  const processing::Outcome& o = *done.outcome;
   ++settled_;
   // Formatted only for a log line: not on the path of a finished task.
   const auto task = [&o] { return o.task ? o.task->ToString() : std::string("?"); };
   switch (o.kind) {
-    case Outcome::Kind::kFinished:
+    case processing::Outcome::Kind::kFinished:
       metrics_.finished.Increment();
       break;
-    case Outcome::Kind::kDuplicate:
-    case Outcome::Kind::kSkipped:
+    case processing::Outcome::Kind::kDuplicate:
+    case processing::Outcome::Kind::kSkipped:
       metrics_.skipped.Increment();
       spdlog::info("task {}: already finished, skipped", task());
       break;
-    case Outcome::Kind::kRetried:
+    case processing::Outcome::Kind::kRetried:
       metrics_.retried.Increment();
       break;
     default:
       metrics_.failed.Increment();
       break;
   }
-  if (o.action == Outcome::Action::kAck) {
-    if (settings_.crash_before_ack && o.kind == Outcome::Kind::kFinished) raise(SIGKILL);
+  if (o.action == processing::Outcome::Action::kAck) {
+    if (settings_.crash_before_ack && o.kind == processing::Outcome::Kind::kFinished)
+      raise(SIGKILL);
     consumer_.Ack(done.ref);
-  } else if (o.action == Outcome::Action::kRetry) {
+  } else if (o.action == processing::Outcome::Action::kRetry) {
     spdlog::warn("task {}: attempt {} failed, retrying in {} ms: {}", task(), o.attempt,
                  o.retry_delay.count(), o.reason);
     consumer_.Retry(done.ref, done.body, o.retry_delay, o.reason);

@@ -6,9 +6,9 @@
 #include <algorithm>
 #include <set>
 
-#include "amqp/message_properties.hpp"
-#include "amqp/rpc_check.hpp"
+#include "message_properties.hpp"
 #include "ports/errors.hpp"
+#include "rpc_check.hpp"
 
 namespace dcp::amqp {
 namespace {

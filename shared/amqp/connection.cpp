@@ -6,8 +6,8 @@
 
 #include <array>
 
-#include "amqp/rpc_check.hpp"
 #include "ports/errors.hpp"
+#include "rpc_check.hpp"
 
 namespace dcp::amqp {
 namespace {

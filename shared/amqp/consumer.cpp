@@ -7,8 +7,8 @@
 #include <chrono>
 #include <cstdint>
 
-#include "amqp/message_properties.hpp"
-#include "amqp/rpc_check.hpp"
+#include "message_properties.hpp"
+#include "rpc_check.hpp"
 
 namespace dcp::amqp {
 namespace {

@@ -3,9 +3,9 @@
 #include <amqp.h>
 #include <sys/time.h>
 
-#include "amqp/message_properties.hpp"
-#include "amqp/rpc_check.hpp"
+#include "message_properties.hpp"
 #include "ports/errors.hpp"
+#include "rpc_check.hpp"
 
 namespace dcp::amqp {
 namespace {

@@ -1,4 +1,4 @@
-#include "amqp/message_properties.hpp"
+#include "message_properties.hpp"
 
 #include <optional>
 #include <string_view>

@@ -5,9 +5,9 @@
 #include <utility>
 #include <vector>
 
-#include "amqp/message_properties.hpp"
-#include "amqp/rpc_check.hpp"
+#include "message_properties.hpp"
 #include "ports/errors.hpp"
+#include "rpc_check.hpp"
 
 namespace dcp::amqp {
 namespace {

@@ -1,4 +1,4 @@
-#include "amqp/rpc_check.hpp"
+#include "rpc_check.hpp"
 
 #include "ports/errors.hpp"
 

@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "grid/load_profile.hpp"
-#include "grid/stable_hash.hpp"
+#include "stable_hash.hpp"
 
 namespace dcp::grid {
 namespace {

@@ -2,7 +2,7 @@
 
 #include <array>
 
-#include "grid/stable_hash.hpp"
+#include "stable_hash.hpp"
 
 namespace dcp::grid {
 namespace {

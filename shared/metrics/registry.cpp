@@ -2,7 +2,7 @@
 
 #include <stdexcept>
 
-#include "metrics/text_format.hpp"
+#include "text_format.hpp"
 
 namespace dcp::metrics {
 namespace {

@@ -1,4 +1,4 @@
-#include "metrics/text_format.hpp"
+#include "text_format.hpp"
 
 #include <array>
 #include <charconv>

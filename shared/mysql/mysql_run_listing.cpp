@@ -4,8 +4,8 @@
 #include <string>
 
 #include "mysql/mysql_run_store.hpp"
-#include "mysql/sql_codec.hpp"
 #include "ports/errors.hpp"
+#include "sql_codec.hpp"
 
 namespace dcp::mysql {
 namespace {

@@ -1,9 +1,9 @@
 #include "mysql/mysql_run_store.hpp"
 
 #include "mysql/run_completion.hpp"
-#include "mysql/sql_codec.hpp"
 #include "mysql/transaction.hpp"
 #include "ports/errors.hpp"
+#include "sql_codec.hpp"
 
 namespace dcp::mysql {
 namespace {

@@ -5,9 +5,9 @@
 #include <set>
 
 #include "mysql/run_completion.hpp"
-#include "mysql/sql_codec.hpp"
 #include "mysql/transaction.hpp"
 #include "ports/errors.hpp"
+#include "sql_codec.hpp"
 
 namespace dcp::mysql {
 namespace {

@@ -1,6 +1,6 @@
 #include "mysql/mysql_worker_registry.hpp"
 
-#include "mysql/sql_codec.hpp"
+#include "sql_codec.hpp"
 
 namespace dcp::mysql {
 

@@ -1,4 +1,4 @@
-#include "mysql/sql_codec.hpp"
+#include "sql_codec.hpp"
 
 #include <algorithm>
 #include <chrono>

@@ -55,8 +55,8 @@ class CompletionNotifierTest : public ::testing::Test {
   fakes::FakeStore store;
   RecordingEvents events;
   RecordingWebhook webhook;
-  worker::Stopper stopper;
-  NotifierSettings settings{std::chrono::seconds(60),    "", 3, 3, std::chrono::milliseconds(1),
+  runtime::Stopper stopper;
+  NotifierSettings settings{std::chrono::seconds(60),    "", {}, 3, 3, std::chrono::milliseconds(1),
                             std::chrono::milliseconds(2)};
 };
 

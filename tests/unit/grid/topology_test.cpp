@@ -7,7 +7,9 @@
 #include <string>
 #include <vector>
 
+#include "grid/reference_topology.hpp"
 #include "grid/topology_json.hpp"
+#include "grid/workload.hpp"
 
 namespace dcp::grid {
 namespace {
@@ -142,6 +144,15 @@ TEST(Topology, BuildRejectsLoadOnNonMeter) {
       Topology::Build({{"S", NodeType::kSubstation, "", 0.0}, {"F", NodeType::kFeeder, "S", 2.0}});
   ASSERT_FALSE(topology.ok());
   EXPECT_EQ(topology.reason(), "feeder 'F': base_kw is only allowed on meters");
+}
+
+TEST(Workload, IsTheCanonicalTopologyAndItsFeeders) {
+  const auto workload = WorkloadOf(EmbeddedReferenceTopology());
+  ASSERT_TRUE(workload) << workload.reason();
+  const auto topology = ParseTopology(EmbeddedReferenceTopology());
+  EXPECT_EQ(workload->topology, ToJson(*topology));
+  EXPECT_EQ(workload->selections, Feeders(*topology));
+  EXPECT_FALSE(WorkloadOf("{"));
 }
 
 }  // namespace

@@ -13,10 +13,10 @@ class ApiTest : public ::testing::Test {
  protected:
   ApiTest() {
     actions.queue = [] { return json{{"depth", 3}}; };
-    actions.trigger = [this](const leader::RunParameters& p) -> Result<leader::RunOutcome> {
+    actions.trigger = [this](const planning::RunParameters& p) -> Result<planning::RunOutcome> {
       triggered.push_back(p);
       if (p.window == "fortnight") return Error{"window 'fortnight': unknown"};
-      return leader::RunOutcome{leader::RunOutcome::Status::kPublished, run, 4, 0};
+      return planning::RunOutcome{planning::RunOutcome::Status::kPublished, run, 4, 0};
     };
     actions.publish_requeued = [](const RunId&) { return std::int64_t{1}; };
     const PlannedTask t{TaskId::New(), 1, "S1-F1", *ParseLocalMinute("2024-01-01 00:00"),
@@ -40,7 +40,7 @@ class ApiTest : public ::testing::Test {
   ApiActions actions;
   ApiSettings settings{"s3cret", std::chrono::seconds(30)};
   RunId run = RunId::New();
-  std::vector<leader::RunParameters> triggered;
+  std::vector<planning::RunParameters> triggered;
 };
 
 TEST_F(ApiTest, ListsRunsAndOneRun) {

@@ -1,0 +1,72 @@
+#pragma once
+// The monitor's JSON API, as a function from request to response over the
+// ports: routing, validation, authorisation and JSON. No threads, no I/O of
+// its own, so it is unit-tested with the fakes.
+//
+//   GET  /api/runs                      newest runs (?limit=, default 50)
+//   GET  /api/runs/{id}                 one run (with stale tasks)
+//   GET  /api/runs/{id}/tasks           ?status=FAILED&limit=1000
+//   GET  /api/workers                   heartbeats
+//   GET  /api/queue                     depth, consumers, recent depths
+//   POST /api/runs                      {"from","to","window","selections"} -> 201
+//   POST /api/runs/{id}/retry           FAILED tasks back to QUEUED, published
+//   POST /api/runs/{id}/cancel
+// Errors are {"error": "one line"} with 400 (bad input), 401 (wrong token),
+// 403 (mutations disabled: no token configured), 404, 405, 409 (conflict:
+// run lock held, run already ended or cancelled), 503 (a server is down).
+#include <chrono>
+#include <functional>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "domain/result.hpp"
+#include "http/message.hpp"
+#include "planning/run_parameters.hpp"
+#include "ports/run_store.hpp"
+
+namespace dcp::monitor {
+
+struct ApiSettings {
+  // Bearer token of the mutating endpoints; empty: they are disabled.
+  std::string token;
+  std::chrono::seconds stale_after{30};  // a worker's heartbeat older than this: not alive
+};
+
+// What the API needs beyond the RunStore, as functions so that tests can
+// stand in for the broker.
+struct ApiActions {
+  // {"queue", "depth", "consumers", "dead", "history": [{"t", "depth"}]}.
+  std::function<nlohmann::json()> queue;
+  // Plans and publishes a run as the cron would. Error: bad parameters.
+  std::function<Result<planning::RunOutcome>(const planning::RunParameters&)> trigger;
+  // Publishes the run's QUEUED tasks past its watermark (after a requeue);
+  // returns how many.
+  std::function<std::int64_t(const RunId&)> publish_requeued;
+};
+
+class Api {
+ public:
+  Api(RunStore& store, ApiActions actions, ApiSettings settings);
+
+  // Any /api/ request. Throws only what the ports throw (DbError,
+  // AmqpError, UnavailableError): the caller maps those to 503.
+  http::Response Handle(const http::Request& request);
+
+ private:
+  http::Response Get(const std::string& path, const std::string& query);
+  http::Response Post(const http::Request& request);
+  http::Response Trigger(const std::string& body);
+  http::Response RunAction(const RunId& run, const std::string& action);
+
+  RunStore& store_;
+  ApiActions actions_;
+  ApiSettings settings_;
+};
+
+// A JSON error response.
+http::Response ErrorResponse(int status, const std::string& reason);
+// The value of `name` in a query string "a=1&b=2" ("" if absent); '+' and
+// %XX are decoded.
+std::string QueryParam(const std::string& query, const std::string& name);
+
+}  // namespace dcp::monitor

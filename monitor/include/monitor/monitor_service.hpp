@@ -1,0 +1,100 @@
+#pragma once
+// dcp-monitor's process: the HTTP server on a libev loop, and one backend
+// thread that does every database and broker call.
+//
+// Threading: the loop thread never waits on a server. API requests are
+// taken over as streams (http::Server::HandleStream), queued to the backend
+// thread, answered there by Api, and the response is handed back through an
+// ev_async and sent from the loop (Stream::Reject). Every `refresh` the
+// backend also samples the queue and pushes a snapshot (runs, workers,
+// queue) that the loop broadcasts to the Server-Sent Events clients of
+// /api/events. So a slow or unreachable database delays answers, never the
+// loop, the page or the other clients.
+#include <ev.h>
+
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "http/server.hpp"
+#include "monitor/api.hpp"
+
+namespace dcp::monitor {
+
+struct QueueSample {
+  std::string queue;
+  std::int64_t depth = 0;      // ready messages
+  std::int64_t consumers = 0;  // workers consuming
+  std::int64_t dead = 0;       // messages in <queue>.dead
+};
+
+// What the backend thread uses, made on that thread by a factory. `keep`
+// (connections, driver thread state) outlives the others.
+struct Backend {
+  std::shared_ptr<void> keep;
+  std::shared_ptr<RunStore> store;
+  std::function<QueueSample()> inspect_queue;  // throws AmqpError / UnavailableError
+  std::function<Result<planning::RunOutcome>(const planning::RunParameters&)> trigger;
+  std::function<std::int64_t(const RunId&)> publish_requeued;
+};
+
+struct MonitorSettings {
+  ApiSettings api;
+  std::chrono::milliseconds refresh{std::chrono::seconds(2)};  // snapshot and queue sample
+  std::chrono::seconds history{std::chrono::minutes(10)};      // of the queue chart
+  std::size_t snapshot_runs = 20;
+};
+
+class MonitorService {
+ public:
+  using BackendFactory = std::function<Backend()>;
+
+  // Installs the routes (/api/..., /api/events) on `server`; the page's
+  // routes are installed by the caller. Loop thread.
+  MonitorService(struct ev_loop* loop, http::Server& server, BackendFactory make_backend,
+                 MonitorSettings settings);
+  ~MonitorService();  // Stop()
+
+  void Start();
+  // Ends the backend thread; queued requests are dropped. Loop thread.
+  void Stop();
+
+ private:
+  struct Job {
+    http::Request request;
+    std::shared_ptr<http::Stream> stream;
+  };
+  struct Answer {
+    std::shared_ptr<http::Stream> stream;  // null: `snapshot` for every SSE client
+    http::Response response;
+    std::string snapshot;
+  };
+
+  void BackendLoop();
+  void Post(Answer answer);  // backend thread -> loop
+  static void OnAsync(struct ev_loop* loop, ev_async* w, int revents);
+
+  struct ev_loop* loop_;
+  MonitorSettings settings_;
+  BackendFactory make_backend_;
+
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  std::deque<Job> jobs_;        // guarded by mutex_
+  std::deque<Answer> answers_;  // guarded by mutex_
+  bool stopping_ = false;       // guarded by mutex_
+
+  // Loop thread only.
+  std::vector<std::shared_ptr<http::Stream>> clients_;
+  std::string last_snapshot_;
+  ev_async async_{};
+  std::thread thread_;
+};
+
+}  // namespace dcp::monitor

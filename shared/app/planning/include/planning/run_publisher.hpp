@@ -1,0 +1,52 @@
+#pragma once
+// Publishes a run's recorded tasks with confirms and moves the run's
+// published watermark after each confirmed batch. Shared by the leader
+// (new runs, resumed runs) and `dcp retry`.
+//
+// A batch that fails (broker restarted, connection lost, nack) is published
+// again after a growing delay, until `give_up_after`: the broker may then
+// hold some of its messages twice, which workers skip. The watermark never
+// passes a message that is not confirmed.
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <span>
+
+#include "ports/run_store.hpp"
+#include "ports/task_publisher.hpp"
+
+namespace dcp::planning {
+
+struct PublishSettings {
+  std::size_t batch = 2000;  // messages per confirm round and watermark write
+  std::chrono::milliseconds first_retry_delay{500};
+  std::chrono::milliseconds max_retry_delay{std::chrono::seconds(15)};
+  std::chrono::milliseconds give_up_after{std::chrono::minutes(5)};
+  // Tests only: called after each confirmed batch with the batches so far.
+  std::function<void(std::int64_t batches)> after_batch;
+};
+
+class RunPublisher {
+ public:
+  RunPublisher(RunStore& store, TaskPublisher& publisher, PublishSettings settings)
+      : store_(store), publisher_(publisher), settings_(std::move(settings)) {}
+
+  // Publishes `tasks` (in seq order) of `run`, one batch of messages at a
+  // time. Throws the last AmqpError or UnavailableError once retries are
+  // exhausted, DbError at once.
+  void Publish(const RunId& run, const TaskBatches& tasks);
+
+  // Publishes the QUEUED tasks of `run` past its watermark, then marks it
+  // RUNNING. Returns how many were published.
+  std::int64_t Resume(const RunId& run);
+
+ private:
+  void PublishBatch(std::span<const std::string> bodies);
+
+  RunStore& store_;
+  TaskPublisher& publisher_;
+  PublishSettings settings_;
+  std::int64_t batches_ = 0;
+};
+
+}  // namespace dcp::planning

@@ -1,0 +1,64 @@
+#include "planning/leader.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include "domain/task_message.hpp"
+#include "planning/run_lock.hpp"
+#include "planning/run_publisher.hpp"
+
+namespace dcp::planning {
+Leader::Leader(RunStore& store, TaskPublisher* publisher, LeaderSettings settings)
+    : store_(store), publisher_(publisher), settings_(std::move(settings)) {}
+
+Result<RunOutcome> Leader::Run(const RunRequest& request) {
+  auto tasks = PlanTasks(request, settings_.workload.selections, settings_.time_zone);
+  if (!tasks) return Error{tasks.reason()};
+
+  RunLock lock(store_);
+  if (!lock.held()) return RunOutcome{RunOutcome::Status::kLocked, std::nullopt, 0, 0};
+
+  RunOutcome outcome;
+  for (const RunId& left : store_.RunsLeftPublishing()) {
+    spdlog::warn("run {} was left half-published by an earlier leader: resuming it",
+                 left.ToString());
+    outcome.resumed += Resume(left);
+  }
+  if (!settings_.allow_overlap) {
+    if (auto active = store_.ActiveRun()) {
+      return RunOutcome{RunOutcome::Status::kPreviousRunActive, active, 0, outcome.resumed};
+    }
+  }
+
+  const RunId run = RunId::New();
+  store_.CreateRun(NewRun{run, request.trigger, ParamsJson(request, settings_.time_zone),
+                          RunContext{settings_.time_zone.name(), settings_.workload.topology}},
+                   *tasks);
+  spdlog::info("run {}: {} tasks recorded, publishing", run.ToString(), tasks->size());
+  RunPublisher(store_, *publisher_, settings_.publishing).Publish(run, *tasks);
+  store_.MarkRunning(run);
+  spdlog::info("run {}: {} tasks published and confirmed", run.ToString(), tasks->size());
+  outcome.run = run;
+  outcome.tasks = static_cast<std::int64_t>(tasks->size());
+  return outcome;
+}
+
+std::int64_t Leader::Resume(const RunId& run) {
+  RunPublisher publisher(store_, *publisher_, settings_.publishing);
+  const auto published = publisher.Resume(run);
+  spdlog::info("run {}: resumed, {} unconfirmed tasks published", run.ToString(), published);
+  return published;
+}
+
+Result<std::pair<RunId, TaskPlan>> Leader::CreateLocalRun(const RunRequest& request) {
+  auto tasks = PlanTasks(request, settings_.workload.selections, settings_.time_zone);
+  if (!tasks) return Error{tasks.reason()};
+  const RunId run = RunId::New();
+  store_.CreateRun(NewRun{run, request.trigger, ParamsJson(request, settings_.time_zone),
+                          RunContext{settings_.time_zone.name(), settings_.workload.topology}},
+                   *tasks);
+  if (!tasks->empty()) store_.MarkPublished(run, static_cast<std::int64_t>(tasks->size()));
+  store_.MarkRunning(run);
+  return std::pair{run, std::move(tasks).value()};
+}
+
+}  // namespace dcp::planning

@@ -1,0 +1,55 @@
+#include "planning/run_request.hpp"
+
+#include <algorithm>
+#include <nlohmann/json.hpp>
+#include <set>
+
+namespace dcp::planning {
+
+Result<std::vector<std::string>> ParseSelections(std::string_view text) {
+  std::vector<std::string> out;
+  if (text == "all") return out;
+  std::set<std::string> seen;
+  std::size_t pos = 0;
+  while (pos <= text.size()) {
+    const auto comma = std::min(text.find(',', pos), text.size());
+    std::string id(text.substr(pos, comma - pos));
+    if (id.empty()) return Error{"selections: empty id in '" + std::string(text) + "'"};
+    if (!seen.insert(id).second) return Error{"selections: '" + id + "' given twice"};
+    out.push_back(std::move(id));
+    pos = comma + 1;
+  }
+  return out;
+}
+
+Result<TaskPlan> PlanTasks(const RunRequest& request, const std::vector<std::string>& known,
+                           const TimeZone& tz) {
+  if (request.to < request.from) {
+    return Error{"--to " + FormatLocalDate(request.to) + " is before --from " +
+                 FormatLocalDate(request.from)};
+  }
+  const std::vector<std::string>& selections =
+      request.selections.empty() ? known : request.selections;
+  for (const auto& s : selections) {
+    if (std::find(known.begin(), known.end(), s) == known.end()) {
+      return Error{"selection '" + s + "' is not in the topology"};
+    }
+  }
+  return TaskPlan(PlanWindows(request.from, request.to, request.window, tz), selections);
+}
+
+std::string ParamsJson(const RunRequest& request, const TimeZone& tz) {
+  static constexpr const char* kKinds[] = {"month", "week", "day", "hours"};
+  nlohmann::json j = {
+      {"from", FormatLocalDate(request.from)},
+      {"to", FormatLocalDate(request.to)},
+      {"window", request.window.kind == WindowSpec::Kind::kHours
+                     ? std::to_string(request.window.hours) + "h"
+                     : kKinds[static_cast<int>(request.window.kind)]},
+      {"selections",
+       request.selections.empty() ? nlohmann::json("all") : nlohmann::json(request.selections)},
+      {"tz", tz.name()}};
+  return j.dump();
+}
+
+}  // namespace dcp::planning

@@ -1,0 +1,89 @@
+#pragma once
+// The ack / dead-letter rule, written once. For each message body:
+//   1. decode and validate; malformed -> FAILED row if a task id can be read,
+//      dead-letter with the reason (never retried: it cannot get better);
+//   2. STARTED (attempt + 1); already FINISHED, or CANCELLED (its run was
+//      cancelled) -> ack and skip;
+//   3. attempts exhausted (it crashed or hung the worker on every earlier
+//      delivery) -> FAILED, dead-letter;
+//   4. compute; failure -> retried later with a growing delay (QUEUED
+//      again, message to the retry queue) while attempts remain, else
+//      FAILED with the error text and dead-lettered; an error that retrying
+//      cannot fix (unknown selection...) is FAILED at once;
+//   5. store the result and FINISHED in one transaction, then ack.
+// Database writes go through DbRetry: nothing is acked that was not
+// recorded. Process() is the whole rule for one message (the leader's
+// --local run); the worker runs steps 2-4 with Compute() on its pool threads
+// and records STARTED and FINISHED of many tasks per round trip (steps 2 and
+// 5 by TaskStore::RecordBatch, before and after Compute).
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "domain/ids.hpp"
+#include "ports/computation.hpp"
+#include "ports/task_store.hpp"
+#include "processing/run_context_cache.hpp"
+#include "runtime/db_retry.hpp"
+
+namespace dcp::processing {
+
+struct Outcome {
+  // kRetry: publish the message again after `retry_delay` (to the retry
+  // queue), then ack this delivery. kFinish: record `result` as FINISHED
+  // (FinishTask or RecordBatch), then ack: see Recorded().
+  enum class Action { kAck, kDeadLetter, kRetry, kFinish };
+  enum class Kind { kFinished, kDuplicate, kSkipped, kMalformed, kFailed, kGaveUp, kRetried };
+  Action action = Action::kAck;
+  Kind kind = Kind::kFinished;
+  std::string reason;  // kDeadLetter, kRetry: why, one line
+  std::optional<TaskId> task;
+  int attempt = 0;
+  std::chrono::milliseconds retry_delay{0};
+  std::optional<TaskResult> result = std::nullopt;  // kFinish
+
+  // kFinish -> kAck once the result is recorded; `counted`: FinishTask's answer.
+  void Recorded(bool counted);
+};
+
+struct ProcessorSettings {
+  std::string worker_id;  // recorded on STARTED; host:pid by default
+  int max_attempts = 5;   // attempts of one task (crashes included) before it is FAILED
+  // A failed computation is retried after retry_delay * 2^(attempt - 1),
+  // at most max_retry_delay: a passing fault clears, a lasting one costs
+  // little.
+  std::chrono::milliseconds retry_delay{std::chrono::seconds(5)};
+  std::chrono::milliseconds max_retry_delay{std::chrono::minutes(5)};
+};
+
+// The delay before attempt + 1, after attempt `attempt` failed.
+std::chrono::milliseconds RetryDelay(const ProcessorSettings& settings, int attempt);
+
+// Not thread-safe: one per thread, with that thread's TaskStore.
+class TaskProcessor {
+ public:
+  TaskProcessor(TaskStore& store, Computation& computation, RunContextCache& contexts,
+                runtime::DbRetry& retry, ProcessorSettings settings);
+
+  // Throws Abandoned (stop requested during a database outage) or a
+  // permanent DbError: the message must then be neither acked nor rejected.
+  Outcome Process(std::string_view body);
+
+  // Steps 2-4 for a decoded message. `start`: its RecordBatch result if the
+  // batch started it, else nullopt (StartTask is called here). Success is
+  // kFinish: the caller records it. Throws as Process.
+  Outcome Compute(const TaskMessage& task, std::optional<StartResult> start);
+  // Step 1's failure, for a body that does not decode.
+  Outcome Malformed(std::string_view body, const std::string& error);
+
+ private:
+  Outcome Fail(const TaskMessage& task, Outcome::Kind kind, const std::string& reason, int attempt);
+
+  TaskStore& store_;
+  Computation& computation_;
+  RunContextCache& contexts_;
+  runtime::DbRetry& retry_;
+  ProcessorSettings settings_;
+};
+
+}  // namespace dcp::processing

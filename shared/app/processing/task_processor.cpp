@@ -1,0 +1,95 @@
+#include "processing/task_processor.hpp"
+
+#include <algorithm>
+#include <exception>
+#include <utility>
+
+namespace dcp::processing {
+
+TaskProcessor::TaskProcessor(TaskStore& store, Computation& computation, RunContextCache& contexts,
+                             runtime::DbRetry& retry, ProcessorSettings settings)
+    : store_(store),
+      computation_(computation),
+      contexts_(contexts),
+      retry_(retry),
+      settings_(std::move(settings)) {}
+
+Outcome TaskProcessor::Process(std::string_view body) {
+  auto decoded = DecodeTaskMessage(body);
+  if (!decoded) return Malformed(body, decoded.reason());
+  Outcome outcome = Compute(*decoded, std::nullopt);
+  if (outcome.action == Outcome::Action::kFinish) {
+    outcome.Recorded(retry_([&] { return store_.FinishTask(*decoded, *outcome.result); }));
+  }
+  return outcome;
+}
+
+Outcome TaskProcessor::Malformed(std::string_view body, const std::string& error) {
+  const std::string reason = "malformed message: " + error;
+  const auto task = PeekTaskId(body);
+  if (task) {
+    const auto run = PeekRunId(body);
+    retry_([&] { store_.FailTask(*task, run, reason); });
+  }
+  return {Outcome::Action::kDeadLetter, Outcome::Kind::kMalformed, reason, task, 0};
+}
+
+Outcome TaskProcessor::Compute(const TaskMessage& task, std::optional<StartResult> started) {
+  const StartResult start =
+      started ? *started : retry_([&] { return store_.StartTask(task, settings_.worker_id); });
+  if (start.outcome == StartOutcome::kAlreadyFinished) {
+    return {Outcome::Action::kAck, Outcome::Kind::kSkipped, {}, task.task_id, start.attempt};
+  }
+  if (start.outcome == StartOutcome::kCancelled) {
+    return {Outcome::Action::kAck, Outcome::Kind::kSkipped, "run cancelled", task.task_id,
+            start.attempt};
+  }
+  if (start.attempt > settings_.max_attempts) {
+    return Fail(task, Outcome::Kind::kGaveUp,
+                "gave up after " + std::to_string(settings_.max_attempts) +
+                    " attempts: the task never completed (worker crash or timeout)",
+                start.attempt);
+  }
+
+  auto context = retry_([&] { return contexts_.Get(task.run_id, store_); });
+  Result<std::string> result = Error{""};
+  try {
+    result = computation_.Compute(task, *context);
+  } catch (const std::exception& e) {
+    result = Error{std::string("computation threw: ") + e.what()};
+  }
+  if (!result) {
+    if (result.permanent() || start.attempt >= settings_.max_attempts) {
+      return Fail(task, Outcome::Kind::kFailed, result.reason(), start.attempt);
+    }
+    retry_([&] { store_.RequeueTask(task.task_id, result.reason()); });
+    Outcome retry{Outcome::Action::kRetry, Outcome::Kind::kRetried, result.reason(), task.task_id,
+                  start.attempt};
+    retry.retry_delay = RetryDelay(settings_, start.attempt);
+    return retry;
+  }
+  Outcome finish{
+      Outcome::Action::kFinish, Outcome::Kind::kFinished, {}, task.task_id, start.attempt};
+  finish.result = TaskResult{std::string(computation_.name()), std::move(result).value()};
+  return finish;
+}
+
+void Outcome::Recorded(bool counted) {
+  action = Action::kAck;
+  kind = counted ? Kind::kFinished : Kind::kDuplicate;
+  result.reset();
+}
+
+std::chrono::milliseconds RetryDelay(const ProcessorSettings& settings, int attempt) {
+  auto delay = settings.retry_delay;
+  for (int i = 1; i < attempt && delay < settings.max_retry_delay; ++i) delay *= 2;
+  return std::min(delay, settings.max_retry_delay);
+}
+
+Outcome TaskProcessor::Fail(const TaskMessage& task, Outcome::Kind kind, const std::string& reason,
+                            int attempt) {
+  retry_([&] { store_.FailTask(task.task_id, task.run_id, reason); });
+  return {Outcome::Action::kDeadLetter, kind, reason, task.task_id, attempt};
+}
+
+}  // namespace dcp::processing

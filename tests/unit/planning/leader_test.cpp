@@ -1,0 +1,92 @@
+#include "planning/leader.hpp"
+
+#include <gtest/gtest.h>
+
+#include "fake_publisher.hpp"
+#include "fake_stores.hpp"
+
+namespace dcp::planning {
+namespace {
+
+class LeaderTest : public ::testing::Test {
+ protected:
+  LeaderSettings Settings() {
+    LeaderSettings s{
+        *TimeZone::Load("Europe/Amsterdam"), Workload{"{}", {"F1", "F2", "F3"}}, false, {}};
+    s.publishing.batch = 4;
+    s.publishing.give_up_after = std::chrono::milliseconds(0);  // no retries unless a test asks
+    return s;
+  }
+  RunRequest Request() {
+    RunRequest r;
+    r.from = *ParseLocalDate("2024-01-01");
+    r.to = *ParseLocalDate("2024-03-31");
+    r.window = *WindowSpec::Parse("month");
+    return r;
+  }
+  fakes::FakeStore store;
+  fakes::FakePublisher publisher;
+  Leader leader{store, &publisher, Settings()};
+};
+
+TEST_F(LeaderTest, RecordsAndPublishesEveryTask) {
+  const auto outcome = leader.Run(Request());
+  ASSERT_TRUE(outcome.ok()) << outcome.reason();
+  ASSERT_EQ(outcome->status, RunOutcome::Status::kPublished);
+  EXPECT_EQ(outcome->tasks, 9);
+  EXPECT_EQ(publisher.confirmed.size(), 9u);
+  const auto summary = store.GetRun(*outcome->run);
+  EXPECT_EQ(summary->status, RunStatus::kRunning);
+  EXPECT_EQ(summary->published, 9);
+  EXPECT_EQ(summary->counts.queued, 9);
+  EXPECT_FALSE(store.locked);  // released
+  const auto first = DecodeTaskMessage(publisher.confirmed.front());
+  ASSERT_TRUE(first.ok());
+  EXPECT_EQ(first->run_id, *outcome->run);
+  EXPECT_EQ(FormatLocalMinute(first->end), "2024-01-31 23:59");
+}
+
+TEST_F(LeaderTest, RefusesWhileAnotherLeaderHoldsTheLock) {
+  store.lock_held_elsewhere = true;
+  const auto outcome = leader.Run(Request());
+  ASSERT_TRUE(outcome.ok());
+  EXPECT_EQ(outcome->status, RunOutcome::Status::kLocked);
+  EXPECT_TRUE(store.runs.empty());
+  EXPECT_TRUE(publisher.confirmed.empty());
+}
+
+TEST_F(LeaderTest, RefusesWhilePreviousRunIsActive) {
+  const auto first = leader.Run(Request());
+  const auto second = leader.Run(Request());
+  ASSERT_TRUE(second.ok());
+  EXPECT_EQ(second->status, RunOutcome::Status::kPreviousRunActive);
+  EXPECT_EQ(second->run, first->run);
+}
+
+TEST_F(LeaderTest, RejectsUnknownSelection) {
+  auto request = Request();
+  request.selections = {"F9"};
+  const auto outcome = leader.Run(request);
+  ASSERT_FALSE(outcome.ok());
+  EXPECT_NE(outcome.reason().find("F9"), std::string::npos);
+}
+
+TEST_F(LeaderTest, NextLeaderPublishesExactlyTheUnconfirmedTasks) {
+  publisher.fail_after = 5;  // the broker dies in the second batch of 4
+  EXPECT_THROW((void)leader.Run(Request()), AmqpError);
+  const RunId half = store.run_order.front();
+  EXPECT_EQ(store.GetRun(half)->published, 4);  // only the confirmed batch counts
+  publisher.fail_after = -1;
+  publisher.confirmed.clear();
+  auto settings = Settings();
+  settings.allow_overlap = true;
+  Leader next(store, &publisher, settings);
+  const auto outcome = next.Run(Request());
+  ASSERT_TRUE(outcome.ok());
+  EXPECT_EQ(outcome->resumed, 5);
+  EXPECT_EQ(store.GetRun(half)->status, RunStatus::kRunning);
+  EXPECT_EQ(publisher.confirmed.size(), 5u + 9u);
+}
+
+}  // namespace
+}  // namespace dcp::planning
