@@ -1,0 +1,30 @@
+#include "runtime/failpoint.hpp"
+
+#include <csignal>
+#include <functional>
+#include <map>
+
+namespace dcp::failpoint {
+namespace {
+
+std::map<std::string, std::string, std::less<>>& Armed() {
+  static std::map<std::string, std::string, std::less<>> armed;
+  return armed;
+}
+
+}  // namespace
+
+void Arm(std::string name, std::string value) { Armed()[std::move(name)] = std::move(value); }
+
+std::optional<std::string_view> Value(std::string_view name) {
+  const auto& armed = Armed();
+  const auto it = armed.find(name);
+  if (it == armed.end()) return std::nullopt;
+  return std::string_view(it->second);
+}
+
+void CrashIf(std::string_view name) {
+  if (Value(name)) std::raise(SIGKILL);
+}
+
+}  // namespace dcp::failpoint
