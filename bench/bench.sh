@@ -5,6 +5,11 @@
 # DCP_BENCH_SCENARIOS picks some of: ceilings enqueue end_to_end sleep_work
 # cpu_work reference first_task (default: all), and profile (perf over an
 # end-to-end run: where the CPU goes, by process and inside the worker).
+# DCP_BENCH_BASELINE=<git revision> also builds that revision's release
+# binaries (in out/bench/baseline) and runs each scenario with them right
+# before the current ones, in the same run: the table then shows both and
+# their ratio (DCP_BENCH_BASELINE_BIN=<dir> uses binaries built already).
+# shellcheck disable=SC2046  # range_for prints flags, split into words on purpose
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 bin=${DCP_BENCH_BIN:-$repo/build/bin}
@@ -13,6 +18,17 @@ n=${DCP_BENCH_TASKS:-20000}
 scenarios=${DCP_BENCH_SCENARIOS:-ceilings enqueue end_to_end sleep_work cpu_work reference first_task}
 out=$repo/out/bench
 mkdir -p "$out"
+baseline_bin=${DCP_BENCH_BASELINE_BIN:-}
+if [ -n "${DCP_BENCH_BASELINE:-}" ] && [ -z "$baseline_bin" ]; then
+  src=$out/baseline/src
+  rm -rf "$src"
+  git -C "$repo" worktree prune
+  git -C "$repo" worktree add --force --detach "$src" "$DCP_BENCH_BASELINE" >/dev/null
+  cmake -S "$src" -B "$out/baseline/build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DDCP_BUILD_TESTS=OFF >/dev/null
+  cmake --build "$out/baseline/build" --target dcp-leader dcp-worker dcp dcp-bench-ceilings >/dev/null
+  baseline_bin=$out/baseline/build/bin
+fi
+prefix=""  # "baseline_" while the baseline's binaries run
 export DCP_STACK_DIR=$out/stack DCP_STACK_AMQP_PORT=17850 DCP_STACK_MYSQL_PORT=17456
 stack=$repo/scripts/stack
 "$stack" down >/dev/null 2>&1 || true
@@ -57,7 +73,7 @@ wait_run() {  # until the run is FINISHED; prints its duration (s) from its firs
 }
 
 declare -A result
-record() { result[$1]=$2; printf '  %-44s %s\n' "$1" "$2" >&2; }
+record() { result[$prefix$1]=$2; printf '  %-44s %s\n' "$prefix$1" "$2" >&2; }
 
 ceilings() {
   echo "== ceilings of this machine" >&2
@@ -183,7 +199,15 @@ profile() {
   } | tee "$out/profile.txt" >&2
 }
 
-for scenario in $scenarios; do "$scenario"; done
+current_bin=$bin
+for scenario in $scenarios; do
+  if [ -n "$baseline_bin" ]; then
+    bin=$baseline_bin prefix=baseline_
+    "$scenario"
+    bin=$current_bin prefix=""
+  fi
+  "$scenario"
+done
 
 {
   echo "{"
@@ -197,7 +221,16 @@ for scenario in $scenarios; do "$scenario"; done
   echo "}"
 } >"$out/results.json"
 echo
-printf '%-44s %s\n' "figure (median of $runs)" "value"
-for k in $(printf '%s\n' "${!result[@]}" | sort); do printf '%-44s %s\n' "$k" "${result[$k]}"; done
+if [ -n "$baseline_bin" ]; then
+  printf '%-44s %12s %12s %8s\n' "figure (median of $runs)" "baseline" "now" "now/base"
+  for k in $(printf '%s\n' "${!result[@]}" | grep -v '^baseline_' | sort); do
+    b=${result[baseline_$k]:-}
+    printf '%-44s %12s %12s %8s\n' "$k" "$b" "${result[$k]}" \
+      "$(awk -v b="$b" -v n="${result[$k]}" 'BEGIN {if (b + 0 != 0) printf "%.3f", n / b}')"
+  done
+else
+  printf '%-44s %s\n' "figure (median of $runs)" "value"
+  for k in $(printf '%s\n' "${!result[@]}" | sort); do printf '%-44s %s\n' "$k" "${result[$k]}"; done
+fi
 echo
 cat "$out/results.json"
