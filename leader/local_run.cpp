@@ -7,7 +7,7 @@
 
 namespace dcp::leader {
 
-Result<LocalRunOutcome> RunLocal(planning::Leader& leader, RunStore& runs, TaskStore& tasks,
+Result<LocalRunOutcome> RunLocal(planning::Leader& leader, RunPlanningStore& runs, TaskStore& tasks,
                                  Computation& computation, const planning::RunRequest& request,
                                  const RunContext& fallback_context) {
   planning::RunLock lock(runs);
@@ -30,12 +30,12 @@ Result<LocalRunOutcome> RunLocal(planning::Leader& leader, RunStore& runs, TaskS
     const std::string body = EncodeTaskMessage(TaskMessage{run, t.id, t.selection, t.start, t.end});
     auto result = processor.Process(body);
     // No broker to delay a retry: try again at once, within the same limit.
-    while (result.action == processing::Outcome::Action::kRetry) result = processor.Process(body);
-    if (result.action == processing::Outcome::Action::kAck) {
-      ++outcome.finished;
-    } else {
+    while (result.Is<processing::Retry>()) result = processor.Process(body);
+    if (const auto* dead = result.As<processing::DeadLetter>()) {
       ++outcome.failed;
-      spdlog::warn("task {}: {}", t.id.ToString(), result.reason);
+      spdlog::warn("task {}: {}", t.id.ToString(), dead->reason);
+    } else {
+      ++outcome.finished;  // Acked: Process records a Finish itself
     }
   }
   return outcome;

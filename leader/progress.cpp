@@ -1,5 +1,6 @@
 #include "leader/progress.hpp"
 
+#include <cmath>
 #include <cstdio>
 #include <ostream>
 #include <thread>
@@ -13,9 +14,7 @@ std::string ProgressLine(const RunSummary& run, double tasks_per_second) {
   char buf[256];
   std::string eta = "-";
   if (tasks_per_second > 0 && total > done) {
-    eta = std::to_string(
-              static_cast<long long>(static_cast<double>(total - done) / tasks_per_second + 0.5)) +
-          " s";
+    eta = std::to_string(std::llround(static_cast<double>(total - done) / tasks_per_second)) + " s";
   }
   std::snprintf(buf, sizeof buf,
                 "run %s: %lld/%lld done, %lld failed, %lld running, %.1f tasks/s, ETA %s [%s]",
@@ -26,7 +25,7 @@ std::string ProgressLine(const RunSummary& run, double tasks_per_second) {
   return buf;
 }
 
-RunSummary FollowRun(RunStore& store, const RunId& run, std::chrono::milliseconds interval,
+RunSummary FollowRun(RunReadModel& store, const RunId& run, std::chrono::milliseconds interval,
                      std::ostream& out) {
   using Clock = std::chrono::steady_clock;
   const auto started = Clock::now();

@@ -8,7 +8,11 @@ namespace dcp::leader {
 
 Scheduler::Scheduler(struct ev_loop* loop, const TimeZone& tz, ScheduleSettings settings,
                      StartRun start_run)
-    : loop_(loop), tz_(tz), settings_(std::move(settings)), start_run_(std::move(start_run)) {
+    : loop_(loop),
+      tz_(tz),
+      settings_(std::move(settings)),
+      start_run_(std::move(start_run)),
+      retry_delays_(runtime::BackoffPolicy{settings_.retry_delay, settings_.max_retry_delay}) {
   ev_init(&timer_, &Scheduler::OnTimer);
   ev_init(&retry_, &Scheduler::OnRetry);
   timer_.data = retry_.data = this;
@@ -57,15 +61,15 @@ void Scheduler::Fire(SysSeconds at) {
   try {
     start_run_(request);
     pending_.reset();
-    next_retry_delay_ = settings_.retry_delay;
+    retry_delays_.Reset();
   } catch (const std::exception& e) {
-    if (!pending_ || *pending_ != at) next_retry_delay_ = settings_.retry_delay;
+    if (!pending_ || *pending_ != at) retry_delays_.Reset();
     pending_ = at;
+    const auto delay = std::chrono::duration_cast<std::chrono::seconds>(retry_delays_.Next());
     spdlog::error("scheduled run could not start ({}); trying again in {} s", e.what(),
-                  next_retry_delay_.count());
-    ev_timer_set(&retry_, static_cast<double>(next_retry_delay_.count()), 0.);
+                  delay.count());
+    ev_timer_set(&retry_, static_cast<double>(delay.count()), 0.);
     ev_timer_start(loop_, &retry_);
-    next_retry_delay_ = std::min(next_retry_delay_ * 2, settings_.max_retry_delay);
   }
 }
 

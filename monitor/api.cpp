@@ -81,8 +81,11 @@ std::string QueryParam(const std::string& query, const std::string& name) {
   return {};
 }
 
-Api::Api(RunStore& store, ApiActions actions, ApiSettings settings)
-    : store_(store), actions_(std::move(actions)), settings_(std::move(settings)) {}
+Api::Api(RunReadModel& reads, RunOperations& operations, ApiActions actions, ApiSettings settings)
+    : store_(reads),
+      operations_(operations),
+      actions_(std::move(actions)),
+      settings_(std::move(settings)) {}
 
 http::Response Api::Handle(const http::Request& request) {
   if (request.method == "GET" || request.method == "HEAD") return Get(request.path, request.query);
@@ -187,7 +190,7 @@ http::Response Api::RunAction(const RunId& run, const std::string& action) {
   const auto summary = store_.GetRun(run);
   if (!summary) return ErrorResponse(404, "no run " + run.ToString());
   if (action == "cancel") {
-    const auto result = store_.CancelRun(run);
+    const auto result = operations_.CancelRun(run);
     if (result.status != CancelResult::Status::kCancelled) {
       return ErrorResponse(409, "run " + run.ToString() + " has already ended");
     }
@@ -196,7 +199,7 @@ http::Response Api::RunAction(const RunId& run, const std::string& action) {
   if (summary->status == RunStatus::kCancelled) {
     return ErrorResponse(409, "run " + run.ToString() + " was cancelled");
   }
-  const auto requeued = store_.RequeueFailed(run);
+  const auto requeued = operations_.RequeueFailed(run);
   const std::int64_t published = requeued.empty() ? 0 : actions_.publish_requeued(run);
   return Json(200, json{{"run_id", run.ToString()},
                         {"requeued", static_cast<std::int64_t>(requeued.size())},

@@ -19,11 +19,11 @@ SysSeconds Now() {
 
 MonitorService::MonitorService(struct ev_loop* loop, http::Server& server,
                                BackendFactory make_backend, MonitorSettings settings)
-    : loop_(loop), settings_(std::move(settings)), make_backend_(std::move(make_backend)) {
-  ev_async_init(&async_, &MonitorService::OnAsync);
-  async_.data = this;
+    : settings_(std::move(settings)),
+      make_backend_(std::move(make_backend)),
+      answers_(loop, [this](std::deque<Answer>& answers) { OnAnswers(answers); }) {
   auto queue_job = [this](const http::Request& request, std::shared_ptr<http::Stream> stream) {
-    stream->Defer();  // answered from the backend thread, see OnAsync
+    stream->Defer();  // answered from the backend thread, see OnAnswers
     std::lock_guard lock(mutex_);
     jobs_.push_back({request, std::move(stream)});
     cv_.notify_one();
@@ -41,7 +41,7 @@ MonitorService::MonitorService(struct ev_loop* loop, http::Server& server,
 MonitorService::~MonitorService() { Stop(); }
 
 void MonitorService::Start() {
-  ev_async_start(loop_, &async_);
+  answers_.Start();
   thread_ = std::thread([this] { BackendLoop(); });
 }
 
@@ -52,15 +52,7 @@ void MonitorService::Stop() {
   }
   cv_.notify_all();
   if (thread_.joinable()) thread_.join();
-  ev_async_stop(loop_, &async_);
-}
-
-void MonitorService::Post(Answer answer) {
-  {
-    std::lock_guard lock(mutex_);
-    answers_.push_back(std::move(answer));
-  }
-  ev_async_send(loop_, &async_);
+  answers_.Stop();
 }
 
 void MonitorService::BackendLoop() {
@@ -104,7 +96,8 @@ void MonitorService::BackendLoop() {
       http::Response response = ErrorResponse(503, "database unreachable: " + backend_error);
       if (connect()) {
         try {
-          response = Api(*backend->store, actions, settings_.api).Handle(job->request);
+          response =
+              Api(*backend->store, *backend->store, actions, settings_.api).Handle(job->request);
         } catch (const DbError& e) {
           response = ErrorResponse(503, e.what());
           if (e.transient()) backend.reset();
@@ -112,7 +105,7 @@ void MonitorService::BackendLoop() {
           response = ErrorResponse(503, e.what());
         }
       }
-      Post({std::move(job->stream), std::move(response), {}});
+      answers_.Post({std::move(job->stream), std::move(response), {}});
       continue;
     }
     next_refresh = std::chrono::steady_clock::now() + settings_.refresh;
@@ -130,7 +123,7 @@ void MonitorService::BackendLoop() {
       queue_now["error"] = e.what();
     }
     try {
-      Api api(*backend->store, actions, settings_.api);
+      Api api(*backend->store, *backend->store, actions, settings_.api);
       http::Request get;
       get.method = "GET";
       for (const char* what : {"runs", "workers", "queue"}) {
@@ -144,24 +137,18 @@ void MonitorService::BackendLoop() {
       backend.reset();
     }
     snapshot["at"] = views::FormatUtc(Now());
-    Post({nullptr, {}, snapshot.dump()});
+    answers_.Post({nullptr, {}, snapshot.dump()});
   }
 }
 
-void MonitorService::OnAsync(struct ev_loop*, ev_async* w, int) {
-  auto* self = static_cast<MonitorService*>(w->data);
-  std::deque<Answer> answers;
-  {
-    std::lock_guard lock(self->mutex_);
-    answers.swap(self->answers_);
-  }
+void MonitorService::OnAnswers(std::deque<Answer>& answers) {
   for (auto& a : answers) {
     if (a.stream) {
       a.stream->Reject(a.response);  // false if the client has gone: nothing to do
       continue;
     }
-    self->last_snapshot_ = a.snapshot;
-    std::erase_if(self->clients_, [&](const std::shared_ptr<http::Stream>& s) {
+    last_snapshot_ = a.snapshot;
+    std::erase_if(clients_, [&](const std::shared_ptr<http::Stream>& s) {
       return !s->SendEvent(a.snapshot, "snapshot");
     });
   }

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Sourced by the scripts: installs Debian packages that are missing.
 #   dcp_install build|servers|all   the project's package sets
 #   dcp_install_tools PKG...        any packages
@@ -8,8 +9,9 @@ dcp_packages_build=(cmake ninja-build g++ clang pkg-config libev-dev libmysqlcpp
 dcp_packages_servers=(rabbitmq-server mariadb-server mariadb-client)
 # What the test suite needs beyond those: sanitizer/fuzzer runtimes, HTTP
 # probes, the manifest validation (node), the format check, the browser test
-# (chromium, driven by playwright-core from tests/browser).
-dcp_packages_test=(libclang-rt-14-dev curl clang-format python3 chromium)
+# (chromium, driven by playwright-core from tests/browser), the lint of the
+# C++ (clang-tidy, with run-clang-tidy) and of the shell scripts (shellcheck).
+dcp_packages_test=(libclang-rt-14-dev curl clang-format clang-tidy shellcheck python3 chromium)
 
 dcp_install_tools() {
   local missing=() p

@@ -65,7 +65,7 @@ void Consumer::Connect() {
     return;
   }
   ++generation_;
-  dead_letters_sent_ = 0;
+  dead_letters_.Reset();
   backoff_.Reset();
   ev_io_set(&io_, connection_->socket_fd(), EV_READ);
   ev_io_start(loop_, &io_);
@@ -191,23 +191,18 @@ void Consumer::HandleDelivery(const amqp_frame_t& frame) {
 }
 
 void Consumer::HandleConfirm(std::uint64_t tag, bool multiple, bool ok) {
-  auto first = dead_letters_.find(tag);
-  if (first == dead_letters_.end() && !multiple) return;
-  auto last = dead_letters_.upper_bound(tag);
-  if (multiple) first = dead_letters_.begin();
-  for (auto it = first; it != last; ++it) {
+  dead_letters_.Confirmed(tag, multiple, [this, ok](std::uint64_t original) {
     amqp_connection_state_t state = connection_->state();
-    const int status = ok ? amqp_basic_ack(state, kConsumeChannel, it->second, 0)
-                          : amqp_basic_reject(state, kConsumeChannel, it->second, /*requeue=*/1);
-    if (!Sent(status, "settling a dead-lettered delivery")) return;
-  }
-  dead_letters_.erase(first, last);
+    const int status = ok ? amqp_basic_ack(state, kConsumeChannel, original, 0)
+                          : amqp_basic_reject(state, kConsumeChannel, original, /*requeue=*/1);
+    return Sent(status, "settling a dead-lettered delivery");
+  });
 }
 
 bool Consumer::Ack(DeliveryRef ref) {
   if (!connected() || ref.connection_generation != generation_) return false;
   if (unsettled_.erase(ref.tag) == 0) return false;
-  acks_.push_back(ref.tag);
+  acks_.Add(ref.tag);
   ev_prepare_start(loop_, &flush_);
   return true;
 }
@@ -215,26 +210,17 @@ bool Consumer::Ack(DeliveryRef ref) {
 void Consumer::FlushAcks() {
   ev_prepare_stop(loop_, &flush_);
   if (acks_.empty() || !connected()) {
-    acks_.clear();
+    acks_.Clear();
     return;
   }
-  // One basic.ack with `multiple` settles every tag up to it, so it may
-  // cover only tags below the lowest one still open: unsettled, or a
-  // dead-lettered original awaiting its confirm.
-  std::uint64_t open = unsettled_.empty() ? UINT64_MAX : unsettled_.begin()->first;
-  for (const auto& entry : dead_letters_) open = std::min(open, entry.second);
-  std::sort(acks_.begin(), acks_.end());
-  const auto above = std::lower_bound(acks_.begin(), acks_.end(), open);
+  // The lowest tag still open: unsettled, or a forwarded original awaiting
+  // its confirm.
+  const std::uint64_t open = std::min(unsettled_.empty() ? UINT64_MAX : unsettled_.begin()->first,
+                                      dead_letters_.LowestOriginal());
   amqp_connection_state_t state = connection_->state();
-  if (above != acks_.begin() &&
-      !Sent(amqp_basic_ack(state, kConsumeChannel, *(above - 1), /*multiple=*/1), "acking")) {
-    acks_.clear();
-    return;
-  }
-  for (auto it = above; it != acks_.end(); ++it) {
-    if (!Sent(amqp_basic_ack(state, kConsumeChannel, *it, 0), "acking")) break;
-  }
-  acks_.clear();
+  acks_.Flush(open, [&](std::uint64_t tag, bool multiple) {
+    return Sent(amqp_basic_ack(state, kConsumeChannel, tag, multiple ? 1 : 0), "acking");
+  });
 }
 
 void Consumer::OnFlush(struct ev_loop*, ev_prepare* watcher, int) {
@@ -274,7 +260,7 @@ bool Consumer::Forward(DeliveryRef ref, const std::string& queue, std::string_vi
       /*mandatory=*/1, /*immediate=*/0, properties.get(), payload);
   unsettled_.erase(it);
   if (!Sent(status, "publishing to " + queue)) return false;
-  dead_letters_[++dead_letters_sent_] = ref.tag;
+  dead_letters_.Published(ref.tag);
   return true;
 }
 
@@ -299,7 +285,7 @@ void Consumer::Close() {
   if (connection_ && failing_) connection_->MarkBroken();
   connection_.reset();
   unsettled_.clear();
-  dead_letters_.clear();
+  dead_letters_.Reset();
 }
 
 void Consumer::Teardown(const std::string& reason, bool graceful) {
@@ -311,8 +297,8 @@ void Consumer::Teardown(const std::string& reason, bool graceful) {
   connection_.reset();
   consumer_tag_.clear();
   unsettled_.clear();
-  dead_letters_.clear();
-  acks_.clear();  // the broker requeues them with the connection
+  dead_letters_.Reset();
+  acks_.Clear();  // the broker requeues them with the connection
   failing_ = false;
   handler_.OnDisconnected(reason);
   ScheduleReconnect();

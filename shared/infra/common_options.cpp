@@ -7,6 +7,15 @@
 
 namespace dcp {
 
+std::optional<int> ParseCommandLine(CLI::App& app, int argc, const char* const* argv) {
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? kExitOk : kExitUsage;
+  }
+  return std::nullopt;
+}
+
 void AddCommonOptions(CLI::App& app, CommonSettings& s, int which) {
   const auto has = [which](CommonOption o) { return (which & static_cast<int>(o)) != 0; };
   if (has(CommonOption::kAmqp)) {

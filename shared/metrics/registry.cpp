@@ -83,7 +83,7 @@ Registry::Family& Registry::FamilyFor(const std::string& name, const std::string
 }
 
 Counter& Registry::AddCounter(const std::string& name, const std::string& help, Labels labels) {
-  std::lock_guard lock(mutex_);
+  runtime::MutexLock lock(mutex_);
   auto& family = FamilyFor(name, help, kCounterKind, labels);
   if (auto* existing = family.Find(labels)) return *existing->counter;
   family.series.push_back({std::move(labels), std::make_unique<Counter>(), nullptr, nullptr});
@@ -91,7 +91,7 @@ Counter& Registry::AddCounter(const std::string& name, const std::string& help, 
 }
 
 Gauge& Registry::AddGauge(const std::string& name, const std::string& help, Labels labels) {
-  std::lock_guard lock(mutex_);
+  runtime::MutexLock lock(mutex_);
   auto& family = FamilyFor(name, help, kGaugeKind, labels);
   if (auto* existing = family.Find(labels)) return *existing->gauge;
   family.series.push_back({std::move(labels), nullptr, std::make_unique<Gauge>(), nullptr});
@@ -101,7 +101,7 @@ Gauge& Registry::AddGauge(const std::string& name, const std::string& help, Labe
 Histogram& Registry::AddHistogram(const std::string& name, const std::string& help,
                                   std::vector<double> bounds, Labels labels) {
   auto histogram = std::make_unique<Histogram>(std::move(bounds));  // validates the bounds
-  std::lock_guard lock(mutex_);
+  runtime::MutexLock lock(mutex_);
   auto& family = FamilyFor(name, help, kHistogramKind, labels);
   if (auto* existing = family.Find(labels)) {
     if (existing->histogram->bounds() != histogram->bounds()) {
@@ -114,7 +114,7 @@ Histogram& Registry::AddHistogram(const std::string& name, const std::string& he
 }
 
 std::string Registry::Render() const {
-  std::lock_guard lock(mutex_);
+  runtime::MutexLock lock(mutex_);
   std::string out;
   for (const auto& family : families_) {
     const auto& name = family->name;

@@ -4,6 +4,7 @@
 #include "mysql/transaction.hpp"
 #include "ports/errors.hpp"
 #include "sql_codec.hpp"
+#include "status_sql.hpp"
 
 namespace dcp::mysql {
 namespace {
@@ -28,19 +29,82 @@ RunStatus ParseRunStatusColumn(const std::string& text) {
   return *status;
 }
 
-void AddCount(TaskCounts& counts, const std::string& status, std::int64_t n) {
-  if (status == "QUEUED") counts.queued = n;
-  if (status == "STARTED") counts.started = n;
-  if (status == "FINISHED") counts.finished = n;
-  if (status == "FAILED") counts.failed = n;
-  if (status == "CANCELLED") counts.cancelled = n;
+void AddCount(TaskCounts& counts, const std::string& text, std::int64_t n) {
+  const auto status = ParseTaskStatus(text);
+  if (!status) throw DbError("mysql: unexpected task status '" + text + "'", false);
+  switch (*status) {
+    case TaskStatus::kQueued:
+      counts.queued = n;
+      break;
+    case TaskStatus::kStarted:
+      counts.started = n;
+      break;
+    case TaskStatus::kFinished:
+      counts.finished = n;
+      break;
+    case TaskStatus::kFailed:
+      counts.failed = n;
+      break;
+    case TaskStatus::kCancelled:
+      counts.cancelled = n;
+      break;
+  }
 }
 
+// The statements, built once from the domain's table (see status_sql.hpp).
+const std::string kActiveRunSql = "SELECT run_id FROM run WHERE " +
+                                  RunStatusIn(ActiveRunStatuses()) +
+                                  " AND task_count IS NOT NULL ORDER BY created_at DESC, id DESC "
+                                  "LIMIT 1";
+const std::string kMarkRunningSql = "UPDATE run SET status = " + Quoted(RunStatus::kRunning) +
+                                    ", published_at = NOW(6) WHERE run_id = ? AND " +
+                                    RunStatusIn(RunEvent::kPublished);
+const std::string kLeftPublishingSql =
+    "SELECT run_id FROM run WHERE status = " + Quoted(RunStatus::kPublishing) +
+    " ORDER BY created_at, id";
+const std::string kUnpublishedSql =
+    "SELECT task_id, seq, selection, start_date, end_date FROM run_process "
+    "WHERE run_id = ? AND task_status = " +
+    Quoted(TaskStatus::kQueued) +
+    " AND seq > (SELECT published_tasks FROM run WHERE run_id = ?) ORDER BY seq";
+const std::string kRetryableSql =
+    "SELECT task_id, seq, selection, start_date, end_date FROM run_process WHERE run_id = ? AND " +
+    TaskStatusIn(TaskEvent::kOperatorRetry) + " AND seq IS NOT NULL ORDER BY seq FOR UPDATE";
+const std::string kRetrySql = "UPDATE run_process SET " + SetTaskStatus(TaskEvent::kOperatorRetry) +
+                              ", attempt = 0, finished_at = NULL, queued_at = NOW(6) WHERE "
+                              "run_id = ? AND " +
+                              TaskStatusIn(TaskEvent::kOperatorRetry) + " AND seq IS NOT NULL";
+const std::string kReopenSql =
+    "UPDATE run SET tasks_failed = tasks_failed - ?, status = " + Quoted(RunStatus::kPublishing) +
+    ", finished_at = NULL, published_tasks = LEAST(published_tasks, ?), "
+    "completion_claimed_at = NULL, completion_reported_at = NULL WHERE run_id = ?";
+const std::string kStaleSql =
+    "SELECT COUNT(*) FROM run_process p LEFT JOIN worker w ON w.worker_id = p.worker "
+    "WHERE p.run_id = ? AND p.task_status = " +
+    Quoted(TaskStatus::kStarted) +
+    " AND (w.worker_id IS NULL OR w.stopped_at IS NOT NULL OR w.last_seen < NOW(6) - INTERVAL ? "
+    "SECOND)";
+const std::string kCancelTasksSql = "UPDATE run_process SET " + SetTaskStatus(TaskEvent::kCancel) +
+                                    ", finished_at = NOW(6), error = 'run cancelled' WHERE "
+                                    "run_id = ? AND " +
+                                    TaskStatusIn(TaskEvent::kCancel);
+const std::string kCancelRunSql = "UPDATE run SET status = " + Quoted(RunStatus::kCancelled) +
+                                  ", finished_at = NOW(6), tasks_cancelled = tasks_cancelled + ? "
+                                  "WHERE run_id = ?";
 // Runs that ended and whose completion is not reported, and whose claim (if
 // any) is older than the lease (parameter): its claimer died.
-constexpr const char* kCompletionDue =
-    "completion_reported_at IS NULL AND status IN ('FINISHED', 'FAILED', 'CANCELLED') AND "
-    "(completion_claimed_at IS NULL OR completion_claimed_at < NOW(6) - INTERVAL ? SECOND)";
+const std::string kCompletionDue =
+    "completion_reported_at IS NULL AND " + RunStatusIn(TerminalRunStatuses()) +
+    " AND (completion_claimed_at IS NULL OR completion_claimed_at < NOW(6) - INTERVAL ? SECOND)";
+const std::string kDueSql =
+    "SELECT run_id FROM run WHERE " + kCompletionDue + " ORDER BY finished_at, id LIMIT 16";
+const std::string kClaimSql =
+    "UPDATE run SET completion_claimed_at = NOW(6) WHERE run_id = ? AND " + kCompletionDue;
+
+PlannedTask PlannedTaskRow(const Row& r) {
+  return PlannedTask{ParseTaskIdColumn(r.String(0)), r.Int(1), r.String(2),
+                     ParseSqlLocalMinute(r.String(3)), ParseSqlLocalMinute(r.String(4))};
+}
 
 }  // namespace
 
@@ -52,9 +116,7 @@ bool MysqlRunStore::TryLockRuns() { return run_lock_.Acquire(0); }
 void MysqlRunStore::UnlockRuns() { run_lock_.Release(); }
 
 std::optional<RunId> MysqlRunStore::ActiveRun() {
-  const auto id = session_.QueryString(
-      "SELECT run_id FROM run WHERE status IN ('PUBLISHING', 'RUNNING') "
-      "AND task_count IS NOT NULL ORDER BY created_at DESC, id DESC LIMIT 1");
+  const auto id = session_.QueryString(kActiveRunSql);
   if (!id) return std::nullopt;
   return ParseRunIdColumn(*id);
 }
@@ -88,10 +150,7 @@ void MysqlRunStore::MarkPublished(const RunId& run, std::int64_t through) {
 void MysqlRunStore::MarkRunning(const RunId& run) {
   const std::string run_id = run.ToString();
   RunTransaction(session_, [&](Session& s) {
-    s.Execute(
-        "UPDATE run SET status = 'RUNNING', published_at = NOW(6) "
-        "WHERE run_id = ? AND status = 'PUBLISHING'",
-        {run_id});
+    s.Execute(kMarkRunningSql, {run_id});
     CompleteRunIfDone(s, run_id);
   });
 }
@@ -99,21 +158,14 @@ void MysqlRunStore::MarkRunning(const RunId& run) {
 std::vector<PlannedTask> MysqlRunStore::UnpublishedTasks(const RunId& run) {
   const std::string run_id = run.ToString();
   std::vector<PlannedTask> tasks;
-  session_.Query(
-      "SELECT task_id, seq, selection, start_date, end_date FROM run_process "
-      "WHERE run_id = ? AND task_status = 'QUEUED' "
-      "AND seq > (SELECT published_tasks FROM run WHERE run_id = ?) ORDER BY seq",
-      {run_id, run_id}, [&](const Row& r) {
-        tasks.push_back(PlannedTask{ParseTaskIdColumn(r.String(0)), r.Int(1), r.String(2),
-                                    ParseSqlLocalMinute(r.String(3)),
-                                    ParseSqlLocalMinute(r.String(4))});
-      });
+  session_.Query(kUnpublishedSql, {run_id, run_id},
+                 [&](const Row& r) { tasks.push_back(PlannedTaskRow(r)); });
   return tasks;
 }
 
 std::vector<RunId> MysqlRunStore::RunsLeftPublishing() {
   std::vector<RunId> runs;
-  session_.Query("SELECT run_id FROM run WHERE status = 'PUBLISHING' ORDER BY created_at, id", {},
+  session_.Query(kLeftPublishingSql, {},
                  [&](const Row& r) { runs.push_back(ParseRunIdColumn(r.String(0))); });
   return runs;
 }
@@ -123,31 +175,17 @@ std::vector<PlannedTask> MysqlRunStore::RequeueFailed(const RunId& run) {
   return RunTransaction(session_, [&](Session& s) {
     std::vector<PlannedTask> tasks;
     // A cancelled run stays cancelled.
-    if (s.QueryString("SELECT status FROM run WHERE run_id = ? FOR UPDATE", {run_id}) ==
-        "CANCELLED") {
+    const auto status =
+        s.QueryString("SELECT status FROM run WHERE run_id = ? FOR UPDATE", {run_id});
+    if (!status || !CanApply(RunEvent::kOperatorRetry, ParseRunStatusColumn(*status))) {
       return tasks;
     }
-    s.Query(
-        "SELECT task_id, seq, selection, start_date, end_date FROM run_process "
-        "WHERE run_id = ? AND task_status = 'FAILED' AND seq IS NOT NULL ORDER BY seq FOR UPDATE",
-        {run_id}, [&](const Row& r) {
-          tasks.push_back(PlannedTask{ParseTaskIdColumn(r.String(0)), r.Int(1), r.String(2),
-                                      ParseSqlLocalMinute(r.String(3)),
-                                      ParseSqlLocalMinute(r.String(4))});
-        });
+    s.Query(kRetryableSql, {run_id}, [&](const Row& r) { tasks.push_back(PlannedTaskRow(r)); });
     if (tasks.empty()) return tasks;
-    const auto moved = s.Execute(
-        "UPDATE run_process SET task_status = 'QUEUED', attempt = 0, finished_at = NULL, "
-        "queued_at = NOW(6) WHERE run_id = ? AND task_status = 'FAILED' AND seq IS NOT NULL",
-        {run_id});
+    const auto moved = s.Execute(kRetrySql, {run_id});
     // Back to PUBLISHING with the watermark before the first of them: if the
     // publishing that follows is cut short, the next leader start finishes it.
-    s.Execute(
-        "UPDATE run SET tasks_failed = tasks_failed - ?, status = 'PUBLISHING', finished_at = "
-        "NULL, "
-        "published_tasks = LEAST(published_tasks, ?), completion_claimed_at = NULL, "
-        "completion_reported_at = NULL WHERE run_id = ?",
-        {static_cast<std::int64_t>(moved), tasks.front().seq - 1, run_id});
+    s.Execute(kReopenSql, {static_cast<std::int64_t>(moved), tasks.front().seq - 1, run_id});
     return tasks;
   });
 }
@@ -185,14 +223,10 @@ std::optional<RunSummary> MysqlRunStore::LoadRun(const std::string& where,
       {summary->id.ToString()},
       [&](const Row& r) { AddCount(summary->counts, r.String(0), r.Int(1)); });
   if (summary->counts.started > 0) {
-    summary->stale =
-        session_
-            .QueryInt(
-                "SELECT COUNT(*) FROM run_process p LEFT JOIN worker w ON w.worker_id = p.worker "
-                "WHERE p.run_id = ? AND p.task_status = 'STARTED' AND (w.worker_id IS NULL OR "
-                "w.stopped_at IS NOT NULL OR w.last_seen < NOW(6) - INTERVAL ? SECOND)",
-                {summary->id.ToString(), static_cast<std::int64_t>(stale_after_.count())})
-            .value_or(0);
+    summary->stale = session_
+                         .QueryInt(kStaleSql, {summary->id.ToString(),
+                                               static_cast<std::int64_t>(stale_after_.count())})
+                         .value_or(0);
   }
   return summary;
 }
@@ -203,17 +237,11 @@ CancelResult MysqlRunStore::CancelRun(const RunId& run) {
     const auto status =
         s.QueryString("SELECT status FROM run WHERE run_id = ? FOR UPDATE", {run_id});
     if (!status) return CancelResult{CancelResult::Status::kNotFound, 0};
-    if (IsTerminal(ParseRunStatusColumn(*status))) {
+    if (!CanApply(RunEvent::kCancel, ParseRunStatusColumn(*status))) {
       return CancelResult{CancelResult::Status::kAlreadyEnded, 0};
     }
-    const auto cancelled = static_cast<std::int64_t>(
-        s.Execute("UPDATE run_process SET task_status = 'CANCELLED', finished_at = NOW(6), "
-                  "error = 'run cancelled' WHERE run_id = ? AND task_status = 'QUEUED'",
-                  {run_id}));
-    s.Execute(
-        "UPDATE run SET status = 'CANCELLED', finished_at = NOW(6), "
-        "tasks_cancelled = tasks_cancelled + ? WHERE run_id = ?",
-        {Value{cancelled}, run_id});
+    const auto cancelled = static_cast<std::int64_t>(s.Execute(kCancelTasksSql, {run_id}));
+    s.Execute(kCancelRunSql, {Value{cancelled}, run_id});
     return CancelResult{CancelResult::Status::kCancelled, cancelled};
   });
 }
@@ -221,16 +249,11 @@ CancelResult MysqlRunStore::CancelRun(const RunId& run) {
 std::optional<RunSummary> MysqlRunStore::ClaimCompletion(std::chrono::seconds lease) {
   const Value lease_seconds{static_cast<std::int64_t>(lease.count())};
   std::vector<std::string> due;
-  session_.Query(std::string("SELECT run_id FROM run WHERE ") + kCompletionDue +
-                     " ORDER BY finished_at, id LIMIT 16",
-                 {lease_seconds}, [&](const Row& r) { due.push_back(r.String(0)); });
+  session_.Query(kDueSql, {lease_seconds}, [&](const Row& r) { due.push_back(r.String(0)); });
   for (const std::string& run_id : due) {
     // Of concurrent claimers, the row lock lets one UPDATE match; the others
     // see the new claim time and match nothing.
-    if (session_.Execute(std::string("UPDATE run SET completion_claimed_at = NOW(6) WHERE "
-                                     "run_id = ? AND ") +
-                             kCompletionDue,
-                         {run_id, lease_seconds}) == 1) {
+    if (session_.Execute(kClaimSql, {run_id, lease_seconds}) == 1) {
       return LoadRun("WHERE run_id = ?", {run_id});
     }
   }

@@ -8,6 +8,7 @@
 #include "mysql/transaction.hpp"
 #include "ports/errors.hpp"
 #include "sql_codec.hpp"
+#include "status_sql.hpp"
 
 namespace dcp::mysql {
 namespace {
@@ -18,11 +19,42 @@ constexpr std::size_t kMaxComputationBytes = 32;  // computation VARCHAR(32)
 // StartTask re-reads the row this often when it keeps changing under it.
 constexpr int kStartRounds = 4;
 
-// Sets STARTED with the next attempt, remembered by LAST_INSERT_ID() on this
-// connection so that the attempt read back is this start's.
-constexpr const char* kStartSet =
-    "UPDATE run_process SET task_status = 'STARTED', attempt = LAST_INSERT_ID(attempt + 1), "
-    "worker = ?, started_at = NOW(6), finished_at = NULL, error = NULL WHERE task_id = ? ";
+// The statements of the single forms, built once from the domain's table:
+// their text never changes, so each stays one cached prepared statement.
+// A start sets STARTED with the next attempt, remembered by LAST_INSERT_ID()
+// on this connection so that the attempt read back is this start's.
+std::string StartSql(TaskEvent event) {
+  return "UPDATE run_process SET " + SetTaskStatus(event) +
+         ", attempt = LAST_INSERT_ID(attempt + 1), worker = ?, started_at = NOW(6), "
+         "finished_at = NULL, error = NULL WHERE task_id = ? AND " +
+         TaskStatusIn(event);
+}
+const std::string kStartSql = StartSql(TaskEvent::kStart);
+const std::string kRestartSql = StartSql(TaskEvent::kRestart);
+const std::string kFinishSql = "UPDATE run_process SET " + SetTaskStatus(TaskEvent::kFinish) +
+                               ", finished_at = NOW(6), error = NULL WHERE task_id = ? AND " +
+                               TaskStatusIn(TaskEvent::kFinish);
+const std::string kFailSql = "UPDATE run_process SET " + SetTaskStatus(TaskEvent::kFail) +
+                             ", error = ?, finished_at = NOW(6) WHERE task_id = ? AND " +
+                             TaskStatusIn(TaskEvent::kFail);
+// Not a transition: a FAILED task failing again keeps the latest error.
+const std::string kFailAgainSql =
+    "UPDATE run_process SET error = ? WHERE task_id = ? AND task_status = '" +
+    std::string(ToString(TaskStatus::kFailed)) + "'";
+const std::string kRequeueSql = "UPDATE run_process SET " + SetTaskStatus(TaskEvent::kRequeue) +
+                                ", error = ?, queued_at = NOW(6) WHERE task_id = ? AND " +
+                                TaskStatusIn(TaskEvent::kRequeue);
+const std::string kCancelRetrySql = "UPDATE run_process SET " +
+                                    SetTaskStatus(TaskEvent::kCancelRetry) +
+                                    ", error = ?, finished_at = NOW(6) WHERE task_id = ? AND " +
+                                    TaskStatusIn(TaskEvent::kCancelRetry);
+
+// A row's status column; a value the schema does not know is corrupt.
+TaskStatus ParseStatusColumn(const std::string& text) {
+  const auto status = ParseTaskStatus(text);
+  if (!status) throw DbError("mysql: unexpected task status '" + text + "'", false);
+  return *status;
+}
 
 // attempt is an INT column.
 int StartedAttempt(Session& s) {
@@ -139,15 +171,15 @@ std::vector<std::optional<StartResult>> StartLocked(Session& s,
         "FORCE INDEX (uq_run_process_task_id) WHERE task_id IN (" +
             in.placeholders + ") FOR UPDATE",
         in.ids, [&](const Row& r) {
-          const std::string status = r.String(1);
+          const TaskStatus status = ParseStatusColumn(r.String(1));
           const int attempt = static_cast<int>(r.Int(2));
-          if (status == "QUEUED" || status == "STARTED") {
+          if (CanApply(TaskEvent::kStart, status)) {
             found[r.String(0)] = {StartOutcome::kStarted, attempt + 1};
-          } else if (status == "FINISHED") {
+          } else if (status == TaskStatus::kFinished) {
             found[r.String(0)] = {StartOutcome::kAlreadyFinished, attempt};
-          } else if (status == "CANCELLED") {
+          } else if (status == TaskStatus::kCancelled) {
             found[r.String(0)] = {StartOutcome::kCancelled, attempt};
-          }  // FAILED: StartTask decides by the run's state
+          }  // FAILED (TaskEvent::kRestart): StartTask decides by the run's state
         });
   }
   std::vector<std::string> to_start;
@@ -158,12 +190,12 @@ std::vector<std::optional<StartResult>> StartLocked(Session& s,
   for (InList& in : InLists(to_start)) {
     in.ids.insert(in.ids.begin(), worker);
     // The rows are locked: attempt + 1 is the attempt read above plus one.
-    s.ExecuteInline(
-        "UPDATE run_process FORCE INDEX (uq_run_process_task_id) SET "
-        "task_status = 'STARTED', attempt = attempt + 1, worker = ?, "
-        "started_at = NOW(6), finished_at = NULL, error = NULL WHERE task_id IN (" +
-            in.placeholders + ")",
-        in.ids);
+    s.ExecuteInline("UPDATE run_process FORCE INDEX (uq_run_process_task_id) SET " +
+                        SetTaskStatus(TaskEvent::kStart) +
+                        ", attempt = attempt + 1, worker = ?, started_at = NOW(6), "
+                        "finished_at = NULL, error = NULL WHERE task_id IN (" +
+                        in.placeholders + ")",
+                    in.ids);
   }
   std::vector<std::optional<StartResult>> started;
   started.reserve(tasks.size());
@@ -192,7 +224,7 @@ std::vector<bool> FinishLocked(Session& s, const std::vector<FinishItem>& items)
     s.QueryInline(
         "SELECT task_id, run_id FROM run_process FORCE INDEX (uq_run_process_task_id) "
         "WHERE task_id IN (" +
-            in.placeholders + ") AND task_status = 'STARTED' FOR UPDATE",
+            in.placeholders + ") AND " + TaskStatusIn(TaskEvent::kFinish) + " FOR UPDATE",
         in.ids, [&](const Row& r) {
           std::string id = r.String(0);
           const FinishItem& item = items[first.at(id)];
@@ -216,12 +248,11 @@ std::vector<bool> FinishLocked(Session& s, const std::vector<FinishItem>& items)
     recorded[index] = true;
   }
   for (const InList& in : InLists(finished)) {
-    s.ExecuteInline(
-        "UPDATE run_process FORCE INDEX (uq_run_process_task_id) SET "
-        "task_status = 'FINISHED', finished_at = NOW(6), error = NULL "
-        "WHERE task_id IN (" +
-            in.placeholders + ")",
-        in.ids);
+    s.ExecuteInline("UPDATE run_process FORCE INDEX (uq_run_process_task_id) SET " +
+                        SetTaskStatus(TaskEvent::kFinish) +
+                        ", finished_at = NOW(6), error = NULL WHERE task_id IN (" +
+                        in.placeholders + ")",
+                    in.ids);
   }
   ReplaceResults(s, results);
   for (const auto& [run_id, count] : per_run) {
@@ -238,24 +269,23 @@ StartResult MysqlTaskStore::StartTask(const TaskMessage& task, std::string_view 
   const std::string task_id = task.task_id.ToString();
   const std::string worker = FitText(worker_id, kMaxWorkerBytes);
   for (int round = 0; round < kStartRounds; ++round) {
-    if (session_.Execute(std::string(kStartSet) + "AND task_status IN ('QUEUED', 'STARTED')",
-                         {worker, task_id}) == 1) {
+    if (session_.Execute(kStartSql, {worker, task_id}) == 1) {
       return {StartOutcome::kStarted, StartedAttempt(session_)};
     }
-    std::optional<std::string> status;
+    std::optional<TaskStatus> status;
     int attempt = 0;
     session_.Query("SELECT task_status, attempt FROM run_process WHERE task_id = ?", {task_id},
                    [&](const Row& r) {
-                     status = r.String(0);
+                     status = ParseStatusColumn(r.String(0));
                      attempt = static_cast<int>(r.Int(1));
                    });
     if (!status) {
       InsertUnplannedTask(task);
-    } else if (*status == "FINISHED") {
+    } else if (*status == TaskStatus::kFinished) {
       return {StartOutcome::kAlreadyFinished, attempt};
-    } else if (*status == "CANCELLED") {
+    } else if (*status == TaskStatus::kCancelled) {
       return {StartOutcome::kCancelled, attempt};
-    } else if (*status == "FAILED") {
+    } else if (CanApply(TaskEvent::kRestart, *status)) {
       if (auto started = RestartFailed(task_id, worker)) return *started;
     }
   }
@@ -265,24 +295,27 @@ StartResult MysqlTaskStore::StartTask(const TaskMessage& task, std::string_view 
 std::optional<StartResult> MysqlTaskStore::RestartFailed(const std::string& task_id,
                                                          const std::string& worker) {
   return RunTransaction(session_, [&](Session& s) -> std::optional<StartResult> {
-    std::optional<std::string> status;
+    std::optional<TaskStatus> status;
     std::optional<std::string> run_id;
     int attempt = 0;
     s.Query("SELECT task_status, run_id, attempt FROM run_process WHERE task_id = ? FOR UPDATE",
             {task_id}, [&](const Row& r) {
-              status = r.String(0);
+              status = ParseStatusColumn(r.String(0));
               run_id = r.OptString(1);
               attempt = static_cast<int>(r.Int(2));
             });
-    if (status != "FAILED") return std::nullopt;  // moved meanwhile: look again
+    // Moved meanwhile: look again.
+    if (!status || !CanApply(TaskEvent::kRestart, *status)) return std::nullopt;
     if (!run_id) return StartResult{StartOutcome::kAlreadyFinished, attempt};
-    const auto run_status =
+    const auto run_text =
         s.QueryString("SELECT status FROM run WHERE run_id = ? FOR UPDATE", {*run_id});
-    if (run_status == "FINISHED" || run_status == "FAILED") {
+    const auto run_status = run_text ? ParseRunStatus(*run_text) : std::nullopt;
+    // A completed run is never reopened: its FAILED task is failed for good.
+    if (run_status == RunStatus::kCancelled) return StartResult{StartOutcome::kCancelled, attempt};
+    if (run_status && IsTerminal(*run_status)) {
       return StartResult{StartOutcome::kAlreadyFinished, attempt};
     }
-    if (run_status == "CANCELLED") return StartResult{StartOutcome::kCancelled, attempt};
-    s.Execute(std::string(kStartSet) + "AND task_status = 'FAILED'", {worker, task_id});
+    s.Execute(kRestartSql, {worker, task_id});
     const int started = StartedAttempt(s);
     s.Execute("UPDATE run SET tasks_failed = tasks_failed - 1 WHERE run_id = ?", {*run_id});
     return StartResult{StartOutcome::kStarted, started};
@@ -305,9 +338,7 @@ void MysqlTaskStore::InsertUnplannedTask(const TaskMessage& task) {
 bool MysqlTaskStore::FinishTask(const TaskMessage& task, const TaskResult& result) {
   const std::string task_id = task.task_id.ToString();
   return RunTransaction(session_, [&](Session& s) {
-    if (s.Execute("UPDATE run_process SET task_status = 'FINISHED', finished_at = NOW(6), "
-                  "error = NULL WHERE task_id = ? AND task_status = 'STARTED'",
-                  {task_id}) == 0) {
+    if (s.Execute(kFinishSql, {task_id}) == 0) {
       return false;
     }
     const std::string run_id = RowRunId(s, task_id).value_or(task.run_id.ToString());
@@ -350,9 +381,7 @@ void MysqlTaskStore::FailTask(const TaskId& task, const std::optional<RunId>& ru
   const std::string task_id = task.ToString();
   const std::string text = FitText(error, kMaxErrorBytes);
   RunTransaction(session_, [&](Session& s) {
-    if (s.Execute("UPDATE run_process SET task_status = 'FAILED', error = ?, finished_at = NOW(6) "
-                  "WHERE task_id = ? AND task_status IN ('QUEUED', 'STARTED')",
-                  {text, task_id}) == 1) {
+    if (s.Execute(kFailSql, {text, task_id}) == 1) {
       if (auto run_id = RowRunId(s, task_id)) {
         s.Execute("UPDATE run SET tasks_failed = tasks_failed + 1 WHERE run_id = ?", {*run_id});
         CompleteRunIfDone(s, *run_id);
@@ -360,8 +389,7 @@ void MysqlTaskStore::FailTask(const TaskId& task, const std::optional<RunId>& ru
       return;
     }
     // Already FAILED: keep the latest error, count nothing.
-    if (s.Execute("UPDATE run_process SET error = ? WHERE task_id = ? AND task_status = 'FAILED'",
-                  {text, task_id}) == 1) {
+    if (s.Execute(kFailAgainSql, {text, task_id}) == 1) {
       return;
     }
     // No row yet (a FINISHED row makes the insert a no-op).
@@ -388,19 +416,14 @@ void MysqlTaskStore::RequeueTask(const TaskId& task, std::string_view error) {
     const auto run_status =
         run_id ? s.QueryString("SELECT status FROM run WHERE run_id = ? FOR UPDATE", {*run_id})
                : std::nullopt;
-    if (run_status == "CANCELLED") {
-      if (s.Execute("UPDATE run_process SET task_status = 'CANCELLED', error = ?, "
-                    "finished_at = NOW(6) WHERE task_id = ? AND task_status = 'STARTED'",
-                    {text, task_id}) == 1) {
+    if (run_status == ToString(RunStatus::kCancelled)) {
+      if (s.Execute(kCancelRetrySql, {text, task_id}) == 1) {
         s.Execute("UPDATE run SET tasks_cancelled = tasks_cancelled + 1 WHERE run_id = ?",
                   {*run_id});
       }
       return;
     }
-    s.Execute(
-        "UPDATE run_process SET task_status = 'QUEUED', error = ?, queued_at = NOW(6) "
-        "WHERE task_id = ? AND task_status = 'STARTED'",
-        {text, task_id});
+    s.Execute(kRequeueSql, {text, task_id});
   });
 }
 

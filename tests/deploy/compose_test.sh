@@ -21,10 +21,10 @@ log() { echo "compose_test [$(($(date +%s) - started))s] $*" >&2; }
 if [ -x "$container_env/setup" ]; then
   "$container_env/setup" >/dev/null
 fi
-command -v podman >/dev/null && command -v podman-compose >/dev/null || {
+if ! command -v podman >/dev/null || ! command -v podman-compose >/dev/null; then
   echo "compose_test: podman and podman-compose are needed (see ../shared/container-env)" >&2
   exit 77
-}
+fi
 
 # Values the images are pinned to in docker-compose.yml's defaults.
 rabbit_image=rabbitmq:$(sed -n 's/^RABBITMQ_VERSION=//p' "$repo/.env.example")-management
@@ -104,8 +104,9 @@ workers=$(sql "SELECT COUNT(DISTINCT worker) FROM run_process WHERE run_id = '$r
 results=$(sql "SELECT COUNT(*) FROM task_result r JOIN run_process p ON p.task_id = r.task_id WHERE p.run_id = '$run_id'")
 log "run $run_id: tasks $expected; by status: $(echo "$counts" | tr '\t\n' '= ')workers $workers, results $results"
 [ "$status" = FINISHED ] || { echo "compose_test: run $status" >&2; exit 1; }
-[ "$expected" -gt 0 ] && [ "$finished" = "$expected" ] && [ "$results" = "$expected" ] || {
-  echo "compose_test: expected $expected FINISHED tasks with results" >&2; exit 1; }
+if ! { [ "$expected" -gt 0 ] && [ "$finished" = "$expected" ] && [ "$results" = "$expected" ]; }; then
+  echo "compose_test: expected $expected FINISHED tasks with results" >&2; exit 1
+fi
 
 # The application user may write rows but not change the schema.
 if podman exec -e MYSQL_PWD=dcp-dev "$mysql_container" mysql -udcp -h 127.0.0.1 dcp \

@@ -7,6 +7,7 @@
 # just a name.
 source "$(dirname "$0")/lib.sh"
 "$bin/dcp-leader" migrate >/dev/null
+# shellcheck disable=SC2119 # a worker with the default flags
 start_worker
 worker=${pids[0]}
 

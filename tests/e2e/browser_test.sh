@@ -32,6 +32,7 @@ done
 # Every task takes 0.2 s, so a run's progress is visible; feeder S1-F1 fails
 # in March 2024 (the second run) with an error that is markup if unescaped.
 for i in 1 2; do
+  # shellcheck disable=SC2016 # $(cat) and $in are the inner sh's
   start_worker --worker-id "e2e-browser-$i" --max-attempts 1 --computation exec \
     --exec 'sh -c '\''in=$(cat); sleep 0.2; case "$in" in *\"S1-F1\"*\"start_date\":\"2024-03*) echo "feeder <b>on fire</b>" >&2; exit 3;; esac; echo ok'\'''
 done

@@ -13,7 +13,7 @@ export DCP_DELIVERY_LIMIT=50  # kills redeliver; the workers' own limit (20) sta
 # 2,160 tasks of 0.1 s on 8 threads: about 30 s of work, longer than the
 # chaos below (about 15 s), whatever the machine's speed.
 worker_args=(--computation sleep:100 --max-attempts 20 --retry-delay 1)
-for i in 1 2 3 4; do start_worker "${worker_args[@]}"; done
+for _ in 1 2 3 4; do start_worker "${worker_args[@]}"; done
 live=("${pids[@]}")
 
 run=$("$bin/dcp-leader" run --from 2024-03-25 --to 2024-04-03 --window 1h)
@@ -29,7 +29,7 @@ while [ "$(status)" != FINISHED ]; do
     victim=$((RANDOM % ${#live[@]}))
     kill -KILL "${live[$victim]}" 2>/dev/null || true
     start_worker "${worker_args[@]}"
-    live[$victim]=${pids[-1]}
+    live[victim]=${pids[-1]}
     kills=$((kills + 1))
     echo "killed a worker ($kills)"
   fi

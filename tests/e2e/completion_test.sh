@@ -22,7 +22,8 @@ until [ -s "$work/webhook.port" ]; do
   sleep 0.05
 done
 mkdir "$work/export"
-export DCP_WEBHOOK_URL="http://127.0.0.1:$(cat "$work/webhook.port")/hook"
+webhook_port=$(cat "$work/webhook.port")
+export DCP_WEBHOOK_URL="http://127.0.0.1:$webhook_port/hook"
 export DCP_EXPORT_DIR=$work/export DCP_COMPLETION_POLL=0.05
 
 # Publish first, then start four workers together: they take the tasks in

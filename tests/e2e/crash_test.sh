@@ -62,7 +62,7 @@ for p in "${pids[@]: -2}"; do stop_worker "$p"; done
 echo "-- a poison task that kills its worker every time: bounded, then FAILED and dead-lettered"
 dead_before=$(queue_depth "$DCP_QUEUE.dead"); dead_before=${dead_before:-0}
 run=$("$bin/dcp-leader" run "${day[@]}" --selections S1-F1,S1-F2)
-for i in $(seq 1 6); do
+for _ in $(seq 1 6); do
   start_worker --test-crash-on-selection S1-F2 --max-attempts 3 --concurrency 1 --prefetch 1
   w=${pids[-1]}
   while kill -0 "$w" 2>/dev/null && [ "$(sql "SELECT status FROM run WHERE run_id='$run'")" = RUNNING ]; do

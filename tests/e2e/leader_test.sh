@@ -39,7 +39,7 @@ grep -q "\"task_id\":\"$(sql "SELECT task_id FROM run_process WHERE run_id='$fir
 "$bin/dcp-leader" schedule --cron "0 3 1 1 *" --range previous-day --window day --run-now \
   --selections S1-F1 2>"$work/schedule.log" &
 sched=$!
-pids+=($sched)
+pids+=("$sched")
 wait_for_sql "SELECT COUNT(*) FROM run WHERE trigger_kind='cron' AND status='FINISHED'" 1
 kill -TERM "$sched"
 rc=0; wait "$sched" || rc=$?

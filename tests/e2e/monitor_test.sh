@@ -69,6 +69,7 @@ got=$(call POST /api/runs "${auth[@]}" -d '{"from":"2024-01-01","to":"2024-02-29
 [[ "$got" == "201 "* ]] || fail "trigger: $got"
 run_id=$(sed -E 's/.*"run_id":"([^"]+)".*/\1/' <<<"$got")
 expect_call 200 "\"run_id\":\"$run_id\"" GET "/api/runs/$run_id"
+# shellcheck disable=SC2016 # $(cat) and $in are the inner sh's
 start_worker --worker-id e2e-monitor-worker --max-attempts 1 --computation exec \
   --exec 'sh -c '\''in=$(cat); case "$in" in *\"S1-F1\"*) echo "feeder <b>on fire</b>" >&2; exit 3;; esac; echo ok'\'''
 wait_for_api "/api/runs/$run_id" '"status":"FAILED"'

@@ -19,7 +19,7 @@ echo "-- the broker restarts while the leader publishes: it reconnects, every ta
 "$bin/dcp-leader" run --from 2024-01-01 --to 2024-01-31 --window 1h --selections S1-F1,S1-F2,S1-F3 \
   --publish-batch 1 >"$work/run.out" 2>"$work/leader.log" &
 leader=$!
-pids+=($leader)
+pids+=("$leader")
 wait_for_sql "SELECT published_tasks > 0 FROM run WHERE status='PUBLISHING'" 1 60
 "$stack" stop rabbitmq
 [ "$(sql "SELECT status FROM run")" = PUBLISHING ] || fail "the leader finished before the broker went down"

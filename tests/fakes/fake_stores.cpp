@@ -1,21 +1,21 @@
 #include "fake_stores.hpp"
 
 #include <algorithm>
+#include <tuple>
 
 #include "ports/errors.hpp"
 
 namespace dcp::fakes {
 
 bool FakeStore::TryLockRuns() {
-  if (locked || lock_held_elsewhere) return false;
-  return locked = true;
+  if (lock_held_elsewhere) return false;
+  return locked = true;  // idempotent, as the server lock
 }
 
 std::optional<RunId> FakeStore::ActiveRun() {
   for (auto it = run_order.rbegin(); it != run_order.rend(); ++it) {
     const FakeRun& r = runs.at(*it);
-    if ((r.status == RunStatus::kPublishing || r.status == RunStatus::kRunning) && r.task_count)
-      return *it;
+    if (!IsTerminal(r.status) && r.task_count) return *it;
   }
   return std::nullopt;
 }
@@ -39,7 +39,7 @@ void FakeStore::MarkPublished(const RunId& run, std::int64_t through) {
 
 void FakeStore::MarkRunning(const RunId& run) {
   auto& r = runs.at(run);
-  if (r.status == RunStatus::kPublishing) r.status = RunStatus::kRunning;
+  if (CanApply(RunEvent::kPublished, r.status)) r.status = RunStatus::kRunning;
   Complete(run);
 }
 
@@ -62,7 +62,7 @@ std::vector<RunId> FakeStore::RunsLeftPublishing() {
   return out;
 }
 
-std::optional<RunSummary> FakeStore::GetRun(const RunId& run) {
+std::optional<RunSummary> FakeStore::Summary(const RunId& run) const {
   auto it = runs.find(run);
   if (it == runs.end()) return std::nullopt;
   RunSummary s;
@@ -94,12 +94,28 @@ std::optional<RunSummary> FakeStore::GetRun(const RunId& run) {
   return s;
 }
 
+std::optional<RunSummary> FakeStore::GetRun(const RunId& run) { return Summary(run); }
+
 std::optional<RunSummary> FakeStore::LatestRun() {
   if (run_order.empty()) return std::nullopt;
-  return GetRun(run_order.back());
+  return Summary(run_order.back());
 }
 
-void FakeStore::ForEachResult(const RunId&, const ResultVisitor&) {}
+void FakeStore::ForEachResult(const RunId& run, const ResultVisitor& row) {
+  // As the database orders them: (selection, start, task_id).
+  std::vector<std::tuple<std::string, LocalMinute, std::string, const PlannedTask*>> rows;
+  for (const PlannedTask& p : planned) {
+    if (tasks.at(p.id).run == run && results.count(p.id)) {
+      rows.emplace_back(p.selection, p.start, p.id.ToString(), &p);
+    }
+  }
+  std::sort(rows.begin(), rows.end());
+  for (const auto& entry : rows) {
+    const PlannedTask& p = *std::get<3>(entry);
+    const TaskResult& result = results.at(p.id);
+    row(result.computation, p.selection, p.start, p.end, result.body);
+  }
+}
 
 void FakeStore::MaybeFail() {
   if (fail_next_calls > 0) {
@@ -108,82 +124,128 @@ void FakeStore::MaybeFail() {
   }
 }
 
+void FakeStore::EnsureRun(const RunId& run) {
+  if (runs.count(run)) return;
+  runs[run] = FakeRun{NewRun{run, "external", "{}", {}}, RunStatus::kRunning, std::nullopt, 0};
+  run_order.push_back(run);
+}
+
+FakeTask& FakeStore::AddUnplanned(const TaskId& task, const std::optional<RunId>& run,
+                                  std::string selection) {
+  if (run) {
+    EnsureRun(*run);
+    auto& count = runs.at(*run).task_count;
+    if (count) ++*count;
+  }
+  return tasks[task] =
+             FakeTask{run, TaskStatus::kQueued, std::nullopt, std::move(selection), 0, {}, {}};
+}
+
 StartResult FakeStore::StartTask(const TaskMessage& m, std::string_view worker_id) {
   std::lock_guard lock(mutex_);
   MaybeFail();
   auto it = tasks.find(m.task_id);
-  if (it == tasks.end()) {
-    if (!runs.count(m.run_id)) {
-      runs[m.run_id] =
-          FakeRun{NewRun{m.run_id, "external", "{}", {}}, RunStatus::kRunning, std::nullopt, 0};
-      run_order.push_back(m.run_id);
-    }
-    it =
-        tasks.emplace(m.task_id, FakeTask{m.run_id, TaskStatus::kQueued, 0, m.selection, 0, {}, {}})
-            .first;
-  }
-  FakeTask& t = it->second;
+  FakeTask& t = it != tasks.end() ? it->second : AddUnplanned(m.task_id, m.run_id, m.selection);
   if (t.status == TaskStatus::kFinished) return {StartOutcome::kAlreadyFinished, t.attempt};
   if (t.status == TaskStatus::kCancelled) return {StartOutcome::kCancelled, t.attempt};
-  t.status = TaskStatus::kStarted;
+  if (CanApply(TaskEvent::kRestart, t.status)) {
+    // A completed run is never reopened: its FAILED task is failed for good.
+    const auto run = t.run ? runs.find(*t.run) : runs.end();
+    if (!t.run) return {StartOutcome::kAlreadyFinished, t.attempt};
+    if (run != runs.end() && run->second.status == RunStatus::kCancelled) {
+      return {StartOutcome::kCancelled, t.attempt};
+    }
+    if (run != runs.end() && IsTerminal(run->second.status)) {
+      return {StartOutcome::kAlreadyFinished, t.attempt};
+    }
+  }
+  t.status = TransitionOf(TaskEvent::kStart).to;
   t.worker = std::string(worker_id);
+  t.error.clear();
   return {StartOutcome::kStarted, ++t.attempt};
+}
+
+bool FakeStore::FinishLocked(const TaskId& task, const TaskResult& result) {
+  auto it = tasks.find(task);
+  if (it == tasks.end() || !CanApply(TaskEvent::kFinish, it->second.status)) return false;
+  it->second.status = TransitionOf(TaskEvent::kFinish).to;
+  it->second.error.clear();
+  results[task] = result;
+  Complete(it->second.run);
+  return true;
 }
 
 bool FakeStore::FinishTask(const TaskMessage& m, const TaskResult& result) {
   std::lock_guard lock(mutex_);
   MaybeFail();
-  FakeTask& t = tasks.at(m.task_id);
-  if (t.status == TaskStatus::kFinished) return false;
-  t.status = TaskStatus::kFinished;
-  results[m.task_id] = result;
-  Complete(m.run_id);
-  return true;
+  return FinishLocked(m.task_id, result);
+}
+
+BatchRecord FakeStore::RecordBatch(const std::vector<FinishItem>& finish,
+                                   const std::vector<const TaskMessage*>& start,
+                                   std::string_view worker_id) {
+  std::lock_guard lock(mutex_);
+  if (finish.empty() && start.empty()) return {};
+  MaybeFail();  // all or nothing, as one transaction
+  BatchRecord record;
+  for (const FinishItem& item : finish) {
+    record.finished.push_back(FinishLocked(item.task->task_id, *item.result));
+  }
+  std::map<TaskId, std::optional<StartResult>> answers;  // a task id that comes twice: once
+  for (const TaskMessage* m : start) {
+    auto [answer, first] = answers.try_emplace(m->task_id);
+    if (first) {
+      auto it = tasks.find(m->task_id);
+      if (it == tasks.end()) {
+        // No row: left to StartTask.
+      } else if (FakeTask& t = it->second; CanApply(TaskEvent::kStart, t.status)) {
+        t.status = TransitionOf(TaskEvent::kStart).to;
+        t.worker = std::string(worker_id);
+        t.error.clear();
+        answer->second = StartResult{StartOutcome::kStarted, ++t.attempt};
+      } else if (t.status == TaskStatus::kFinished) {
+        answer->second = StartResult{StartOutcome::kAlreadyFinished, t.attempt};
+      } else if (t.status == TaskStatus::kCancelled) {
+        answer->second = StartResult{StartOutcome::kCancelled, t.attempt};
+      }  // FAILED (TaskEvent::kRestart): left to StartTask
+    }
+    record.started.push_back(answer->second);
+  }
+  return record;
 }
 
 void FakeStore::FailTask(const TaskId& task, const std::optional<RunId>& run,
                          std::string_view error) {
   std::lock_guard lock(mutex_);
   MaybeFail();
-  auto [it, inserted] =
-      tasks.try_emplace(task, FakeTask{run, TaskStatus::kQueued, 0, "", 0, {}, {}});
-  if (it->second.status == TaskStatus::kFinished || it->second.status == TaskStatus::kCancelled)
+  auto it = tasks.find(task);
+  FakeTask& t = it != tasks.end() ? it->second : AddUnplanned(task, run, "");
+  if (t.status == TaskStatus::kFailed) {
+    t.error = std::string(error);  // the latest error, counted once
     return;
-  it->second.status = TaskStatus::kFailed;
-  it->second.error = std::string(error);
-  if (run && runs.count(*run)) Complete(*run);
+  }
+  if (!CanApply(TaskEvent::kFail, t.status)) return;
+  t.status = TransitionOf(TaskEvent::kFail).to;
+  t.error = std::string(error);
+  Complete(t.run);
 }
 
 void FakeStore::RequeueTask(const TaskId& task, std::string_view error) {
   std::lock_guard lock(mutex_);
   MaybeFail();
-  FakeTask& t = tasks.at(task);
-  if (t.status != TaskStatus::kStarted) return;
+  auto it = tasks.find(task);
+  if (it == tasks.end()) return;
+  FakeTask& t = it->second;
   const bool cancelled =
       t.run && runs.count(*t.run) && runs.at(*t.run).status == RunStatus::kCancelled;
-  t.status = cancelled ? TaskStatus::kCancelled : TaskStatus::kQueued;
+  const TaskEvent event = cancelled ? TaskEvent::kCancelRetry : TaskEvent::kRequeue;
+  if (!CanApply(event, t.status)) return;
+  t.status = TransitionOf(event).to;
   t.error = std::string(error);
 }
 
-std::vector<PlannedTask> FakeStore::RequeueFailed(const RunId& run) {
-  std::vector<PlannedTask> out;
-  if (runs.at(run).status == RunStatus::kCancelled) return out;
-  for (const auto& p : planned) {
-    FakeTask& t = tasks.at(p.id);
-    if (t.run != run || t.status != TaskStatus::kFailed) continue;
-    t.status = TaskStatus::kQueued;
-    t.attempt = 0;
-    out.push_back(p);
-  }
-  if (!out.empty()) {
-    runs.at(run).status = RunStatus::kPublishing;
-    runs.at(run).published = std::min(runs.at(run).published, out.front().seq - 1);
-    runs.at(run).completion_claimed = runs.at(run).completion_reported = false;
-  }
-  return out;
-}
-
 std::optional<RunContext> FakeStore::LoadRunContext(const RunId& run) {
+  std::lock_guard lock(mutex_);
   MaybeFail();
   auto it = runs.find(run);
   if (it == runs.end() || it->second.info.context.time_zone.empty()) return std::nullopt;
@@ -191,24 +253,21 @@ std::optional<RunContext> FakeStore::LoadRunContext(const RunId& run) {
 }
 
 RunContext FakeStore::EnsureRunContext(const RunId& run, const RunContext& fallback) {
+  std::lock_guard lock(mutex_);
   MaybeFail();
-  auto& r = runs[run];
+  EnsureRun(run);
+  auto& r = runs.at(run);
   if (r.info.context.time_zone.empty()) r.info.context = fallback;
   return r.info.context;
 }
 
-void FakeStore::Complete(const RunId& run) {
-  FakeRun& r = runs.at(run);
-  if (r.status != RunStatus::kRunning || !r.task_count) return;
-  std::int64_t done = 0, failed = 0, cancelled = 0;
-  for (const auto& [id, t] : tasks) {
-    if (t.run != run) continue;
-    if (t.status == TaskStatus::kFinished) ++done;
-    if (t.status == TaskStatus::kFailed) ++failed;
-    if (t.status == TaskStatus::kCancelled) ++cancelled;
-  }
-  if (done + failed + cancelled < *r.task_count) return;
-  r.status = failed ? RunStatus::kFailed : cancelled ? RunStatus::kCancelled : RunStatus::kFinished;
+void FakeStore::Complete(const std::optional<RunId>& run) {
+  if (!run || !runs.count(*run)) return;
+  FakeRun& r = runs.at(*run);
+  if (!CanApply(RunEvent::kComplete, r.status) || !r.task_count) return;
+  const TaskCounts counts = Summary(*run)->counts;
+  if (counts.finished + counts.failed + counts.cancelled < *r.task_count) return;
+  r.status = CompletedStatus(counts.failed, counts.cancelled);
 }
 
 }  // namespace dcp::fakes

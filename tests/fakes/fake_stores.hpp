@@ -1,6 +1,13 @@
 #pragma once
-// In-memory RunStore + TaskStore with the contract's semantics, for unit
-// tests of leader and worker logic. Not a stand-in for the MySQL tests.
+// In-memory RunStore + TaskStore for unit tests of leader, worker, monitor
+// and completion logic. It follows the domain's transition table
+// (domain/task_status.hpp) and the ports' contracts; tests/contract holds it
+// and the MySQL stores to the same tests, so where it passes them it
+// behaves as the database does. Differences that remain, by design: no
+// clock (a claim expires only with a zero lease; no stale tasks), no result
+// streaming (ForEachResult sees the results map), and the run lock is a flag.
+// Thread-safe for the TaskStore calls (worker tests call them from several
+// threads); RunStore calls are for one thread.
 #include <map>
 #include <mutex>
 #include <string>
@@ -14,7 +21,7 @@ namespace dcp::fakes {
 struct FakeTask {
   std::optional<RunId> run;
   TaskStatus status = TaskStatus::kQueued;
-  std::int64_t seq = 0;
+  std::optional<std::int64_t> seq;  // none for a task the leader did not plan
   std::string selection;
   int attempt = 0;
   std::string worker, error;
@@ -31,33 +38,37 @@ struct FakeRun {
 
 class FakeStore final : public RunStore, public TaskStore {
  public:
-  // RunStore
+  // RunPlanningStore
   bool TryLockRuns() override;
   void UnlockRuns() override { locked = false; }
   std::optional<RunId> ActiveRun() override;
-  using RunStore::CreateRun;
+  using RunPlanningStore::CreateRun;
   void CreateRun(const NewRun& run, const TaskBatches& tasks) override;
   void MarkPublished(const RunId& run, std::int64_t through) override;
   void MarkRunning(const RunId& run) override;
   std::vector<PlannedTask> UnpublishedTasks(const RunId& run) override;
   std::vector<RunId> RunsLeftPublishing() override;
-  std::vector<PlannedTask> RequeueFailed(const RunId& run) override;
+  // RunReadModel, RunResults
   std::optional<RunSummary> GetRun(const RunId& run) override;
   std::optional<RunSummary> LatestRun() override;
   void ForEachResult(const RunId& run, const ResultVisitor& row) override;
-  // In fake_stores_operator.cpp.
+  // In fake_stores_operator.cpp: the rest of RunReadModel, RunOperations,
+  // CompletionClaims.
   std::vector<RunSummary> ListRuns(std::size_t limit) override;
   std::vector<TaskView> ListTasks(const RunId& run, std::optional<TaskStatus> status,
                                   std::size_t limit) override;
   std::vector<WorkerView> ListWorkers() override { return workers; }
   CancelResult CancelRun(const RunId& run) override;
-  // The fake has no clock: a claim never expires (lease is ignored).
+  std::vector<PlannedTask> RequeueFailed(const RunId& run) override;
   std::optional<RunSummary> ClaimCompletion(std::chrono::seconds lease) override;
   void CompletionReported(const RunId& run) override;
 
   // TaskStore
   StartResult StartTask(const TaskMessage& task, std::string_view worker_id) override;
   bool FinishTask(const TaskMessage& task, const TaskResult& result) override;
+  BatchRecord RecordBatch(const std::vector<FinishItem>& finish,
+                          const std::vector<const TaskMessage*>& start,
+                          std::string_view worker_id) override;
   void FailTask(const TaskId& task, const std::optional<RunId>& run,
                 std::string_view error) override;
   void RequeueTask(const TaskId& task, std::string_view error) override;
@@ -77,7 +88,14 @@ class FakeStore final : public RunStore, public TaskStore {
 
  private:
   void MaybeFail();
-  void Complete(const RunId& run);
+  // The run of another producer's message, created if it has no row.
+  void EnsureRun(const RunId& run);
+  // Adds a row the run did not plan, counted in a leader run's task count.
+  FakeTask& AddUnplanned(const TaskId& task, const std::optional<RunId>& run,
+                         std::string selection);
+  bool FinishLocked(const TaskId& task, const TaskResult& result);
+  void Complete(const std::optional<RunId>& run);
+  std::optional<RunSummary> Summary(const RunId& run) const;
   std::mutex mutex_;
 };
 

@@ -1,5 +1,6 @@
-// FakeStore's operator views, cancel and completion claims.
+// FakeStore's operator views, commands and completion claims.
 #include <algorithm>
+#include <tuple>
 
 #include "fake_stores.hpp"
 
@@ -8,7 +9,7 @@ namespace dcp::fakes {
 std::vector<RunSummary> FakeStore::ListRuns(std::size_t limit) {
   std::vector<RunSummary> out;
   for (auto it = run_order.rbegin(); it != run_order.rend() && out.size() < limit; ++it) {
-    out.push_back(*GetRun(*it));
+    out.push_back(*Summary(*it));
   }
   return out;
 }
@@ -16,33 +17,44 @@ std::vector<RunSummary> FakeStore::ListRuns(std::size_t limit) {
 std::vector<TaskView> FakeStore::ListTasks(const RunId& run, std::optional<TaskStatus> status,
                                            std::size_t limit) {
   std::vector<TaskView> out;
-  for (const PlannedTask& p : planned) {
-    const FakeTask& t = tasks.at(p.id);
-    if (t.run != run || (status && t.status != *status) || out.size() >= limit) continue;
+  for (const auto& [id, t] : tasks) {
+    if (t.run != run || (status && t.status != *status)) continue;
     TaskView v;
-    v.id = p.id;
-    v.seq = p.seq;
+    v.id = id;
+    v.seq = t.seq;
     v.status = t.status;
-    v.selection = p.selection;
-    v.start = p.start;
-    v.end = p.end;
+    v.selection = t.selection;
+    const auto p = std::find_if(planned.begin(), planned.end(),
+                                [&](const PlannedTask& task) { return task.id == id; });
+    if (p != planned.end()) {
+      v.start = p->start;
+      v.end = p->end;
+    }
     v.attempt = t.attempt;
     v.worker = t.worker;
     v.error = t.error;
     out.push_back(std::move(v));
   }
+  // As the database orders them: by seq (tasks without one last), then id.
+  std::sort(out.begin(), out.end(), [](const TaskView& a, const TaskView& b) {
+    return std::tuple(!a.seq, a.seq.value_or(0), a.id.ToString()) <
+           std::tuple(!b.seq, b.seq.value_or(0), b.id.ToString());
+  });
+  if (out.size() > limit) out.resize(limit);
   return out;
 }
 
 CancelResult FakeStore::CancelRun(const RunId& run) {
   auto it = runs.find(run);
   if (it == runs.end()) return {CancelResult::Status::kNotFound, 0};
-  if (IsTerminal(it->second.status)) return {CancelResult::Status::kAlreadyEnded, 0};
+  if (!CanApply(RunEvent::kCancel, it->second.status)) {
+    return {CancelResult::Status::kAlreadyEnded, 0};
+  }
   it->second.status = RunStatus::kCancelled;
   std::int64_t cancelled = 0;
   for (auto& [id, t] : tasks) {
-    if (t.run == run && t.status == TaskStatus::kQueued) {
-      t.status = TaskStatus::kCancelled;
+    if (t.run == run && CanApply(TaskEvent::kCancel, t.status)) {
+      t.status = TransitionOf(TaskEvent::kCancel).to;
       t.error = "run cancelled";
       ++cancelled;
     }
@@ -50,17 +62,41 @@ CancelResult FakeStore::CancelRun(const RunId& run) {
   return {CancelResult::Status::kCancelled, cancelled};
 }
 
-std::optional<RunSummary> FakeStore::ClaimCompletion(std::chrono::seconds) {
+std::vector<PlannedTask> FakeStore::RequeueFailed(const RunId& run) {
+  std::vector<PlannedTask> out;
+  auto r = runs.find(run);
+  if (r == runs.end() || !CanApply(RunEvent::kOperatorRetry, r->second.status)) return out;
+  for (const auto& p : planned) {
+    FakeTask& t = tasks.at(p.id);
+    if (t.run != run || !CanApply(TaskEvent::kOperatorRetry, t.status)) continue;
+    t.status = TransitionOf(TaskEvent::kOperatorRetry).to;
+    t.attempt = 0;
+    out.push_back(p);
+  }
+  if (!out.empty()) {
+    r->second.status = TransitionOf(RunEvent::kOperatorRetry).to.front();
+    r->second.published = std::min(r->second.published, out.front().seq - 1);
+    r->second.completion_claimed = r->second.completion_reported = false;
+  }
+  return out;
+}
+
+std::optional<RunSummary> FakeStore::ClaimCompletion(std::chrono::seconds lease) {
   for (const RunId& id : run_order) {
     FakeRun& r = runs.at(id);
-    if (IsTerminal(r.status) && !r.completion_claimed && !r.completion_reported) {
+    // No clock: a claim expires at once with a zero lease, else never.
+    const bool claimable = !r.completion_claimed || lease.count() == 0;
+    if (IsTerminal(r.status) && claimable && !r.completion_reported) {
       r.completion_claimed = true;
-      return GetRun(id);
+      return Summary(id);
     }
   }
   return std::nullopt;
 }
 
-void FakeStore::CompletionReported(const RunId& run) { runs.at(run).completion_reported = true; }
+void FakeStore::CompletionReported(const RunId& run) {
+  auto it = runs.find(run);
+  if (it != runs.end()) it->second.completion_reported = true;
+}
 
 }  // namespace dcp::fakes

@@ -17,7 +17,7 @@ struct LocalRunOutcome {
   std::int64_t failed = 0;
 };
 
-Result<LocalRunOutcome> RunLocal(planning::Leader& leader, RunStore& runs, TaskStore& tasks,
+Result<LocalRunOutcome> RunLocal(planning::Leader& leader, RunPlanningStore& runs, TaskStore& tasks,
                                  Computation& computation, const planning::RunRequest& request,
                                  const RunContext& fallback_context);
 

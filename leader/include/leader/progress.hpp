@@ -5,7 +5,7 @@
 #include <iosfwd>
 #include <string>
 
-#include "ports/run_store.hpp"
+#include "ports/run_read_model.hpp"
 
 namespace dcp::leader {
 
@@ -13,7 +13,7 @@ namespace dcp::leader {
 std::string ProgressLine(const RunSummary& run, double tasks_per_second);
 
 // Polls until the run is FINISHED or FAILED; returns that summary.
-RunSummary FollowRun(RunStore& store, const RunId& run, std::chrono::milliseconds interval,
+RunSummary FollowRun(RunReadModel& store, const RunId& run, std::chrono::milliseconds interval,
                      std::ostream& out);
 
 }  // namespace dcp::leader

@@ -13,6 +13,7 @@
 #include "domain/local_time.hpp"
 #include "domain/run_range.hpp"
 #include "planning/run_request.hpp"
+#include "runtime/backoff.hpp"
 
 namespace dcp::leader {
 
@@ -53,7 +54,7 @@ class Scheduler {
   ev_timer timer_{};
   ev_timer retry_{};
   std::optional<SysSeconds> pending_;  // a trigger time whose run has not started yet
-  std::chrono::seconds next_retry_delay_{0};
+  runtime::Backoff retry_delays_;      // of the pending run
   ev_signal sigterm_{}, sigint_{};
 };
 

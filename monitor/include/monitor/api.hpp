@@ -22,7 +22,8 @@
 #include "domain/result.hpp"
 #include "http/message.hpp"
 #include "planning/run_parameters.hpp"
-#include "ports/run_store.hpp"
+#include "ports/run_operations.hpp"
+#include "ports/run_read_model.hpp"
 
 namespace dcp::monitor {
 
@@ -32,7 +33,7 @@ struct ApiSettings {
   std::chrono::seconds stale_after{30};  // a worker's heartbeat older than this: not alive
 };
 
-// What the API needs beyond the RunStore, as functions so that tests can
+// What the API needs beyond the database, as functions so that tests can
 // stand in for the broker.
 struct ApiActions {
   // {"queue", "depth", "consumers", "dead", "history": [{"t", "depth"}]}.
@@ -46,7 +47,9 @@ struct ApiActions {
 
 class Api {
  public:
-  Api(RunStore& store, ApiActions actions, ApiSettings settings);
+  // `reads` answers the GETs, `operations` the cancel and retry POSTs
+  // (usually one store for both).
+  Api(RunReadModel& reads, RunOperations& operations, ApiActions actions, ApiSettings settings);
 
   // Any /api/ request. Throws only what the ports throw (DbError,
   // AmqpError, UnavailableError): the caller maps those to 503.
@@ -58,7 +61,8 @@ class Api {
   http::Response Trigger(const std::string& body);
   http::Response RunAction(const RunId& run, const std::string& action);
 
-  RunStore& store_;
+  RunReadModel& store_;
+  RunOperations& operations_;
   ApiActions actions_;
   ApiSettings settings_;
 };

@@ -4,8 +4,8 @@
 //
 // Threading: the loop thread never waits on a server. API requests are
 // taken over as streams (http::Server::HandleStream), queued to the backend
-// thread, answered there by Api, and the response is handed back through an
-// ev_async and sent from the loop (Stream::Reject). Every `refresh` the
+// thread, answered there by Api, and the response is handed back through a
+// runtime::LoopMailbox and sent from the loop (Stream::Reject). Every `refresh` the
 // backend also samples the queue and pushes a snapshot (runs, workers,
 // queue) that the loop broadcasts to the Server-Sent Events clients of
 // /api/events. So a slow or unreachable database delays answers, never the
@@ -24,6 +24,8 @@
 
 #include "http/server.hpp"
 #include "monitor/api.hpp"
+#include "ports/run_store.hpp"
+#include "runtime/loop_mailbox.hpp"
 
 namespace dcp::monitor {
 
@@ -77,23 +79,20 @@ class MonitorService {
   };
 
   void BackendLoop();
-  void Post(Answer answer);  // backend thread -> loop
-  static void OnAsync(struct ev_loop* loop, ev_async* w, int revents);
+  void OnAnswers(std::deque<Answer>& answers);  // loop thread
 
-  struct ev_loop* loop_;
   MonitorSettings settings_;
   BackendFactory make_backend_;
 
   std::mutex mutex_;
   std::condition_variable cv_;
-  std::deque<Job> jobs_;        // guarded by mutex_
-  std::deque<Answer> answers_;  // guarded by mutex_
-  bool stopping_ = false;       // guarded by mutex_
+  std::deque<Job> jobs_;                  // guarded by mutex_
+  bool stopping_ = false;                 // guarded by mutex_
+  runtime::LoopMailbox<Answer> answers_;  // backend thread -> loop
 
   // Loop thread only.
   std::vector<std::shared_ptr<http::Stream>> clients_;
   std::string last_snapshot_;
-  ev_async async_{};
   std::thread thread_;
 };
 

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <fstream>
 
+#include "runtime/retry.hpp"
 #include "views/export_csv.hpp"
 #include "views/view_json.hpp"
 
@@ -24,10 +25,11 @@ std::string RunCompletedEvent(const RunSummary& run, SysSeconds now, const std::
   return j.dump();
 }
 
-CompletionNotifier::CompletionNotifier(RunStore& store, EventPublisher& events,
-                                       WebhookPoster* webhook, NotifierSettings settings,
-                                       runtime::Stopper& stopper)
-    : store_(store),
+CompletionNotifier::CompletionNotifier(CompletionClaims& claims, RunResults& results,
+                                       EventPublisher& events, WebhookPoster* webhook,
+                                       NotifierSettings settings, runtime::Stopper& stopper)
+    : claims_(claims),
+      results_(results),
       events_(events),
       webhook_(webhook),
       settings_(std::move(settings)),
@@ -36,10 +38,10 @@ CompletionNotifier::CompletionNotifier(RunStore& store, EventPublisher& events,
 int CompletionNotifier::ReportDue() {
   int reported = 0;
   while (!stopper_.stopped()) {
-    const auto run = store_.ClaimCompletion(settings_.lease);
+    const auto run = claims_.ClaimCompletion(settings_.lease);
     if (!run) break;
     if (!Report(*run)) break;  // left claimed: retried after the lease
-    store_.CompletionReported(run->id);
+    claims_.CompletionReported(run->id);
     ++reported;
   }
   return reported;
@@ -83,12 +85,12 @@ bool CompletionNotifier::Report(const RunSummary& run) {
 
 std::string CompletionNotifier::Export(const RunId& run) {
   if (settings_.export_dir.empty()) return {};
-  const std::string path = settings_.export_dir + "/" + run.ToString() + ".csv";
+  std::string path = settings_.export_dir + "/" + run.ToString() + ".csv";
   const std::string temporary = path + ".tmp";
   {
     std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
     if (!out) throw std::runtime_error("cannot write " + temporary);
-    views::ExportCsv(store_, run, settings_.csv_headers, out);
+    views::ExportCsv(results_, run, settings_.csv_headers, out);
     out.flush();
     if (!out) throw std::runtime_error("writing " + temporary + " failed");
   }
@@ -99,11 +101,12 @@ std::string CompletionNotifier::Export(const RunId& run) {
 }
 
 bool CompletionNotifier::Retry(int attempts, const std::function<bool(int)>& body) {
-  auto delay = settings_.first_delay;
+  runtime::BackoffPolicy policy{settings_.first_delay, settings_.max_delay};
+  policy.max_attempts = attempts;
+  runtime::Retry retry(policy, stopper_);
   for (int attempt = 1; attempt <= attempts; ++attempt) {
     if (body(attempt)) return true;
-    if (attempt == attempts || !stopper_.WaitFor(delay)) return false;
-    delay = std::min(delay * 2, settings_.max_delay);
+    if (retry.AfterFailure() != runtime::Retry::Verdict::kTryAgain) return false;
   }
   return false;
 }

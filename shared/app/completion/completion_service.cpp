@@ -10,9 +10,9 @@ CompletionService::CompletionService(Factory make_parts, NotifierSettings settin
 
 void CompletionService::Tick(runtime::Stopper& stopper) {
   try {
-    if (!parts_.store) parts_ = make_parts_();
-    CompletionNotifier notifier(*parts_.store, *parts_.events, parts_.webhook.get(), settings_,
-                                stopper);
+    if (!parts_.claims) parts_ = make_parts_();
+    CompletionNotifier notifier(*parts_.claims, *parts_.results, *parts_.events,
+                                parts_.webhook.get(), settings_, stopper);
     notifier.ReportDue();
   } catch (...) {
     parts_ = {};  // reconnect next time

@@ -49,7 +49,8 @@ std::unique_ptr<CompletionService> MakeCompletionService(const CompletionConfig&
         NotifierParts parts;
         auto store = mysql::ConnectOnThisThread<mysql::MysqlRunStore, RunStore>(mysql_url);
         parts.keep = store;
-        parts.store = store;
+        parts.claims = store;
+        parts.results = store;
         parts.events = std::make_shared<amqp::AmqpEventPublisher>(events);
         if (webhook) parts.webhook = std::make_shared<http::HttpWebhook>(*webhook);
         return parts;

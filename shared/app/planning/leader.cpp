@@ -7,7 +7,7 @@
 #include "planning/run_publisher.hpp"
 
 namespace dcp::planning {
-Leader::Leader(RunStore& store, TaskPublisher* publisher, LeaderSettings settings)
+Leader::Leader(RunPlanningStore& store, TaskPublisher* publisher, LeaderSettings settings)
     : store_(store), publisher_(publisher), settings_(std::move(settings)) {}
 
 Result<RunOutcome> Leader::Run(const RunRequest& request) {

@@ -2,10 +2,13 @@
 
 #include <spdlog/spdlog.h>
 
-#include <thread>
+#include <csignal>
+#include <string>
 
 #include "domain/task_message.hpp"
 #include "ports/errors.hpp"
+#include "runtime/failpoint.hpp"
+#include "runtime/retry.hpp"
 
 namespace dcp::planning {
 
@@ -18,26 +21,29 @@ void RunPublisher::Publish(const RunId& run, const TaskBatches& tasks) {
     }
     PublishBatch(bodies);
     store_.MarkPublished(run, batch.back().seq);
-    if (settings_.after_batch) settings_.after_batch(++batches_);
+    ++batches_;
+    CrashAfterBatches();
   });
 }
 
+void RunPublisher::CrashAfterBatches() const {
+  const auto n = failpoint::Value("leader.crash-after-batches");
+  if (n && batches_ >= std::stoll(std::string(*n))) std::raise(SIGKILL);
+}
+
 void RunPublisher::PublishBatch(std::span<const std::string> bodies) {
-  using Clock = std::chrono::steady_clock;
-  const auto deadline = Clock::now() + settings_.give_up_after;
-  auto delay = settings_.first_retry_delay;
-  for (;;) {
-    try {
-      publisher_.PublishConfirmed(bodies);
-      return;
-    } catch (const std::exception& e) {
-      if (!dynamic_cast<const AmqpError*>(&e) && !dynamic_cast<const UnavailableError*>(&e)) throw;
-      if (Clock::now() + delay > deadline) throw;
-      spdlog::warn("publishing failed ({}); again in {} ms", e.what(), delay.count());
-      std::this_thread::sleep_for(delay);  // backoff while the broker is away
-      delay = std::min(delay * 2, settings_.max_retry_delay);
-    }
-  }
+  runtime::BackoffPolicy policy{settings_.first_retry_delay, settings_.max_retry_delay};
+  policy.deadline = settings_.give_up_after;
+  runtime::Retry retry(policy);  // sleeps: backoff while the broker is away
+  runtime::RetryOn<std::exception>(
+      retry, [&] { publisher_.PublishConfirmed(bodies); },
+      [](const std::exception& e) {
+        return dynamic_cast<const AmqpError*>(&e) != nullptr ||
+               dynamic_cast<const UnavailableError*>(&e) != nullptr;
+      },
+      [](const std::exception& e, std::chrono::milliseconds delay) {
+        spdlog::warn("publishing failed ({}); again in {} ms", e.what(), delay.count());
+      });
 }
 
 std::int64_t RunPublisher::Resume(const RunId& run) {

@@ -18,8 +18,8 @@ Outcome TaskProcessor::Process(std::string_view body) {
   auto decoded = DecodeTaskMessage(body);
   if (!decoded) return Malformed(body, decoded.reason());
   Outcome outcome = Compute(*decoded, std::nullopt);
-  if (outcome.action == Outcome::Action::kFinish) {
-    outcome.Recorded(retry_([&] { return store_.FinishTask(*decoded, *outcome.result); }));
+  if (const Finish* finish = outcome.As<Finish>()) {
+    outcome.Recorded(retry_([&] { return store_.FinishTask(*decoded, finish->result); }));
   }
   return outcome;
 }
@@ -31,21 +31,20 @@ Outcome TaskProcessor::Malformed(std::string_view body, const std::string& error
     const auto run = PeekRunId(body);
     retry_([&] { store_.FailTask(*task, run, reason); });
   }
-  return {Outcome::Action::kDeadLetter, Outcome::Kind::kMalformed, reason, task, 0};
+  return {DeadLetter{DeadLetter::Kind::kMalformed, reason}, task, 0};
 }
 
 Outcome TaskProcessor::Compute(const TaskMessage& task, std::optional<StartResult> started) {
   const StartResult start =
       started ? *started : retry_([&] { return store_.StartTask(task, settings_.worker_id); });
   if (start.outcome == StartOutcome::kAlreadyFinished) {
-    return {Outcome::Action::kAck, Outcome::Kind::kSkipped, {}, task.task_id, start.attempt};
+    return {Acked{Acked::Kind::kSkipped, {}}, task.task_id, start.attempt};
   }
   if (start.outcome == StartOutcome::kCancelled) {
-    return {Outcome::Action::kAck, Outcome::Kind::kSkipped, "run cancelled", task.task_id,
-            start.attempt};
+    return {Acked{Acked::Kind::kSkipped, "run cancelled"}, task.task_id, start.attempt};
   }
   if (start.attempt > settings_.max_attempts) {
-    return Fail(task, Outcome::Kind::kGaveUp,
+    return Fail(task, DeadLetter::Kind::kGaveUp,
                 "gave up after " + std::to_string(settings_.max_attempts) +
                     " attempts: the task never completed (worker crash or timeout)",
                 start.attempt);
@@ -60,24 +59,14 @@ Outcome TaskProcessor::Compute(const TaskMessage& task, std::optional<StartResul
   }
   if (!result) {
     if (result.permanent() || start.attempt >= settings_.max_attempts) {
-      return Fail(task, Outcome::Kind::kFailed, result.reason(), start.attempt);
+      return Fail(task, DeadLetter::Kind::kFailed, result.reason(), start.attempt);
     }
     retry_([&] { store_.RequeueTask(task.task_id, result.reason()); });
-    Outcome retry{Outcome::Action::kRetry, Outcome::Kind::kRetried, result.reason(), task.task_id,
-                  start.attempt};
-    retry.retry_delay = RetryDelay(settings_, start.attempt);
-    return retry;
+    return {Retry{RetryDelay(settings_, start.attempt), result.reason()}, task.task_id,
+            start.attempt};
   }
-  Outcome finish{
-      Outcome::Action::kFinish, Outcome::Kind::kFinished, {}, task.task_id, start.attempt};
-  finish.result = TaskResult{std::string(computation_.name()), std::move(result).value()};
-  return finish;
-}
-
-void Outcome::Recorded(bool counted) {
-  action = Action::kAck;
-  kind = counted ? Kind::kFinished : Kind::kDuplicate;
-  result.reset();
+  return {Finish{TaskResult{std::string(computation_.name()), std::move(result).value()}},
+          task.task_id, start.attempt};
 }
 
 std::chrono::milliseconds RetryDelay(const ProcessorSettings& settings, int attempt) {
@@ -86,10 +75,10 @@ std::chrono::milliseconds RetryDelay(const ProcessorSettings& settings, int atte
   return std::min(delay, settings.max_retry_delay);
 }
 
-Outcome TaskProcessor::Fail(const TaskMessage& task, Outcome::Kind kind, const std::string& reason,
-                            int attempt) {
+Outcome TaskProcessor::Fail(const TaskMessage& task, DeadLetter::Kind kind,
+                            const std::string& reason, int attempt) {
   retry_([&] { store_.FailTask(task.task_id, task.run_id, reason); });
-  return {Outcome::Action::kDeadLetter, kind, reason, task.task_id, attempt};
+  return {DeadLetter{kind, reason}, task.task_id, attempt};
 }
 
 }  // namespace dcp::processing

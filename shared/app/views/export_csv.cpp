@@ -4,7 +4,7 @@
 
 namespace dcp::views {
 
-std::int64_t ExportCsv(RunStore& store, const RunId& run, const CsvHeaders& headers,
+std::int64_t ExportCsv(RunResults& store, const RunId& run, const CsvHeaders& headers,
                        std::ostream& out) {
   std::int64_t count = 0;
   store.ForEachResult(run, [&](const std::string& computation, const std::string&, LocalMinute,

@@ -1,5 +1,6 @@
 #include "views/run_progress.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <ctime>
@@ -13,8 +14,10 @@ RunProgress ProgressOf(const RunSummary& run, SysSeconds now) {
   p.total = run.task_count.value_or(c.queued + c.started + p.done);
   const SysSeconds end = run.finished_at.value_or(now);
   p.elapsed_seconds = std::max<std::int64_t>(0, (end - run.created_at).count());
-  if (p.elapsed_seconds > 0) {
-    p.rate = static_cast<double>(p.done) / static_cast<double>(p.elapsed_seconds);
+  p.under_a_second = run.finished_at.has_value() && p.elapsed_seconds == 0 && p.done > 0;
+  if (p.elapsed_seconds > 0 || p.under_a_second) {
+    p.rate = static_cast<double>(p.done) /
+             static_cast<double>(std::max<std::int64_t>(1, p.elapsed_seconds));
   }
   if (!IsTerminal(run.status) && p.rate > 0 && p.total > p.done) {
     p.eta_seconds =

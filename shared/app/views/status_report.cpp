@@ -16,7 +16,7 @@ std::string StatusText(const RunSummary& r, SysSeconds now) {
   std::string text =
       "run " + r.id.ToString() + " (" + r.trigger + ")  " + std::string(ToString(r.status)) + "\n";
   char rate[64];
-  std::snprintf(rate, sizeof rate, "%.2f tasks/s", p.rate);
+  std::snprintf(rate, sizeof rate, "%s%.2f tasks/s", p.under_a_second ? ">= " : "", p.rate);
   text += "  [" + std::string(static_cast<std::size_t>(filled), '#') +
           std::string(static_cast<std::size_t>(kWidth - filled), '.') + "] " +
           std::to_string(p.done) + "/" + std::to_string(p.total) + "  " + rate;
@@ -33,8 +33,8 @@ std::string StatusText(const RunSummary& r, SysSeconds now) {
   }
   text += "  created " + FormatUtc(r.created_at);
   if (r.finished_at) {
-    text +=
-        "  finished " + FormatUtc(*r.finished_at) + " (" + FormatDuration(p.elapsed_seconds) + ")";
+    text += "  finished " + FormatUtc(*r.finished_at) + " (" +
+            (p.under_a_second ? std::string("under 1 s") : FormatDuration(p.elapsed_seconds)) + ")";
   } else {
     text += "  running for " + FormatDuration(p.elapsed_seconds);
   }

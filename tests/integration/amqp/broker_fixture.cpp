@@ -1,7 +1,8 @@
 #include "broker_fixture.hpp"
 
-#include <cstdlib>
 #include <random>
+
+#include "support/servers.hpp"
 
 namespace dcp::amqp::testing {
 namespace {
@@ -20,10 +21,9 @@ void Tick(struct ev_loop*, ev_timer*, int) {}
 }  // namespace
 
 void BrokerTest::SetUp() {
-  const char* url = std::getenv("DCP_TEST_AMQP_URL");
-  ASSERT_NE(url, nullptr) << "DCP_TEST_AMQP_URL is not set (eval \"$(scripts/stack env)\" and "
-                             "export DCP_TEST_AMQP_URL=$DCP_AMQP_URL)";
-  const auto parsed = AmqpUrl::Parse(url);
+  const auto url = dcp::testing::ServerUrl("DCP_TEST_AMQP_URL");
+  if (!url) return;
+  const auto parsed = AmqpUrl::Parse(*url);
   ASSERT_TRUE(parsed.ok()) << parsed.reason();
   connection_.url = *parsed;
   connection_.name = "dcp-amqp-test";

@@ -1,7 +1,8 @@
 #pragma once
-// Shared setup of the broker tests: the URL from DCP_TEST_AMQP_URL (the
-// tests fail without it), a fresh queue name per test, a libev loop run until
-// a condition holds (bounded by a timer, never a sleep), cleanup of queues.
+// Shared setup of the broker tests: the URL from DCP_TEST_AMQP_URL (skipped
+// without it, failed under DCP_REQUIRE_SERVERS=1), a fresh queue name per
+// test, a libev loop run until a condition holds (bounded by a timer, never
+// a sleep), cleanup of queues.
 #include <ev.h>
 #include <gtest/gtest.h>
 

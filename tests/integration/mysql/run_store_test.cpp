@@ -67,78 +67,6 @@ TEST_F(RunStoreTest, CreateRunRecordsRunContextAndQueuedTasks) {
   EXPECT_FALSE(store.GetRun(RunId::New()).has_value());
 }
 
-TEST_F(RunStoreTest, PublishingProgressIsMonotonic) {
-  MysqlRunStore store(session());
-  const RunId run = RunId::New();
-  const auto tasks = PlanTasks(5);
-  store.CreateRun(MakeRun(run), tasks);
-  EXPECT_EQ(store.UnpublishedTasks(run).size(), 5u);
-  store.MarkPublished(run, 3);
-  store.MarkPublished(run, 2);  // a late confirm does not move it back
-  EXPECT_EQ(store.GetRun(run)->published, 3);
-  const auto left = store.UnpublishedTasks(run);
-  ASSERT_EQ(left.size(), 2u);
-  EXPECT_EQ(left[0].seq, 4);
-  EXPECT_EQ(left[0].id, tasks[3].id);
-  EXPECT_EQ(left[0].selection, "s4");
-  EXPECT_EQ(left[0].start, tasks[3].start);
-  EXPECT_EQ(left[1].end, tasks[4].end);
-}
-
-TEST_F(RunStoreTest, ActiveRunIsTheNewestUncompletedLeaderRun) {
-  MysqlRunStore store(session());
-  EXPECT_FALSE(store.ActiveRun().has_value());
-  EXPECT_TRUE(store.RunsLeftPublishing().empty());
-  const RunId older = RunId::New();
-  const RunId newer = RunId::New();
-  store.CreateRun(MakeRun(older), PlanTasks(1));
-  store.CreateRun(MakeRun(newer, "cron"), PlanTasks(1));
-  EXPECT_EQ(store.ActiveRun(), newer);
-  EXPECT_EQ(store.RunsLeftPublishing(), (std::vector<RunId>{older, newer}));
-  store.MarkRunning(newer);
-  EXPECT_EQ(store.RunsLeftPublishing(), std::vector<RunId>{older});
-  EXPECT_EQ(store.LatestRun()->id, newer);
-  EXPECT_EQ(store.LatestRun()->status, RunStatus::kRunning);
-  // An external run is never the active one.
-  MysqlTaskStore(session()).FailTask(TaskId::New(), RunId::New(), "x");
-  EXPECT_EQ(store.ActiveRun(), newer);
-}
-
-TEST_F(RunStoreTest, MarkRunningCompletesARunWhoseTasksAllEnded) {
-  MysqlRunStore store(session());
-  MysqlTaskStore tasks_store(session());
-  const RunId run = RunId::New();
-  const auto tasks = PlanTasks(2);
-  store.CreateRun(MakeRun(run), tasks);
-  for (const auto& t : tasks) {
-    const TaskMessage m{run, t.id, t.selection, t.start, t.end};
-    tasks_store.StartTask(m, "w");
-    tasks_store.FinishTask(m, {"ref", "r"});
-  }
-  EXPECT_EQ(store.GetRun(run)->status, RunStatus::kPublishing);  // never completes early
-  store.MarkPublished(run, 2);
-  store.MarkRunning(run);
-  const auto summary = store.GetRun(run);
-  EXPECT_EQ(summary->status, RunStatus::kFinished);
-  EXPECT_TRUE(summary->finished_at.has_value());
-  EXPECT_EQ(summary->counts.finished, 2);
-}
-
-TEST_F(RunStoreTest, UnpublishedTasksSkipTasksAlreadyTakenByWorkers) {
-  MysqlRunStore store(session());
-  MysqlTaskStore tasks_store(session());
-  const RunId run = RunId::New();
-  const auto tasks = PlanTasks(3);
-  store.CreateRun(MakeRun(run), tasks);
-  // Published but not yet watermarked when the leader died: a worker has it.
-  tasks_store.StartTask(
-      TaskMessage{run, tasks[1].id, tasks[1].selection, tasks[1].start, tasks[1].end}, "w");
-  const auto left = store.UnpublishedTasks(run);
-  ASSERT_EQ(left.size(), 2u);
-  EXPECT_EQ(left[0].id, tasks[0].id);
-  EXPECT_EQ(left[1].id, tasks[2].id);
-}
-
 TEST_F(RunStoreTest, RequeueFailedReopensTheRunForPublishing) {
   MysqlRunStore store(session());
   MysqlTaskStore tasks_store(session());
@@ -184,38 +112,6 @@ TEST_F(RunStoreTest, RequeueFailedReopensTheRunForPublishing) {
   EXPECT_EQ(finished, 3);
   EXPECT_EQ(failed, 0);
   EXPECT_TRUE(store.RequeueFailed(run).empty());
-}
-
-TEST_F(RunStoreTest, ForEachResultStreamsInSelectionStartTaskOrder) {
-  MysqlRunStore store(session());
-  MysqlTaskStore tasks_store(session());
-  const RunId run = RunId::New();
-  std::vector<PlannedTask> tasks = {
-      Planned(1, "b", "2023-01-01 00:00", "2023-01-01 23:59"),
-      Planned(2, "a", "2023-01-02 00:00", "2023-01-02 23:59"),
-      Planned(3, "a", "2023-01-01 00:00", "2023-01-01 23:59"),
-      Planned(4, "'; DROP TABLE run_process; --", "2023-01-01 00:00", "2023-01-01 23:59"),
-      Planned(5, "c", "2023-01-01 00:00", "2023-01-01 23:59"),  // never finished
-  };
-  store.CreateRun(MakeRun(run), tasks);
-  for (std::size_t i = 0; i < 4; ++i) {
-    const TaskMessage m{run, tasks[i].id, tasks[i].selection, tasks[i].start, tasks[i].end};
-    tasks_store.StartTask(m, "w");
-    tasks_store.FinishTask(m, {"ref", "body" + std::to_string(i + 1)});
-  }
-  std::vector<std::string> seen;
-  store.ForEachResult(run, [&](const std::string& computation, const std::string& selection,
-                               LocalMinute start, LocalMinute end, const std::string& body) {
-    EXPECT_EQ(computation, "ref");
-    EXPECT_EQ(end - std::chrono::minutes(1439), start);
-    seen.push_back(selection + "@" + FormatLocalMinute(start) + "=" + body);
-  });
-  EXPECT_EQ(seen, (std::vector<std::string>{
-                      "'; DROP TABLE run_process; --@2023-01-01 00:00=body4",
-                      "a@2023-01-01 00:00=body3",
-                      "a@2023-01-02 00:00=body2",
-                      "b@2023-01-01 00:00=body1",
-                  }));
 }
 
 TEST_F(RunStoreTest, CreateRunOf100kTasks) {

@@ -11,6 +11,7 @@
 #include "mysql/mysql_run_store.hpp"
 #include "mysql/mysql_task_store.hpp"
 #include "ports/errors.hpp"
+#include "store_contract.hpp"
 #include "test_database.hpp"
 
 namespace dcp::mysql {
@@ -48,19 +49,6 @@ class TaskStoreTest : public testing::DatabaseTest {
   std::vector<PlannedTask> tasks_;
 };
 
-TEST_F(TaskStoreTest, StartTaskStartsAQueuedTaskAndCountsAttempts) {
-  MysqlTaskStore store(session());
-  auto first = store.StartTask(Message(0), "worker-a");
-  EXPECT_EQ(first.outcome, StartOutcome::kStarted);
-  EXPECT_EQ(first.attempt, 1);
-  EXPECT_EQ(Status(tasks_[0].id), "STARTED");
-  EXPECT_EQ(Str("SELECT worker FROM run_process WHERE task_id = ?", {tasks_[0].id.ToString()}),
-            "worker-a");
-  auto again = store.StartTask(Message(0), "worker-b");  // redelivered after a crash
-  EXPECT_EQ(again.outcome, StartOutcome::kStarted);
-  EXPECT_EQ(again.attempt, 2);
-}
-
 TEST_F(TaskStoreTest, ExternalMessageCreatesItsRunAndTask) {
   MysqlTaskStore store(session());
   const TaskMessage m{RunId::New(), TaskId::New(), "7", Minute("2023-01-01 00:00"),
@@ -92,53 +80,6 @@ TEST_F(TaskStoreTest, FinishTaskStoresResultAndCountsOnce) {
   EXPECT_EQ(Status(tasks_[0].id), "FINISHED");
 }
 
-TEST_F(TaskStoreTest, FinishTaskOfAnUnstartedTaskChangesNothing) {
-  MysqlTaskStore store(session());
-  EXPECT_FALSE(store.FinishTask(Message(1), {"ref", "x"}));
-  EXPECT_EQ(Status(tasks_[1].id), "QUEUED");
-  EXPECT_EQ(Int("SELECT COUNT(*) FROM task_result"), 0);
-}
-
-TEST_F(TaskStoreTest, RunCompletesWhenItsLastTaskEnds) {
-  MysqlTaskStore store(session());
-  MysqlRunStore(session()).MarkRunning(run_);
-  for (int i = 0; i < 3; ++i) {
-    store.StartTask(Message(i), "w");
-    EXPECT_EQ(RunStatusText(), "RUNNING");
-    store.FinishTask(Message(i), {"ref", "r"});
-  }
-  EXPECT_EQ(RunStatusText(), "FINISHED");
-  EXPECT_EQ(Int("SELECT finished_at IS NOT NULL FROM run WHERE run_id = ?", {run_.ToString()}), 1);
-}
-
-TEST_F(TaskStoreTest, AFailedTaskEndsTheRunAsFailed) {
-  MysqlTaskStore store(session());
-  MysqlRunStore(session()).MarkRunning(run_);
-  store.StartTask(Message(0), "w");
-  store.FinishTask(Message(0), {"ref", "r"});
-  store.FailTask(tasks_[1].id, run_, "bad input");
-  store.StartTask(Message(2), "w");
-  store.FailTask(tasks_[2].id, run_, "crashed");
-  EXPECT_EQ(RunStatusText(), "FAILED");
-  EXPECT_EQ(RunInt("tasks_failed"), 2);
-  ExpectCountsMatchRows(run_);
-}
-
-TEST_F(TaskStoreTest, FailTaskCountsOnceAndLeavesFinishedTasksAlone) {
-  MysqlTaskStore store(session());
-  store.StartTask(Message(0), "w");
-  store.FailTask(tasks_[0].id, run_, "first");
-  store.FailTask(tasks_[0].id, run_, "second");
-  EXPECT_EQ(RunInt("tasks_failed"), 1);
-  EXPECT_EQ(Str("SELECT error FROM run_process WHERE task_id = ?", {tasks_[0].id.ToString()}),
-            "second");
-  store.StartTask(Message(1), "w");
-  store.FinishTask(Message(1), {"ref", "r"});
-  store.FailTask(tasks_[1].id, run_, "late");
-  EXPECT_EQ(Status(tasks_[1].id), "FINISHED");
-  ExpectCountsMatchRows(run_);
-}
-
 TEST_F(TaskStoreTest, FailTaskOfAnUnknownTaskRecordsIt) {
   MysqlTaskStore store(session());
   const TaskId orphan = TaskId::New();
@@ -153,45 +94,6 @@ TEST_F(TaskStoreTest, FailTaskOfAnUnknownTaskRecordsIt) {
             "bad? bytes");
   ExpectCountsMatchRows(other);
   EXPECT_EQ(Int("SELECT tasks_failed FROM run WHERE run_id = ?", {other.ToString()}), 1);
-}
-
-TEST_F(TaskStoreTest, RestartingAFailedTaskKeepsCountsEqualToRows) {
-  MysqlTaskStore store(session());
-  MysqlRunStore(session()).MarkRunning(run_);
-  store.StartTask(Message(0), "w");
-  store.FailTask(tasks_[0].id, run_, "transient");
-  ExpectCountsMatchRows(run_);
-  auto restart = store.StartTask(Message(0), "w");  // retry of the failed task
-  EXPECT_EQ(restart.outcome, StartOutcome::kStarted);
-  EXPECT_EQ(restart.attempt, 2);
-  EXPECT_EQ(RunInt("tasks_failed"), 0);
-  ExpectCountsMatchRows(run_);
-  EXPECT_TRUE(store.FinishTask(Message(0), {"ref", "r"}));
-  ExpectCountsMatchRows(run_);
-  for (int i = 1; i < 3; ++i) {
-    store.StartTask(Message(i), "w");
-    store.FinishTask(Message(i), {"ref", "r"});
-  }
-  EXPECT_EQ(RunStatusText(), "FINISHED");
-  ExpectCountsMatchRows(run_);
-}
-
-TEST_F(TaskStoreTest, AFailedTaskOfACompletedRunIsFailedForGood) {
-  MysqlTaskStore store(session());
-  MysqlRunStore(session()).MarkRunning(run_);
-  for (int i = 0; i < 3; ++i) store.FailTask(tasks_[static_cast<std::size_t>(i)].id, run_, "x");
-  EXPECT_EQ(RunStatusText(), "FAILED");
-  EXPECT_EQ(store.StartTask(Message(0), "w").outcome, StartOutcome::kAlreadyFinished);
-  EXPECT_EQ(Status(tasks_[0].id), "FAILED");
-  ExpectCountsMatchRows(run_);
-}
-
-TEST_F(TaskStoreTest, UnplannedTaskInALeaderRunIsCountedInIt) {
-  MysqlTaskStore store(session());
-  const TaskMessage extra{run_, TaskId::New(), "x", Minute("2023-01-01 00:00"),
-                          Minute("2023-01-01 23:59")};
-  store.StartTask(extra, "w");
-  EXPECT_EQ(RunInt("task_count"), 4);
 }
 
 TEST_F(TaskStoreTest, InjectionLookingSelectionIsStoredVerbatim) {
@@ -260,7 +162,7 @@ std::vector<FinishItem> Finishing(const std::vector<const TaskMessage*>& tasks,
 std::vector<StartResult> StartAll(TaskStore& store, const std::vector<const TaskMessage*>& tasks,
                                   std::string_view worker) {
   std::vector<StartResult> results;
-  const auto batch = store.StartTasks(tasks, worker);
+  const auto batch = contract::StartTasks(store, tasks, worker);
   for (std::size_t i = 0; i < tasks.size(); ++i) {
     results.push_back(batch.at(i) ? *batch[i] : store.StartTask(*tasks[i], worker));
   }
@@ -279,7 +181,7 @@ std::vector<TaskMessage> NewRunningRun(Session& session, const RunId& run, int n
 TEST_F(TaskStoreTest, StartTasksStartsQueuedTasks) {
   MysqlTaskStore store(session());
   const auto messages = MessagesOf(run_, tasks_);
-  const auto started = store.StartTasks(Pointers(messages), std::string(300, 'w'));
+  const auto started = contract::StartTasks(store, Pointers(messages), std::string(300, 'w'));
   ASSERT_EQ(started.size(), 3u);
   for (int i = 0; i < 3; ++i) {
     const auto& t = tasks_[static_cast<std::size_t>(i)];
@@ -312,7 +214,7 @@ TEST_F(TaskStoreTest, StartTasksRestartsStartedAndReportsEndedTasks) {
   const auto failed = Message(1);
   const auto running = Message(2);
   const auto started =
-      store.StartTasks({&finished, &failed, &running, &unknown, &cancelled}, "worker-b");
+      contract::StartTasks(store, {&finished, &failed, &running, &unknown, &cancelled}, "worker-b");
   ASSERT_EQ(started.size(), 5u);
   ASSERT_TRUE(started[0] && started[2] && started[4]);
   EXPECT_EQ(started[0]->outcome, StartOutcome::kAlreadyFinished);
@@ -336,52 +238,12 @@ TEST_F(TaskStoreTest, StartTasksRestartsStartedAndReportsEndedTasks) {
   ExpectCountsMatchRows(cancelled_run);
 }
 
-TEST_F(TaskStoreTest, StartTasksStartsADuplicatedTaskOnce) {
-  MysqlTaskStore store(session());
-  const auto a = Message(0);
-  const auto b = Message(1);
-  const auto a_again = Message(0);
-  const auto started = store.StartTasks({&a, &b, &a, &a_again}, "w");
-  ASSERT_EQ(started.size(), 4u);
-  ASSERT_TRUE(started[0] && started[2] && started[3]);
-  EXPECT_EQ(started[0]->attempt, 1);
-  EXPECT_EQ(started[2]->attempt, 1);
-  EXPECT_EQ(started[3]->attempt, 1);
-  EXPECT_EQ(Int("SELECT attempt FROM run_process WHERE task_id = ?", {a.task_id.ToString()}), 1);
-}
-
 TEST_F(TaskStoreTest, EmptyBatchesDoNotTouchTheDatabase) {
   MysqlTaskStore store(session());
   session().Disconnect();
-  EXPECT_TRUE(store.StartTasks({}, "w").empty());
-  EXPECT_TRUE(store.FinishTasks({}).empty());
+  EXPECT_TRUE(contract::StartTasks(store, {}, "w").empty());
+  EXPECT_TRUE(contract::FinishTasks(store, {}).empty());
   EXPECT_FALSE(session().connected());
-}
-
-TEST_F(TaskStoreTest, FinishTasksCountsEachTaskOnceAndCompletesTheRun) {
-  MysqlTaskStore store(session());
-  MysqlRunStore(session()).MarkRunning(run_);
-  const auto messages = MessagesOf(run_, tasks_);
-  store.StartTasks(Pointers(messages), "w");
-  const TaskResult a{"ref", "a"};
-  const TaskResult b{"ref", "b"};
-  const TaskResult dup{"ref", "dup"};
-  EXPECT_EQ(store.FinishTasks({{&messages[0], &a}, {&messages[1], &b}, {&messages[0], &dup}}),
-            (std::vector<bool>{true, true, false}));
-  EXPECT_EQ(Str("SELECT body FROM task_result WHERE task_id = ?", {tasks_[0].id.ToString()}), "a");
-  EXPECT_EQ(Str("SELECT run_id FROM task_result WHERE task_id = ?", {tasks_[1].id.ToString()}),
-            run_.ToString());
-  EXPECT_EQ(RunInt("tasks_finished"), 2);
-  EXPECT_EQ(RunStatusText(), "RUNNING");
-  EXPECT_EQ(store.FinishTasks({{&messages[2], &a}, {&messages[0], &dup}}),
-            (std::vector<bool>{true, false}));
-  EXPECT_EQ(RunStatusText(), "FINISHED");
-  EXPECT_EQ(Str("SELECT body FROM task_result WHERE task_id = ?", {tasks_[0].id.ToString()}), "a");
-  EXPECT_EQ(Int("SELECT COUNT(*) FROM task_result"), 3);
-  EXPECT_EQ(Int("SELECT COUNT(*) FROM run_process WHERE task_status = 'FINISHED' AND "
-                "finished_at IS NOT NULL"),
-            3);
-  ExpectCountsMatchRows(run_);
 }
 
 TEST_F(TaskStoreTest, RecordBatchFinishesSomeAndStartsOthersInOneGo) {
@@ -406,25 +268,6 @@ TEST_F(TaskStoreTest, RecordBatchFinishesSomeAndStartsOthersInOneGo) {
   ExpectCountsMatchRows(run_);
 }
 
-TEST_F(TaskStoreTest, FinishTasksOfTasksNotStartedChangesNothing) {
-  MysqlTaskStore store(session());
-  store.StartTask(Message(1), "w");
-  store.FailTask(tasks_[1].id, run_, "boom");
-  const TaskMessage unknown{run_, TaskId::New(), "x", Minute("2023-01-01 00:00"),
-                            Minute("2023-01-01 23:59")};
-  const auto queued = Message(0);
-  const auto failed = Message(1);
-  const TaskResult r{"ref", "r"};
-  EXPECT_EQ(store.FinishTasks({{&queued, &r}, {&failed, &r}, {&unknown, &r}}),
-            (std::vector<bool>{false, false, false}));
-  EXPECT_EQ(Status(tasks_[0].id), "QUEUED");
-  EXPECT_EQ(Status(tasks_[1].id), "FAILED");
-  EXPECT_EQ(Status(unknown.task_id), "<none>");
-  EXPECT_EQ(Int("SELECT COUNT(*) FROM task_result"), 0);
-  EXPECT_EQ(RunInt("tasks_finished"), 0);
-  ExpectCountsMatchRows(run_);
-}
-
 TEST_F(TaskStoreTest, FinishTasksSpansRuns) {
   MysqlTaskStore store(session());
   MysqlRunStore(session()).MarkRunning(run_);
@@ -433,8 +276,9 @@ TEST_F(TaskStoreTest, FinishTasksSpansRuns) {
   auto messages = MessagesOf(run_, tasks_);
   messages.insert(messages.begin() + 1, other_messages.begin(), other_messages.end());
   const auto pointers = Pointers(messages);
-  store.StartTasks(pointers, "w");
-  EXPECT_EQ(store.FinishTasks(Finishing(pointers, {"ref", "r"})), std::vector<bool>(5, true));
+  contract::StartTasks(store, pointers, "w");
+  EXPECT_EQ(contract::FinishTasks(store, Finishing(pointers, {"ref", "r"})),
+            std::vector<bool>(5, true));
   EXPECT_EQ(RunStatusText(), "FINISHED");
   EXPECT_EQ(Str("SELECT status FROM run WHERE run_id = ?", {other.ToString()}), "FINISHED");
   EXPECT_EQ(Int("SELECT tasks_finished FROM run WHERE run_id = ?", {other.ToString()}), 2);
@@ -464,7 +308,7 @@ TEST_F(TaskStoreTest, BatchesOfAnySizeRecordEveryTask) {
       items.push_back({&messages[i], &results[i]});
     }
     begin += size;
-    const auto started = store.StartTasks(batch, "w");
+    const auto started = contract::StartTasks(store, batch, "w");
     ASSERT_EQ(started.size(), size);
     for (const auto& s : started) {
       ASSERT_TRUE(s.has_value());
@@ -474,7 +318,7 @@ TEST_F(TaskStoreTest, BatchesOfAnySizeRecordEveryTask) {
     EXPECT_EQ(Int("SELECT COUNT(*) FROM run_process WHERE run_id = ? AND task_status = 'STARTED'",
                   {run.ToString()}),
               static_cast<std::int64_t>(size));
-    EXPECT_EQ(store.FinishTasks(items), std::vector<bool>(size, true));
+    EXPECT_EQ(contract::FinishTasks(store, items), std::vector<bool>(size, true));
     EXPECT_EQ(Int("SELECT tasks_finished FROM run WHERE run_id = ?", {run.ToString()}),
               static_cast<std::int64_t>(begin));
   }
@@ -502,8 +346,8 @@ TEST_F(TaskStoreTest, FinishTasksSplitsLargeResults) {
     results.push_back({"ref", std::string(200 << 10, static_cast<char>('A' + i % 26))});
     items.push_back({pointers[i], &results.back()});
   }
-  store.StartTasks(pointers, "w");
-  EXPECT_EQ(store.FinishTasks(items), std::vector<bool>(100, true));
+  contract::StartTasks(store, pointers, "w");
+  EXPECT_EQ(contract::FinishTasks(store, items), std::vector<bool>(100, true));
   for (std::size_t i = 0; i < messages.size(); ++i) {
     EXPECT_EQ(Str("SELECT CONCAT(LENGTH(body), LEFT(body, 1)) FROM task_result WHERE task_id = ?",
                   {messages[i].task_id.ToString()}),
@@ -542,7 +386,7 @@ TEST_F(TaskStoreTest, BatchFormsLeaveTheRowsOfTheSingleForms) {
     }
     std::vector<FinishItem> items;
     for (std::size_t i : finishes[step]) items.push_back({&batch[i], &r});
-    const auto batch_counted = store.FinishTasks(items);
+    const auto batch_counted = contract::FinishTasks(store, items);
     for (std::size_t k = 0; k < finishes[step].size(); ++k) {
       EXPECT_EQ(batch_counted[k], store.FinishTask(single[finishes[step][k]], r));
     }
@@ -607,7 +451,7 @@ TEST_F(TaskStoreTest, OverlappingBatchesOfTwoSessions) {
         s->QueryInt("SELECT 1");  // connect before the race
         for (int round = 0; round < kRounds; ++round) {
           sync.arrive_and_wait();
-          const auto started = retried([&] { return store.StartTasks(batch, "w"); });
+          const auto started = retried([&] { return contract::StartTasks(store, batch, "w"); });
           std::lock_guard lock(mutex);
           for (std::size_t k = 0; k < batch.size(); ++k) {
             if (!started[k] || started[k]->outcome != StartOutcome::kStarted) {
@@ -619,7 +463,7 @@ TEST_F(TaskStoreTest, OverlappingBatchesOfTwoSessions) {
         }
         sync.arrive_and_wait();
         const auto finished = retried([&] {
-          return store.FinishTasks(Finishing(batch, {"ref", "r"}));
+          return contract::FinishTasks(store, Finishing(batch, {"ref", "r"}));
         });
         std::lock_guard lock(mutex);
         counted += static_cast<int>(std::count(finished.begin(), finished.end(), true));

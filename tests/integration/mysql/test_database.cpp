@@ -1,10 +1,10 @@
 #include "test_database.hpp"
 
-#include <cstdlib>
 #include <random>
 
 #include "mysql/driver.hpp"
 #include "mysql/migrator.hpp"
+#include "support/servers.hpp"
 
 namespace dcp::mysql::testing {
 namespace {
@@ -20,13 +20,9 @@ std::string RandomHex() {
 }  // namespace
 
 std::optional<MysqlUrl> ServerUrl() {
-  const char* text = std::getenv("DCP_TEST_MYSQL_URL");
-  if (text == nullptr || *text == '\0') {
-    ADD_FAILURE() << "DCP_TEST_MYSQL_URL is not set: these tests need a MySQL server, e.g. "
-                     "DCP_TEST_MYSQL_URL=mysql://dcp:dcp-dev@127.0.0.1:17306/dcp";
-    return std::nullopt;
-  }
-  auto url = MysqlUrl::Parse(text);
+  const auto text = dcp::testing::ServerUrl("DCP_TEST_MYSQL_URL");
+  if (!text) return std::nullopt;
+  auto url = MysqlUrl::Parse(*text);
   if (!url) {
     ADD_FAILURE() << "DCP_TEST_MYSQL_URL: " << url.reason();
     return std::nullopt;
@@ -37,7 +33,11 @@ std::optional<MysqlUrl> ServerUrl() {
 void DatabaseTest::SetUp() {
   InitDriver();
   auto server = ServerUrl();
-  if (!server) GTEST_FAIL() << "no server to test against";
+  if (!server) {
+    // Skipped, or already failed fatally, by ServerUrl: no second message.
+    if (IsSkipped() || HasFatalFailure()) return;
+    GTEST_FAIL() << "no server to test against";
+  }
   database_ = "dcp_test_" + RandomHex();
   Session admin(*server);
   admin.Execute("CREATE DATABASE " + database_ + " CHARACTER SET utf8mb4");

@@ -15,8 +15,9 @@
 
 namespace dcp::mysql::testing {
 
-// The server under test. Fails the current test if DCP_TEST_MYSQL_URL is
-// unset or invalid (these tests are never skipped silently).
+// The server under test. Without DCP_TEST_MYSQL_URL the current test is
+// skipped, saying how to start the servers (failed under
+// DCP_REQUIRE_SERVERS=1, as in CI); an invalid URL fails it.
 std::optional<MysqlUrl> ServerUrl();
 
 class DatabaseTest : public ::testing::Test {

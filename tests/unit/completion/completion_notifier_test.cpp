@@ -49,7 +49,7 @@ class CompletionNotifierTest : public ::testing::Test {
     return run;
   }
   CompletionNotifier Notifier(WebhookPoster* hook) {
-    return CompletionNotifier(store, events, hook, settings, stopper);
+    return CompletionNotifier(store, store, events, hook, settings, stopper);
   }
 
   fakes::FakeStore store;

@@ -2,7 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <array>
+#include <vector>
 
 namespace dcp {
 namespace {
@@ -43,7 +45,7 @@ TEST(TaskStatus, AllowsOnlyTheDocumentedTransitions) {
       {S::kStarted, S::kFinished, true},   {S::kStarted, S::kFailed, true},
       {S::kFinished, S::kQueued, false},   {S::kFinished, S::kStarted, false},
       {S::kFinished, S::kFinished, false}, {S::kFinished, S::kFailed, false},
-      {S::kFailed, S::kQueued, true},      {S::kFailed, S::kStarted, false},
+      {S::kFailed, S::kQueued, true},      {S::kFailed, S::kStarted, true},
       {S::kFailed, S::kFinished, false},   {S::kFailed, S::kFailed, false},
       {S::kQueued, S::kCancelled, true},   {S::kStarted, S::kCancelled, true},
       {S::kFailed, S::kCancelled, false},  {S::kFinished, S::kCancelled, false},
@@ -53,6 +55,68 @@ TEST(TaskStatus, AllowsOnlyTheDocumentedTransitions) {
     EXPECT_EQ(CanTransition(c.from, c.to), c.allowed)
         << ToString(c.from) << " -> " << ToString(c.to);
   }
+}
+
+TEST(TaskStatus, EachEventMovesOnlyFromItsStates) {
+  using S = TaskStatus;
+  using E = TaskEvent;
+  struct Case {
+    E event;
+    std::vector<S> from;
+    S to;
+  };
+  const Case cases[] = {
+      {E::kStart, {S::kQueued, S::kStarted}, S::kStarted},
+      {E::kRestart, {S::kFailed}, S::kStarted},
+      {E::kFinish, {S::kStarted}, S::kFinished},
+      {E::kFail, {S::kQueued, S::kStarted}, S::kFailed},
+      {E::kRequeue, {S::kStarted}, S::kQueued},
+      {E::kCancelRetry, {S::kStarted}, S::kCancelled},
+      {E::kCancel, {S::kQueued}, S::kCancelled},
+      {E::kOperatorRetry, {S::kFailed}, S::kQueued},
+  };
+  ASSERT_EQ(TaskTransitions().size(), std::size(cases));
+  for (const auto& c : cases) {
+    EXPECT_EQ(TransitionOf(c.event).event, c.event) << ToString(c.event);
+    EXPECT_EQ(TransitionOf(c.event).to, c.to) << ToString(c.event);
+    for (const auto s : kTaskStatuses) {
+      const bool allowed = std::find(c.from.begin(), c.from.end(), s) != c.from.end();
+      EXPECT_EQ(CanApply(c.event, s), allowed) << ToString(c.event) << " from " << ToString(s);
+    }
+  }
+}
+
+TEST(TaskStatus, NoEventLeavesAFinishedOrCancelledTask) {
+  for (const auto& t : TaskTransitions()) {
+    EXPECT_FALSE(CanApply(t.event, TaskStatus::kFinished)) << ToString(t.event);
+    EXPECT_FALSE(CanApply(t.event, TaskStatus::kCancelled)) << ToString(t.event);
+  }
+}
+
+TEST(RunStatus, EachEventMovesOnlyFromItsStates) {
+  using R = RunStatus;
+  EXPECT_TRUE(CanApply(RunEvent::kPublished, R::kPublishing));
+  EXPECT_FALSE(CanApply(RunEvent::kPublished, R::kRunning));
+  EXPECT_TRUE(CanApply(RunEvent::kComplete, R::kRunning));
+  EXPECT_FALSE(CanApply(RunEvent::kComplete, R::kPublishing));
+  for (const auto s : {R::kPublishing, R::kRunning}) {
+    EXPECT_TRUE(CanApply(RunEvent::kCancel, s)) << ToString(s);
+    EXPECT_TRUE(CanApply(RunEvent::kOperatorRetry, s)) << ToString(s);
+  }
+  for (const auto s : TerminalRunStatuses()) {
+    EXPECT_FALSE(CanApply(RunEvent::kCancel, s)) << ToString(s);
+    EXPECT_FALSE(CanApply(RunEvent::kComplete, s)) << ToString(s);
+    EXPECT_FALSE(CanApply(RunEvent::kPublished, s)) << ToString(s);
+  }
+  EXPECT_TRUE(CanApply(RunEvent::kOperatorRetry, R::kFailed));
+  EXPECT_FALSE(CanApply(RunEvent::kOperatorRetry, R::kCancelled));
+  EXPECT_EQ(TransitionOf(RunEvent::kOperatorRetry).to.front(), R::kPublishing);
+}
+
+TEST(RunStatus, ACompletedRunFailsIfATaskFailedElseIsCancelledIfOneWas) {
+  EXPECT_EQ(CompletedStatus(0, 0), RunStatus::kFinished);
+  EXPECT_EQ(CompletedStatus(0, 2), RunStatus::kCancelled);
+  EXPECT_EQ(CompletedStatus(1, 2), RunStatus::kFailed);
 }
 
 TEST(RunStatus, ParsesWhatItFormats) {
@@ -73,6 +137,8 @@ TEST(RunStatus, FinishedFailedAndCancelledAreTerminal) {
   EXPECT_TRUE(IsTerminal(RunStatus::kFinished));
   EXPECT_TRUE(IsTerminal(RunStatus::kFailed));
   EXPECT_TRUE(IsTerminal(RunStatus::kCancelled));
+  for (const auto s : ActiveRunStatuses()) EXPECT_FALSE(IsTerminal(s)) << ToString(s);
+  for (const auto s : TerminalRunStatuses()) EXPECT_TRUE(IsTerminal(s)) << ToString(s);
 }
 
 }  // namespace

@@ -33,7 +33,7 @@ class ApiTest : public ::testing::Test {
     if (q != std::string::npos) r.query = target.substr(q + 1);
     r.body = body;
     if (!token.empty()) r.headers["authorization"] = "Bearer " + token;
-    return Api(store, actions, settings).Handle(r);
+    return Api(store, store, actions, settings).Handle(r);
   }
 
   fakes::FakeStore store;

@@ -32,6 +32,14 @@ class TaskProcessorTest : public ::testing::Test {
                        *ParseLocalMinute("2024-01-31 23:59")};
   }
   Outcome Process(const TaskMessage& m) { return processor.Process(EncodeTaskMessage(m)); }
+  static std::optional<Acked::Kind> AckedAs(const Outcome& o) {
+    const Acked* acked = o.As<Acked>();
+    return acked ? std::optional(acked->kind) : std::nullopt;
+  }
+  static std::optional<DeadLetter::Kind> DeadLetteredAs(const Outcome& o) {
+    const DeadLetter* dead = o.As<DeadLetter>();
+    return dead ? std::optional(dead->kind) : std::nullopt;
+  }
 
   fakes::FakeStore store;
   CountingComputation computation;
@@ -46,8 +54,8 @@ class TaskProcessorTest : public ::testing::Test {
 TEST_F(TaskProcessorTest, FinishesAndStoresResult) {
   const auto m = Message();
   const Outcome o = Process(m);
-  EXPECT_EQ(o.action, Outcome::Action::kAck);
-  EXPECT_EQ(o.kind, Outcome::Kind::kFinished);
+  EXPECT_EQ(AckedAs(o), Acked::Kind::kFinished);
+  EXPECT_EQ(o.task, m.task_id);
   EXPECT_EQ(o.attempt, 1);
   EXPECT_EQ(store.tasks.at(m.task_id).status, TaskStatus::kFinished);
   EXPECT_EQ(store.results.at(m.task_id).body, "S1-F1@UTC\n");
@@ -56,29 +64,34 @@ TEST_F(TaskProcessorTest, FinishesAndStoresResult) {
 
 TEST_F(TaskProcessorTest, ComputeLeavesTheFinishToTheCaller) {
   const auto m = Message();
-  const auto started = store.StartTasks({&m}, "w1");  // as the worker's recorder does
+  const PlannedTask planned{m.task_id, 1, m.selection, m.start, m.end};
+  store.CreateRun(NewRun{run, "manual", "{}", RunContext{"UTC", "{}"}}, {&planned, 1});
+  const auto started = store.RecordBatch({}, {&m}, "w1").started;  // as the worker's recorder does
   ASSERT_EQ(started.size(), 1U);
   ASSERT_TRUE(started[0].has_value());
   Outcome o = processor.Compute(m, started[0]);
-  EXPECT_EQ(o.action, Outcome::Action::kFinish);
+  const Finish* finish = o.As<Finish>();
+  ASSERT_NE(finish, nullptr);
   EXPECT_EQ(o.attempt, 1);  // started once: by the batch, not again by Compute
   EXPECT_EQ(store.tasks.at(m.task_id).attempt, 1);
   EXPECT_EQ(store.tasks.at(m.task_id).status, TaskStatus::kStarted);
-  ASSERT_TRUE(o.result.has_value());
-  EXPECT_EQ(o.result->body, "S1-F1@UTC\n");
+  EXPECT_EQ(finish->result.body, "S1-F1@UTC\n");
 
-  const auto counted = store.FinishTasks({{&m, &*o.result}, {&m, &*o.result}});
+  const auto counted =
+      store.RecordBatch({{&m, &finish->result}, {&m, &finish->result}}, {}, "w1").finished;
   EXPECT_EQ(counted, (std::vector<bool>{true, false}));  // the duplicate is not counted
+  Outcome duplicate = o;
   o.Recorded(counted[0]);
-  EXPECT_EQ(o.action, Outcome::Action::kAck);
-  EXPECT_EQ(o.kind, Outcome::Kind::kFinished);
+  EXPECT_EQ(AckedAs(o), Acked::Kind::kFinished);
+  duplicate.Recorded(counted[1]);
+  EXPECT_EQ(AckedAs(duplicate), Acked::Kind::kDuplicate);
   EXPECT_EQ(store.tasks.at(m.task_id).status, TaskStatus::kFinished);
 }
 
 TEST_F(TaskProcessorTest, ComputeWithoutABatchStartStartsTheTaskItself) {
   const auto m = Message();
   const Outcome o = processor.Compute(m, std::nullopt);
-  EXPECT_EQ(o.action, Outcome::Action::kFinish);
+  EXPECT_TRUE(o.Is<Finish>());
   EXPECT_EQ(store.tasks.at(m.task_id).attempt, 1);
   EXPECT_EQ(store.tasks.at(m.task_id).status, TaskStatus::kStarted);
 }
@@ -86,17 +99,15 @@ TEST_F(TaskProcessorTest, ComputeWithoutABatchStartStartsTheTaskItself) {
 TEST_F(TaskProcessorTest, ComputeSkipsWhatTheBatchFoundFinished) {
   const auto m = Message();
   const Outcome o = processor.Compute(m, StartResult{StartOutcome::kAlreadyFinished, 2});
-  EXPECT_EQ(o.action, Outcome::Action::kAck);
-  EXPECT_EQ(o.kind, Outcome::Kind::kSkipped);
+  EXPECT_EQ(AckedAs(o), Acked::Kind::kSkipped);
   EXPECT_EQ(computation.calls, 0);
 }
 
 TEST_F(TaskProcessorTest, SkipsTaskAlreadyFinished) {
   const auto m = Message();
-  ASSERT_EQ(Process(m).kind, Outcome::Kind::kFinished);
+  ASSERT_EQ(AckedAs(Process(m)), Acked::Kind::kFinished);
   const Outcome again = Process(m);
-  EXPECT_EQ(again.action, Outcome::Action::kAck);
-  EXPECT_EQ(again.kind, Outcome::Kind::kSkipped);
+  EXPECT_EQ(AckedAs(again), Acked::Kind::kSkipped);
   EXPECT_EQ(computation.calls, 1);
 }
 
@@ -107,9 +118,8 @@ TEST_F(TaskProcessorTest, AcksAndSkipsTaskOfCancelledRun) {
   store.MarkRunning(run);
   ASSERT_EQ(store.CancelRun(run).tasks_cancelled, 1);
   const Outcome o = Process(m);
-  EXPECT_EQ(o.action, Outcome::Action::kAck);
-  EXPECT_EQ(o.kind, Outcome::Kind::kSkipped);
-  EXPECT_EQ(o.reason, "run cancelled");
+  ASSERT_EQ(AckedAs(o), Acked::Kind::kSkipped);
+  EXPECT_EQ(o.As<Acked>()->note, "run cancelled");
   EXPECT_EQ(computation.calls, 0);
   EXPECT_EQ(store.tasks.at(m.task_id).status, TaskStatus::kCancelled);
   EXPECT_EQ(store.runs.at(run).status, RunStatus::kCancelled);
@@ -123,15 +133,15 @@ TEST_F(TaskProcessorTest, RetryScheduledAfterCancelCancelsTheTask) {
   store.MarkRunning(run);
   ASSERT_EQ(store.StartTask(m, "w0").outcome, StartOutcome::kStarted);  // in flight at cancel
   ASSERT_EQ(store.CancelRun(run).tasks_cancelled, 0);  // redelivered next: runs again
-  EXPECT_EQ(Process(m).action, Outcome::Action::kRetry);
+  EXPECT_TRUE(Process(m).Is<Retry>());
   EXPECT_EQ(store.tasks.at(m.task_id).status, TaskStatus::kCancelled);
-  EXPECT_EQ(Process(m).kind, Outcome::Kind::kSkipped);
+  EXPECT_EQ(AckedAs(Process(m)), Acked::Kind::kSkipped);
 }
 
 TEST_F(TaskProcessorTest, RecordsRowsForMessageOfAnotherProducer) {
   const auto m = Message();
   ASSERT_FALSE(store.runs.count(run));
-  EXPECT_EQ(Process(m).kind, Outcome::Kind::kFinished);
+  EXPECT_EQ(AckedAs(Process(m)), Acked::Kind::kFinished);
   EXPECT_EQ(store.runs.at(run).info.trigger, "external");
   EXPECT_EQ(store.runs.at(run).info.context.time_zone, "UTC");  // the worker's fallback
 }
@@ -140,16 +150,18 @@ TEST_F(TaskProcessorTest, DeadLettersMalformedMessageAndFailsReadableTask) {
   const auto task = TaskId::New();
   const Outcome o = processor.Process(R"({"run_id":")" + run.ToString() + R"(","task_id":")" +
                                       task.ToString() + R"(","selection":"S1-F1"})");
-  EXPECT_EQ(o.action, Outcome::Action::kDeadLetter);
-  EXPECT_EQ(o.kind, Outcome::Kind::kMalformed);
-  EXPECT_NE(o.reason.find("start_date"), std::string::npos) << o.reason;
+  ASSERT_EQ(DeadLetteredAs(o), DeadLetter::Kind::kMalformed);
+  EXPECT_EQ(o.task, task);
+  const std::string& reason = o.As<DeadLetter>()->reason;
+  EXPECT_NE(reason.find("start_date"), std::string::npos) << reason;
   EXPECT_EQ(store.tasks.at(task).status, TaskStatus::kFailed);
   EXPECT_EQ(computation.calls, 0);
 }
 
 TEST_F(TaskProcessorTest, DeadLettersGarbageWithoutTouchingStore) {
   const Outcome o = processor.Process("not json at all");
-  EXPECT_EQ(o.action, Outcome::Action::kDeadLetter);
+  EXPECT_EQ(DeadLetteredAs(o), DeadLetter::Kind::kMalformed);
+  EXPECT_EQ(o.task, std::nullopt);
   EXPECT_TRUE(store.tasks.empty());
 }
 
@@ -157,16 +169,16 @@ TEST_F(TaskProcessorTest, FailedComputationIsRetriedWithGrowingDelayThenFailed) 
   computation.fail = true;
   const auto m = Message();
   const Outcome first = Process(m);
-  EXPECT_EQ(first.action, Outcome::Action::kRetry);
-  EXPECT_EQ(first.retry_delay, std::chrono::seconds(5));
+  ASSERT_TRUE(first.Is<Retry>());
+  EXPECT_EQ(first.As<Retry>()->delay, std::chrono::seconds(5));
+  EXPECT_EQ(first.As<Retry>()->reason, "boom");
   EXPECT_EQ(store.tasks.at(m.task_id).status, TaskStatus::kQueued);
   EXPECT_EQ(store.tasks.at(m.task_id).error, "boom");
   const Outcome second = Process(m);
-  EXPECT_EQ(second.action, Outcome::Action::kRetry);
-  EXPECT_EQ(second.retry_delay, std::chrono::seconds(10));
+  ASSERT_TRUE(second.Is<Retry>());
+  EXPECT_EQ(second.As<Retry>()->delay, std::chrono::seconds(10));
   const Outcome last = Process(m);  // attempt 3 of 3
-  EXPECT_EQ(last.action, Outcome::Action::kDeadLetter);
-  EXPECT_EQ(last.kind, Outcome::Kind::kFailed);
+  EXPECT_EQ(DeadLetteredAs(last), DeadLetter::Kind::kFailed);
   EXPECT_EQ(store.tasks.at(m.task_id).status, TaskStatus::kFailed);
   EXPECT_EQ(store.tasks.at(m.task_id).attempt, 3);
   EXPECT_EQ(computation.calls, 3);
@@ -176,9 +188,20 @@ TEST_F(TaskProcessorTest, PermanentErrorIsFailedWithoutRetry) {
   computation.permanent = true;
   const auto m = Message();
   const Outcome o = Process(m);
-  EXPECT_EQ(o.action, Outcome::Action::kDeadLetter);
+  EXPECT_EQ(DeadLetteredAs(o), DeadLetter::Kind::kFailed);
   EXPECT_EQ(store.tasks.at(m.task_id).status, TaskStatus::kFailed);
   EXPECT_EQ(computation.calls, 1);
+}
+
+TEST(Outcome, NotRecordedIsADeadLetterWithTheError) {
+  const TaskId task = TaskId::New();
+  const Outcome o = Outcome::NotRecorded("table is read-only", task, 2);
+  const DeadLetter* dead = o.As<DeadLetter>();
+  ASSERT_NE(dead, nullptr);
+  EXPECT_EQ(dead->kind, DeadLetter::Kind::kNotRecorded);
+  EXPECT_EQ(dead->reason, "not recorded: table is read-only");
+  EXPECT_EQ(o.task, task);
+  EXPECT_EQ(o.attempt, 2);
 }
 
 TEST(RetryDelay, DoublesUpToTheCap) {
@@ -194,7 +217,7 @@ TEST(RetryDelay, DoublesUpToTheCap) {
 TEST_F(TaskProcessorTest, ThrowingComputationIsAFailureNotACrash) {
   computation.throws = true;
   const auto m = Message();
-  EXPECT_EQ(Process(m).kind, Outcome::Kind::kRetried);
+  EXPECT_TRUE(Process(m).Is<Retry>());
   EXPECT_NE(store.tasks.at(m.task_id).error.find("bad alloc"), std::string::npos);
 }
 
@@ -203,8 +226,8 @@ TEST_F(TaskProcessorTest, GivesUpAfterMaxAttempts) {
   // Three deliveries that never completed (the worker died each time).
   for (int i = 0; i < 3; ++i) store.StartTask(m, "dead-worker");
   const Outcome o = Process(m);
-  EXPECT_EQ(o.kind, Outcome::Kind::kGaveUp);
-  EXPECT_EQ(o.action, Outcome::Action::kDeadLetter);
+  EXPECT_EQ(DeadLetteredAs(o), DeadLetter::Kind::kGaveUp);
+  EXPECT_EQ(o.attempt, 4);
   EXPECT_EQ(store.tasks.at(m.task_id).status, TaskStatus::kFailed);
   EXPECT_EQ(computation.calls, 0);
 }
@@ -212,7 +235,7 @@ TEST_F(TaskProcessorTest, GivesUpAfterMaxAttempts) {
 TEST_F(TaskProcessorTest, RetriesThroughDatabaseOutage) {
   store.fail_next_calls = 2;
   const auto m = Message();
-  EXPECT_EQ(Process(m).kind, Outcome::Kind::kFinished);
+  EXPECT_EQ(AckedAs(Process(m)), Acked::Kind::kFinished);
   EXPECT_EQ(store.tasks.at(m.task_id).attempt, 1);  // the failed writes did not count
 }
 

@@ -7,8 +7,14 @@ namespace {
 
 using std::chrono::milliseconds;
 
+BackoffPolicy Jittered() {
+  BackoffPolicy p{milliseconds(200), milliseconds(30'000)};
+  p.jitter = true;
+  return p;
+}
+
 TEST(Backoff, DoublesWithJitterUpToTheCap) {
-  Backoff backoff({milliseconds(200), milliseconds(30'000)}, /*seed=*/42);
+  Backoff backoff(Jittered(), /*seed=*/42);
   milliseconds nominal(200);
   for (int attempt = 0; attempt < 12; ++attempt) {
     const milliseconds delay = backoff.Next();
@@ -20,18 +26,33 @@ TEST(Backoff, DoublesWithJitterUpToTheCap) {
 }
 
 TEST(Backoff, ResetStartsAgainFromInitial) {
-  Backoff backoff({milliseconds(200), milliseconds(30'000)}, /*seed=*/7);
+  Backoff backoff(Jittered(), /*seed=*/7);
   for (int i = 0; i < 8; ++i) (void)backoff.Next();
   backoff.Reset();
   EXPECT_LE(backoff.Next(), milliseconds(200));
 }
 
 TEST(Backoff, JitterSpreadsWorkersApart) {
-  Backoff a({milliseconds(200), milliseconds(30'000)}, 1);
-  Backoff b({milliseconds(200), milliseconds(30'000)}, 2);
+  Backoff a(Jittered(), 1);
+  Backoff b(Jittered(), 2);
   bool differ = false;
   for (int i = 0; i < 5; ++i) differ = differ || a.Next() != b.Next();
   EXPECT_TRUE(differ);
+}
+
+TEST(Backoff, WithoutJitterTheDelaysAreExact) {
+  Backoff backoff({milliseconds(500), milliseconds(15'000)});
+  const milliseconds expected[] = {milliseconds(500),   milliseconds(1000), milliseconds(2000),
+                                   milliseconds(4000),  milliseconds(8000), milliseconds(15'000),
+                                   milliseconds(15'000)};
+  for (const auto delay : expected) EXPECT_EQ(backoff.Next(), delay);
+}
+
+TEST(Backoff, ReconnectOptionsJitter) {
+  const BackoffOptions reconnect;
+  EXPECT_TRUE(reconnect.jitter);
+  EXPECT_EQ(reconnect.first, milliseconds(200));
+  EXPECT_EQ(reconnect.max, milliseconds(30'000));
 }
 
 }  // namespace

@@ -40,6 +40,35 @@ TEST(RunProgress, EndedRunHasNoEtaAndItsOwnDuration) {
   EXPECT_FALSE(p.eta_seconds.has_value());
 }
 
+TEST(RunProgress, AFinishedRunHasItsAverageRateOverItsDuration) {
+  RunSummary r = Running();
+  r.status = RunStatus::kFinished;
+  r.finished_at = At(50);
+  r.counts = {0, 0, 100, 0, 0};
+  const RunProgress p = ProgressOf(r, At(5000));
+  EXPECT_EQ(p.elapsed_seconds, 50);
+  EXPECT_DOUBLE_EQ(p.rate, 2.0);
+  EXPECT_FALSE(p.under_a_second);
+  const std::string text = StatusText(r, At(5000));
+  EXPECT_NE(text.find("100/100  2.00 tasks/s"), std::string::npos) << text;
+  EXPECT_NE(text.find("(50 s)"), std::string::npos) << text;
+}
+
+TEST(RunProgress, ARunThatEndedWithinItsFirstSecondIsNotShownAsZero) {
+  RunSummary r = Running();
+  r.status = RunStatus::kFinished;
+  r.finished_at = At(0);  // created and finished in the same (whole) second
+  r.counts = {0, 0, 100, 0, 0};
+  const RunProgress p = ProgressOf(r, At(600));
+  EXPECT_TRUE(p.under_a_second);
+  EXPECT_DOUBLE_EQ(p.rate, 100.0);
+  const std::string text = StatusText(r, At(600));
+  EXPECT_EQ(text.find("  0.00 tasks/s"), std::string::npos) << text;
+  EXPECT_NE(text.find(">= 100.00 tasks/s"), std::string::npos) << text;
+  EXPECT_NE(text.find("(under 1 s)"), std::string::npos) << text;
+  EXPECT_EQ(text.find("(0 s)"), std::string::npos) << text;
+}
+
 TEST(RunProgress, NoRateYetMeansNoEta) {
   RunSummary r = Running();
   r.counts = {100, 0, 0, 0, 0};

@@ -7,19 +7,21 @@
 // and FINISHED for many tasks per round trip (TaskStore::RecordBatch, one
 // transaction per round): whatever accumulated while its last write ran goes in the
 // next one, so batches grow with the load and a lone task waits for one
-// round trip only. Pool threads compute (TaskProcessor::Compute), with
-// their own connections for the rare writes (failures, retries, tasks the
-// batch could not start); outcomes go back to the loop through an ev_async.
+// round trip only (BatchRecorder). Pool threads compute
+// (TaskProcessor::Compute), with their own connections for the rare writes
+// (failures, retries, tasks the batch could not start); outcomes go back to
+// the loop through a LoopMailbox and are settled there (Settler).
 //
 // A delivery moves: incoming (not started) -> ready (STARTED, waiting for a
 // pool thread) -> computing -> finishing (computed) -> done (recorded) ->
-// acked. The recorder starts a task for each idle thread plus those the busy
-// threads will reach within the batch window (from measured task and round
-// times; none for tasks longer than the window; at most the prefetch), so
-// STARTED always means that this live worker holds the task and is about to
+// acked (see delivery_stages.hpp). When to start and when to record is the
+// SchedulingPolicy's: the recorder starts a task for each idle thread plus
+// those the busy threads will reach within the batch window, so STARTED
+// always means that this live worker holds the task and is about to
 // compute it, a crash costs an attempt only to those, and a drain (which
 // computes the started tasks) takes at most a window longer than the tasks
-// in progress.
+// in progress. This class is the glue: the threads, the hand-off between
+// the stages, and the loop (signals, drain).
 //
 // Delivery semantics: at least once. A message is acked only after its final
 // status is committed; a dead letter is acked only once the dead-letter
@@ -30,24 +32,26 @@
 
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <deque>
 #include <functional>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "amqp/consumer.hpp"
-#include "domain/task_message.hpp"
 #include "ports/computation.hpp"
 #include "ports/task_store.hpp"
 #include "processing/run_context_cache.hpp"
 #include "processing/task_processor.hpp"
+#include "runtime/loop_mailbox.hpp"
+#include "runtime/mutex.hpp"
 #include "runtime/stopper.hpp"
+#include "worker/delivery_stages.hpp"
+#include "worker/scheduling_policy.hpp"
+#include "worker/settler.hpp"
 #include "worker/worker_metrics.hpp"
 
 namespace dcp::worker {
@@ -61,9 +65,6 @@ struct WorkerSettings {
   // most this long after it is computed (sooner when there is nothing else
   // to wait for). Longer: fewer, bigger writes; shorter: acks sooner.
   std::chrono::milliseconds batch_window{250};
-  // Tests only: SIGKILL the process after a task's FINISHED is committed and
-  // before its ack is sent (the redelivery must then be skipped).
-  bool crash_before_ack = false;
 };
 
 class WorkerService final : public amqp::ConsumerHandler {
@@ -71,7 +72,7 @@ class WorkerService final : public amqp::ConsumerHandler {
   // Called once on each pool thread: that thread's store (and connection).
   using StoreFactory = std::function<std::shared_ptr<TaskStore>()>;
 
-  WorkerService(struct ev_loop* loop, amqp::ConsumerOptions consumer_options,
+  WorkerService(struct ev_loop* loop, const amqp::ConsumerOptions& consumer_options,
                 WorkerSettings settings, StoreFactory make_store, Computation& computation,
                 processing::RunContextCache& contexts, WorkerMetrics& metrics);
   ~WorkerService() override;
@@ -92,47 +93,17 @@ class WorkerService final : public amqp::ConsumerHandler {
   std::optional<std::string> current_task() const;
 
  private:
-  struct Job {
-    amqp::DeliveryRef ref;
-    std::string body;
-    // Set by the recorder: the decoded message (else `malformed` says why)
-    // and its RecordBatch start (nullopt: Compute starts it).
-    std::optional<TaskMessage> task;
-    std::string malformed;
-    std::optional<StartResult> start;
-  };
-  struct Done {
-    amqp::DeliveryRef ref;
-    std::string body;
-    std::optional<processing::Outcome> outcome;  // nullopt: abandoned, leave it unacked
-  };
-
   void OnDelivery(amqp::Delivery delivery) override;
   void OnConnected() override;
   void OnDisconnected(const std::string& reason) override;
 
-  struct Finishing {
-    amqp::DeliveryRef ref;
-    std::string body;
-    TaskMessage task;
-    processing::Outcome outcome;  // kFinish
-  };
-
   void PoolThread(int index);
   void RecorderThread();
-  // One transaction: records `finishing` as FINISHED and starts `starting`.
-  void RecordRound(TaskStore& store, runtime::DbRetry& retry, std::vector<Job> starting,
-                   std::vector<Finishing> finishing);
-  Done FinishOne(TaskStore& store, runtime::DbRetry& retry, Finishing& f);
-  // mutex_ held:
-  std::size_t Lookahead() const;
-  std::size_t ReadyTarget() const;  // started tasks wanted in ready_
-  bool StartDue() const;
-  bool FinishDue(std::chrono::steady_clock::time_point now) const;
-  void Finished(std::vector<Done> done);
-  void Settle(Done done);  // loop thread
+  PipelineState State() const DCP_REQUIRES(mutex_);
+  bool StartDue() const DCP_REQUIRES(mutex_);
+  bool FinishDue(std::chrono::steady_clock::time_point now) const DCP_REQUIRES(mutex_);
+  void OnDone(std::deque<Done>& batch);  // loop thread
   void MaybeFinishDrain();
-  static void OnAsync(struct ev_loop* loop, ev_async* w, int revents);
   static void OnSignal(struct ev_loop* loop, ev_signal* w, int revents);
   static void OnDrainCheck(struct ev_loop* loop, ev_timer* w, int revents);
 
@@ -141,33 +112,34 @@ class WorkerService final : public amqp::ConsumerHandler {
   StoreFactory make_store_;
   Computation& computation_;
   processing::RunContextCache& contexts_;
-  std::size_t max_ahead_;  // started tasks waiting at most: the prefetch
   amqp::Consumer consumer_;
+  ConsumerSettler consumer_settler_{consumer_};
+  Settler settler_;
   runtime::Stopper stopper_;  // set on a second signal: abandon database waits
 
-  std::mutex mutex_;
-  std::condition_variable pool_cv_;      // ready_ or closing_
-  std::condition_variable recorder_cv_;  // work for the recorder, or closing_
-  // Guarded by mutex_:
-  std::deque<Job> incoming_;  // delivered, not started
-  std::deque<Job> ready_;     // started, waiting for a pool thread
-  std::vector<Finishing> finishing_;
-  std::chrono::steady_clock::time_point finishing_since_;  // when finishing_ was last empty
-  std::deque<Done> done_;
-  bool closing_ = false;  // threads exit
-  // Smoothed seconds of one computation and one recorder round (0: none yet).
-  double task_seconds_ = 0;
-  double round_seconds_ = 0;
-  std::size_t idle_threads_ = 0;  // pool threads waiting for a started task
+  runtime::Mutex mutex_;
+  runtime::CondVar pool_cv_;      // ready_ or closing_
+  runtime::CondVar recorder_cv_;  // work for the recorder, or closing_
+  SchedulingPolicy policy_ DCP_GUARDED_BY(mutex_);
+  std::deque<Job> incoming_ DCP_GUARDED_BY(mutex_);  // delivered, not started
+  std::deque<Job> ready_ DCP_GUARDED_BY(mutex_);     // started, waiting for a pool thread
+  std::vector<Finishing> finishing_ DCP_GUARDED_BY(mutex_);
+  // When finishing_ was last empty.
+  std::chrono::steady_clock::time_point finishing_since_ DCP_GUARDED_BY(mutex_);
+  bool closing_ DCP_GUARDED_BY(mutex_) = false;          // threads exit
+  std::size_t idle_threads_ DCP_GUARDED_BY(mutex_) = 0;  // pool threads waiting for a started task
 
   struct Computing {
     std::optional<TaskId> task;  // nullopt when unreadable
     std::chrono::steady_clock::time_point since;
   };
-  mutable std::mutex computing_mutex_;
-  std::map<int, Computing> computing_;  // by pool thread; guarded by computing_mutex_
+  mutable runtime::Mutex computing_mutex_;
+  std::map<int, Computing> computing_ DCP_GUARDED_BY(computing_mutex_);  // by pool thread
 
-  // Written on the loop thread only.
+  runtime::LoopMailbox<Done> done_;  // pool and recorder threads -> loop: settle these
+
+  // Written on the loop thread only (database_ok_: by the pool and recorder
+  // threads); read anywhere.
   std::atomic<std::size_t> in_flight_{0};  // delivered and not yet settled
   std::atomic<std::int64_t> settled_{0};
   std::atomic<bool> consuming_{false};
@@ -175,7 +147,6 @@ class WorkerService final : public amqp::ConsumerHandler {
   WorkerMetrics& metrics_;
   bool draining_ = false;
 
-  ev_async async_{};
   ev_signal sigterm_{}, sigint_{};
   ev_timer drain_check_{};
   std::vector<std::thread> threads_;

@@ -12,8 +12,10 @@
 #include <string_view>
 #include <vector>
 
+#include "amqp/ack_coalescer.hpp"
 #include "amqp/connection.hpp"
 #include "amqp/message.hpp"
+#include "amqp/pending_confirms.hpp"
 #include "amqp/queue_topology.hpp"
 #include "runtime/backoff.hpp"
 
@@ -139,10 +141,9 @@ class Consumer {
   ev_timer fail_{};
   ev_prepare flush_{};
   std::uint64_t generation_ = 0;
-  std::map<std::uint64_t, std::int64_t> unsettled_;      // tag => delivery count
-  std::vector<std::uint64_t> acks_;                      // acked, not sent yet
-  std::map<std::uint64_t, std::uint64_t> dead_letters_;  // confirm tag => original tag
-  std::uint64_t dead_letters_sent_ = 0;                  // last confirm tag
+  std::map<std::uint64_t, std::int64_t> unsettled_;  // tag => delivery count
+  AckCoalescer acks_;                                // acked, not sent yet
+  PendingConfirms dead_letters_;                     // forwarded, awaiting their confirm
   std::string fail_reason_;
   bool started_ = false;
   bool closed_ = false;

@@ -1,13 +1,12 @@
 #pragma once
-// Task states of run_process.task_status and the allowed transitions:
-//   QUEUED -> STARTED -> FINISHED (final)
-//   STARTED -> STARTED (redelivered after a crash, attempt + 1)
-//   STARTED -> FAILED, QUEUED -> FAILED (malformed or unusable task)
-//   FAILED -> QUEUED (operator retry)
-//   STARTED -> QUEUED (computation failed, retry scheduled)
-//   QUEUED -> CANCELLED (its run was cancelled; final)
-//   STARTED -> CANCELLED (a retry scheduled after its run was cancelled)
+// The states of a task (run_process.task_status) and of a run (run.status),
+// and the one table of the events that move them. Every store follows the
+// table: shared/mysql renders an event's from-states as the condition of its
+// conditional UPDATE, the in-memory fakes check CanApply, and the contract
+// tests (tests/contract) hold both to it.
+#include <cstdint>
 #include <optional>
+#include <span>
 #include <string_view>
 
 namespace dcp {
@@ -16,6 +15,31 @@ enum class TaskStatus { kQueued, kStarted, kFinished, kFailed, kCancelled };
 
 std::string_view ToString(TaskStatus s);
 std::optional<TaskStatus> ParseTaskStatus(std::string_view text);
+
+// What moves a task. FINISHED and CANCELLED are final: no event leaves them.
+enum class TaskEvent {
+  kStart,          // QUEUED, STARTED -> STARTED: a delivery (again after a crash), attempt + 1
+  kRestart,        // FAILED -> STARTED: a delivery while its run is still open
+  kFinish,         // STARTED -> FINISHED: its result is stored
+  kFail,           // QUEUED, STARTED -> FAILED: malformed message, or attempts used up
+  kRequeue,        // STARTED -> QUEUED: the computation failed, a retry is scheduled
+  kCancelRetry,    // STARTED -> CANCELLED: a retry scheduled after its run was cancelled
+  kCancel,         // QUEUED -> CANCELLED: its run was cancelled
+  kOperatorRetry,  // FAILED -> QUEUED: the operator retries the run's failed tasks
+};
+
+struct TaskTransition {
+  TaskEvent event;
+  std::span<const TaskStatus> from;
+  TaskStatus to;
+};
+
+// Every event, in the order of the enum.
+std::span<const TaskTransition> TaskTransitions();
+const TaskTransition& TransitionOf(TaskEvent event);
+std::string_view ToString(TaskEvent event);
+bool CanApply(TaskEvent event, TaskStatus from);
+// Some event moves `from` to `to`.
 bool CanTransition(TaskStatus from, TaskStatus to);
 
 // FINISHED, FAILED and CANCELLED are terminal: the run has completed (an
@@ -25,5 +49,29 @@ enum class RunStatus { kPublishing, kRunning, kFinished, kFailed, kCancelled };
 std::string_view ToString(RunStatus s);
 std::optional<RunStatus> ParseRunStatus(std::string_view text);
 bool IsTerminal(RunStatus s);
+// PUBLISHING and RUNNING: the run has not completed.
+std::span<const RunStatus> ActiveRunStatuses();
+std::span<const RunStatus> TerminalRunStatuses();
+
+// What moves a run.
+enum class RunEvent {
+  kPublished,      // PUBLISHING -> RUNNING: every task confirmed by the broker
+  kComplete,       // RUNNING -> FINISHED / FAILED / CANCELLED (CompletedStatus): every task ended
+  kCancel,         // PUBLISHING, RUNNING -> CANCELLED: the operator cancels it
+  kOperatorRetry,  // any but CANCELLED -> PUBLISHING: its FAILED tasks are requeued
+};
+
+struct RunTransition {
+  RunEvent event;
+  std::span<const RunStatus> from;
+  std::span<const RunStatus> to;
+};
+
+std::span<const RunTransition> RunTransitions();
+const RunTransition& TransitionOf(RunEvent event);
+bool CanApply(RunEvent event, RunStatus from);
+// A completed run's status: FAILED if a task failed, else CANCELLED if one
+// was cancelled, else FINISHED.
+RunStatus CompletedStatus(std::int64_t tasks_failed, std::int64_t tasks_cancelled);
 
 }  // namespace dcp

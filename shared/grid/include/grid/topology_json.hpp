@@ -27,7 +27,7 @@ namespace dcp::grid {
 
 // Decodes and validates. The reason of an Error is one line naming the
 // first problem.
-Result<Topology> ParseTopology(std::string_view json);
+Result<Topology> ParseTopology(std::string_view text);
 
 // Canonical form: nodes in Topology order (depth first, siblings by id), one
 // per line, fields in the order above, numbers in shortest round-trip form.

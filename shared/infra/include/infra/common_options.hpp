@@ -4,6 +4,7 @@
 // against scripts/stack. Parsed once in main; nothing below main reads the
 // environment.
 #include <functional>
+#include <optional>
 #include <string>
 
 #include "domain/result.hpp"
@@ -37,6 +38,11 @@ enum class CommonOption { kAmqp = 1, kMysql = 2, kQueue = 4, kTimeZone = 8, kAll
 
 // Adds the flags of `which` (a bit set of CommonOption) plus logging.
 void AddCommonOptions(CLI::App& app, CommonSettings& settings, int which = 15);
+
+// Parses the command line into `app`'s options. nullopt: go on; else the
+// run ends here with that exit code: --help was printed (kExitOk) or CLI11
+// refused the command line and said why (kExitUsage).
+std::optional<int> ParseCommandLine(CLI::App& app, int argc, const char* const* argv);
 
 // Exit codes shared by the binaries.
 inline constexpr int kExitOk = 0;

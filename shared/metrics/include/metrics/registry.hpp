@@ -2,12 +2,12 @@
 // A set of named metrics, rendered in the Prometheus text exposition format
 // (version 0.0.4), e.g. for GET /metrics.
 #include <memory>
-#include <mutex>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "metrics/metric.hpp"
+#include "runtime/mutex.hpp"
 
 namespace dcp::metrics {
 
@@ -41,10 +41,10 @@ class Registry {
  private:
   struct Family;
   Family& FamilyFor(const std::string& name, const std::string& help, int kind,
-                    const Labels& labels);
+                    const Labels& labels) DCP_REQUIRES(mutex_);
 
-  mutable std::mutex mutex_;
-  std::vector<std::unique_ptr<Family>> families_;
+  mutable runtime::Mutex mutex_;
+  std::vector<std::unique_ptr<Family>> families_ DCP_GUARDED_BY(mutex_);
 };
 
 // The content type of Render()'s output.

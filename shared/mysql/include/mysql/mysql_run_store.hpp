@@ -1,6 +1,8 @@
 #pragma once
 #include <chrono>
-// RunStore on MySQL (tables run, run_context, run_process, task_result).
+// RunStore on MySQL (tables run, run_context, run_process, task_result):
+// every narrow run port (ports/run_store.hpp), so that one store can be
+// passed wherever a client wants one of them.
 //
 // The run lock is a ServerLock named "dcp.run.<database>", held by this
 // store's session connection: if that connection is lost (a transient
@@ -29,7 +31,7 @@ class MysqlRunStore final : public RunStore {
   bool TryLockRuns() override;
   void UnlockRuns() override;
   std::optional<RunId> ActiveRun() override;
-  using RunStore::CreateRun;
+  using RunPlanningStore::CreateRun;
   // Writes each batch of kTaskInsertBatch tasks as it comes.
   void CreateRun(const NewRun& run, const TaskBatches& tasks) override;
   void MarkPublished(const RunId& run, std::int64_t through) override;

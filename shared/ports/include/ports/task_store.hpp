@@ -48,50 +48,40 @@ class TaskStore {
  public:
   virtual ~TaskStore() = default;
 
-  // QUEUED/STARTED/FAILED -> STARTED with attempt + 1, worker and start time.
-  // A message whose run or task has no row (sent by another producer) gets
-  // them created first: run with trigger 'external' and unknown task count.
+  // QUEUED/STARTED -> STARTED with attempt + 1, worker and start time
+  // (TaskEvent::kStart). A FAILED task starts again only while its run is
+  // open (TaskEvent::kRestart); once the run has ended, or when it has no
+  // run, it is failed for good (kAlreadyFinished). A message whose run or
+  // task has no row (sent by another producer) gets them created first: run
+  // with trigger 'external' and unknown task count.
   virtual StartResult StartTask(const TaskMessage& task, std::string_view worker_id) = 0;
 
   // In one transaction: stores the result (replacing an earlier one of the
   // same task), STARTED -> FINISHED with finish time, counts it in the run
   // and completes the run if this was its last task. Returns false when the
-  // task was already FINISHED: nothing is changed.
+  // task was not STARTED (already FINISHED, or QUEUED, FAILED, CANCELLED,
+  // no row): nothing is changed.
   virtual bool FinishTask(const TaskMessage& task, const TaskResult& result) = 0;
 
   // The batched form, for a worker that records many tasks per round trip:
-  // FinishTask for each item of `finish`, then StartTask for each task of
-  // `start`, with these answers (the default does exactly that; a database
-  // store does it all in one transaction, so on DbError nothing is
-  // recorded):
+  // FinishTask for each item of `finish`, then the cheap part of StartTask
+  // for each task of `start`, all at once (a database store does it in one
+  // transaction, so on DbError nothing is recorded). The answers:
   //  - finished: true where the item was counted (of items with the same
   //    task id, at most the first);
   //  - started: nullopt where the batch cannot start the task cheaply (no
   //    row yet, or FAILED): the caller then calls StartTask for it; else
-  //    what StartTask would give. (The database store starts a task id
-  //    that comes twice in one batch once, and answers both alike.)
+  //    what StartTask would give. A task id that comes twice is started
+  //    once, and both get the same answer.
   virtual BatchRecord RecordBatch(const std::vector<FinishItem>& finish,
                                   const std::vector<const TaskMessage*>& start,
-                                  std::string_view worker_id) {
-    BatchRecord record;
-    for (const FinishItem& item : finish) {
-      record.finished.push_back(FinishTask(*item.task, *item.result));
-    }
-    for (const TaskMessage* task : start) record.started.emplace_back(StartTask(*task, worker_id));
-    return record;
-  }
-  // RecordBatch with only starts, or only finishes.
-  std::vector<std::optional<StartResult>> StartTasks(const std::vector<const TaskMessage*>& tasks,
-                                                     std::string_view worker_id) {
-    return RecordBatch({}, tasks, worker_id).started;
-  }
-  std::vector<bool> FinishTasks(const std::vector<FinishItem>& items) {
-    return RecordBatch(items, {}, {}).finished;
-  }
+                                  std::string_view worker_id) = 0;
 
-  // -> FAILED with the error text, counted in the run (completing it if
-  // last). A task id with no row gets one (run_id may be unknown for a
-  // malformed message). A FINISHED task is left alone.
+  // QUEUED/STARTED -> FAILED with the error text, counted in the run
+  // (completing it if last). An already FAILED task keeps the new error and
+  // is not counted again. A task id with no row gets one (run_id may be
+  // unknown for a malformed message). A FINISHED or CANCELLED task is left
+  // alone.
   virtual void FailTask(const TaskId& task, const std::optional<RunId>& run,
                         std::string_view error) = 0;
 

@@ -1,25 +1,18 @@
 #pragma once
 // Retries a database operation while the database is unavailable, with a
 // growing delay, so that a worker never acks what it could not record and
-// never crash-loops on an outage.
-#include <algorithm>
+// never crash-loops on an outage. A thin wrapper over Retry (retry.hpp)
+// that classifies DbError: transient ones are retried without limit,
+// permanent ones a few times.
 #include <chrono>
 #include <functional>
-#include <stdexcept>
 #include <string>
 
 #include "ports/errors.hpp"
+#include "runtime/retry.hpp"
 #include "runtime/stopper.hpp"
 
 namespace dcp::runtime {
-
-// Thrown when the process was asked to stop during the wait: the message is
-// then neither acked nor rejected, and returns to the queue with the
-// connection.
-class Abandoned : public std::runtime_error {
- public:
-  using std::runtime_error::runtime_error;
-};
 
 struct RetrySettings {
   std::chrono::milliseconds first_delay{200};  // doubled after each failure...
@@ -27,7 +20,8 @@ struct RetrySettings {
   int max_permanent_failures = 3;  // a non-transient error is rethrown after this many tries
 };
 
-// `on_failure(error, delay)` is told of each failure (for logging).
+// `on_failure(error, delay)` is told of each failure that is retried (for
+// logging). Throws Abandoned if `stopper` stops during a wait.
 class DbRetry {
  public:
   using FailureHook = std::function<void(const DbError&, std::chrono::milliseconds)>;
@@ -36,18 +30,17 @@ class DbRetry {
 
   template <class F>
   auto operator()(F&& op) -> decltype(op()) {
-    auto delay = settings_.first_delay;
+    Retry retry(BackoffPolicy{settings_.first_delay, settings_.max_delay}, stopper_);
     int permanent_failures = 0;
-    for (;;) {
-      try {
-        return op();
-      } catch (const DbError& e) {
-        if (!e.transient() && ++permanent_failures >= settings_.max_permanent_failures) throw;
-        if (on_failure_) on_failure_(e, delay);
-        if (!stopper_.WaitFor(delay)) throw Abandoned("stopping during a database outage");
-        delay = std::min(delay * 2, settings_.max_delay);
-      }
-    }
+    return RetryOn<DbError>(
+        retry, op,
+        [&](const DbError& e) {
+          return e.transient() || ++permanent_failures < settings_.max_permanent_failures;
+        },
+        [this](const DbError& e, std::chrono::milliseconds delay) {
+          if (on_failure_) on_failure_(e, delay);
+        },
+        "stopping during a database outage");
   }
 
  private:

@@ -13,12 +13,21 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace dcp::failpoint {
+
+// A failpoint to arm, as a config loader finds it on the command line.
+struct Armed {
+  std::string name;
+  std::string value;  // may be empty
+  bool operator==(const Armed&) const = default;
+};
 
 // Arms `name` (with `value`, which may be empty). Not thread-safe: call from
 // main before starting threads.
 void Arm(std::string name, std::string value = {});
+void Arm(const std::vector<Armed>& failpoints);
 // The value of an armed failpoint, nullopt if it is not armed. Thread-safe
 // once arming is over.
 std::optional<std::string_view> Value(std::string_view name);

@@ -1,6 +1,6 @@
 #pragma once
 // Reports completed runs, each exactly once in normal operation: claims a
-// run that has ended (RunStore::ClaimCompletion: one conditional UPDATE, so
+// run that has ended (CompletionClaims::ClaimCompletion: one conditional UPDATE, so
 // of any number of processes polling at once exactly one wins), then
 //   1. writes <export_dir>/<run_id>.csv (if an export dir is set) with the
 //      code of `dcp export`, through a temporary file and a rename;
@@ -10,7 +10,7 @@
 //   3. POSTs the event to the webhook (if any), retried with backoff up to
 //      webhook_attempts times; a webhook that never answers 2xx is logged
 //      and given up (it must not hold the other runs' reports);
-//   4. records the report (RunStore::CompletionReported).
+//   4. records the report (CompletionClaims::CompletionReported).
 // A process that dies between the claim and step 4 leaves the claim to
 // expire: after `lease` another process reports the run again (at least
 // once across crashes; the event carries run_id for de-duplication).
@@ -20,8 +20,9 @@
 #include <functional>
 #include <string>
 
+#include "ports/completion_claims.hpp"
 #include "ports/notifications.hpp"
-#include "ports/run_store.hpp"
+#include "ports/run_results.hpp"
 #include "runtime/stopper.hpp"
 #include "views/export_csv.hpp"
 
@@ -48,10 +49,11 @@ std::string RunCompletedEvent(const RunSummary& run, SysSeconds now, const std::
 
 class CompletionNotifier {
  public:
-  // `webhook` may be null (no webhook). Waits end early when `stopper`
-  // stops: the run being reported is then left claimed (see above).
-  CompletionNotifier(RunStore& store, EventPublisher& events, WebhookPoster* webhook,
-                     NotifierSettings settings, runtime::Stopper& stopper);
+  // `results` is read for the export. `webhook` may be null (no webhook).
+  // Waits end early when `stopper` stops: the run being reported is then
+  // left claimed (see above).
+  CompletionNotifier(CompletionClaims& claims, RunResults& results, EventPublisher& events,
+                     WebhookPoster* webhook, NotifierSettings settings, runtime::Stopper& stopper);
 
   // Claims and reports every run due now. Returns how many it reported.
   // Throws DbError (the database is unreachable): the caller retries later.
@@ -62,7 +64,8 @@ class CompletionNotifier {
   std::string Export(const RunId& run);  // the path written, "" if none
   bool Retry(int attempts, const std::function<bool(int attempt)>& body);
 
-  RunStore& store_;
+  CompletionClaims& claims_;
+  RunResults& results_;
   EventPublisher& events_;
   WebhookPoster* webhook_;
   NotifierSettings settings_;

@@ -16,7 +16,8 @@ namespace dcp::completion {
 // `keep` (a database session, driver thread state...) outlives the others.
 struct NotifierParts {
   std::shared_ptr<void> keep;
-  std::shared_ptr<RunStore> store;
+  std::shared_ptr<CompletionClaims> claims;
+  std::shared_ptr<RunResults> results;
   std::shared_ptr<EventPublisher> events;
   std::shared_ptr<WebhookPoster> webhook;  // null: no webhook
 };

@@ -15,7 +15,7 @@
 #include "domain/local_time.hpp"
 #include "planning/run_publisher.hpp"
 #include "planning/run_request.hpp"
-#include "ports/run_store.hpp"
+#include "ports/run_planning_store.hpp"
 #include "ports/task_publisher.hpp"
 #include "ports/workload.hpp"
 
@@ -39,7 +39,7 @@ struct RunOutcome {
 class Leader {
  public:
   // `publisher` may be null for local runs only (see RunLocal).
-  Leader(RunStore& store, TaskPublisher* publisher, LeaderSettings settings);
+  Leader(RunPlanningStore& store, TaskPublisher* publisher, LeaderSettings settings);
 
   // Plans and publishes a run. Errors in the request come back as Error;
   // infrastructure failures throw (DbError, AmqpError, UnavailableError).
@@ -54,7 +54,7 @@ class Leader {
   Result<std::pair<RunId, TaskPlan>> CreateLocalRun(const RunRequest& request);
 
  private:
-  RunStore& store_;
+  RunPlanningStore& store_;
   TaskPublisher* publisher_;
   LeaderSettings settings_;
 };

@@ -1,7 +1,7 @@
 #pragma once
 #include <exception>
 
-#include "ports/run_store.hpp"
+#include "ports/run_planning_store.hpp"
 
 namespace dcp::planning {
 
@@ -9,7 +9,7 @@ namespace dcp::planning {
 // on every path out (it also ends with the database connection).
 class RunLock {
  public:
-  explicit RunLock(RunStore& store) : store_(store), held_(store.TryLockRuns()) {}
+  explicit RunLock(RunPlanningStore& store) : store_(store), held_(store.TryLockRuns()) {}
   ~RunLock() {
     if (!held_) return;
     try {
@@ -22,7 +22,7 @@ class RunLock {
   bool held() const { return held_; }
 
  private:
-  RunStore& store_;
+  RunPlanningStore& store_;
   bool held_;
 };
 

@@ -7,12 +7,14 @@
 // again after a growing delay, until `give_up_after`: the broker may then
 // hold some of its messages twice, which workers skip. The watermark never
 // passes a message that is not confirmed.
+//
+// Failpoint (tests): leader.crash-after-batches=N kills the process once N
+// batches are confirmed and their watermark is written.
 #include <chrono>
 #include <cstdint>
-#include <functional>
 #include <span>
 
-#include "ports/run_store.hpp"
+#include "ports/run_planning_store.hpp"
 #include "ports/task_publisher.hpp"
 
 namespace dcp::planning {
@@ -22,13 +24,11 @@ struct PublishSettings {
   std::chrono::milliseconds first_retry_delay{500};
   std::chrono::milliseconds max_retry_delay{std::chrono::seconds(15)};
   std::chrono::milliseconds give_up_after{std::chrono::minutes(5)};
-  // Tests only: called after each confirmed batch with the batches so far.
-  std::function<void(std::int64_t batches)> after_batch;
 };
 
 class RunPublisher {
  public:
-  RunPublisher(RunStore& store, TaskPublisher& publisher, PublishSettings settings)
+  RunPublisher(RunPlanningStore& store, TaskPublisher& publisher, PublishSettings settings)
       : store_(store), publisher_(publisher), settings_(std::move(settings)) {}
 
   // Publishes `tasks` (in seq order) of `run`, one batch of messages at a
@@ -42,8 +42,9 @@ class RunPublisher {
 
  private:
   void PublishBatch(std::span<const std::string> bodies);
+  void CrashAfterBatches() const;  // the failpoint
 
-  RunStore& store_;
+  RunPlanningStore& store_;
   TaskPublisher& publisher_;
   PublishSettings settings_;
   std::int64_t batches_ = 0;

@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "domain/window_plan.hpp"
-#include "ports/run_store.hpp"
+#include "ports/run_planning_store.hpp"
 
 namespace dcp::planning {
 

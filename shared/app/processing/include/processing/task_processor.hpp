@@ -23,28 +23,11 @@
 #include "domain/ids.hpp"
 #include "ports/computation.hpp"
 #include "ports/task_store.hpp"
+#include "processing/outcome.hpp"
 #include "processing/run_context_cache.hpp"
 #include "runtime/db_retry.hpp"
 
 namespace dcp::processing {
-
-struct Outcome {
-  // kRetry: publish the message again after `retry_delay` (to the retry
-  // queue), then ack this delivery. kFinish: record `result` as FINISHED
-  // (FinishTask or RecordBatch), then ack: see Recorded().
-  enum class Action { kAck, kDeadLetter, kRetry, kFinish };
-  enum class Kind { kFinished, kDuplicate, kSkipped, kMalformed, kFailed, kGaveUp, kRetried };
-  Action action = Action::kAck;
-  Kind kind = Kind::kFinished;
-  std::string reason;  // kDeadLetter, kRetry: why, one line
-  std::optional<TaskId> task;
-  int attempt = 0;
-  std::chrono::milliseconds retry_delay{0};
-  std::optional<TaskResult> result = std::nullopt;  // kFinish
-
-  // kFinish -> kAck once the result is recorded; `counted`: FinishTask's answer.
-  void Recorded(bool counted);
-};
 
 struct ProcessorSettings {
   std::string worker_id;  // recorded on STARTED; host:pid by default
@@ -65,19 +48,21 @@ class TaskProcessor {
   TaskProcessor(TaskStore& store, Computation& computation, RunContextCache& contexts,
                 runtime::DbRetry& retry, ProcessorSettings settings);
 
-  // Throws Abandoned (stop requested during a database outage) or a
-  // permanent DbError: the message must then be neither acked nor rejected.
+  // The whole rule; never a Finish (recorded here). Throws Abandoned (stop
+  // requested during a database outage) or a permanent DbError: the message
+  // must then be neither acked nor rejected.
   Outcome Process(std::string_view body);
 
   // Steps 2-4 for a decoded message. `start`: its RecordBatch result if the
   // batch started it, else nullopt (StartTask is called here). Success is
-  // kFinish: the caller records it. Throws as Process.
+  // a Finish: the caller records it (Outcome::Recorded). Throws as Process.
   Outcome Compute(const TaskMessage& task, std::optional<StartResult> start);
   // Step 1's failure, for a body that does not decode.
   Outcome Malformed(std::string_view body, const std::string& error);
 
  private:
-  Outcome Fail(const TaskMessage& task, Outcome::Kind kind, const std::string& reason, int attempt);
+  Outcome Fail(const TaskMessage& task, DeadLetter::Kind kind, const std::string& reason,
+               int attempt);
 
   TaskStore& store_;
   Computation& computation_;

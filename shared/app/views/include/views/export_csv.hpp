@@ -7,7 +7,7 @@
 #include <map>
 #include <string>
 
-#include "ports/run_store.hpp"
+#include "ports/run_results.hpp"
 
 namespace dcp::views {
 
@@ -18,7 +18,7 @@ using CsvHeaders = std::map<std::string, std::string, std::less<>>;
 // Writes the header of the run's computation (none for a computation not in
 // `headers`, e.g. exec results) and every result body. Returns the number
 // of task results written.
-std::int64_t ExportCsv(RunStore& store, const RunId& run, const CsvHeaders& headers,
+std::int64_t ExportCsv(RunResults& store, const RunId& run, const CsvHeaders& headers,
                        std::ostream& out);
 
 }  // namespace dcp::views

@@ -4,15 +4,18 @@
 #include <cstdint>
 #include <optional>
 
-#include "ports/run_store.hpp"
+#include "ports/run_read_model.hpp"
 
 namespace dcp::views {
 
 struct RunProgress {
-  std::int64_t done = 0;                    // FINISHED + FAILED + CANCELLED
-  std::int64_t total = 0;                   // the task count (rows so far for external runs)
-  std::int64_t elapsed_seconds = 0;         // created -> finished, or -> now if running
-  double rate = 0;                          // done tasks per second over elapsed
+  std::int64_t done = 0;             // FINISHED + FAILED + CANCELLED
+  std::int64_t total = 0;            // the task count (rows so far for external runs)
+  std::int64_t elapsed_seconds = 0;  // created -> finished, or -> now if running
+  // The store keeps whole seconds: a run that ended within the second it
+  // was created took under a second, and its rate is at least `done` per s.
+  bool under_a_second = false;
+  double rate = 0;  // done tasks per second over elapsed (over 1 s if under_a_second)
   std::optional<std::int64_t> eta_seconds;  // running runs with a known rate only
 };
 

@@ -4,7 +4,7 @@
 // run are measured from its creation).
 #include <string>
 
-#include "ports/run_store.hpp"
+#include "ports/run_read_model.hpp"
 
 namespace dcp::views {
 

@@ -5,7 +5,7 @@
 // "YYYY-MM-DD HH:MM".
 #include <nlohmann/json.hpp>
 
-#include "ports/run_store.hpp"
+#include "ports/run_read_model.hpp"
 
 namespace dcp::views {
 

@@ -1,0 +1,139 @@
+#include "cli/cli_config.hpp"
+
+#include <CLI/CLI.hpp>
+#include <map>
+
+#include "grid/workload.hpp"
+#include "infra/common_options.hpp"
+#include "planning/run_trigger.hpp"
+
+namespace dcp::cli {
+namespace {
+
+// What the flags hold before validation and conversion.
+struct Flags {
+  CommonSettings common;
+  std::string run_text, status_filter, topology_file;
+  int stale_after = 30, watch_interval = 2, limit = 20, task_limit = 10000;
+};
+
+using Commands = std::map<CliCommand, CLI::App*>;
+
+void AddRunParameters(CLI::App& sub, Flags& f, CliConfig& c) {
+  sub.add_option("--from", c.parameters.from, "first day YYYY-MM-DD (default: last month)");
+  sub.add_option("--to", c.parameters.to, "last day YYYY-MM-DD, inclusive");
+  sub.add_option("--window", c.parameters.window, "month, week, day or Nh")
+      ->envname("DCP_WINDOW")
+      ->capture_default_str();
+  sub.add_option("--selections", c.parameters.selections, "all, or ID,ID,...")
+      ->envname("DCP_SELECTIONS")
+      ->capture_default_str();
+  sub.add_option("--topology", f.topology_file, "topology JSON file (default: embedded grid)")
+      ->envname("DCP_TOPOLOGY");
+  sub.add_flag("--allow-overlap", c.allow_overlap, "start even if the previous run is active");
+}
+
+Commands AddFlags(CLI::App& app, Flags& f, CliConfig& c) {
+  app.require_subcommand(1);
+  app.fallthrough();  // shared options may also follow the subcommand
+  AddCommonOptions(app, f.common);
+  app.add_option("--stale-after", f.stale_after,
+                 "seconds without a heartbeat before a worker counts as silent (its STARTED "
+                 "tasks as stale)")
+      ->envname("DCP_STALE_AFTER")
+      ->check(CLI::Range(1, 86400))
+      ->capture_default_str();
+  Commands commands;
+  auto* runs = commands[CliCommand::kRuns] =
+      app.add_subcommand("runs", "recent runs, one line each");
+  runs->add_option("-n,--limit", f.limit, "how many")->check(CLI::Range(1, 10000));
+  auto* status = commands[CliCommand::kStatus] =
+      app.add_subcommand("status", "a run's progress (default: the latest run)");
+  status->add_option("RUN_ID", f.run_text, "the run");
+  status->add_flag("-w,--watch", c.watch, "refresh until the run ends");
+  status->add_option("--interval", f.watch_interval, "--watch: seconds between refreshes")
+      ->check(CLI::Range(1, 3600));
+  auto* tasks = commands[CliCommand::kTasks] = app.add_subcommand("tasks", "a run's tasks");
+  tasks->add_option("RUN_ID", f.run_text, "the run")->required();
+  tasks->add_option("--status", f.status_filter, "only tasks in this status (FAILED, ...)");
+  tasks->add_option("-n,--limit", f.task_limit, "at most this many")->check(CLI::Range(1, 1000000));
+  auto* workers = commands[CliCommand::kWorkers] =
+      app.add_subcommand("workers", "workers and their last heartbeat");
+  for (auto* sub : {runs, status, tasks, workers})
+    sub->add_flag("--json", c.json, "JSON, for scripts");
+  auto* trigger = commands[CliCommand::kTrigger] =
+      app.add_subcommand("trigger", "start a run now, as the cron would");
+  AddRunParameters(*trigger, f, c);
+  auto* cancel = commands[CliCommand::kCancel] =
+      app.add_subcommand("cancel", "cancel a run: its QUEUED tasks are skipped");
+  cancel->add_option("RUN_ID", f.run_text, "the run")->required();
+  auto* exp = commands[CliCommand::kExport] =
+      app.add_subcommand("export", "a run's results as one CSV");
+  exp->add_option("RUN_ID", f.run_text, "the run")->required();
+  exp->add_option("-o,--output", c.output, "file to write (default: stdout)");
+  auto* retry = commands[CliCommand::kRetry] =
+      app.add_subcommand("retry", "put a run's FAILED tasks back to QUEUED and publish them");
+  retry->add_option("RUN_ID", f.run_text, "the run")->required();
+  return commands;
+}
+
+Result<bool> ValidateTrigger(const Flags& f, CliConfig& c) {
+  auto tz = TimeZone::Load(f.common.time_zone);
+  if (!tz) return Error{"--tz: " + tz.reason()};
+  c.time_zone = std::move(tz).value();
+  const auto now = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
+  if (auto request = planning::BuildRunRequestOfFlags(c.parameters, now, c.time_zone); !request) {
+    return Error{request.reason()};
+  }
+  auto workload = grid::LoadWorkload(f.topology_file);
+  if (!workload) return Error{workload.reason()};
+  c.workload = std::move(workload).value();
+  return true;
+}
+
+Result<bool> Validate(const Flags& f, CliConfig& c) {
+  auto mysql_url = mysql::MysqlUrl::Parse(f.common.mysql_url);
+  if (!mysql_url) return Error{"--mysql-url: " + mysql_url.reason()};
+  c.mysql_url = std::move(mysql_url).value();
+  if (!f.run_text.empty()) {
+    c.run = RunId::Parse(f.run_text);
+    if (!c.run) return Error{"RUN_ID '" + f.run_text + "': not a UUID"};
+  }
+  if (!f.status_filter.empty()) {
+    c.status_filter = ParseTaskStatus(f.status_filter);
+    if (!c.status_filter) return Error{"--status '" + f.status_filter + "': not a task status"};
+  }
+  if (c.command == CliCommand::kTrigger) {
+    if (auto valid = ValidateTrigger(f, c); !valid) return valid;
+  }
+  if (c.command == CliCommand::kTrigger || c.command == CliCommand::kRetry) {
+    auto amqp_url = amqp::AmqpUrl::Parse(f.common.amqp_url);
+    if (!amqp_url) return Error{"--amqp-url: " + amqp_url.reason()};
+    c.amqp_url = std::move(amqp_url).value();
+  }
+  return true;
+}
+
+}  // namespace
+
+Result<CliConfig> LoadCliConfig(int argc, const char* const* argv) {
+  Flags f;
+  CliConfig c;
+  CLI::App app{"dcp: operate dcp runs"};
+  const Commands commands = AddFlags(app, f, c);
+  c.exit_now = ParseCommandLine(app, argc, argv);
+  if (c.exit_now) return c;
+  for (const auto& [command, sub] : commands) {
+    if (sub->parsed()) c.command = command;
+  }
+  c.log = f.common.log;
+  c.queue = amqp::QueueOptions::From(f.common.queue, f.common.queue_type, f.common.delivery_limit);
+  c.stale_after = std::chrono::seconds(f.stale_after);
+  c.watch_interval = std::chrono::seconds(f.watch_interval);
+  c.limit = static_cast<std::size_t>(f.limit);
+  c.task_limit = static_cast<std::size_t>(f.task_limit);
+  if (auto valid = Validate(f, c); !valid) return Error{valid.reason()};
+  return c;
+}
+
+}  // namespace dcp::cli

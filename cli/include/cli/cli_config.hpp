@@ -1,0 +1,61 @@
+#pragma once
+// dcp's configuration: its flags and environment (see README,
+// "Configuration") turned into one validated struct, once, in main.
+// Nothing below main reads a flag or the environment.
+#include <chrono>
+#include <cstddef>
+#include <optional>
+#include <string>
+
+#include "amqp/amqp_url.hpp"
+#include "amqp/queue_topology.hpp"
+#include "domain/ids.hpp"
+#include "domain/local_time.hpp"
+#include "domain/result.hpp"
+#include "domain/task_status.hpp"
+#include "infra/logging.hpp"
+#include "mysql/mysql_url.hpp"
+#include "planning/run_parameters.hpp"
+#include "ports/workload.hpp"
+
+namespace dcp::cli {
+
+enum class CliCommand { kRuns, kStatus, kTasks, kWorkers, kTrigger, kCancel, kExport, kRetry };
+
+struct CliConfig {
+  // Set when there is nothing to run: --help was printed (0), or CLI11
+  // refused the command line and said why (kExitUsage). main returns it.
+  std::optional<int> exit_now;
+  CliCommand command = CliCommand::kStatus;
+  LogSettings log;
+  mysql::MysqlUrl mysql_url;
+  // Checked only for the commands that publish (trigger, retry).
+  amqp::AmqpUrl amqp_url;
+  amqp::QueueOptions queue;
+  // Seconds without a heartbeat before a worker is silent (its STARTED
+  // tasks stale).
+  std::chrono::seconds stale_after{30};
+
+  // The run of status (none: the latest), tasks, cancel, export, retry.
+  std::optional<RunId> run;
+  bool json = false;                        // runs, status, tasks, workers
+  bool watch = false;                       // status: until the run ends
+  std::chrono::seconds watch_interval{2};   // status --watch
+  std::size_t limit = 20;                   // runs
+  std::size_t task_limit = 10000;           // tasks
+  std::optional<TaskStatus> status_filter;  // tasks
+  std::string output;                       // export: the file; empty: stdout
+
+  // trigger: checked (the default range is taken when the run starts).
+  planning::RunParameters parameters;
+  bool allow_overlap = false;
+  TimeZone time_zone = TimeZone::Load("UTC").value();
+  Workload workload;  // the topology of the run
+};
+
+// Parses argv (argv[0] is the program) and the DCP_* environment (a flag
+// wins over its variable). Error: a value that does not validate; the
+// reason names its flag.
+Result<CliConfig> LoadCliConfig(int argc, const char* const* argv);
+
+}  // namespace dcp::cli

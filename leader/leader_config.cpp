@@ -1,0 +1,162 @@
+#include "leader/leader_config.hpp"
+
+#include <CLI/CLI.hpp>
+#include <chrono>
+
+#include "domain/cron_schedule.hpp"
+#include "domain/run_range.hpp"
+#include "grid/workload.hpp"
+#include "infra/common_options.hpp"
+#include "planning/run_trigger.hpp"
+#include "runtime/failpoint.hpp"
+
+namespace dcp::leader {
+namespace {
+
+// What the flags hold before validation.
+struct Flags {
+  CommonSettings common;
+  std::string topology_file;  // empty: the embedded reference grid
+  // Apart per subcommand: CLI11 applies the environment to the options of
+  // every subcommand, parsed or not, so one shared variable would let
+  // DCP_WINDOW override `run --window` through `schedule`'s option.
+  planning::RunParameters run, schedule;
+  bool wait = false, local = false, allow_overlap = false;
+  std::string cron, range = "previous-month";
+  bool run_now = false;
+  std::string resume_run;
+  int crash_after_batches = 0;
+  int http_port = 0;
+  std::size_t publish_batch = 2000;
+};
+
+struct Commands {
+  CLI::App* migrate;
+  CLI::App* run;
+  CLI::App* schedule;
+  CLI::App* resume;
+};
+
+Commands AddFlags(CLI::App& app, Flags& f) {
+  app.require_subcommand(1);
+  app.fallthrough();  // shared options may also follow the subcommand
+  AddCommonOptions(app, f.common);
+  app.add_option("--topology", f.topology_file,
+                 "grid topology JSON file (default: the embedded reference grid)")
+      ->envname("DCP_TOPOLOGY");
+  Commands c{app.add_subcommand("migrate", "apply the pending database migrations"),
+             app.add_subcommand("run", "start one run now"),
+             app.add_subcommand("schedule", "stay up and start a run at each cron time"),
+             app.add_subcommand("resume", "publish the unconfirmed tasks of a run")};
+  for (auto [sub, parameters] : {std::pair{c.run, &f.run}, std::pair{c.schedule, &f.schedule}}) {
+    sub->add_option("--window", parameters->window, "month, week, day or Nh")
+        ->envname("DCP_WINDOW")
+        ->capture_default_str();
+    sub->add_option("--selections", parameters->selections, "all, or ID,ID,...")
+        ->envname("DCP_SELECTIONS")
+        ->capture_default_str();
+    sub->add_flag("--allow-overlap", f.allow_overlap,
+                  "start even if the previous run is still active");
+  }
+  app.add_option("--publish-batch", f.publish_batch,
+                 "messages per publisher-confirm round (and watermark write)")
+      ->envname("DCP_PUBLISH_BATCH")
+      ->check(CLI::Range(1, 100000))
+      ->capture_default_str();
+  c.run->add_option("--from", f.run.from,
+                    "first day YYYY-MM-DD (default: first day of last month)");
+  c.run->add_option("--to", f.run.to, "last day YYYY-MM-DD, inclusive");
+  c.run->add_flag("--wait", f.wait, "follow the run to its end; exit 1 if a task FAILED");
+  c.run->add_flag("--local", f.local, "compute the whole run in this process, no broker");
+  c.schedule->add_option("--cron", f.cron, "5-field cron expression in DCP_TZ")
+      ->envname("DCP_CRON")
+      ->required();
+  c.schedule
+      ->add_option("--range", f.range, "previous-month|previous-week|previous-day|current-month")
+      ->envname("DCP_RANGE")
+      ->capture_default_str();
+  c.schedule
+      ->add_option("--http-port", f.http_port, "port of /healthz, /readyz and /metrics (0: off)")
+      ->envname("DCP_HTTP_PORT")
+      ->check(CLI::Range(0, 65535))
+      ->capture_default_str();
+  c.schedule->add_flag("--run-now", f.run_now, "also start one run at start-up")
+      ->envname("DCP_RUN_NOW");
+  c.resume->add_option("RUN_ID", f.resume_run, "the run")->required();
+  // Tests only: SIGKILL itself after N confirmed batches of 100 messages.
+  app.add_option("--test-crash-after-batches", f.crash_after_batches)
+      ->group("")
+      ->envname("DCP_TEST_CRASH_AFTER_BATCHES");
+  return c;
+}
+
+LeaderCommand CommandOf(const Commands& c) {
+  if (c.migrate->parsed()) return LeaderCommand::kMigrate;
+  if (c.schedule->parsed()) return LeaderCommand::kSchedule;
+  if (c.resume->parsed()) return LeaderCommand::kResume;
+  return LeaderCommand::kRun;
+}
+
+// The settings of the command that uses them: migrate checks no broker and
+// no topology, run --local no broker, as before the loader existed.
+Result<bool> Validate(const Flags& f, LeaderConfig& c) {
+  if (c.command == LeaderCommand::kMigrate) return true;
+  auto workload = grid::LoadWorkload(f.topology_file);
+  if (!workload) return Error{workload.reason()};
+  c.workload = std::move(workload).value();
+  const auto now = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
+  if (c.command == LeaderCommand::kRun || c.command == LeaderCommand::kSchedule) {
+    const auto request = planning::BuildRunRequestOfFlags(c.run, now, c.time_zone);
+    if (!request) return Error{request.reason()};
+    if (c.command == LeaderCommand::kSchedule) {
+      auto cron = CronSchedule::Parse(f.cron);
+      if (!cron) return Error{"--cron: " + cron.reason()};
+      const auto range = ParseRangeKind(f.range);
+      if (!range) return Error{"--range: " + range.reason()};
+      c.schedule = ScheduleSettings{std::move(cron).value(), *range, *request, f.run_now};
+    }
+  }
+  if (c.command == LeaderCommand::kResume) {
+    c.resume_run = RunId::Parse(f.resume_run);
+    if (!c.resume_run) return Error{"RUN_ID '" + f.resume_run + "': not a UUID"};
+  }
+  if (c.command == LeaderCommand::kRun && c.local) return true;
+  auto amqp_url = amqp::AmqpUrl::Parse(f.common.amqp_url);
+  if (!amqp_url) return Error{"--amqp-url: " + amqp_url.reason()};
+  c.amqp_url = std::move(amqp_url).value();
+  return true;
+}
+
+}  // namespace
+
+Result<LeaderConfig> LoadLeaderConfig(int argc, const char* const* argv) {
+  Flags f;
+  CLI::App app{"dcp-leader: plans a run, records its tasks and publishes them to RabbitMQ"};
+  const Commands commands = AddFlags(app, f);
+  LeaderConfig c;
+  c.exit_now = ParseCommandLine(app, argc, argv);
+  if (c.exit_now) return c;
+  c.command = CommandOf(commands);
+  c.log = f.common.log;
+  auto tz = TimeZone::Load(f.common.time_zone);
+  if (!tz) return Error{"--tz: " + tz.reason()};
+  c.time_zone = std::move(tz).value();
+  auto mysql_url = mysql::MysqlUrl::Parse(f.common.mysql_url);
+  if (!mysql_url) return Error{"--mysql-url: " + mysql_url.reason()};
+  c.mysql_url = std::move(mysql_url).value();
+  c.queue = amqp::QueueOptions::From(f.common.queue, f.common.queue_type, f.common.delivery_limit);
+  c.allow_overlap = f.allow_overlap;
+  c.run = c.command == LeaderCommand::kSchedule ? f.schedule : f.run;
+  c.wait = f.wait;
+  c.local = f.local;
+  c.http_port = f.http_port;
+  c.publish_batch = f.publish_batch;
+  if (auto valid = Validate(f, c); !valid) return Error{valid.reason()};
+  if (f.crash_after_batches > 0) {  // tests: a leader killed mid-publish
+    c.failpoints.push_back({"leader.crash-after-batches", std::to_string(f.crash_after_batches)});
+    c.publish_batch = 100;
+  }
+  return c;
+}
+
+}  // namespace dcp::leader

@@ -1,0 +1,42 @@
+#pragma once
+// dcp-monitor's configuration: its flags and environment (see README,
+// "Configuration") turned into one validated struct, once, in main.
+// Nothing below main reads a flag or the environment.
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "amqp/confirm_publisher.hpp"
+#include "completion/completion_wiring.hpp"
+#include "domain/local_time.hpp"
+#include "domain/result.hpp"
+#include "infra/logging.hpp"
+#include "monitor/monitor_service.hpp"
+#include "mysql/mysql_url.hpp"
+#include "ports/workload.hpp"
+
+namespace dcp::monitor {
+
+struct MonitorConfig {
+  // Set when there is nothing to run: --help was printed (0), or CLI11
+  // refused the command line and said why (kExitUsage). main returns it.
+  std::optional<int> exit_now;
+  LogSettings log;
+  TimeZone time_zone = TimeZone::Load("UTC").value();
+  mysql::MysqlUrl mysql_url;
+  // The broker (URL, connection name "dcp-monitor") and the queue: runs
+  // triggered and retried are published there, and its depth is sampled.
+  amqp::PublisherOptions publishing;
+  std::string bind = "0.0.0.0";  // numeric address of the HTTP server
+  std::uint16_t port = 8080;
+  MonitorSettings service;  // the API token, stale_after, the refresh period
+  Workload workload;        // the topology of triggered runs
+  completion::CompletionConfig completion;
+};
+
+// Parses argv (argv[0] is the program) and the DCP_* environment (a flag
+// wins over its variable). Error: a value that does not validate; the
+// reason names its flag.
+Result<MonitorConfig> LoadMonitorConfig(int argc, const char* const* argv);
+
+}  // namespace dcp::monitor

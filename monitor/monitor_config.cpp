@@ -1,0 +1,81 @@
+#include "monitor/monitor_config.hpp"
+
+#include <CLI/CLI.hpp>
+
+#include "grid/workload.hpp"
+#include "infra/common_options.hpp"
+
+namespace dcp::monitor {
+namespace {
+
+// What the flags hold before validation and conversion.
+struct Flags {
+  CommonSettings common;
+  std::string topology_file;
+  int port = 8080, stale_after = 30;
+  double refresh = 2;
+};
+
+void AddFlags(CLI::App& app, Flags& f, MonitorConfig& c) {
+  AddCommonOptions(app, f.common);
+  completion::AddCompletionOptions(app, c.completion);
+  app.add_option("--port", f.port, "HTTP port")
+      ->envname("DCP_MONITOR_PORT")
+      ->check(CLI::Range(0, 65535))
+      ->capture_default_str();
+  app.add_option("--bind", c.bind, "numeric address to listen on")
+      ->envname("DCP_MONITOR_BIND")
+      ->capture_default_str();
+  app.add_option("--token", c.service.api.token,
+                 "bearer token of the mutating endpoints (prefer the environment; none: disabled)")
+      ->envname("DCP_MONITOR_TOKEN");
+  app.add_option("--stale-after", f.stale_after,
+                 "seconds without a heartbeat before a worker is silent")
+      ->envname("DCP_STALE_AFTER")
+      ->check(CLI::Range(1, 86400))
+      ->capture_default_str();
+  app.add_option("--refresh", f.refresh, "seconds between live updates (and queue samples)")
+      ->envname("DCP_MONITOR_REFRESH")
+      ->check(CLI::Range(0.1, 60.0))
+      ->capture_default_str();
+  app.add_option("--topology", f.topology_file, "topology JSON file for triggered runs")
+      ->envname("DCP_TOPOLOGY");
+}
+
+Result<bool> Convert(const Flags& f, MonitorConfig& c) {
+  auto tz = TimeZone::Load(f.common.time_zone);
+  if (!tz) return Error{"--tz: " + tz.reason()};
+  c.time_zone = std::move(tz).value();
+  auto mysql_url = mysql::MysqlUrl::Parse(f.common.mysql_url);
+  if (!mysql_url) return Error{"--mysql-url: " + mysql_url.reason()};
+  c.mysql_url = std::move(mysql_url).value();
+  auto workload = grid::LoadWorkload(f.topology_file);
+  if (!workload) return Error{workload.reason()};
+  c.workload = std::move(workload).value();
+  auto amqp_url = amqp::AmqpUrl::Parse(f.common.amqp_url);
+  if (!amqp_url) return Error{"--amqp-url: " + amqp_url.reason()};
+  c.publishing.connection.url = std::move(amqp_url).value();
+  c.publishing.connection.name = "dcp-monitor";
+  c.publishing.queue =
+      amqp::QueueOptions::From(f.common.queue, f.common.queue_type, f.common.delivery_limit);
+  c.port = static_cast<std::uint16_t>(f.port);
+  c.service.api.stale_after = std::chrono::seconds(f.stale_after);
+  c.service.refresh = std::chrono::milliseconds(static_cast<long long>(f.refresh * 1000));
+  return true;
+}
+
+}  // namespace
+
+Result<MonitorConfig> LoadMonitorConfig(int argc, const char* const* argv) {
+  Flags f;
+  MonitorConfig c;
+  CLI::App app{"dcp-monitor: JSON API, live events and a web page for dcp runs"};
+  AddFlags(app, f, c);
+  c.exit_now = ParseCommandLine(app, argc, argv);
+  if (c.exit_now) return c;
+  c.log = f.common.log;
+  if (auto converted = Convert(f, c); !converted) return Error{converted.reason()};
+  return c;
+}
+
+}  // namespace dcp::monitor

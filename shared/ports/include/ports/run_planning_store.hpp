@@ -1,0 +1,102 @@
+#pragma once
+// The leader's planning side of the database: the run lock, creating a run
+// with its tasks, and the publishing watermark (planning::Leader,
+// planning::RunPublisher, --local).
+// Not thread-safe: one instance per thread. Throws DbError on failure.
+#include <algorithm>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "domain/ids.hpp"
+#include "domain/local_time.hpp"
+#include "ports/run_context.hpp"
+
+namespace dcp {
+
+struct NewRun {
+  RunId id;
+  std::string trigger;      // "manual", "cron", "local"
+  std::string params_json;  // the run's parameters, for the record
+  RunContext context;       // time zone and topology, for the workers
+};
+
+struct PlannedTask {
+  TaskId id;
+  std::int64_t seq = 0;  // 1..N, publication order
+  std::string selection;
+  LocalMinute start;
+  LocalMinute end;  // inclusive
+};
+
+// A run's tasks in seq order, handed over batch by batch so that a big run
+// need not be held in memory as PlannedTask records: an implementation may
+// build each batch when asked (planning::TaskPlan) or hold the tasks
+// (TaskSpan). Re-iterable: every pass yields the same tasks.
+class TaskBatches {
+ public:
+  using BatchVisitor = std::function<void(std::span<const PlannedTask>)>;
+  virtual ~TaskBatches() = default;
+  virtual std::size_t size() const = 0;
+  // Calls `batch` with consecutive batches of 1..max tasks (max > 0) that
+  // together are every task, in seq order. A span is valid during its call
+  // only. Exceptions from `batch` end the pass and propagate.
+  virtual void ForEachBatch(std::size_t max, const BatchVisitor& batch) const = 0;
+};
+
+// TaskBatches over tasks already in memory; `tasks` must outlive it.
+class TaskSpan final : public TaskBatches {
+ public:
+  explicit TaskSpan(std::span<const PlannedTask> tasks) : tasks_(tasks) {}
+  std::size_t size() const override { return tasks_.size(); }
+  void ForEachBatch(std::size_t max, const BatchVisitor& batch) const override {
+    for (std::size_t first = 0; first < tasks_.size(); first += max) {
+      batch(tasks_.subspan(first, std::min(max, tasks_.size() - first)));
+    }
+  }
+
+ private:
+  std::span<const PlannedTask> tasks_;
+};
+
+class RunPlanningStore {
+ public:
+  virtual ~RunPlanningStore() = default;
+
+  // The run lock (a named server lock held by this connection): two leaders
+  // never run at once. Released by UnlockRuns or when the connection ends.
+  virtual bool TryLockRuns() = 0;
+  virtual void UnlockRuns() = 0;
+
+  // A run of a leader that has not completed (PUBLISHING or RUNNING, with a
+  // known task count), if any: the newest.
+  virtual std::optional<RunId> ActiveRun() = 0;
+
+  // One transaction: the run row (PUBLISHING, task_count = tasks.size()),
+  // its context, and every task as QUEUED. The tasks are read batch by
+  // batch (more than once if the transaction is retried), so that a big run
+  // can be written without being held in memory whole.
+  virtual void CreateRun(const NewRun& run, const TaskBatches& tasks) = 0;
+  // The same for tasks already in memory. (Implementations add
+  // `using RunPlanningStore::CreateRun;` to keep this overload visible.)
+  void CreateRun(const NewRun& run, std::span<const PlannedTask> tasks) {
+    CreateRun(run, TaskSpan(tasks));
+  }
+
+  // Records that tasks with seq <= through are confirmed by the broker.
+  virtual void MarkPublished(const RunId& run, std::int64_t through) = 0;
+  // PUBLISHING -> RUNNING (or straight to its final status if every task has
+  // already ended).
+  virtual void MarkRunning(const RunId& run) = 0;
+
+  // QUEUED tasks past the watermark (seq > published), in seq order: the
+  // ones that may never have been published.
+  virtual std::vector<PlannedTask> UnpublishedTasks(const RunId& run) = 0;
+  // Runs still PUBLISHING (a leader died mid-publish), oldest first.
+  virtual std::vector<RunId> RunsLeftPublishing() = 0;
+};
+
+}  // namespace dcp

@@ -1,0 +1,118 @@
+#include "cli/cli_config.hpp"
+
+#include <gtest/gtest.h>
+
+#include <initializer_list>
+#include <string>
+#include <vector>
+
+#include "support/config_test.hpp"
+
+namespace dcp::cli {
+namespace {
+
+using testing::ExpectError;
+using testing::ScopedEnv;
+
+Result<CliConfig> Load(std::initializer_list<const char*> args) {
+  return testing::LoadArgs(LoadCliConfig, "dcp", args);
+}
+
+const std::string kRun = "0190f2a4-7c1e-7a3b-9d2e-1f2a3b4c5d6e";
+
+TEST(CliConfig, StatusDefaultsToTheLatestRun) {
+  const auto c = Load({"status"});
+  ASSERT_TRUE(c) << c.reason();
+  EXPECT_FALSE(c->exit_now);
+  EXPECT_EQ(c->command, CliCommand::kStatus);
+  EXPECT_FALSE(c->run);
+  EXPECT_FALSE(c->json || c->watch);
+  EXPECT_EQ(c->watch_interval, std::chrono::seconds(2));
+  EXPECT_EQ(c->stale_after, std::chrono::seconds(30));
+  EXPECT_EQ(c->mysql_url.Redacted(), "mysql://dcp:***@127.0.0.1:17306/dcp");
+}
+
+TEST(CliConfig, EachCommandIsRecognised) {
+  struct Case {
+    std::initializer_list<const char*> args;
+    CliCommand command;
+  };
+  const Case cases[] = {
+      {{"runs", "-n", "5"}, CliCommand::kRuns},
+      {{"tasks", kRun.c_str(), "--status", "FAILED"}, CliCommand::kTasks},
+      {{"workers", "--json"}, CliCommand::kWorkers},
+      {{"trigger"}, CliCommand::kTrigger},
+      {{"cancel", kRun.c_str()}, CliCommand::kCancel},
+      {{"export", kRun.c_str(), "-o", "out.csv"}, CliCommand::kExport},
+      {{"retry", kRun.c_str()}, CliCommand::kRetry},
+  };
+  for (const auto& k : cases) {
+    const auto c = Load(k.args);
+    ASSERT_TRUE(c) << c.reason();
+    EXPECT_EQ(c->command, k.command) << *k.args.begin();
+  }
+}
+
+TEST(CliConfig, ConvertsTheValuesOfTheRunCommands) {
+  const auto tasks = Load({"tasks", kRun.c_str(), "--status", "FAILED", "-n", "7"});
+  ASSERT_TRUE(tasks) << tasks.reason();
+  EXPECT_EQ(tasks->run->ToString(), kRun);
+  EXPECT_EQ(tasks->status_filter, TaskStatus::kFailed);
+  EXPECT_EQ(tasks->task_limit, 7u);
+  const auto status = Load({"status", "--watch", "--interval", "5", "--json", kRun.c_str()});
+  ASSERT_TRUE(status) << status.reason();
+  EXPECT_TRUE(status->watch && status->json);
+  EXPECT_EQ(status->watch_interval, std::chrono::seconds(5));
+}
+
+TEST(CliConfig, TheFlagWinsOverTheEnvironment) {
+  ScopedEnv stale("DCP_STALE_AFTER", "90");
+  ScopedEnv window("DCP_WINDOW", "week");
+  const auto from_env = Load({"trigger"});
+  ASSERT_TRUE(from_env) << from_env.reason();
+  EXPECT_EQ(from_env->stale_after, std::chrono::seconds(90));
+  EXPECT_EQ(from_env->parameters.window, "week");
+  const auto from_flag = Load({"--stale-after", "15", "trigger", "--window", "day"});
+  ASSERT_TRUE(from_flag) << from_flag.reason();
+  EXPECT_EQ(from_flag->stale_after, std::chrono::seconds(15));
+  EXPECT_EQ(from_flag->parameters.window, "day");
+}
+
+TEST(CliConfig, TriggerChecksItsParametersUpFront) {
+  const auto c = Load({"trigger", "--from", "2024-01-01", "--to", "2024-01-31", "--window", "day",
+                       "--tz", "Europe/Amsterdam", "--allow-overlap"});
+  ASSERT_TRUE(c) << c.reason();
+  EXPECT_EQ(c->time_zone.name(), "Europe/Amsterdam");
+  EXPECT_TRUE(c->allow_overlap);
+  EXPECT_FALSE(c->workload.selections.empty());
+  ExpectError(Load({"trigger", "--window", "fortnight"}), "--window");
+  ExpectError(Load({"trigger", "--from", "2024-01-01"}), "--from and --to");
+  ExpectError(Load({"trigger", "--tz", "Nowhere/Else"}), "--tz");
+  ExpectError(Load({"trigger", "--topology", "/nonexistent.json"}), "--topology");
+  ExpectError(Load({"trigger", "--amqp-url", "nonsense"}), "--amqp-url");
+}
+
+TEST(CliConfig, EachBadValueNamesItsFlag) {
+  ExpectError(Load({"cancel", "not-a-uuid"}), "RUN_ID 'not-a-uuid'");
+  ExpectError(Load({"tasks", kRun.c_str(), "--status", "DONE"}), "--status 'DONE'");
+  const auto mysql = Load({"--mysql-url", "mysql://u:secret-pw@", "runs"});
+  ExpectError(mysql, "--mysql-url");
+  EXPECT_EQ(mysql.reason().find("secret-pw"), std::string::npos) << mysql.reason();
+}
+
+TEST(CliConfig, OnlyPublishingCommandsNeedTheBroker) {
+  EXPECT_TRUE(Load({"--amqp-url", "nonsense", "runs"}));
+  ExpectError(Load({"--amqp-url", "nonsense", "retry", kRun.c_str()}), "--amqp-url");
+}
+
+TEST(CliConfig, HelpAndRefusedFlagsExitWithoutRunning) {
+  const auto help = Load({"status", "--help"});
+  ASSERT_TRUE(help) << help.reason();
+  EXPECT_EQ(help->exit_now, 0);
+  const auto missing = Load({"tasks"});  // RUN_ID is required
+  ASSERT_TRUE(missing) << missing.reason();
+  EXPECT_EQ(missing->exit_now, 2);
+}
+
+}  // namespace
+}  // namespace dcp::cli

@@ -1,0 +1,70 @@
+#include "monitor/monitor_config.hpp"
+
+#include <gtest/gtest.h>
+
+#include <initializer_list>
+#include <string>
+#include <vector>
+
+#include "support/config_test.hpp"
+
+namespace dcp::monitor {
+namespace {
+
+using testing::ExpectError;
+using testing::ScopedEnv;
+
+Result<MonitorConfig> Load(std::initializer_list<const char*> args) {
+  return testing::LoadArgs(LoadMonitorConfig, "dcp-monitor", args);
+}
+
+TEST(MonitorConfig, Defaults) {
+  const auto c = Load({});
+  ASSERT_TRUE(c) << c.reason();
+  EXPECT_FALSE(c->exit_now);
+  EXPECT_EQ(c->bind, "0.0.0.0");
+  EXPECT_EQ(c->port, 8080);
+  EXPECT_TRUE(c->service.api.token.empty());  // mutations off
+  EXPECT_EQ(c->service.api.stale_after, std::chrono::seconds(30));
+  EXPECT_EQ(c->service.refresh, std::chrono::milliseconds(2000));
+  EXPECT_EQ(c->publishing.connection.name, "dcp-monitor");
+  EXPECT_EQ(c->publishing.queue.name, "dcp.tasks");
+  EXPECT_FALSE(c->workload.selections.empty());
+  EXPECT_EQ(c->completion.poll_seconds, 2);
+}
+
+TEST(MonitorConfig, TheFlagWinsOverTheEnvironment) {
+  ScopedEnv token("DCP_MONITOR_TOKEN", "from-env");
+  ScopedEnv port("DCP_MONITOR_PORT", "9000");
+  ScopedEnv refresh("DCP_MONITOR_REFRESH", "0.5");
+  const auto from_env = Load({});
+  ASSERT_TRUE(from_env) << from_env.reason();
+  EXPECT_EQ(from_env->service.api.token, "from-env");
+  EXPECT_EQ(from_env->port, 9000);
+  EXPECT_EQ(from_env->service.refresh, std::chrono::milliseconds(500));
+  const auto from_flag = Load({"--token", "from-flag", "--port", "9001"});
+  ASSERT_TRUE(from_flag) << from_flag.reason();
+  EXPECT_EQ(from_flag->service.api.token, "from-flag");
+  EXPECT_EQ(from_flag->port, 9001);
+}
+
+TEST(MonitorConfig, EachBadValueNamesItsFlag) {
+  ExpectError(Load({"--tz", "Nowhere/Else"}), "--tz");
+  ExpectError(Load({"--topology", "/nonexistent.json"}), "--topology");
+  ExpectError(Load({"--amqp-url", "nonsense"}), "--amqp-url");
+  const auto mysql = Load({"--mysql-url", "mysql://u:secret-pw@"});
+  ExpectError(mysql, "--mysql-url");
+  EXPECT_EQ(mysql.reason().find("secret-pw"), std::string::npos) << mysql.reason();
+}
+
+TEST(MonitorConfig, HelpAndOutOfRangeValuesExitWithoutRunning) {
+  const auto help = Load({"--help"});
+  ASSERT_TRUE(help) << help.reason();
+  EXPECT_EQ(help->exit_now, 0);
+  const auto refresh = Load({"--refresh", "0"});
+  ASSERT_TRUE(refresh) << refresh.reason();
+  EXPECT_EQ(refresh->exit_now, 2);
+}
+
+}  // namespace
+}  // namespace dcp::monitor
