@@ -24,9 +24,9 @@ MonitorService::MonitorService(struct ev_loop* loop, http::Server& server,
       answers_(loop, [this](std::deque<Answer>& answers) { OnAnswers(answers); }) {
   auto queue_job = [this](const http::Request& request, std::shared_ptr<http::Stream> stream) {
     stream->Defer();  // answered from the backend thread, see OnAnswers
-    std::lock_guard lock(mutex_);
+    runtime::MutexLock lock(mutex_);
     jobs_.push_back({request, std::move(stream)});
-    cv_.notify_one();
+    cv_.NotifyOne();
   };
   server.HandleStream("GET", "/api/", queue_job);
   server.HandleStream("POST", "/api/", queue_job);
@@ -47,10 +47,10 @@ void MonitorService::Start() {
 
 void MonitorService::Stop() {
   {
-    std::lock_guard lock(mutex_);
+    runtime::MutexLock lock(mutex_);
     stopping_ = true;
   }
-  cv_.notify_all();
+  cv_.NotifyAll();
   if (thread_.joinable()) thread_.join();
   answers_.Stop();
 }
@@ -84,8 +84,9 @@ void MonitorService::BackendLoop() {
   for (;;) {
     std::optional<Job> job;
     {
-      std::unique_lock lock(mutex_);
-      cv_.wait_until(lock, next_refresh, [this] { return stopping_ || !jobs_.empty(); });
+      runtime::MutexLock lock(mutex_);
+      while (!stopping_ && jobs_.empty() && cv_.WaitUntil(mutex_, next_refresh)) {
+      }
       if (stopping_) return;
       if (!jobs_.empty()) {
         job = std::move(jobs_.front());

@@ -18,7 +18,7 @@ Result<std::string> ReferenceComputation::Compute(const TaskMessage& task, const
 Result<std::shared_ptr<const Topology>> ReferenceComputation::TopologyOf(const std::string& json) {
   std::vector<std::shared_ptr<const Entry>> snapshot;
   {
-    std::lock_guard lock(mutex_);
+    runtime::MutexLock lock(mutex_);
     snapshot = cache_;
   }
   std::shared_ptr<const Entry> entry;
@@ -32,7 +32,7 @@ Result<std::shared_ptr<const Topology>> ReferenceComputation::TopologyOf(const s
     entry = std::make_shared<const Entry>(Entry{json, std::move(parsed).value()});
   }
   {
-    std::lock_guard lock(mutex_);
+    runtime::MutexLock lock(mutex_);
     auto same = [&entry](const std::shared_ptr<const Entry>& e) { return e->json == entry->json; };
     if (auto it = std::find(cache_.begin(), cache_.end(), entry); it != cache_.end()) {
       std::rotate(cache_.begin(), it, it + 1);

@@ -25,7 +25,7 @@ std::vector<TaskView> FakeStore::ListTasks(const RunId& run, std::optional<TaskS
     v.status = t.status;
     v.selection = t.selection;
     const auto p = std::find_if(planned.begin(), planned.end(),
-                                [&](const PlannedTask& task) { return task.id == id; });
+                                [&v](const PlannedTask& task) { return task.id == v.id; });
     if (p != planned.end()) {
       v.start = p->start;
       v.end = p->end;

@@ -12,11 +12,9 @@
 // loop, the page or the other clients.
 #include <ev.h>
 
-#include <condition_variable>
 #include <deque>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <thread>
@@ -26,6 +24,7 @@
 #include "monitor/api.hpp"
 #include "ports/run_store.hpp"
 #include "runtime/loop_mailbox.hpp"
+#include "runtime/mutex.hpp"
 
 namespace dcp::monitor {
 
@@ -84,10 +83,10 @@ class MonitorService {
   MonitorSettings settings_;
   BackendFactory make_backend_;
 
-  std::mutex mutex_;
-  std::condition_variable cv_;
-  std::deque<Job> jobs_;                  // guarded by mutex_
-  bool stopping_ = false;                 // guarded by mutex_
+  runtime::Mutex mutex_;
+  runtime::CondVar cv_;  // jobs_ or stopping_
+  std::deque<Job> jobs_ DCP_GUARDED_BY(mutex_);
+  bool stopping_ DCP_GUARDED_BY(mutex_) = false;
   runtime::LoopMailbox<Answer> answers_;  // backend thread -> loop
 
   // Loop thread only.

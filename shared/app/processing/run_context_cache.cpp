@@ -6,7 +6,7 @@ namespace dcp::processing {
 
 std::shared_ptr<const RunContext> RunContextCache::Get(const RunId& run, TaskStore& store) {
   {
-    std::lock_guard lock(mutex_);
+    runtime::MutexLock lock(mutex_);
     auto it = std::find_if(entries_.begin(), entries_.end(),
                            [&](const auto& e) { return e.first == run; });
     if (it != entries_.end()) return it->second;
@@ -15,7 +15,7 @@ std::shared_ptr<const RunContext> RunContextCache::Get(const RunId& run, TaskSto
   auto loaded = store.LoadRunContext(run);
   auto context = std::make_shared<const RunContext>(
       loaded ? std::move(*loaded) : store.EnsureRunContext(run, fallback_));
-  std::lock_guard lock(mutex_);
+  runtime::MutexLock lock(mutex_);
   entries_.insert(entries_.begin(), {run, context});
   if (entries_.size() > kCapacity) entries_.pop_back();
   return context;

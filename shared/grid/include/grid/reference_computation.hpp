@@ -5,7 +5,6 @@
 // (feeder_report.hpp).
 #include <cstddef>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -13,6 +12,7 @@
 #include "grid/feeder_report.hpp"
 #include "grid/topology.hpp"
 #include "ports/computation.hpp"
+#include "runtime/mutex.hpp"
 
 namespace dcp::grid {
 
@@ -35,8 +35,8 @@ class ReferenceComputation final : public Computation {
     std::string json;  // the full text is the key: no collision can mix runs up
     Topology topology;
   };
-  std::mutex mutex_;
-  std::vector<std::shared_ptr<const Entry>> cache_;  // most recent first; guarded by mutex_
+  runtime::Mutex mutex_;
+  std::vector<std::shared_ptr<const Entry>> cache_ DCP_GUARDED_BY(mutex_);  // most recent first
 };
 
 }  // namespace dcp::grid

@@ -50,7 +50,9 @@ class DCP_SCOPED_CAPABILITY MutexLock {
 
 // A condition variable for Mutex. Wait* must be called with `mutex` held
 // (a MutexLock in scope); it is released while waiting and held again on
-// return. Predicates run with it held.
+// return. No predicate overloads: the analysis cannot see that a predicate
+// runs with the mutex held, so write the loop
+// (`while (!ready_) cv_.Wait(mutex_);`), which it checks.
 class CondVar {
  public:
   void NotifyOne() { cv_.notify_one(); }
@@ -61,10 +63,6 @@ class CondVar {
     cv_.wait(lock);
     lock.release();
   }
-  template <class Predicate>
-  void Wait(Mutex& mutex, Predicate done) DCP_REQUIRES(mutex) {
-    while (!done()) Wait(mutex);
-  }
   // False on timeout.
   template <class Clock, class Duration>
   bool WaitUntil(Mutex& mutex, std::chrono::time_point<Clock, Duration> deadline)
@@ -73,16 +71,6 @@ class CondVar {
     const bool woken = cv_.wait_until(lock, deadline) == std::cv_status::no_timeout;
     lock.release();
     return woken;
-  }
-  // Waits until `done()` or `timeout` passes; returns done().
-  template <class Rep, class Period, class Predicate>
-  bool WaitFor(Mutex& mutex, std::chrono::duration<Rep, Period> timeout, Predicate done)
-      DCP_REQUIRES(mutex) {
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (!done()) {
-      if (!WaitUntil(mutex, deadline)) return done();
-    }
-    return true;
   }
 
  private:

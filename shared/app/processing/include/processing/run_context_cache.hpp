@@ -3,13 +3,13 @@
 // shared by its threads. Thread-safe.
 #include <cstddef>
 #include <memory>
-#include <mutex>
 #include <utility>
 #include <vector>
 
 #include "domain/ids.hpp"
 #include "ports/run_context.hpp"
 #include "ports/task_store.hpp"
+#include "runtime/mutex.hpp"
 
 namespace dcp::processing {
 
@@ -27,8 +27,9 @@ class RunContextCache {
 
  private:
   RunContext fallback_;
-  std::mutex mutex_;
-  std::vector<std::pair<RunId, std::shared_ptr<const RunContext>>> entries_;  // newest first
+  runtime::Mutex mutex_;
+  std::vector<std::pair<RunId, std::shared_ptr<const RunContext>>> entries_  // newest first
+      DCP_GUARDED_BY(mutex_);
 };
 
 }  // namespace dcp::processing
