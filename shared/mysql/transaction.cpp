@@ -1,9 +1,5 @@
 #include "mysql/transaction.hpp"
 
-#include <chrono>
-#include <random>
-#include <thread>
-
 namespace dcp::mysql {
 
 Transaction::Transaction(Session& session) : session_(session), generation_(0) {
@@ -28,12 +24,6 @@ void Transaction::Commit() {
   }
   session_.Execute("COMMIT");
   open_ = false;
-}
-
-void BackOffBeforeRetry(int attempt) {
-  thread_local std::minstd_rand rng{std::random_device{}()};
-  std::uniform_int_distribution<int> jitter_ms(0, 10 * attempt);
-  std::this_thread::sleep_for(std::chrono::milliseconds(5 * attempt + jitter_ms(rng)));
 }
 
 }  // namespace dcp::mysql

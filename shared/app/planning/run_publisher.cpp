@@ -34,9 +34,9 @@ void RunPublisher::CrashAfterBatches() const {
 void RunPublisher::PublishBatch(std::span<const std::string> bodies) {
   runtime::BackoffPolicy policy{settings_.first_retry_delay, settings_.max_retry_delay};
   policy.deadline = settings_.give_up_after;
-  runtime::Retry retry(policy);  // sleeps: backoff while the broker is away
   runtime::RetryOn<std::exception>(
-      retry, [&] { publisher_.PublishConfirmed(bodies); },
+      [&policy] { return runtime::Retry(policy); },  // sleeps: backoff while the broker is away
+      [&] { publisher_.PublishConfirmed(bodies); },
       [](const std::exception& e) {
         return dynamic_cast<const AmqpError*>(&e) != nullptr ||
                dynamic_cast<const UnavailableError*>(&e) != nullptr;

@@ -90,10 +90,11 @@ TEST(Retry, TellsTheDelayBeforeWaiting) {
 
 TEST(RetryOn, RetriesTheAcceptedErrorsUntilTheCallSucceeds) {
   FakeTime time;
-  Retry retry = time.Make({milliseconds(1), milliseconds(4)});
   int calls = 0, told = 0;
   const int result = RetryOn<std::runtime_error>(
-      retry,
+      [&] {
+        return time.Make({milliseconds(1), milliseconds(4)});
+      },
       [&] {
         if (++calls < 4) throw std::runtime_error("not yet");
         return 42;
@@ -105,12 +106,26 @@ TEST(RetryOn, RetriesTheAcceptedErrorsUntilTheCallSucceeds) {
   EXPECT_EQ(told, 3);
 }
 
+TEST(RetryOn, MakesNoRetryStateForACallThatSucceedsAtOnce) {
+  int made = 0;
+  const int result = RetryOn<std::runtime_error>(
+      [&] {
+        ++made;
+        return Retry(BackoffPolicy{});
+      },
+      [] { return 7; }, [](const std::runtime_error&) { return true; },
+      [](const std::runtime_error&, milliseconds) {});
+  EXPECT_EQ(result, 7);
+  EXPECT_EQ(made, 0);
+}
+
 TEST(RetryOn, RethrowsAnErrorItDoesNotAcceptAtOnce) {
   FakeTime time;
-  Retry retry = time.Make({milliseconds(1), milliseconds(4)});
   int calls = 0;
   EXPECT_THROW(RetryOn<std::runtime_error>(
-                   retry,
+                   [&] {
+                     return time.Make({milliseconds(1), milliseconds(4)});
+                   },
                    [&]() -> int {
                      ++calls;
                      throw std::runtime_error("permanent");
@@ -126,11 +141,11 @@ TEST(RetryOn, RethrowsTheLastErrorWhenThePolicyGivesUp) {
   FakeTime time;
   BackoffPolicy policy{milliseconds(1), milliseconds(4)};
   policy.max_attempts = 2;
-  Retry retry = time.Make(policy);
   int calls = 0;
   try {
     RetryOn<std::runtime_error>(
-        retry, [&] { throw std::runtime_error("failure " + std::to_string(++calls)); },
+        [&] { return time.Make(policy); },
+        [&] { throw std::runtime_error("failure " + std::to_string(++calls)); },
         [](const std::runtime_error&) { return true; },
         [](const std::runtime_error&, milliseconds) {});
     FAIL() << "no exception";

@@ -1,11 +1,13 @@
 #pragma once
 // Explicit transactions on a Session.
+#include <chrono>
 #include <cstdint>
 #include <type_traits>
 #include <utility>
 
 #include "mysql/session.hpp"
 #include "ports/errors.hpp"
+#include "runtime/retry.hpp"
 
 namespace dcp::mysql {
 
@@ -27,12 +29,13 @@ class Transaction {
   bool open_ = true;
 };
 
-// How often RunTransaction tries a body that hits a deadlock or a lock wait
-// timeout (the server rolled it back; running it again is safe).
-inline constexpr int kTransactionAttempts = 3;
-
-// A short randomised pause, growing with the attempt.
-void BackOffBeforeRetry(int attempt);
+// How RunTransaction retries a body that hits a deadlock or a lock wait
+// timeout (the server rolled it back; running it again is safe): 3 tries, a
+// short randomised pause between them, so that two colliding writers do not
+// collide again.
+inline constexpr runtime::BackoffPolicy kTransactionRetry{std::chrono::milliseconds(10),
+                                                          std::chrono::milliseconds(40),
+                                                          /*jitter=*/true, /*max_attempts=*/3};
 
 // Runs body(session) in a transaction and commits, retrying the whole
 // transaction on a deadlock or lock wait timeout. Returns what body returns.
@@ -40,23 +43,21 @@ void BackOffBeforeRetry(int attempt);
 // unknown) propagate at once.
 template <class Body>
 auto RunTransaction(Session& session, Body&& body) {
-  for (int attempt = 1;; ++attempt) {
-    try {
-      Transaction tx(session);
-      if constexpr (std::is_void_v<decltype(body(session))>) {
-        body(session);
-        tx.Commit();
-        return;
-      } else {
-        auto result = body(session);
-        tx.Commit();
-        return result;
-      }
-    } catch (const DbError& e) {
-      if (!e.transient() || !session.connected() || attempt >= kTransactionAttempts) throw;
-      BackOffBeforeRetry(attempt);
-    }
-  }
+  return runtime::RetryOn<DbError>(
+      [] { return runtime::Retry(kTransactionRetry); },
+      [&] {
+        Transaction tx(session);
+        if constexpr (std::is_void_v<decltype(body(session))>) {
+          body(session);
+          tx.Commit();
+        } else {
+          auto result = body(session);
+          tx.Commit();
+          return result;
+        }
+      },
+      [&session](const DbError& e) { return e.transient() && session.connected(); },
+      [](const DbError&, std::chrono::milliseconds) {});
 }
 
 }  // namespace dcp::mysql

@@ -19,7 +19,8 @@ struct BackoffPolicy {
   bool jitter = false;
   int max_attempts = 0;  // tries in all, the first included; 0: no limit
   // None: no deadline. Otherwise no wait starts that would end later than
-  // this after the first try (the operation then gives up; 0: no retry).
+  // this after the retry began (RetryOn: the first failure; the operation
+  // then gives up; 0: no retry).
   std::optional<std::chrono::milliseconds> deadline = std::nullopt;
 };
 

@@ -30,10 +30,12 @@ class DbRetry {
 
   template <class F>
   auto operator()(F&& op) -> decltype(op()) {
-    Retry retry(BackoffPolicy{settings_.first_delay, settings_.max_delay}, stopper_);
     int permanent_failures = 0;
     return RetryOn<DbError>(
-        retry, op,
+        [this] {
+          return Retry(BackoffPolicy{settings_.first_delay, settings_.max_delay}, stopper_);
+        },
+        op,
         [&](const DbError& e) {
           return e.transient() || ++permanent_failures < settings_.max_permanent_failures;
         },

@@ -7,6 +7,7 @@
 // Not thread-safe: one Retry per retried operation, on the caller's thread.
 #include <chrono>
 #include <functional>
+#include <optional>
 #include <stdexcept>
 #include <utility>
 
@@ -31,8 +32,8 @@ class Retry {
   using Now = std::function<Clock::time_point()>;
   enum class Verdict { kTryAgain, kGiveUp, kStopped };
 
-  // The deadline counts from now (`now()`). Defaults: a plain sleep, the
-  // steady clock.
+  // The policy's deadline counts from now (`now()`). Defaults: a plain
+  // sleep, the steady clock.
   explicit Retry(BackoffPolicy policy, Wait wait = SleepFor, Now now = Clock::now);
   // Waits end early when `stopper` stops.
   Retry(BackoffPolicy policy, Stopper& stopper);
@@ -61,17 +62,22 @@ class Retry {
 // `E` for which retryable(e) holds is retried: `on_retry(e, delay)` is told
 // before each wait (for logging); once the policy gives up it propagates;
 // if the wait stops, Abandoned(`stopped_reason`) is thrown. Any other
-// exception propagates at once.
-template <class E, class Op, class IsRetryable, class OnRetry>
-auto RetryOn(Retry& retry, Op&& op, IsRetryable&& retryable, OnRetry&& on_retry,
+// exception propagates at once. The Retry is made by make_retry() at the
+// first failure: a call that succeeds at once, the usual case on the hot
+// paths (every database operation of a worker), builds no retry state, and
+// a policy's deadline counts from that first failure.
+template <class E, class MakeRetry, class Op, class IsRetryable, class OnRetry>
+auto RetryOn(MakeRetry&& make_retry, Op&& op, IsRetryable&& retryable, OnRetry&& on_retry,
              const char* stopped_reason = "stopping during a retry") -> decltype(op()) {
+  std::optional<Retry> retry;
   for (;;) {
     try {
       return op();
     } catch (const E& e) {
       if (!retryable(e)) throw;
+      if (!retry) retry.emplace(make_retry());
       const auto verdict =
-          retry.AfterFailure([&](std::chrono::milliseconds delay) { on_retry(e, delay); });
+          retry->AfterFailure([&](std::chrono::milliseconds delay) { on_retry(e, delay); });
       if (verdict == Retry::Verdict::kGiveUp) throw;
       if (verdict == Retry::Verdict::kStopped) throw Abandoned(stopped_reason);
     }
