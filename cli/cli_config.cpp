@@ -5,6 +5,7 @@
 
 #include "grid/workload.hpp"
 #include "infra/common_options.hpp"
+#include "infra/server_settings.hpp"
 #include "planning/run_trigger.hpp"
 
 namespace dcp::cli {
@@ -78,9 +79,6 @@ Commands AddFlags(CLI::App& app, Flags& f, CliConfig& c) {
 }
 
 Result<bool> ValidateTrigger(const Flags& f, CliConfig& c) {
-  auto tz = TimeZone::Load(f.common.time_zone);
-  if (!tz) return Error{"--tz: " + tz.reason()};
-  c.time_zone = std::move(tz).value();
   const auto now = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
   if (auto request = planning::BuildRunRequestOfFlags(c.parameters, now, c.time_zone); !request) {
     return Error{request.reason()};
@@ -92,9 +90,18 @@ Result<bool> ValidateTrigger(const Flags& f, CliConfig& c) {
 }
 
 Result<bool> Validate(const Flags& f, CliConfig& c) {
-  auto mysql_url = mysql::MysqlUrl::Parse(f.common.mysql_url);
-  if (!mysql_url) return Error{"--mysql-url: " + mysql_url.reason()};
-  c.mysql_url = std::move(mysql_url).value();
+  // Each command checks what it uses: the zone and the broker only trigger
+  // (and retry: the broker), as before the loader existed.
+  const bool trigger = c.command == CliCommand::kTrigger;
+  int which = static_cast<int>(CommonOption::kMysql) | static_cast<int>(CommonOption::kQueue);
+  if (trigger) which |= static_cast<int>(CommonOption::kTimeZone);
+  if (trigger || c.command == CliCommand::kRetry) which |= static_cast<int>(CommonOption::kAmqp);
+  auto servers = ParseServerSettings(f.common, which);
+  if (!servers) return Error{servers.reason()};
+  c.time_zone = std::move(servers->time_zone);
+  c.mysql_url = std::move(servers->mysql_url);
+  c.amqp_url = std::move(servers->amqp_url);
+  c.queue = std::move(servers->queue);
   if (!f.run_text.empty()) {
     c.run = RunId::Parse(f.run_text);
     if (!c.run) return Error{"RUN_ID '" + f.run_text + "': not a UUID"};
@@ -105,11 +112,6 @@ Result<bool> Validate(const Flags& f, CliConfig& c) {
   }
   if (c.command == CliCommand::kTrigger) {
     if (auto valid = ValidateTrigger(f, c); !valid) return valid;
-  }
-  if (c.command == CliCommand::kTrigger || c.command == CliCommand::kRetry) {
-    auto amqp_url = amqp::AmqpUrl::Parse(f.common.amqp_url);
-    if (!amqp_url) return Error{"--amqp-url: " + amqp_url.reason()};
-    c.amqp_url = std::move(amqp_url).value();
   }
   return true;
 }
@@ -127,7 +129,6 @@ Result<CliConfig> LoadCliConfig(int argc, const char* const* argv) {
     if (sub->parsed()) c.command = command;
   }
   c.log = f.common.log;
-  c.queue = amqp::QueueOptions::From(f.common.queue, f.common.queue_type, f.common.delivery_limit);
   c.stale_after = std::chrono::seconds(f.stale_after);
   c.watch_interval = std::chrono::seconds(f.watch_interval);
   c.limit = static_cast<std::size_t>(f.limit);

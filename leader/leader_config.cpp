@@ -7,6 +7,7 @@
 #include "domain/run_range.hpp"
 #include "grid/workload.hpp"
 #include "infra/common_options.hpp"
+#include "infra/server_settings.hpp"
 #include "planning/run_trigger.hpp"
 #include "runtime/failpoint.hpp"
 
@@ -120,10 +121,6 @@ Result<bool> Validate(const Flags& f, LeaderConfig& c) {
     c.resume_run = RunId::Parse(f.resume_run);
     if (!c.resume_run) return Error{"RUN_ID '" + f.resume_run + "': not a UUID"};
   }
-  if (c.command == LeaderCommand::kRun && c.local) return true;
-  auto amqp_url = amqp::AmqpUrl::Parse(f.common.amqp_url);
-  if (!amqp_url) return Error{"--amqp-url: " + amqp_url.reason()};
-  c.amqp_url = std::move(amqp_url).value();
   return true;
 }
 
@@ -138,13 +135,17 @@ Result<LeaderConfig> LoadLeaderConfig(int argc, const char* const* argv) {
   if (c.exit_now) return c;
   c.command = CommandOf(commands);
   c.log = f.common.log;
-  auto tz = TimeZone::Load(f.common.time_zone);
-  if (!tz) return Error{"--tz: " + tz.reason()};
-  c.time_zone = std::move(tz).value();
-  auto mysql_url = mysql::MysqlUrl::Parse(f.common.mysql_url);
-  if (!mysql_url) return Error{"--mysql-url: " + mysql_url.reason()};
-  c.mysql_url = std::move(mysql_url).value();
-  c.queue = amqp::QueueOptions::From(f.common.queue, f.common.queue_type, f.common.delivery_limit);
+  // migrate and run --local check no broker URL, as before the loader existed.
+  const bool broker =
+      c.command != LeaderCommand::kMigrate && !(c.command == LeaderCommand::kRun && f.local);
+  auto servers =
+      ParseServerSettings(f.common, static_cast<int>(CommonOption::kAll) &
+                                        ~(broker ? 0 : static_cast<int>(CommonOption::kAmqp)));
+  if (!servers) return Error{servers.reason()};
+  c.time_zone = std::move(servers->time_zone);
+  c.mysql_url = std::move(servers->mysql_url);
+  c.amqp_url = std::move(servers->amqp_url);
+  c.queue = std::move(servers->queue);
   c.allow_overlap = f.allow_overlap;
   c.run = c.command == LeaderCommand::kSchedule ? f.schedule : f.run;
   c.wait = f.wait;

@@ -4,6 +4,7 @@
 
 #include "grid/workload.hpp"
 #include "infra/common_options.hpp"
+#include "infra/server_settings.hpp"
 
 namespace dcp::monitor {
 namespace {
@@ -43,21 +44,16 @@ void AddFlags(CLI::App& app, Flags& f, MonitorConfig& c) {
 }
 
 Result<bool> Convert(const Flags& f, MonitorConfig& c) {
-  auto tz = TimeZone::Load(f.common.time_zone);
-  if (!tz) return Error{"--tz: " + tz.reason()};
-  c.time_zone = std::move(tz).value();
-  auto mysql_url = mysql::MysqlUrl::Parse(f.common.mysql_url);
-  if (!mysql_url) return Error{"--mysql-url: " + mysql_url.reason()};
-  c.mysql_url = std::move(mysql_url).value();
+  auto servers = ParseServerSettings(f.common, static_cast<int>(CommonOption::kAll));
+  if (!servers) return Error{servers.reason()};
+  c.time_zone = std::move(servers->time_zone);
+  c.mysql_url = std::move(servers->mysql_url);
+  c.publishing.connection.url = std::move(servers->amqp_url);
+  c.publishing.connection.name = "dcp-monitor";
+  c.publishing.queue = std::move(servers->queue);
   auto workload = grid::LoadWorkload(f.topology_file);
   if (!workload) return Error{workload.reason()};
   c.workload = std::move(workload).value();
-  auto amqp_url = amqp::AmqpUrl::Parse(f.common.amqp_url);
-  if (!amqp_url) return Error{"--amqp-url: " + amqp_url.reason()};
-  c.publishing.connection.url = std::move(amqp_url).value();
-  c.publishing.connection.name = "dcp-monitor";
-  c.publishing.queue =
-      amqp::QueueOptions::From(f.common.queue, f.common.queue_type, f.common.delivery_limit);
   c.port = static_cast<std::uint16_t>(f.port);
   c.service.api.stale_after = std::chrono::seconds(f.stale_after);
   c.service.refresh = std::chrono::milliseconds(static_cast<long long>(f.refresh * 1000));

@@ -7,6 +7,7 @@
 
 #include "amqp/amqp_url.hpp"
 #include "infra/common_options.hpp"
+#include "infra/server_settings.hpp"
 #include "runtime/failpoint.hpp"
 #include "worker/synthetic_computation.hpp"
 
@@ -112,19 +113,14 @@ Result<bool> Convert(const Flags& f, WorkerConfig& c) {
   c.http_port = f.http_port;
   c.heartbeat_interval =
       std::chrono::milliseconds(static_cast<long long>(f.heartbeat_interval * 1000));
-  auto tz = TimeZone::Load(f.common.time_zone);
-  if (!tz) return Error{"--tz: " + tz.reason()};
-  c.time_zone = std::move(tz).value();
-  auto mysql_url = mysql::MysqlUrl::Parse(f.common.mysql_url);
-  if (!mysql_url) return Error{"--mysql-url: " + mysql_url.reason()};
-  c.mysql_url = std::move(mysql_url).value();
-  auto amqp_url = amqp::AmqpUrl::Parse(f.common.amqp_url);
-  if (!amqp_url) return Error{"--amqp-url: " + amqp_url.reason()};
-  c.consumer.connection.url = std::move(amqp_url).value();
+  auto servers = ParseServerSettings(f.common, static_cast<int>(CommonOption::kAll));
+  if (!servers) return Error{servers.reason()};
+  c.time_zone = std::move(servers->time_zone);
+  c.mysql_url = std::move(servers->mysql_url);
+  c.consumer.connection.url = std::move(servers->amqp_url);
   c.consumer.connection.heartbeat = std::chrono::seconds(f.amqp_heartbeat);
   c.consumer.connection.name = "dcp-worker " + processor.worker_id;
-  c.consumer.queue =
-      amqp::QueueOptions::From(f.common.queue, f.common.queue_type, f.common.delivery_limit);
+  c.consumer.queue = std::move(servers->queue);
   c.consumer.prefetch =
       static_cast<std::uint16_t>(f.prefetch > 0 ? f.prefetch : 2 * c.service.concurrency);
   c.consumer.consumer_tag = processor.worker_id;

@@ -31,9 +31,13 @@ std::string StartSql(TaskEvent event) {
 }
 const std::string kStartSql = StartSql(TaskEvent::kStart);
 const std::string kRestartSql = StartSql(TaskEvent::kRestart);
-const std::string kFinishSql = "UPDATE run_process SET " + SetTaskStatus(TaskEvent::kFinish) +
+// Fragments of the batch forms, whose text grows with the list of ids.
+const std::string kSetStarted = SetTaskStatus(TaskEvent::kStart);
+const std::string kSetFinished = SetTaskStatus(TaskEvent::kFinish);
+const std::string kFinishableIn = TaskStatusIn(TaskEvent::kFinish);
+const std::string kFinishSql = "UPDATE run_process SET " + kSetFinished +
                                ", finished_at = NOW(6), error = NULL WHERE task_id = ? AND " +
-                               TaskStatusIn(TaskEvent::kFinish);
+                               kFinishableIn;
 const std::string kFailSql = "UPDATE run_process SET " + SetTaskStatus(TaskEvent::kFail) +
                              ", error = ?, finished_at = NOW(6) WHERE task_id = ? AND " +
                              TaskStatusIn(TaskEvent::kFail);
@@ -190,8 +194,7 @@ std::vector<std::optional<StartResult>> StartLocked(Session& s,
   for (InList& in : InLists(to_start)) {
     in.ids.insert(in.ids.begin(), worker);
     // The rows are locked: attempt + 1 is the attempt read above plus one.
-    s.ExecuteInline("UPDATE run_process FORCE INDEX (uq_run_process_task_id) SET " +
-                        SetTaskStatus(TaskEvent::kStart) +
+    s.ExecuteInline("UPDATE run_process FORCE INDEX (uq_run_process_task_id) SET " + kSetStarted +
                         ", attempt = attempt + 1, worker = ?, started_at = NOW(6), "
                         "finished_at = NULL, error = NULL WHERE task_id IN (" +
                         in.placeholders + ")",
@@ -224,7 +227,7 @@ std::vector<bool> FinishLocked(Session& s, const std::vector<FinishItem>& items)
     s.QueryInline(
         "SELECT task_id, run_id FROM run_process FORCE INDEX (uq_run_process_task_id) "
         "WHERE task_id IN (" +
-            in.placeholders + ") AND " + TaskStatusIn(TaskEvent::kFinish) + " FOR UPDATE",
+            in.placeholders + ") AND " + kFinishableIn + " FOR UPDATE",
         in.ids, [&](const Row& r) {
           std::string id = r.String(0);
           const FinishItem& item = items[first.at(id)];
@@ -248,8 +251,7 @@ std::vector<bool> FinishLocked(Session& s, const std::vector<FinishItem>& items)
     recorded[index] = true;
   }
   for (const InList& in : InLists(finished)) {
-    s.ExecuteInline("UPDATE run_process FORCE INDEX (uq_run_process_task_id) SET " +
-                        SetTaskStatus(TaskEvent::kFinish) +
+    s.ExecuteInline("UPDATE run_process FORCE INDEX (uq_run_process_task_id) SET " + kSetFinished +
                         ", finished_at = NOW(6), error = NULL WHERE task_id IN (" +
                         in.placeholders + ")",
                     in.ids);

@@ -105,6 +105,11 @@ TEST(CliConfig, OnlyPublishingCommandsNeedTheBroker) {
   ExpectError(Load({"--amqp-url", "nonsense", "retry", kRun.c_str()}), "--amqp-url");
 }
 
+TEST(CliConfig, OnlyTriggerNeedsTheTimeZone) {
+  EXPECT_TRUE(Load({"--tz", "Nowhere/Else", "status"}));
+  ExpectError(Load({"--tz", "Nowhere/Else", "trigger"}), "--tz");
+}
+
 TEST(CliConfig, HelpAndRefusedFlagsExitWithoutRunning) {
   const auto help = Load({"status", "--help"});
   ASSERT_TRUE(help) << help.reason();
