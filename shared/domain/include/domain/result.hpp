@@ -30,6 +30,7 @@ class [[nodiscard]] Result {
   T&& value() && { return std::get<T>(std::move(v_)); }
   const T& operator*() const& { return value(); }
   const T* operator->() const { return &value(); }
+  T* operator->() { return &value(); }
 
   // Precondition: !ok().
   const std::string& reason() const { return std::get<Error>(v_).reason; }
