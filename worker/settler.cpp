@@ -38,7 +38,8 @@ void Settler::Settle(amqp::DeliveryRef ref, std::string_view body,
       if (crash_before_ack_) failpoint::CrashIf("worker.crash-before-ack");
     } else {
       metrics_.skipped.Increment();
-      spdlog::info("task {}: already finished, skipped", task());
+      spdlog::info("task {}: skipped: {}", task(),
+                   acked->note.empty() ? std::string_view("already finished") : acked->note);
     }
     deliveries_.Ack(ref);
   } else if (const auto* retry = outcome.As<processing::Retry>()) {

@@ -18,7 +18,7 @@ constexpr std::array kFailed = {S::kFailed};
 constexpr std::array kTaskTransitions = {
     TaskTransition{TaskEvent::kStart, kQueuedOrStarted, S::kStarted},
     TaskTransition{TaskEvent::kRestart, kFailed, S::kStarted},
-    TaskTransition{TaskEvent::kFinish, kStarted, S::kFinished},
+    TaskTransition{TaskEvent::kFinish, kQueuedOrStarted, S::kFinished},
     TaskTransition{TaskEvent::kFail, kQueuedOrStarted, S::kFailed},
     TaskTransition{TaskEvent::kRequeue, kStarted, S::kQueued},
     TaskTransition{TaskEvent::kCancelRetry, kStarted, S::kCancelled},

@@ -38,20 +38,23 @@ const std::string kFinishableIn = TaskStatusIn(TaskEvent::kFinish);
 const std::string kFinishSql = "UPDATE run_process SET " + kSetFinished +
                                ", finished_at = NOW(6), error = NULL WHERE task_id = ? AND " +
                                kFinishableIn;
+// The writes of a failure belong to one attempt (see TaskStore, Ownership).
 const std::string kFailSql = "UPDATE run_process SET " + SetTaskStatus(TaskEvent::kFail) +
-                             ", error = ?, finished_at = NOW(6) WHERE task_id = ? AND " +
+                             ", error = ?, finished_at = NOW(6) WHERE task_id = ? AND attempt = ? "
+                             "AND " +
                              TaskStatusIn(TaskEvent::kFail);
 // Not a transition: a FAILED task failing again keeps the latest error.
 const std::string kFailAgainSql =
-    "UPDATE run_process SET error = ? WHERE task_id = ? AND task_status = '" +
-    std::string(ToString(TaskStatus::kFailed)) + "'";
+    "UPDATE run_process SET error = ? WHERE task_id = ? AND attempt = ? AND task_status = " +
+    Quoted(TaskStatus::kFailed);
 const std::string kRequeueSql = "UPDATE run_process SET " + SetTaskStatus(TaskEvent::kRequeue) +
-                                ", error = ?, queued_at = NOW(6) WHERE task_id = ? AND " +
+                                ", error = ?, queued_at = NOW(6) WHERE task_id = ? AND attempt = ? "
+                                "AND " +
                                 TaskStatusIn(TaskEvent::kRequeue);
-const std::string kCancelRetrySql = "UPDATE run_process SET " +
-                                    SetTaskStatus(TaskEvent::kCancelRetry) +
-                                    ", error = ?, finished_at = NOW(6) WHERE task_id = ? AND " +
-                                    TaskStatusIn(TaskEvent::kCancelRetry);
+const std::string kCancelRetrySql =
+    "UPDATE run_process SET " + SetTaskStatus(TaskEvent::kCancelRetry) +
+    ", error = ?, finished_at = NOW(6) WHERE task_id = ? AND attempt = ? AND " +
+    TaskStatusIn(TaskEvent::kCancelRetry);
 
 // A row's status column; a value the schema does not know is corrupt.
 TaskStatus ParseStatusColumn(const std::string& text) {
@@ -77,6 +80,26 @@ void CountUnplanned(Session& s, const std::string& run_id) {
   s.Execute(
       "UPDATE run SET task_count = task_count + 1 WHERE run_id = ? AND task_count IS NOT NULL",
       {run_id});
+}
+
+// A row's status and attempt, if it has a row.
+struct RowState {
+  TaskStatus status;
+  int attempt;
+};
+std::optional<RowState> ReadRowState(Session& s, const std::string& task_id) {
+  std::optional<RowState> state;
+  s.Query("SELECT task_status, attempt FROM run_process WHERE task_id = ?", {task_id},
+          [&](const Row& r) {
+            state = RowState{ParseStatusColumn(r.String(0)), static_cast<int>(r.Int(1))};
+          });
+  return state;
+}
+
+// Why a failure write of some attempt did not apply to an existing row:
+// the task has ended, or (QUEUED, STARTED) another attempt holds it.
+WriteOutcome NotApplied(const RowState& row) {
+  return CanApply(TaskEvent::kFail, row.status) ? WriteOutcome::kNotOwner : WriteOutcome::kEnded;
 }
 
 // The run_id recorded on the task's row (which counts it), if any.
@@ -220,8 +243,8 @@ std::vector<bool> FinishLocked(Session& s, const std::vector<FinishItem>& items)
   std::vector<std::string> ids;
   ids.reserve(first.size());
   for (const auto& entry : first) ids.push_back(entry.first);
-  // STARTED task -> the run that counts it: its row's, as in FinishTask.
-  // These, and only these, are recorded.
+  // Finishable (QUEUED or STARTED) task -> the run that counts it: its
+  // row's, as in FinishTask. These, and only these, are recorded.
   std::map<std::string, std::string> started;
   for (const InList& in : InLists(ids)) {
     s.QueryInline(
@@ -378,54 +401,66 @@ BatchRecord MysqlTaskStore::RecordBatch(const std::vector<FinishItem>& finish,
   });
 }
 
-void MysqlTaskStore::FailTask(const TaskId& task, const std::optional<RunId>& run,
-                              std::string_view error) {
+WriteOutcome MysqlTaskStore::FailTask(const TaskId& task, const std::optional<RunId>& run,
+                                      int attempt, std::string_view error) {
   const std::string task_id = task.ToString();
   const std::string text = FitText(error, kMaxErrorBytes);
-  RunTransaction(session_, [&](Session& s) {
-    if (s.Execute(kFailSql, {text, task_id}) == 1) {
+  return RunTransaction(session_, [&](Session& s) {
+    if (s.Execute(kFailSql, {text, task_id, Value{attempt}}) == 1) {
       if (auto run_id = RowRunId(s, task_id)) {
         s.Execute("UPDATE run SET tasks_failed = tasks_failed + 1 WHERE run_id = ?", {*run_id});
         CompleteRunIfDone(s, *run_id);
       }
-      return;
+      return WriteOutcome::kApplied;
     }
-    // Already FAILED: keep the latest error, count nothing.
-    if (s.Execute(kFailAgainSql, {text, task_id}) == 1) {
-      return;
+    // FAILED by this attempt already: keep the latest error, count nothing.
+    if (s.Execute(kFailAgainSql, {text, task_id, Value{attempt}}) == 1) {
+      return WriteOutcome::kApplied;
     }
-    // No row yet (a FINISHED row makes the insert a no-op).
+    if (const auto row = ReadRowState(s, task_id)) return NotApplied(*row);
+    // No row yet.
     const Value run_value = run ? Value{run->ToString()} : Value{nullptr};
     if (run) EnsureRun(s, run->ToString());
     if (s.Execute("INSERT IGNORE INTO run_process (run_id, task_id, task_status, error, "
                   "finished_at) VALUES (?, ?, 'FAILED', ?, NOW(6))",
-                  {run_value, task_id, text}) == 1 &&
-        run) {
+                  {run_value, task_id, text}) == 0) {
+      return WriteOutcome::kNotOwner;  // inserted meanwhile by another delivery
+    }
+    if (run) {
       CountUnplanned(s, run->ToString());
       s.Execute("UPDATE run SET tasks_failed = tasks_failed + 1 WHERE run_id = ?",
                 {run->ToString()});
       CompleteRunIfDone(s, run->ToString());
     }
+    return WriteOutcome::kApplied;
   });
 }
 
-void MysqlTaskStore::RequeueTask(const TaskId& task, std::string_view error) {
+WriteOutcome MysqlTaskStore::RequeueTask(const TaskId& task, int attempt, std::string_view error) {
   const std::string task_id = task.ToString();
   const std::string text = FitText(error, kMaxErrorBytes);
-  RunTransaction(session_, [&](Session& s) {
+  return RunTransaction(session_, [&](Session& s) {
     // The run row first, as CancelRun locks it: no lock-order deadlock.
     const auto run_id = RowRunId(s, task_id);
     const auto run_status =
         run_id ? s.QueryString("SELECT status FROM run WHERE run_id = ? FOR UPDATE", {*run_id})
                : std::nullopt;
     if (run_status == ToString(RunStatus::kCancelled)) {
-      if (s.Execute(kCancelRetrySql, {text, task_id}) == 1) {
+      if (s.Execute(kCancelRetrySql, {text, task_id, Value{attempt}}) == 1) {
         s.Execute("UPDATE run SET tasks_cancelled = tasks_cancelled + 1 WHERE run_id = ?",
                   {*run_id});
+        return WriteOutcome::kApplied;
       }
-      return;
+    } else if (s.Execute(kRequeueSql, {text, task_id, Value{attempt}}) == 1) {
+      return WriteOutcome::kApplied;
     }
-    s.Execute(kRequeueSql, {text, task_id});
+    const auto row = ReadRowState(s, task_id);
+    if (!row) return WriteOutcome::kEnded;
+    // QUEUED by this attempt: a retried requeue that had gone through.
+    if (row->status == TaskStatus::kQueued && row->attempt == attempt) {
+      return WriteOutcome::kApplied;
+    }
+    return NotApplied(*row);
   });
 }
 

@@ -18,7 +18,7 @@ class RunStoreContract : public StoreContract<Stores> {
       const TaskMessage m = this->Message(run, i);
       this->tasks().StartTask(m, "w");
       if (i < failing) {
-        this->tasks().FailTask(m.task_id, run, "boom");
+        this->tasks().FailTask(m.task_id, run, 1, "boom");
       } else {
         this->tasks().FinishTask(m, this->result_);
       }
@@ -161,7 +161,7 @@ TYPED_TEST_P(RunStoreContract, OperatorRetryRequeuesFailedTasksAndReopensTheRun)
 TYPED_TEST_P(RunStoreContract, OperatorRetryLeavesACancelledRunAlone) {
   const RunId run = this->RunningRun(2);
   this->tasks().StartTask(this->Message(run, 0), "w");
-  this->tasks().FailTask(this->Planned(run, 0).id, run, "boom");
+  this->tasks().FailTask(this->Planned(run, 0).id, run, 1, "boom");
   this->runs().CancelRun(run);
   EXPECT_TRUE(this->runs().RequeueFailed(run).empty());
   EXPECT_EQ(this->Run(run).status, RunStatus::kCancelled);

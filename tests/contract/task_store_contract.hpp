@@ -38,18 +38,70 @@ TYPED_TEST_P(TaskStoreContract, FinishCountsATaskOnce) {
   this->ExpectCountersMatchRows(run);
 }
 
-TYPED_TEST_P(TaskStoreContract, FinishRefusesATaskThatIsNotStarted) {
+TYPED_TEST_P(TaskStoreContract, FinishRefusesATaskThatEndedOrHasNoRow) {
   const RunId run = this->RunningRun(3);
-  const TaskMessage queued = this->Message(run, 0);
   const TaskMessage failed = this->Message(run, 1);
-  this->tasks().FailTask(failed.task_id, run, "bad");
-  EXPECT_FALSE(this->tasks().FinishTask(queued, this->result_));
+  this->tasks().FailTask(failed.task_id, run, kNotStarted, "bad");
   EXPECT_FALSE(this->tasks().FinishTask(failed, this->result_));
   EXPECT_FALSE(this->tasks().FinishTask(UnplannedMessage(run), this->result_));
-  EXPECT_EQ(this->StatusOf(run, queued.task_id), TaskStatus::kQueued);
   EXPECT_EQ(this->StatusOf(run, failed.task_id), TaskStatus::kFailed);
   EXPECT_EQ(this->Run(run).counts.finished, 0);
   EXPECT_EQ(this->Run(run).task_count, 3);
+  this->ExpectCountersMatchRows(run);
+}
+
+TYPED_TEST_P(TaskStoreContract, AnyDeliveryMayFinishATaskThatHasNotEnded) {
+  const RunId run = this->RunningRun(2);
+  // A stale delivery (attempt 1) finishes after a redelivery took attempt 2.
+  const TaskMessage started = this->Message(run, 0);
+  this->tasks().StartTask(started, "a");
+  this->tasks().StartTask(started, "b");
+  EXPECT_TRUE(this->tasks().FinishTask(started, this->result_));
+  // QUEUED again (its owner scheduled a retry): a finish still counts.
+  const TaskMessage queued = this->Message(run, 1);
+  this->tasks().StartTask(queued, "a");
+  ASSERT_EQ(this->tasks().RequeueTask(queued.task_id, 1, "retry"), WriteOutcome::kApplied);
+  EXPECT_TRUE(this->tasks().FinishTask(queued, this->result_));
+  EXPECT_EQ(this->Run(run).counts.finished, 2);
+  EXPECT_EQ(this->Run(run).status, RunStatus::kFinished);
+  this->ExpectCountersMatchRows(run);
+}
+
+// The race of issue 11: worker A's broker connection drops mid-task, B gets
+// the message (attempt 2), then A's computation fails. A's requeue must not
+// move B's task back, or B's FINISHED would find it QUEUED.
+TYPED_TEST_P(TaskStoreContract, AStaleDeliveryChangesNothing) {
+  const RunId run = this->RunningRun(1);
+  const TaskMessage m = this->Message(run, 0);
+  ASSERT_EQ(this->tasks().StartTask(m, "a").attempt, 1);
+  ASSERT_EQ(this->tasks().StartTask(m, "b").attempt, 2);
+  EXPECT_EQ(this->tasks().RequeueTask(m.task_id, 1, "a failed"), WriteOutcome::kNotOwner);
+  EXPECT_EQ(this->tasks().FailTask(m.task_id, run, 1, "a failed"), WriteOutcome::kNotOwner);
+  EXPECT_EQ(this->tasks().FailTask(m.task_id, run, kNotStarted, "malformed"),
+            WriteOutcome::kNotOwner);
+  TaskView view = this->View(run, m.task_id);
+  EXPECT_EQ(view.status, TaskStatus::kStarted);
+  EXPECT_EQ(view.attempt, 2);
+  EXPECT_EQ(view.worker, "b");
+  EXPECT_EQ(view.error, "");
+  EXPECT_TRUE(this->tasks().FinishTask(m, this->result_));  // B
+  EXPECT_EQ(this->tasks().RequeueTask(m.task_id, 1, "a failed"), WriteOutcome::kEnded);
+  EXPECT_EQ(this->Run(run).counts.finished, 1);
+  EXPECT_EQ(this->Run(run).status, RunStatus::kFinished);
+  this->ExpectCountersMatchRows(run);
+}
+
+TYPED_TEST_P(TaskStoreContract, AFailureOfTheOwnerIsWrittenOnceHoweverOftenItIsRetried) {
+  const RunId run = this->RunningRun(2);
+  const TaskMessage m = this->Message(run, 0);
+  this->tasks().StartTask(m, "w");
+  EXPECT_EQ(this->tasks().FailTask(m.task_id, run, 1, "boom"), WriteOutcome::kApplied);
+  EXPECT_EQ(this->tasks().FailTask(m.task_id, run, 1, "boom again"), WriteOutcome::kApplied);
+  EXPECT_EQ(this->Run(run).counts.failed, 1);
+  EXPECT_EQ(this->View(run, m.task_id).error, "boom again");
+  // Failed by its owner: another attempt's failure has nothing to do.
+  EXPECT_EQ(this->tasks().FailTask(m.task_id, run, 2, "late"), WriteOutcome::kEnded);
+  EXPECT_EQ(this->View(run, m.task_id).error, "boom again");
   this->ExpectCountersMatchRows(run);
 }
 
@@ -70,7 +122,7 @@ TYPED_TEST_P(TaskStoreContract, AFailedTaskEndsTheRunAsFailed) {
   this->tasks().StartTask(this->Message(run, 0), "w");
   this->tasks().FinishTask(this->Message(run, 0), this->result_);
   this->tasks().StartTask(this->Message(run, 1), "w");
-  this->tasks().FailTask(this->Planned(run, 1).id, run, "boom");
+  this->tasks().FailTask(this->Planned(run, 1).id, run, 1, "boom");
   EXPECT_EQ(this->Run(run).status, RunStatus::kFailed);
   EXPECT_EQ(this->View(run, this->Planned(run, 1).id).error, "boom");
   this->ExpectCountersMatchRows(run);
@@ -79,18 +131,18 @@ TYPED_TEST_P(TaskStoreContract, AFailedTaskEndsTheRunAsFailed) {
 TYPED_TEST_P(TaskStoreContract, FailCountsOnceKeepsTheLatestErrorAndLeavesEndedTasksAlone) {
   const RunId run = this->RunningRun(3);
   const TaskId failed = this->Planned(run, 0).id;
-  this->tasks().FailTask(failed, run, "first");
-  this->tasks().FailTask(failed, run, "second");
+  this->tasks().FailTask(failed, run, kNotStarted, "first");
+  this->tasks().FailTask(failed, run, kNotStarted, "second");
   EXPECT_EQ(this->Run(run).counts.failed, 1);
   EXPECT_EQ(this->View(run, failed).error, "second");
   const TaskMessage finished = this->Message(run, 1);
   this->tasks().StartTask(finished, "w");
   this->tasks().FinishTask(finished, this->result_);
-  this->tasks().FailTask(finished.task_id, run, "late");
+  EXPECT_EQ(this->tasks().FailTask(finished.task_id, run, 1, "late"), WriteOutcome::kEnded);
   EXPECT_EQ(this->StatusOf(run, finished.task_id), TaskStatus::kFinished);
   this->runs().CancelRun(run);
   const TaskId cancelled = this->Planned(run, 2).id;
-  this->tasks().FailTask(cancelled, run, "late");
+  EXPECT_EQ(this->tasks().FailTask(cancelled, run, kNotStarted, "late"), WriteOutcome::kEnded);
   EXPECT_EQ(this->StatusOf(run, cancelled), TaskStatus::kCancelled);
   this->ExpectCountersMatchRows(run);
 }
@@ -98,7 +150,7 @@ TYPED_TEST_P(TaskStoreContract, FailCountsOnceKeepsTheLatestErrorAndLeavesEndedT
 TYPED_TEST_P(TaskStoreContract, FailOfAnUnknownTaskRecordsItInItsRun) {
   const RunId run = this->RunningRun(1);
   const TaskId unknown = TaskId::New();
-  this->tasks().FailTask(unknown, run, "malformed");
+  this->tasks().FailTask(unknown, run, kNotStarted, "malformed");
   EXPECT_EQ(this->StatusOf(run, unknown), TaskStatus::kFailed);
   EXPECT_EQ(this->Run(run).task_count, 2);  // completion waits for the planned task too
   EXPECT_EQ(this->Run(run).status, RunStatus::kRunning);
@@ -107,7 +159,7 @@ TYPED_TEST_P(TaskStoreContract, FailOfAnUnknownTaskRecordsItInItsRun) {
 
 TYPED_TEST_P(TaskStoreContract, AFailedTaskWithoutARunIsFailedForGood) {
   const TaskId task = TaskId::New();
-  this->tasks().FailTask(task, std::nullopt, "no run id");
+  this->tasks().FailTask(task, std::nullopt, kNotStarted, "no run id");
   TaskMessage m = UnplannedMessage(RunId::New());
   m.task_id = task;
   EXPECT_EQ(this->tasks().StartTask(m, "w").outcome, StartOutcome::kAlreadyFinished);
@@ -117,7 +169,7 @@ TYPED_TEST_P(TaskStoreContract, AFailedTaskStartsAgainWhileItsRunIsOpen) {
   const RunId run = this->RunningRun(2);
   const TaskMessage m = this->Message(run, 0);
   this->tasks().StartTask(m, "w");
-  this->tasks().FailTask(m.task_id, run, "boom");
+  this->tasks().FailTask(m.task_id, run, 1, "boom");
   ASSERT_EQ(this->Run(run).counts.failed, 1);
   const auto restarted = this->tasks().StartTask(m, "w2");
   EXPECT_EQ(restarted.outcome, StartOutcome::kStarted);
@@ -130,7 +182,7 @@ TYPED_TEST_P(TaskStoreContract, AFailedTaskStartsAgainWhileItsRunIsOpen) {
 TYPED_TEST_P(TaskStoreContract, AFailedTaskOfACompletedRunIsFailedForGood) {
   const RunId run = this->RunningRun(1);
   const TaskMessage m = this->Message(run, 0);
-  this->tasks().FailTask(m.task_id, run, "boom");
+  this->tasks().FailTask(m.task_id, run, kNotStarted, "boom");
   ASSERT_EQ(this->Run(run).status, RunStatus::kFailed);
   EXPECT_EQ(this->tasks().StartTask(m, "w").outcome, StartOutcome::kAlreadyFinished);
   EXPECT_EQ(this->StatusOf(run, m.task_id), TaskStatus::kFailed);
@@ -166,18 +218,21 @@ TYPED_TEST_P(TaskStoreContract, RequeueMovesOnlyAStartedTaskBackAndKeepsItsAttem
   const RunId run = this->RunningRun(2);
   const TaskMessage m = this->Message(run, 0);
   this->tasks().StartTask(m, "w");
-  this->tasks().RequeueTask(m.task_id, "try again");
+  EXPECT_EQ(this->tasks().RequeueTask(m.task_id, 1, "try again"), WriteOutcome::kApplied);
+  EXPECT_EQ(this->tasks().RequeueTask(m.task_id, 1, "try again"), WriteOutcome::kApplied);
   TaskView view = this->View(run, m.task_id);
   EXPECT_EQ(view.status, TaskStatus::kQueued);
   EXPECT_EQ(view.attempt, 1);
   EXPECT_EQ(view.error, "try again");
   EXPECT_EQ(this->tasks().StartTask(m, "w").attempt, 2);
   this->tasks().FinishTask(m, this->result_);
-  this->tasks().RequeueTask(m.task_id, "late");  // FINISHED: left alone
+  EXPECT_EQ(this->tasks().RequeueTask(m.task_id, 2, "late"), WriteOutcome::kEnded);
   EXPECT_EQ(this->StatusOf(run, m.task_id), TaskStatus::kFinished);
-  this->tasks().RequeueTask(this->Planned(run, 1).id, "never started");  // QUEUED: left alone
+  // QUEUED, never started: no attempt 1 owns it.
+  EXPECT_EQ(this->tasks().RequeueTask(this->Planned(run, 1).id, 1, "never started"),
+            WriteOutcome::kNotOwner);
   EXPECT_EQ(this->View(run, this->Planned(run, 1).id).error, "");
-  this->tasks().RequeueTask(TaskId::New(), "unknown");  // no row: nothing
+  EXPECT_EQ(this->tasks().RequeueTask(TaskId::New(), 1, "unknown"), WriteOutcome::kEnded);
   this->ExpectCountersMatchRows(run);
 }
 
@@ -186,7 +241,7 @@ TYPED_TEST_P(TaskStoreContract, ARetryScheduledAfterCancelCancelsTheTask) {
   const TaskMessage m = this->Message(run, 0);
   this->tasks().StartTask(m, "w");
   ASSERT_EQ(this->runs().CancelRun(run).tasks_cancelled, 1);
-  this->tasks().RequeueTask(m.task_id, "boom");
+  EXPECT_EQ(this->tasks().RequeueTask(m.task_id, 1, "boom"), WriteOutcome::kApplied);
   EXPECT_EQ(this->StatusOf(run, m.task_id), TaskStatus::kCancelled);
   EXPECT_EQ(this->Run(run).counts.cancelled, 2);
   EXPECT_EQ(this->tasks().StartTask(m, "w").outcome, StartOutcome::kCancelled);
@@ -213,19 +268,19 @@ TYPED_TEST_P(TaskStoreContract, RecordBatchCountsTheFirstOfTwoFinishesOfOneTask)
   this->ExpectCountersMatchRows(run);
 }
 
-TYPED_TEST_P(TaskStoreContract, RecordBatchFinishesOnlyStartedTasks) {
+TYPED_TEST_P(TaskStoreContract, RecordBatchFinishesOnlyTasksThatHaveNotEnded) {
   const RunId run = this->RunningRun(2);
   const TaskMessage queued = this->Message(run, 0);
   const TaskMessage failed = this->Message(run, 1);
-  this->tasks().FailTask(failed.task_id, run, "bad");
+  this->tasks().FailTask(failed.task_id, run, kNotStarted, "bad");
   const TaskMessage unknown = UnplannedMessage(run);
   EXPECT_EQ(FinishTasks(
                 this->tasks(),
                 {{&queued, &this->result_}, {&failed, &this->result_}, {&unknown, &this->result_}}),
-            (std::vector<bool>{false, false, false}));
-  EXPECT_EQ(this->StatusOf(run, queued.task_id), TaskStatus::kQueued);
+            (std::vector<bool>{true, false, false}));
+  EXPECT_EQ(this->StatusOf(run, queued.task_id), TaskStatus::kFinished);
   EXPECT_EQ(this->StatusOf(run, failed.task_id), TaskStatus::kFailed);
-  EXPECT_EQ(this->Run(run).counts.finished, 0);
+  EXPECT_EQ(this->Run(run).counts.finished, 1);
   this->ExpectCountersMatchRows(run);
 }
 
@@ -239,7 +294,7 @@ TYPED_TEST_P(TaskStoreContract, RecordBatchStartsWhatItCanAndLeavesTheRestToStar
   this->tasks().StartTask(running, "w");
   this->tasks().StartTask(finished, "w");
   this->tasks().FinishTask(finished, this->result_);
-  this->tasks().FailTask(failed.task_id, run, "bad");
+  this->tasks().FailTask(failed.task_id, run, kNotStarted, "bad");
   const auto started =
       StartTasks(this->tasks(), {&queued, &running, &finished, &failed, &unknown}, "worker-b");
   ASSERT_EQ(started.size(), 5u);
@@ -300,13 +355,15 @@ TYPED_TEST_P(TaskStoreContract, RecordBatchFinishesAndStartsInOneCall) {
 
 REGISTER_TYPED_TEST_SUITE_P(
     TaskStoreContract, StartStartsAQueuedTaskAndCountsAttempts, FinishCountsATaskOnce,
-    FinishRefusesATaskThatIsNotStarted, RunFinishesWhenItsLastTaskFinishes,
-    AFailedTaskEndsTheRunAsFailed, FailCountsOnceKeepsTheLatestErrorAndLeavesEndedTasksAlone,
-    FailOfAnUnknownTaskRecordsItInItsRun, AFailedTaskWithoutARunIsFailedForGood,
-    AFailedTaskStartsAgainWhileItsRunIsOpen, AFailedTaskOfACompletedRunIsFailedForGood,
-    AMessageOfAnotherProducerCreatesItsRunAndTask, AnUnplannedTaskInALeaderRunIsCountedInIt,
-    RequeueMovesOnlyAStartedTaskBackAndKeepsItsAttempt, ARetryScheduledAfterCancelCancelsTheTask,
-    RecordBatchCountsTheFirstOfTwoFinishesOfOneTask, RecordBatchFinishesOnlyStartedTasks,
+    FinishRefusesATaskThatEndedOrHasNoRow, AnyDeliveryMayFinishATaskThatHasNotEnded,
+    AStaleDeliveryChangesNothing, AFailureOfTheOwnerIsWrittenOnceHoweverOftenItIsRetried,
+    RunFinishesWhenItsLastTaskFinishes, AFailedTaskEndsTheRunAsFailed,
+    FailCountsOnceKeepsTheLatestErrorAndLeavesEndedTasksAlone, FailOfAnUnknownTaskRecordsItInItsRun,
+    AFailedTaskWithoutARunIsFailedForGood, AFailedTaskStartsAgainWhileItsRunIsOpen,
+    AFailedTaskOfACompletedRunIsFailedForGood, AMessageOfAnotherProducerCreatesItsRunAndTask,
+    AnUnplannedTaskInALeaderRunIsCountedInIt, RequeueMovesOnlyAStartedTaskBackAndKeepsItsAttempt,
+    ARetryScheduledAfterCancelCancelsTheTask, RecordBatchCountsTheFirstOfTwoFinishesOfOneTask,
+    RecordBatchFinishesOnlyTasksThatHaveNotEnded,
     RecordBatchStartsWhatItCanAndLeavesTheRestToStartTask, RecordBatchTellsCancelledTasks,
     RecordBatchStartsATaskThatComesTwiceOnce, RecordBatchFinishesAndStartsInOneCall);
 

@@ -214,34 +214,47 @@ BatchRecord FakeStore::RecordBatch(const std::vector<FinishItem>& finish,
   return record;
 }
 
-void FakeStore::FailTask(const TaskId& task, const std::optional<RunId>& run,
-                         std::string_view error) {
+WriteOutcome FakeStore::FailTask(const TaskId& task, const std::optional<RunId>& run, int attempt,
+                                 std::string_view error) {
   std::lock_guard lock(mutex_);
   MaybeFail();
   auto it = tasks.find(task);
-  FakeTask& t = it != tasks.end() ? it->second : AddUnplanned(task, run, "");
+  if (it == tasks.end()) {
+    FakeTask& t = AddUnplanned(task, run, "");
+    t.status = TransitionOf(TaskEvent::kFail).to;
+    t.error = std::string(error);
+    Complete(t.run);
+    return WriteOutcome::kApplied;
+  }
+  FakeTask& t = it->second;
+  const bool open = CanApply(TaskEvent::kFail, t.status);
+  if (t.attempt != attempt) return open ? WriteOutcome::kNotOwner : WriteOutcome::kEnded;
   if (t.status == TaskStatus::kFailed) {
     t.error = std::string(error);  // the latest error, counted once
-    return;
+    return WriteOutcome::kApplied;
   }
-  if (!CanApply(TaskEvent::kFail, t.status)) return;
+  if (!open) return WriteOutcome::kEnded;
   t.status = TransitionOf(TaskEvent::kFail).to;
   t.error = std::string(error);
   Complete(t.run);
+  return WriteOutcome::kApplied;
 }
 
-void FakeStore::RequeueTask(const TaskId& task, std::string_view error) {
+WriteOutcome FakeStore::RequeueTask(const TaskId& task, int attempt, std::string_view error) {
   std::lock_guard lock(mutex_);
   MaybeFail();
   auto it = tasks.find(task);
-  if (it == tasks.end()) return;
+  if (it == tasks.end()) return WriteOutcome::kEnded;
   FakeTask& t = it->second;
+  if (!CanApply(TaskEvent::kFail, t.status)) return WriteOutcome::kEnded;  // ended
+  if (t.attempt != attempt) return WriteOutcome::kNotOwner;
+  if (t.status == TaskStatus::kQueued) return WriteOutcome::kApplied;  // done by this attempt
   const bool cancelled =
       t.run && runs.count(*t.run) && runs.at(*t.run).status == RunStatus::kCancelled;
   const TaskEvent event = cancelled ? TaskEvent::kCancelRetry : TaskEvent::kRequeue;
-  if (!CanApply(event, t.status)) return;
   t.status = TransitionOf(event).to;
   t.error = std::string(error);
+  return WriteOutcome::kApplied;
 }
 
 std::optional<RunContext> FakeStore::LoadRunContext(const RunId& run) {

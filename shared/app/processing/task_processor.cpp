@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <exception>
+#include <string>
 #include <utility>
 
 namespace dcp::processing {
@@ -28,10 +29,11 @@ Outcome TaskProcessor::Malformed(std::string_view body, const std::string& error
   const std::string reason = "malformed message: " + error;
   const auto task = PeekTaskId(body);
   if (task) {
+    // Whatever the answer, the body cannot get better: dead-lettered.
     const auto run = PeekRunId(body);
-    retry_([&] { store_.FailTask(*task, run, reason); });
+    retry_([&] { return store_.FailTask(*task, run, kNotStarted, reason); });
   }
-  return {DeadLetter{DeadLetter::Kind::kMalformed, reason}, task, 0};
+  return {DeadLetter{DeadLetter::Kind::kMalformed, reason}, task, kNotStarted};
 }
 
 Outcome TaskProcessor::Compute(const TaskMessage& task, std::optional<StartResult> started) {
@@ -61,9 +63,7 @@ Outcome TaskProcessor::Compute(const TaskMessage& task, std::optional<StartResul
     if (result.permanent() || start.attempt >= settings_.max_attempts) {
       return Fail(task, DeadLetter::Kind::kFailed, result.reason(), start.attempt);
     }
-    retry_([&] { store_.RequeueTask(task.task_id, result.reason()); });
-    return {Retry{RetryDelay(settings_, start.attempt), result.reason()}, task.task_id,
-            start.attempt};
+    return Requeue(task, result.reason(), start.attempt);
   }
   return {Finish{TaskResult{std::string(computation_.name()), std::move(result).value()}},
           task.task_id, start.attempt};
@@ -77,8 +77,32 @@ std::chrono::milliseconds RetryDelay(const ProcessorSettings& settings, int atte
 
 Outcome TaskProcessor::Fail(const TaskMessage& task, DeadLetter::Kind kind,
                             const std::string& reason, int attempt) {
-  retry_([&] { store_.FailTask(task.task_id, task.run_id, reason); });
-  return {DeadLetter{kind, reason}, task.task_id, attempt};
+  return AfterFailureWrite(
+      retry_([&] { return store_.FailTask(task.task_id, task.run_id, attempt, reason); }), task,
+      attempt, DeadLetter{kind, reason});
+}
+
+Outcome TaskProcessor::Requeue(const TaskMessage& task, const std::string& reason, int attempt) {
+  return AfterFailureWrite(
+      retry_([&] { return store_.RequeueTask(task.task_id, attempt, reason); }), task, attempt,
+      Retry{RetryDelay(settings_, attempt), reason});
+}
+
+Outcome TaskProcessor::AfterFailureWrite(WriteOutcome written, const TaskMessage& task, int attempt,
+                                         Outcome::Decision applied) const {
+  switch (written) {
+    case WriteOutcome::kApplied:
+      return {std::move(applied), task.task_id, attempt};
+    case WriteOutcome::kEnded:
+      return {Acked{Acked::Kind::kSkipped, "ended meanwhile by another delivery"}, task.task_id,
+              attempt};
+    case WriteOutcome::kNotOwner:
+      break;
+  }
+  return {Retry{RetryDelay(settings_, attempt),
+                "handed back: another delivery holds the task now (attempt " +
+                    std::to_string(attempt) + " is stale)"},
+          task.task_id, attempt};
 }
 
 }  // namespace dcp::processing

@@ -77,7 +77,7 @@ TEST_F(ConcurrencyTest, LastTwoTasksEndingTogetherCompleteTheRunOnce) {
           MysqlTaskStore store(s);
           store.StartTask(m, "w");
           if (round % 2 == 1 && i == 1) {
-            store.FailTask(t.id, run, "failed");
+            store.FailTask(t.id, run, 1, "failed");
           } else {
             store.FinishTask(m, {"ref", "r"});
           }

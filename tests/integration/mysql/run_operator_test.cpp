@@ -56,7 +56,7 @@ TEST_F(RunOperatorTest, ListTasksFiltersByStatusAndShowsWorkerAndError) {
   const auto planned = PlanTasks(3);
   const RunId run = Running(planned);
   tasks.StartTask(Message(run, planned[1]), "w1");
-  tasks.FailTask(planned[1].id, run, "boom <b>");
+  tasks.FailTask(planned[1].id, run, 1, "boom <b>");
   const auto all = store.ListTasks(run, std::nullopt, 100);
   ASSERT_EQ(all.size(), 3u);
   EXPECT_EQ(all[0].seq, 1);

@@ -79,7 +79,7 @@ TEST_F(RunStoreTest, RequeueFailedReopensTheRunForPublishing) {
     const TaskMessage m{run, tasks[i].id, tasks[i].selection, tasks[i].start, tasks[i].end};
     tasks_store.StartTask(m, "w");
     if (i == 1) {
-      tasks_store.FailTask(m.task_id, run, "boom");
+      tasks_store.FailTask(m.task_id, run, 1, "boom");
     } else {
       tasks_store.FinishTask(m, {"ref", "r"});
     }

@@ -83,13 +83,13 @@ TEST_F(TaskStoreTest, FinishTaskStoresResultAndCountsOnce) {
 TEST_F(TaskStoreTest, FailTaskOfAnUnknownTaskRecordsIt) {
   MysqlTaskStore store(session());
   const TaskId orphan = TaskId::New();
-  store.FailTask(orphan, std::nullopt, "malformed: field 'end_date'");
+  store.FailTask(orphan, std::nullopt, kNotStarted, "malformed: field 'end_date'");
   EXPECT_EQ(Status(orphan), "FAILED");
   EXPECT_EQ(Int("SELECT run_id IS NULL FROM run_process WHERE task_id = ?", {orphan.ToString()}),
             1);
   const RunId other = RunId::New();
   const TaskId known_run = TaskId::New();
-  store.FailTask(known_run, other, "bad\xff bytes");
+  store.FailTask(known_run, other, kNotStarted, "bad\xff bytes");
   EXPECT_EQ(Str("SELECT error FROM run_process WHERE task_id = ?", {known_run.ToString()}),
             "bad? bytes");
   ExpectCountsMatchRows(other);
@@ -125,14 +125,14 @@ TEST_F(TaskStoreTest, RequeueTaskKeepsAttemptAndErrorForTheRetry) {
   runs.CreateRun(MakeRun(run), tasks);
   const TaskMessage m{run, tasks[0].id, tasks[0].selection, tasks[0].start, tasks[0].end};
   EXPECT_EQ(store.StartTask(m, "w").attempt, 1);
-  store.RequeueTask(m.task_id, "transient: timeout");
+  store.RequeueTask(m.task_id, 1, "transient: timeout");
   EXPECT_EQ(runs.GetRun(run)->counts.queued, 1);
   EXPECT_EQ(session().QueryString("SELECT error FROM run_process WHERE task_id = ?",
                                   {m.task_id.ToString()}),
             "transient: timeout");
   EXPECT_EQ(store.StartTask(m, "w").attempt, 2);
   EXPECT_TRUE(store.FinishTask(m, {"ref", "r"}));
-  store.RequeueTask(m.task_id, "late");  // a FINISHED task is left alone
+  store.RequeueTask(m.task_id, 2, "late");  // a FINISHED task is left alone
   EXPECT_EQ(runs.GetRun(run)->counts.finished, 1);
 }
 
@@ -207,7 +207,7 @@ TEST_F(TaskStoreTest, StartTasksRestartsStartedAndReportsEndedTasks) {
   store.StartTask(Message(0), "w");
   store.FinishTask(Message(0), {"ref", "r"});
   store.StartTask(Message(1), "w");
-  store.FailTask(tasks_[1].id, run_, "boom");
+  store.FailTask(tasks_[1].id, run_, 1, "boom");
   store.StartTask(Message(2), "w");
 
   const auto finished = Message(0);
@@ -252,18 +252,21 @@ TEST_F(TaskStoreTest, RecordBatchFinishesSomeAndStartsOthersInOneGo) {
   const auto messages = MessagesOf(run_, tasks_);
   ASSERT_EQ(store.StartTask(messages[0], "w").attempt, 1);
   const TaskResult a{"ref", "a"};
-  // Task 2 is both finished (not STARTED yet: false) and started.
+  // Task 2 is both finished (QUEUED: any delivery may finish it) and
+  // started: finishes go first, so its start is told it finished.
   const BatchRecord record = store.RecordBatch({{&messages[0], &a}, {&messages[2], &a}},
                                                {&messages[1], &messages[2]}, "w2");
-  EXPECT_EQ(record.finished, (std::vector<bool>{true, false}));
+  EXPECT_EQ(record.finished, (std::vector<bool>{true, true}));
   ASSERT_EQ(record.started.size(), 2U);
   ASSERT_TRUE(record.started[0].has_value());
   EXPECT_EQ(record.started[0]->outcome, StartOutcome::kStarted);
   EXPECT_EQ(record.started[0]->attempt, 1);
+  ASSERT_TRUE(record.started[1].has_value());
+  EXPECT_EQ(record.started[1]->outcome, StartOutcome::kAlreadyFinished);
   EXPECT_EQ(Status(tasks_[0].id), "FINISHED");
   EXPECT_EQ(Status(tasks_[1].id), "STARTED");
-  EXPECT_EQ(Status(tasks_[2].id), "STARTED");
-  EXPECT_EQ(RunInt("tasks_finished"), 1);
+  EXPECT_EQ(Status(tasks_[2].id), "FINISHED");
+  EXPECT_EQ(RunInt("tasks_finished"), 2);
   EXPECT_TRUE(store.RecordBatch({}, {}, "w").started.empty());
   ExpectCountsMatchRows(run_);
 }
@@ -381,8 +384,8 @@ TEST_F(TaskStoreTest, BatchFormsLeaveTheRowsOfTheSingleForms) {
       EXPECT_EQ(batch_started[k].attempt, single_started.attempt);
     }
     if (fails[step]) {
-      store.FailTask(batch[*fails[step]].task_id, batch_run, "boom");
-      store.FailTask(single[*fails[step]].task_id, single_run, "boom");
+      store.FailTask(batch[*fails[step]].task_id, batch_run, 1, "boom");
+      store.FailTask(single[*fails[step]].task_id, single_run, 1, "boom");
     }
     std::vector<FinishItem> items;
     for (std::size_t i : finishes[step]) items.push_back({&batch[i], &r});

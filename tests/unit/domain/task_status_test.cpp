@@ -40,7 +40,7 @@ TEST(TaskStatus, AllowsOnlyTheDocumentedTransitions) {
   };
   const Case cases[] = {
       {S::kQueued, S::kQueued, false},     {S::kQueued, S::kStarted, true},
-      {S::kQueued, S::kFinished, false},   {S::kQueued, S::kFailed, true},
+      {S::kQueued, S::kFinished, true},    {S::kQueued, S::kFailed, true},
       {S::kStarted, S::kQueued, true},     {S::kStarted, S::kStarted, true},
       {S::kStarted, S::kFinished, true},   {S::kStarted, S::kFailed, true},
       {S::kFinished, S::kQueued, false},   {S::kFinished, S::kStarted, false},
@@ -68,7 +68,7 @@ TEST(TaskStatus, EachEventMovesOnlyFromItsStates) {
   const Case cases[] = {
       {E::kStart, {S::kQueued, S::kStarted}, S::kStarted},
       {E::kRestart, {S::kFailed}, S::kStarted},
-      {E::kFinish, {S::kStarted}, S::kFinished},
+      {E::kFinish, {S::kQueued, S::kStarted}, S::kFinished},
       {E::kFail, {S::kQueued, S::kStarted}, S::kFailed},
       {E::kRequeue, {S::kStarted}, S::kQueued},
       {E::kCancelRetry, {S::kStarted}, S::kCancelled},

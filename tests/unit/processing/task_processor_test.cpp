@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <functional>
 
 #include "fake_stores.hpp"
 
@@ -14,12 +15,14 @@ class CountingComputation final : public Computation {
   std::string_view name() const override { return "count"; }
   Result<std::string> Compute(const TaskMessage& task, const RunContext& run) override {
     ++calls;
+    if (during) during();
     if (fail) return Error{"boom"};
     if (permanent) return Error{"no such selection", true};
     if (throws) throw std::runtime_error("bad alloc");
     return task.selection + "@" + run.time_zone + "\n";
   }
   std::atomic<int> calls{0};
+  std::function<void()> during;  // runs inside Compute: what happens meanwhile
   bool fail = false;
   bool throws = false;
   bool permanent = false;
@@ -191,6 +194,42 @@ TEST_F(TaskProcessorTest, PermanentErrorIsFailedWithoutRetry) {
   EXPECT_EQ(DeadLetteredAs(o), DeadLetter::Kind::kFailed);
   EXPECT_EQ(store.tasks.at(m.task_id).status, TaskStatus::kFailed);
   EXPECT_EQ(computation.calls, 1);
+}
+
+// Issue 11's race: while this delivery computes, its broker connection drops
+// and another worker starts the task (attempt 2); then the computation
+// fails. Neither a retry nor a failure may touch the other's task, and the
+// message is handed back, not acked or dead-lettered.
+TEST_F(TaskProcessorTest, AStaleDeliveryWhoseComputationFailsHandsItsMessageBack) {
+  for (const bool permanent : {false, true}) {
+    SCOPED_TRACE(permanent);
+    computation.fail = !permanent;
+    computation.permanent = permanent;
+    const auto m = Message();
+    computation.during = [&] { store.StartTask(m, "w2"); };
+    const Outcome o = Process(m);
+    ASSERT_TRUE(o.Is<Retry>());
+    EXPECT_EQ(o.attempt, 1);
+    EXPECT_NE(o.As<Retry>()->reason.find("handed back"), std::string::npos);
+    const auto& row = store.tasks.at(m.task_id);
+    EXPECT_EQ(row.status, TaskStatus::kStarted);
+    EXPECT_EQ(row.attempt, 2);
+    EXPECT_EQ(row.worker, "w2");
+    EXPECT_EQ(row.error, "");
+  }
+}
+
+TEST_F(TaskProcessorTest, AStaleDeliveryWhoseTaskEndedMeanwhileIsAcked) {
+  computation.fail = true;
+  const auto m = Message();
+  computation.during = [&] {
+    store.StartTask(m, "w2");
+    store.FinishTask(m, TaskResult{"count", "by w2"});
+  };
+  const Outcome o = Process(m);
+  EXPECT_EQ(AckedAs(o), Acked::Kind::kSkipped);
+  EXPECT_EQ(store.tasks.at(m.task_id).status, TaskStatus::kFinished);
+  EXPECT_EQ(store.results.at(m.task_id).body, "by w2");
 }
 
 TEST(Outcome, NotRecordedIsADeadLetterWithTheError) {

@@ -31,12 +31,12 @@ class RefusingStore final : public TaskStore {
     if (refuse_batch) throw DbError("packet too large", /*transient=*/false);
     return store_.RecordBatch(finish, start, worker_id);
   }
-  void FailTask(const TaskId& task, const std::optional<RunId>& run,
-                std::string_view error) override {
-    store_.FailTask(task, run, error);
+  WriteOutcome FailTask(const TaskId& task, const std::optional<RunId>& run, int attempt,
+                        std::string_view error) override {
+    return store_.FailTask(task, run, attempt, error);
   }
-  void RequeueTask(const TaskId& task, std::string_view error) override {
-    store_.RequeueTask(task, error);
+  WriteOutcome RequeueTask(const TaskId& task, int attempt, std::string_view error) override {
+    return store_.RequeueTask(task, attempt, error);
   }
   std::optional<RunContext> LoadRunContext(const RunId& run) override {
     return store_.LoadRunContext(run);

@@ -17,13 +17,16 @@ std::string_view ToString(TaskStatus s);
 std::optional<TaskStatus> ParseTaskStatus(std::string_view text);
 
 // What moves a task. FINISHED and CANCELLED are final: no event leaves them.
+// "(owner)": only the delivery that holds the task's current attempt may
+// apply it (see ports/task_store.hpp, "Ownership"); a finish is accepted from
+// any delivery of a task that has not ended.
 enum class TaskEvent {
   kStart,          // QUEUED, STARTED -> STARTED: a delivery (again after a crash), attempt + 1
   kRestart,        // FAILED -> STARTED: a delivery while its run is still open
-  kFinish,         // STARTED -> FINISHED: its result is stored
-  kFail,           // QUEUED, STARTED -> FAILED: malformed message, or attempts used up
-  kRequeue,        // STARTED -> QUEUED: the computation failed, a retry is scheduled
-  kCancelRetry,    // STARTED -> CANCELLED: a retry scheduled after its run was cancelled
+  kFinish,         // QUEUED, STARTED -> FINISHED: its result is stored, from any delivery
+  kFail,           // QUEUED, STARTED -> FAILED: malformed message, or attempts used up (owner)
+  kRequeue,        // STARTED -> QUEUED: the computation failed, a retry is scheduled (owner)
+  kCancelRetry,    // STARTED -> CANCELLED: a retry scheduled after its run was cancelled (owner)
   kCancel,         // QUEUED -> CANCELLED: its run was cancelled
   kOperatorRetry,  // FAILED -> QUEUED: the operator retries the run's failed tasks
 };

@@ -37,9 +37,9 @@ class MysqlTaskStore final : public TaskStore {
   BatchRecord RecordBatch(const std::vector<FinishItem>& finish,
                           const std::vector<const TaskMessage*>& start,
                           std::string_view worker_id) override;
-  void FailTask(const TaskId& task, const std::optional<RunId>& run,
-                std::string_view error) override;
-  void RequeueTask(const TaskId& task, std::string_view error) override;
+  WriteOutcome FailTask(const TaskId& task, const std::optional<RunId>& run, int attempt,
+                        std::string_view error) override;
+  WriteOutcome RequeueTask(const TaskId& task, int attempt, std::string_view error) override;
   std::optional<RunContext> LoadRunContext(const RunId& run) override;
   RunContext EnsureRunContext(const RunId& run, const RunContext& fallback) override;
 

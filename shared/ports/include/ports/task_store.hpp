@@ -2,6 +2,20 @@
 // The worker's view of the database. Every transition is one conditional
 // write keyed by task_id, so a duplicate delivery can never move a FINISHED
 // task back, and a task is counted once in its run.
+//
+// Ownership. Each start gives the delivery a new attempt number (the row's
+// `attempt`); the delivery that holds the row's current attempt owns the
+// task. The writes of a failure (FailTask, RequeueTask) name the attempt
+// they belong to and change the row only while it still holds that attempt:
+// a stale delivery (its broker connection lost and the message redelivered
+// to someone else, a worker paused past the consumer timeout, a network
+// split) changes nothing, and is told so (kNotOwner), so that it hands its
+// message back instead of dropping it. A finish is the one write accepted
+// from any delivery of a task that has not ended (QUEUED or STARTED): the
+// result is the task's result whoever computed it, it is counted once, and
+// refusing it could only cost a computation (or, as redeliveries take over
+// attempts, let two live deliveries take the task from each other).
+//
 // Not thread-safe: one instance per thread (each holds its own connection).
 // Throws DbError on database failure.
 #include <cstdint>
@@ -26,6 +40,17 @@ struct StartResult {
   StartOutcome outcome = StartOutcome::kStarted;
   int attempt = 0;  // the attempt now running (1 for the first delivery)
 };
+
+// What a write of one delivery did.
+enum class WriteOutcome {
+  kApplied,   // the row moved (or already had moved: a retried write of the same attempt)
+  kEnded,     // nothing to do: the task is FINISHED, FAILED or CANCELLED, or has no row
+  kNotOwner,  // another delivery holds the task's current attempt: nothing changed
+};
+
+// The attempt of a delivery that never started its task (a malformed
+// message): it owns only a row that was never started either.
+inline constexpr int kNotStarted = 0;
 
 struct TaskResult {
   std::string computation;  // Computation::name()
@@ -57,10 +82,10 @@ class TaskStore {
   virtual StartResult StartTask(const TaskMessage& task, std::string_view worker_id) = 0;
 
   // In one transaction: stores the result (replacing an earlier one of the
-  // same task), STARTED -> FINISHED with finish time, counts it in the run
-  // and completes the run if this was its last task. Returns false when the
-  // task was not STARTED (already FINISHED, or QUEUED, FAILED, CANCELLED,
-  // no row): nothing is changed.
+  // same task), QUEUED/STARTED -> FINISHED with finish time, counts it in
+  // the run and completes the run if this was its last task. Any delivery of
+  // the task may finish it (see Ownership). Returns false when the task had
+  // ended (FINISHED, FAILED, CANCELLED) or has no row: nothing is changed.
   virtual bool FinishTask(const TaskMessage& task, const TaskResult& result) = 0;
 
   // The batched form, for a worker that records many tasks per round trip:
@@ -77,19 +102,23 @@ class TaskStore {
                                   const std::vector<const TaskMessage*>& start,
                                   std::string_view worker_id) = 0;
 
+  // By the owner of `attempt` (kNotStarted for a malformed message):
   // QUEUED/STARTED -> FAILED with the error text, counted in the run
-  // (completing it if last). An already FAILED task keeps the new error and
-  // is not counted again. A task id with no row gets one (run_id may be
-  // unknown for a malformed message). A FINISHED or CANCELLED task is left
-  // alone.
-  virtual void FailTask(const TaskId& task, const std::optional<RunId>& run,
-                        std::string_view error) = 0;
+  // (completing it if last); kApplied. A task this attempt FAILED already
+  // keeps the new error and is not counted again (kApplied). A task id with
+  // no row gets one (run_id may be unknown for a malformed message). A task
+  // that ended otherwise is left alone (kEnded); one that another attempt
+  // holds too (kNotOwner).
+  virtual WriteOutcome FailTask(const TaskId& task, const std::optional<RunId>& run, int attempt,
+                                std::string_view error) = 0;
 
-  // STARTED -> QUEUED with the error of the attempt that failed, when a
-  // retry is scheduled (the attempt count is kept); STARTED -> CANCELLED,
-  // counted in the run, if the run was cancelled meanwhile (the retried
-  // message is then skipped). Any other state is left alone.
-  virtual void RequeueTask(const TaskId& task, std::string_view error) = 0;
+  // By the owner of `attempt`, when a retry is scheduled: STARTED -> QUEUED
+  // with the error of the attempt that failed (the attempt count is kept),
+  // or STARTED -> CANCELLED, counted in the run, if the run was cancelled
+  // meanwhile (the retried message is then skipped); kApplied, also when
+  // this attempt had done it already. kEnded for a task that ended or has
+  // no row, kNotOwner when another attempt holds it: nothing changes.
+  virtual WriteOutcome RequeueTask(const TaskId& task, int attempt, std::string_view error) = 0;
 
   // The run's stored context, or nullopt if the run has none.
   virtual std::optional<RunContext> LoadRunContext(const RunId& run) = 0;

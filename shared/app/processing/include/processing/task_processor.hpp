@@ -11,6 +11,11 @@
 //      FAILED with the error text and dead-lettered; an error that retrying
 //      cannot fix (unknown selection...) is FAILED at once;
 //   5. store the result and FINISHED in one transaction, then ack.
+// A failure is written only by the delivery that owns the task's current
+// attempt (ports/task_store.hpp, Ownership): a stale one is told kNotOwner
+// and hands its message back (a retry after the usual delay) instead of
+// acking or dead-lettering it, so a task whose owner died with its broker
+// connection still has a message; one whose task ended meanwhile is acked.
 // Database writes go through DbRetry: nothing is acked that was not
 // recorded. Process() is the whole rule for one message (the leader's
 // --local run); the worker runs steps 2-4 with Compute() on its pool threads
@@ -63,6 +68,12 @@ class TaskProcessor {
  private:
   Outcome Fail(const TaskMessage& task, DeadLetter::Kind kind, const std::string& reason,
                int attempt);
+  Outcome Requeue(const TaskMessage& task, const std::string& reason, int attempt);
+  // What a failure write's answer leaves to do: `applied` if it was
+  // written, an ack if the task ended meanwhile, else (another attempt
+  // holds the task) the message handed back.
+  Outcome AfterFailureWrite(WriteOutcome written, const TaskMessage& task, int attempt,
+                            Outcome::Decision applied) const;
 
   TaskStore& store_;
   Computation& computation_;
