@@ -7,8 +7,9 @@
 
 namespace dcp::worker {
 
-BatchRecorder::BatchRecorder(TaskStore& store, runtime::DbRetry& retry, std::string_view worker_id)
-    : store_(store), retry_(retry), worker_id_(worker_id) {}
+BatchRecorder::BatchRecorder(TaskStore& store, runtime::DbRetry& retry,
+                             const processing::ProcessorSettings& settings)
+    : store_(store), retry_(retry), settings_(settings) {}
 
 RecordedRound BatchRecorder::Record(std::vector<Job> starting, std::vector<Finishing> finishing) {
   std::vector<const TaskMessage*> tasks;
@@ -31,7 +32,7 @@ RecordedRound BatchRecorder::Record(std::vector<Job> starting, std::vector<Finis
   round.done.reserve(finishing.size());
   BatchRecord record;
   try {
-    record = retry_([&] { return store_.RecordBatch(items, tasks, worker_id_); });
+    record = retry_([&] { return store_.RecordBatch(items, tasks, settings_.worker_id); });
     round.written = true;
     for (std::size_t i = 0; i < finishing.size(); ++i) {
       finishing[i].outcome.Recorded(record.finished.at(i));
@@ -65,6 +66,20 @@ Done BatchRecorder::FinishOne(Finishing& f) {
     f.outcome.Recorded(retry_([&] { return store_.FinishTask(f.task, result); }));
     done.outcome = std::move(f.outcome);
   } catch (const runtime::Abandoned&) {
+    return done;
+  } catch (const DbError& e) {
+    // Refused for good (DbRetry rethrows only those): the task fails with
+    // the database's reason, the other tasks of the round go on.
+    try {
+      done.outcome = processing::FailUnrecordable(store_, retry_, settings_, f.task,
+                                                  f.outcome.attempt, e.what());
+      return done;
+    } catch (const runtime::Abandoned&) {
+      return done;
+    } catch (const std::exception& fail_error) {
+      done.outcome =
+          processing::Outcome::NotRecorded(fail_error.what(), f.task.task_id, f.outcome.attempt);
+    }
   } catch (const std::exception& e) {
     done.outcome = processing::Outcome::NotRecorded(e.what(), f.task.task_id, f.outcome.attempt);
   }

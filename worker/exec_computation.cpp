@@ -38,6 +38,9 @@ void CloseFd(int& fd) {
   fd = -1;
 }
 
+// stderr kept while the child runs; its last 300 bytes are reported.
+constexpr std::size_t kKeptStderrBytes = 64 * 1024;
+
 std::string Tail(const std::string& text, std::size_t n) {
   std::string t = text.size() > n ? text.substr(text.size() - n) : text;
   for (char& c : t) {
@@ -64,12 +67,24 @@ Result<std::string> ExecComputation::Compute(const TaskMessage& task, const RunC
   posix_spawn_file_actions_adddup2(&actions, in.read, 0);
   posix_spawn_file_actions_adddup2(&actions, out.write, 1);
   posix_spawn_file_actions_adddup2(&actions, err.write, 2);
+  // A process group of its own (pgid = its pid): a kill reaches the
+  // command's own children too.
+  posix_spawnattr_t attributes;
+  posix_spawnattr_init(&attributes);
+  posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETPGROUP);
+  posix_spawnattr_setpgroup(&attributes, 0);
   std::string command = settings_.command;
   char sh[] = "/bin/sh", dash_c[] = "-c";
   char* argv[] = {sh, dash_c, command.data(), nullptr};
   pid_t pid = 0;
-  const int rc = posix_spawn(&pid, "/bin/sh", &actions, nullptr, argv, environ);
+  int rc = 0;
+  {
+    runtime::MutexLock lock(mutex_);  // registered before Abandon can look
+    rc = posix_spawn(&pid, "/bin/sh", &actions, &attributes, argv, environ);
+    if (rc == 0) running_.insert(pid);
+  }
   posix_spawn_file_actions_destroy(&actions);
+  posix_spawnattr_destroy(&attributes);
   if (rc != 0) return Error{"exec: spawn: " + std::string(strerror(rc))};
   CloseFd(in.read);
   CloseFd(out.write);
@@ -117,12 +132,20 @@ Result<std::string> ExecComputation::Compute(const TaskMessage& task, const RunC
       too_big = true;
       break;
     }
+    // Only the tail of stderr is reported.
+    if (stderr_text.size() > kKeptStderrBytes) {
+      stderr_text.erase(0, stderr_text.size() - kKeptStderrBytes / 2);
+    }
   }
   CloseFd(in.write);
-  if (timed_out || too_big) kill(pid, SIGKILL);
+  if (timed_out || too_big) kill(-pid, SIGKILL);
   int status = 0;
   pid_t waited = 0;
   while ((waited = waitpid(pid, &status, 0)) < 0 && errno == EINTR) {
+  }
+  {
+    runtime::MutexLock lock(mutex_);
+    running_.erase(pid);
   }
   // Someone else reaped the child (a SIGCHLD handler): its status is lost,
   // so success cannot be claimed.
@@ -130,7 +153,11 @@ Result<std::string> ExecComputation::Compute(const TaskMessage& task, const RunC
   if (timed_out) {
     return Error{"exec: timed out after " + std::to_string(settings_.timeout.count()) + " s"};
   }
-  if (too_big) return Error{"exec: more output than the limit"};
+  if (too_big) {
+    return Error{"exec: more than " + std::to_string(settings_.max_output_bytes) +
+                     " bytes on stdout, the result limit (DCP_MAX_RESULT_BYTES)",
+                 /*permanent=*/true};
+  }
   if (WIFSIGNALED(status)) {
     return Error{"exec: killed by signal " + std::to_string(WTERMSIG(status)) + ": " +
                  Tail(stderr_text, 300)};
@@ -140,6 +167,11 @@ Result<std::string> ExecComputation::Compute(const TaskMessage& task, const RunC
                  Tail(stderr_text, 300)};
   }
   return stdout_text;
+}
+
+void ExecComputation::Abandon() {
+  runtime::MutexLock lock(mutex_);
+  for (const pid_t group : running_) kill(-group, SIGKILL);
 }
 
 }  // namespace dcp::worker

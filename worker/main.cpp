@@ -99,7 +99,7 @@ std::unique_ptr<worker::Heartbeat> MakeHeartbeat(const WorkerConfig& c,
 int Main(int argc, char** argv) {
   const auto loaded = worker::LoadWorkerConfig(argc, argv);
   if (!loaded) throw ConfigError(loaded.reason());
-  const WorkerConfig& c = *loaded;
+  WorkerConfig c = *loaded;
   if (c.exit_now) return *c.exit_now;
   failpoint::Arm(c.failpoints);  // tests only: the hidden --test-* flags
   if (auto logging = InitLogging(c.log, "worker"); !logging) throw ConfigError(logging.reason());
@@ -111,7 +111,15 @@ int Main(int argc, char** argv) {
   mysql::InitDriver();
   {
     mysql::Session probe(c.mysql_url);  // fail fast on a wrong URL or password
-    (void)probe.QueryInt("SELECT 1");
+    const std::size_t packet = probe.max_allowed_packet();
+    auto& limit = c.service.processor.max_result_bytes;
+    const std::size_t fitted = RequireOk(
+        worker::FitResultLimit(limit, c.max_result_bytes_given, packet), "--max-result-bytes");
+    if (fitted != limit) {
+      spdlog::info("results limited to {} bytes: the database's max_allowed_packet is {}", fitted,
+                   packet);
+    }
+    limit = c.exec.max_output_bytes = fitted;
   }
   spdlog::info("worker {}: {} threads, prefetch {}, queue {}, broker {}, database {}",
                c.service.processor.worker_id, c.service.concurrency, c.consumer.prefetch,
@@ -137,6 +145,13 @@ int Main(int argc, char** argv) {
       c.completion, c.mysql_url, c.consumer.connection, grid::ReferenceCsvHeaders());
   completions->Start();
   const int code = service.Run();
+  if (code == kExitDrainDeadline) {
+    // Threads may be blocked in a database call or a computation: they are
+    // not joined. The broker requeues every unacked delivery when the
+    // process's connections close.
+    spdlog::default_logger()->flush();
+    std::_Exit(code);
+  }
   completions->Stop();
   heartbeat->Stop();
   return code;

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <thread>
 
 #include "amqp/amqp_url.hpp"
@@ -24,6 +25,8 @@ struct Flags {
   long long retry_delay = 5;
   int http_port = 0;
   double heartbeat_interval = 10;
+  long long max_result_bytes = 0;  // 0: the default, lowered to fit the server's packet
+  long long drain_timeout = 0;     // 0: --task-timeout + 30 s
   std::string crash_on_selection;  // tests only
   bool crash_before_ack = false;   // tests only
 };
@@ -71,6 +74,16 @@ void AddFlags(CLI::App& app, Flags& f, WorkerConfig& c) {
       ->envname("DCP_RETRY_DELAY")
       ->check(CLI::Range(0LL, 3600LL))
       ->capture_default_str();
+  app.add_option("--max-result-bytes", f.max_result_bytes,
+                 "a task's result over this many bytes fails it (default 4 MiB, at most the "
+                 "database's max_allowed_packet)")
+      ->envname("DCP_MAX_RESULT_BYTES")
+      ->check(CLI::Range(0LL, 1LL << 30));
+  app.add_option("--drain-timeout", f.drain_timeout,
+                 "seconds after SIGTERM by which the worker has exited, whatever its tasks and "
+                 "the database do (default: --task-timeout + 30)")
+      ->envname("DCP_DRAIN_TIMEOUT")
+      ->check(CLI::Range(0LL, 8LL * 24 * 3600));
   app.add_option("--worker-id", c.service.processor.worker_id,
                  "recorded on each task (default host:pid)")
       ->envname("DCP_WORKER_ID");
@@ -108,6 +121,13 @@ Result<bool> Convert(const Flags& f, WorkerConfig& c) {
   if (processor.worker_id.empty())
     processor.worker_id = Hostname() + ":" + std::to_string(getpid());
   c.exec.timeout = std::chrono::seconds(f.task_timeout);
+  c.service.drain_timeout =
+      std::chrono::seconds(f.drain_timeout > 0 ? f.drain_timeout : f.task_timeout + 30);
+  c.max_result_bytes_given = f.max_result_bytes > 0;
+  if (c.max_result_bytes_given) {
+    processor.max_result_bytes = static_cast<std::size_t>(f.max_result_bytes);
+  }
+  c.exec.max_output_bytes = processor.max_result_bytes;
   processor.retry_delay = std::chrono::seconds(f.retry_delay);
   c.service.batch_window = std::chrono::milliseconds(f.batch_window);
   c.http_port = f.http_port;
@@ -144,6 +164,23 @@ Result<WorkerConfig> LoadWorkerConfig(int argc, const char* const* argv) {
   }
   if (f.crash_before_ack) c.failpoints.push_back({"worker.crash-before-ack", ""});
   return c;
+}
+
+std::size_t LargestStorableResult(std::size_t max_allowed_packet) {
+  constexpr std::size_t kStatementRoom = 64 * 1024;  // ids, names, the SQL text
+  constexpr std::size_t kMediumText = (std::size_t{1} << 24) - 1;
+  if (max_allowed_packet <= kStatementRoom) return 0;
+  return std::min(max_allowed_packet - kStatementRoom, kMediumText);
+}
+
+Result<std::size_t> FitResultLimit(std::size_t limit, bool given, std::size_t max_allowed_packet) {
+  const std::size_t largest = LargestStorableResult(max_allowed_packet);
+  if (limit <= largest) return limit;
+  if (!given) return largest;
+  return Error{
+      std::to_string(limit) + " does not fit the database: with its max_allowed_packet of " +
+      std::to_string(max_allowed_packet) + " bytes a result can have at most " +
+      std::to_string(largest) + " bytes (raise max_allowed_packet, or lower DCP_MAX_RESULT_BYTES)"};
 }
 
 }  // namespace dcp::worker

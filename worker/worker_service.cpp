@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <csignal>
 
+#include "infra/common_options.hpp"
 #include "worker/batch_recorder.hpp"
 
 namespace dcp::worker {
@@ -33,6 +34,9 @@ WorkerService::WorkerService(struct ev_loop* loop, const amqp::ConsumerOptions& 
   ev_signal_start(loop_, &sigint_);
   ev_timer_init(&drain_check_, &WorkerService::OnDrainCheck, 0.05, 0.05);
   drain_check_.data = this;
+  ev_timer_init(&drain_deadline_, &WorkerService::OnDrainDeadline,
+                std::chrono::duration<double>(settings_.drain_timeout).count(), 0.);
+  drain_deadline_.data = this;
 }
 
 WorkerService::~WorkerService() {
@@ -48,6 +52,7 @@ WorkerService::~WorkerService() {
   ev_signal_stop(loop_, &sigterm_);
   ev_signal_stop(loop_, &sigint_);
   ev_timer_stop(loop_, &drain_check_);
+  ev_timer_stop(loop_, &drain_deadline_);
 }
 
 int WorkerService::Run() {
@@ -58,7 +63,7 @@ int WorkerService::Run() {
   ev_run(loop_, 0);
   spdlog::info("stopped: {} finished, {} skipped, {} retried, {} failed", metrics_.finished.Value(),
                metrics_.skipped.Value(), metrics_.retried.Value(), metrics_.failed.Value());
-  return 0;
+  return exit_code_;
 }
 
 void WorkerService::OnConnected() {
@@ -179,7 +184,7 @@ void WorkerService::RecorderThread() {
     database_ok_ = false;
     spdlog::warn("recorder: database unavailable ({}); retrying in {} ms", e.what(), delay.count());
   });
-  BatchRecorder recorder(*store, retry, settings_.processor.worker_id);
+  BatchRecorder recorder(*store, retry, settings_.processor);
   for (;;) {
     std::vector<Job> starting;
     std::vector<Finishing> finishing;
@@ -245,6 +250,7 @@ void WorkerService::BeginDrain() {
   consuming_ = false;
   spdlog::info("draining: {} task(s) in flight", in_flight_.load());
   consumer_.Cancel();
+  ev_timer_start(loop_, &drain_deadline_);
   std::deque<Job> not_started;  // those started are computed, recorded and acked
   {
     runtime::MutexLock lock(mutex_);
@@ -265,8 +271,22 @@ void WorkerService::MaybeFinishDrain() {
   // Dead letters still awaiting their confirm count as unsettled.
   if (!draining_ || in_flight_ > 0 || consumer_.unsettled() > 0) return;
   ev_timer_stop(loop_, &drain_check_);
+  ev_timer_stop(loop_, &drain_deadline_);
   consumer_.Close();
   ev_break(loop_, EVBREAK_ALL);
+}
+
+void WorkerService::OnDrainDeadline(struct ev_loop*, ev_timer* w, int) {
+  auto* self = static_cast<WorkerService*>(w->data);
+  spdlog::warn(
+      "drain deadline ({} s) passed: {} delivery(ies) left to the broker, to be redelivered",
+      std::chrono::duration_cast<std::chrono::seconds>(self->settings_.drain_timeout).count(),
+      self->in_flight_.load());
+  self->computation_.Abandon();
+  self->stopper_.Stop();
+  ev_timer_stop(self->loop_, &self->drain_check_);
+  self->exit_code_ = kExitDrainDeadline;
+  ev_break(self->loop_, EVBREAK_ALL);
 }
 
 void WorkerService::OnDrainCheck(struct ev_loop*, ev_timer* w, int) {

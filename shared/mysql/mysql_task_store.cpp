@@ -112,9 +112,11 @@ std::optional<std::string> RowRunId(Session& s, const std::string& task_id) {
 // They go as text (Session::ExecuteInline): lists of every length would
 // otherwise each hold a cached prepared statement and its buffers.
 constexpr std::size_t kMaxBatchRows = 256;
-// Result bodies per multi-row upsert: a statement stays
-// far below max_allowed_packet (16 MiB on MariaDB by default). A larger
-// body goes alone, as FinishTask would send it.
+// Result bodies per multi-row upsert: a statement stays far below
+// max_allowed_packet (16 MiB on MariaDB by default; a quarter of it, as
+// escaping can double a body). A larger body goes alone; one the text form
+// cannot carry fails the batch (kData) and is then sent by FinishTask,
+// whose prepared form carries it unescaped.
 constexpr std::size_t kMaxBatchResultBytes = std::size_t{4} << 20;
 
 // `item` n times, comma separated.
@@ -156,12 +158,13 @@ struct ResultRow {
 // Multi-row upserts of at most kMaxBatchRows rows and about
 // kMaxBatchResultBytes of bodies.
 void ReplaceResults(Session& s, const std::vector<ResultRow>& rows) {
+  const std::size_t budget = std::min(kMaxBatchResultBytes, s.max_allowed_packet() / 4);
   std::size_t begin = 0;
   while (begin < rows.size()) {
     std::size_t end = begin;
     std::size_t bytes = 0;
     while (end < rows.size() && end - begin < kMaxBatchRows &&
-           (end == begin || bytes + rows[end].body->size() <= kMaxBatchResultBytes)) {
+           (end == begin || bytes + rows[end].body->size() <= budget)) {
       bytes += rows[end].body->size();
       ++end;
     }
@@ -314,7 +317,8 @@ StartResult MysqlTaskStore::StartTask(const TaskMessage& task, std::string_view 
       if (auto started = RestartFailed(task_id, worker)) return *started;
     }
   }
-  throw DbError("mysql: task " + task_id + " kept changing state while being started", true);
+  throw DbError("mysql: task " + task_id + " kept changing state while being started",
+                DbErrorKind::kConflict);
 }
 
 std::optional<StartResult> MysqlTaskStore::RestartFailed(const std::string& task_id,

@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <unordered_map>
 
+#include "mysql/error_class.hpp"
 #include "ports/errors.hpp"
 
 namespace dcp::mysql {
@@ -27,26 +28,19 @@ constexpr const char* kSessionSetup =
 // (a long-lived leader prepares one odd-sized batch insert per run).
 constexpr std::size_t kMaxCachedStatements = 64;
 
-bool IsConnectionError(const sql::SQLException& e) {
-  switch (e.getErrorCode()) {
-    case 1053:  // server shutdown in progress
-    case 1927:  // connection killed (MariaDB)
-    case 2002:  // can't connect (socket)
-    case 2003:  // can't connect (TCP)
-    case 2005:  // unknown host
-    case 2006:  // server has gone away
-    case 2013:  // lost connection during query
-    case 2026:  // TLS error
-    case 2055:  // lost connection at handshake / system error
-    case 4031:  // disconnected for inactivity (MySQL 8)
-      return true;
-    default:
-      return e.getSQLState().starts_with("08");
-  }
-}
+// A statement of this size is refused before it is sent when it is within
+// this much of max_allowed_packet: the packet also holds the command byte,
+// the statement id and per-parameter headers.
+constexpr std::size_t kPacketHeadroom = 4096;
 
-bool IsRetryable(const sql::SQLException& e) {
-  return e.getErrorCode() == 1213 || e.getErrorCode() == 1205;
+// The size of a prepared statement's execute packet, about.
+std::size_t PreparedSize(std::string_view sql, const std::vector<Value>& params) {
+  std::size_t bytes = sql.size();
+  for (const Value& v : params) {
+    const auto* text = std::get_if<std::string>(&v);
+    bytes += 9 + (text ? text->size() : 0);
+  }
+  return bytes;
 }
 
 std::string OneLine(std::string text) {
@@ -151,6 +145,22 @@ class Session::Impl {
     conn_.reset();
   }
 
+  // Refuses a statement of `bytes` that the server would refuse (error 1153,
+  // and the connection closed, sometimes before the error can be read):
+  // never sent, a kData DbError.
+  void CheckPacket(std::size_t bytes) const {
+    if (bytes + kPacketHeadroom <= max_allowed_packet_) return;
+    throw DbError("mysql " + url_.Endpoint() + ": a statement of " + std::to_string(bytes) +
+                      " bytes is over the server's max_allowed_packet (" +
+                      std::to_string(max_allowed_packet_) + " bytes)",
+                  DbErrorKind::kData);
+  }
+
+  std::size_t max_allowed_packet() {
+    Connection();
+    return max_allowed_packet_;
+  }
+
   bool connected() const { return conn_ != nullptr; }
   std::uint64_t generation() const { return generation_; }
   const MysqlUrl& url() const { return url_; }
@@ -177,25 +187,29 @@ class Session::Impl {
     std::unique_ptr<sql::Connection> conn(sql::mysql::get_mysql_driver_instance()->connect(opts));
     std::unique_ptr<sql::Statement> setup(conn->createStatement());
     setup->execute(kSessionSetup);
+    std::unique_ptr<sql::ResultSet> packet(setup->executeQuery("SELECT @@max_allowed_packet"));
+    max_allowed_packet_ = packet->next() ? static_cast<std::size_t>(packet->getUInt64(1)) : 0;
     conn_ = std::move(conn);
     ++generation_;
   }
 
   [[noreturn]] void Fail(const sql::SQLException& e, std::string_view sql) {
-    const bool lost = IsConnectionError(e);
-    if (lost || e.getErrorCode() == 2014) Drop();  // 2014: out of sync, unusable
+    const DbErrorKind kind = ClassifyError(e.getErrorCode(), e.getSQLState());
+    // The server closes the connection after a too big packet (1153).
+    if (kind == DbErrorKind::kUnavailable || e.getErrorCode() == 1153) Drop();
     std::string message = "mysql " + url_.Endpoint() + ": " + OneLine(e.what()) + " [" +
                           std::to_string(e.getErrorCode()) + "]";
     if (!sql.empty()) {
       constexpr std::size_t kMaxSqlInMessage = 60;
       message += " in: " + OneLine(std::string(sql.substr(0, kMaxSqlInMessage)));
     }
-    throw DbError(message, lost || IsRetryable(e));
+    throw DbError(message, kind);
   }
 
   MysqlUrl url_;
   SessionOptions options_;
   std::uint64_t generation_ = 0;
+  std::size_t max_allowed_packet_ = 0;  // the server's, read on connecting
   std::unique_ptr<sql::Connection> conn_;
   // Destroyed before conn_ (statements belong to the connection).
   std::unordered_map<std::string, std::unique_ptr<sql::PreparedStatement>> statements_;
@@ -208,6 +222,7 @@ Session::~Session() { impl_->Drop(); }
 
 std::uint64_t Session::Execute(std::string_view sql, const std::vector<Value>& params) {
   return impl_->Run(sql, [&](sql::Connection& conn) -> std::uint64_t {
+    impl_->CheckPacket(PreparedSize(sql, params));
     if (params.empty()) {
       std::unique_ptr<sql::Statement> stmt(conn.createStatement());
       stmt->execute(std::string(sql));
@@ -254,8 +269,11 @@ void Session::Stream(std::string_view sql, const std::vector<Value>& params,
 
 std::uint64_t Session::ExecuteInline(std::string_view sql, const std::vector<Value>& params) {
   return impl_->Run(sql, [&](sql::Connection& conn) -> std::uint64_t {
+    const std::string text =
+        BindInline(static_cast<sql::mysql::MySQL_Connection&>(conn), sql, params);
+    impl_->CheckPacket(text.size());
     std::unique_ptr<sql::Statement> stmt(conn.createStatement());
-    stmt->execute(BindInline(static_cast<sql::mysql::MySQL_Connection&>(conn), sql, params));
+    stmt->execute(text);
     return stmt->getUpdateCount();
   });
 }
@@ -293,6 +311,7 @@ std::optional<std::string> Session::QueryString(std::string_view sql,
 }
 
 void Session::Disconnect() { impl_->Drop(); }
+std::size_t Session::max_allowed_packet() { return impl_->max_allowed_packet(); }
 bool Session::connected() const { return impl_->connected(); }
 std::uint64_t Session::generation() const { return impl_->generation(); }
 const MysqlUrl& Session::url() const { return impl_->url(); }

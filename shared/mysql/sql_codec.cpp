@@ -4,6 +4,7 @@
 #include <chrono>
 #include <optional>
 
+#include "domain/utf8.hpp"
 #include "ports/errors.hpp"
 
 namespace dcp::mysql {
@@ -13,31 +14,6 @@ namespace {
   throw DbError(
       "mysql: unexpected " + std::string(what) + " value '" + std::string(text.substr(0, 40)) + "'",
       false);
-}
-
-// Length of the valid UTF-8 sequence at s[i], or 0 if invalid.
-std::size_t Utf8Length(std::string_view s, std::size_t i) {
-  const auto c = static_cast<unsigned char>(s[i]);
-  std::size_t n = 0;
-  if (c < 0x80) return 1;
-  if (c >= 0xC2 && c <= 0xDF)
-    n = 2;
-  else if (c >= 0xE0 && c <= 0xEF)
-    n = 3;
-  else if (c >= 0xF0 && c <= 0xF4)
-    n = 4;
-  else
-    return 0;
-  if (i + n > s.size()) return 0;
-  for (std::size_t k = 1; k < n; ++k) {
-    if ((static_cast<unsigned char>(s[i + k]) & 0xC0) != 0x80) return 0;
-  }
-  const auto c1 = static_cast<unsigned char>(s[i + 1]);
-  if (c == 0xE0 && c1 < 0xA0) return 0;  // overlong
-  if (c == 0xED && c1 > 0x9F) return 0;  // surrogate
-  if (c == 0xF0 && c1 < 0x90) return 0;  // overlong
-  if (c == 0xF4 && c1 > 0x8F) return 0;  // beyond U+10FFFF
-  return n;
 }
 
 }  // namespace
@@ -76,7 +52,7 @@ std::string FitText(std::string_view text, std::size_t max_bytes) {
   std::string out;
   out.reserve(std::min(text.size(), max_bytes));
   for (std::size_t i = 0; i < text.size();) {
-    std::size_t n = Utf8Length(text, i);
+    std::size_t n = Utf8SequenceLength(text, i);
     if (out.size() + (n == 0 ? 1 : n) > max_bytes) break;
     if (n == 0) {
       out.push_back('?');

@@ -49,4 +49,24 @@ sleep 3
 check_run "$run" 240
 for p in "${pids[@]: -2}"; do kill -0 "$p" || fail "a worker died during the outages"; done
 wait_for_depth "$DCP_QUEUE" 0
+for p in "${pids[@]: -2}"; do kill -TERM "$p"; wait "$p" || fail "a worker did not drain"; done
+
+echo "-- the database is down when a worker is told to stop: it exits at its drain deadline"
+run=$("$bin/dcp-leader" run --from 2024-03-01 --to 2024-03-01 --window day --selections S1-F1,S1-F2 --allow-overlap)
+start_worker --computation exec --exec 'sleep 2; cat' --concurrency 2 --drain-timeout 3
+w=${pids[-1]}
+wait_for_sql "SELECT COUNT(*) FROM run_process WHERE run_id='$run' AND task_status='STARTED'" 2
+"$stack" stop mysql
+kill -TERM "$w"  # its two tasks finish computing, and their FINISHED cannot be written
+stopped=$SECONDS
+while kill -0 "$w" 2>/dev/null; do
+  ((SECONDS - stopped < 20)) || fail "the worker still runs $((SECONDS - stopped)) s after SIGTERM; its drain deadline is 3 s"
+  sleep 0.2
+done
+rc=0; wait "$w" || rc=$?
+expect_eq "$rc" "5" "exit code at the drain deadline"
+"$stack" start mysql
+start_worker --computation exec --exec cat
+check_run "$run" 2
+expect_eq "$(sql "SELECT MIN(attempt) FROM run_process WHERE run_id='$run'")" "2" "redelivered"
 echo "outage: broker restarts and a database outage lost nothing"

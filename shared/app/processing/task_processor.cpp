@@ -2,10 +2,49 @@
 
 #include <algorithm>
 #include <exception>
+#include <optional>
 #include <string>
 #include <utility>
 
+#include "domain/utf8.hpp"
+
 namespace dcp::processing {
+namespace {
+
+// What a failure write's answer leaves to do: `applied` if it was written,
+// an ack if the task ended meanwhile, else (another attempt holds the task)
+// the message handed back.
+Outcome AfterFailureWrite(const ProcessorSettings& settings, WriteOutcome written,
+                          const TaskMessage& task, int attempt, Outcome::Decision applied) {
+  switch (written) {
+    case WriteOutcome::kApplied:
+      return {std::move(applied), task.task_id, attempt};
+    case WriteOutcome::kEnded:
+      return {Acked{Acked::Kind::kSkipped, "ended meanwhile by another delivery"}, task.task_id,
+              attempt};
+    case WriteOutcome::kNotOwner:
+      break;
+  }
+  return {Retry{RetryDelay(settings, attempt),
+                "handed back: another delivery holds the task now (attempt " +
+                    std::to_string(attempt) + " is stale)"},
+          task.task_id, attempt};
+}
+
+// Why a computed result can never be stored, if it cannot.
+std::optional<std::string> UnstorableResult(std::string_view body, std::size_t max_bytes) {
+  if (body.size() > max_bytes) {
+    return "result of " + std::to_string(body.size()) + " bytes is over the limit of " +
+           std::to_string(max_bytes) + " bytes (DCP_MAX_RESULT_BYTES)";
+  }
+  if (const auto bad = FirstInvalidUtf8(body)) {
+    return "result is not valid UTF-8 (byte " + std::to_string(*bad) +
+           "): the result column holds text";
+  }
+  return std::nullopt;
+}
+
+}  // namespace
 
 TaskProcessor::TaskProcessor(TaskStore& store, Computation& computation, RunContextCache& contexts,
                              runtime::DbRetry& retry, ProcessorSettings settings)
@@ -65,6 +104,9 @@ Outcome TaskProcessor::Compute(const TaskMessage& task, std::optional<StartResul
     }
     return Requeue(task, result.reason(), start.attempt);
   }
+  if (const auto unstorable = UnstorableResult(*result, settings_.max_result_bytes)) {
+    return Fail(task, DeadLetter::Kind::kFailed, *unstorable, start.attempt);
+  }
   return {Finish{TaskResult{std::string(computation_.name()), std::move(result).value()}},
           task.task_id, start.attempt};
 }
@@ -77,32 +119,25 @@ std::chrono::milliseconds RetryDelay(const ProcessorSettings& settings, int atte
 
 Outcome TaskProcessor::Fail(const TaskMessage& task, DeadLetter::Kind kind,
                             const std::string& reason, int attempt) {
-  return AfterFailureWrite(
-      retry_([&] { return store_.FailTask(task.task_id, task.run_id, attempt, reason); }), task,
-      attempt, DeadLetter{kind, reason});
+  return AfterFailureWrite(settings_, retry_([&] {
+                             return store_.FailTask(task.task_id, task.run_id, attempt, reason);
+                           }),
+                           task, attempt, DeadLetter{kind, reason});
 }
 
 Outcome TaskProcessor::Requeue(const TaskMessage& task, const std::string& reason, int attempt) {
   return AfterFailureWrite(
-      retry_([&] { return store_.RequeueTask(task.task_id, attempt, reason); }), task, attempt,
-      Retry{RetryDelay(settings_, attempt), reason});
+      settings_, retry_([&] { return store_.RequeueTask(task.task_id, attempt, reason); }), task,
+      attempt, Retry{RetryDelay(settings_, attempt), reason});
 }
 
-Outcome TaskProcessor::AfterFailureWrite(WriteOutcome written, const TaskMessage& task, int attempt,
-                                         Outcome::Decision applied) const {
-  switch (written) {
-    case WriteOutcome::kApplied:
-      return {std::move(applied), task.task_id, attempt};
-    case WriteOutcome::kEnded:
-      return {Acked{Acked::Kind::kSkipped, "ended meanwhile by another delivery"}, task.task_id,
-              attempt};
-    case WriteOutcome::kNotOwner:
-      break;
-  }
-  return {Retry{RetryDelay(settings_, attempt),
-                "handed back: another delivery holds the task now (attempt " +
-                    std::to_string(attempt) + " is stale)"},
-          task.task_id, attempt};
+Outcome FailUnrecordable(TaskStore& store, runtime::DbRetry& retry,
+                         const ProcessorSettings& settings, const TaskMessage& task, int attempt,
+                         const std::string& error) {
+  const std::string reason = "result not recorded: " + error;
+  return AfterFailureWrite(
+      settings, retry([&] { return store.FailTask(task.task_id, task.run_id, attempt, reason); }),
+      task, attempt, DeadLetter{DeadLetter::Kind::kNotRecorded, reason});
 }
 
 }  // namespace dcp::processing

@@ -56,6 +56,43 @@ TEST_F(SessionTest, SqlErrorIsPermanentAndKeepsTheConnection) {
   EXPECT_EQ(session().generation(), generation);
 }
 
+// Issue 11: the server answers a too big packet with 1153 and closes the
+// connection, often before the error can be read (then: "server has gone
+// away", which looks like an outage and was retried for ever). The session
+// refuses such a statement before sending it, as data (never retried).
+TEST_F(SessionTest, AStatementOverMaxAllowedPacketIsRefusedAsDataBeforeItIsSent) {
+  const std::size_t packet = session().max_allowed_packet();
+  ASSERT_GE(packet, 1024U * 1024U);
+  session().Execute("CREATE TABLE big (body LONGTEXT)");
+  const auto generation = session().generation();
+  const std::string body(packet, 'x');
+  for (const bool inline_form : {false, true}) {
+    SCOPED_TRACE(inline_form);
+    try {
+      const std::string sql = "INSERT INTO big (body) VALUES (?)";
+      inline_form ? session().ExecuteInline(sql, {body}) : session().Execute(sql, {body});
+      FAIL() << "expected DbError";
+    } catch (const DbError& e) {
+      EXPECT_EQ(e.kind(), DbErrorKind::kData) << e.what();
+      EXPECT_NE(std::string(e.what()).find("max_allowed_packet"), std::string::npos) << e.what();
+    }
+  }
+  EXPECT_EQ(session().generation(), generation);  // nothing was sent: the connection stays
+  EXPECT_EQ(session().Execute("INSERT INTO big (body) VALUES (?)", {std::string(1000, 'y')}), 1U);
+}
+
+TEST_F(SessionTest, DataTheColumnCannotHoldIsRefusedAsData) {
+  session().Execute("CREATE TABLE small (name VARCHAR(4) CHARACTER SET utf8mb4)");
+  for (const std::string& value : {std::string("too long"), std::string("\xff\xfe")}) {
+    try {
+      session().Execute("INSERT INTO small (name) VALUES (?)", {value});
+      FAIL() << "expected DbError for " << value;
+    } catch (const DbError& e) {
+      EXPECT_EQ(e.kind(), DbErrorKind::kData) << e.what();
+    }
+  }
+}
+
 TEST_F(SessionTest, ParametersAreValuesNotSql) {
   const std::string evil = "'; DROP TABLE run_process; --";
   EXPECT_EQ(session().QueryString("SELECT ?", {evil}), evil);

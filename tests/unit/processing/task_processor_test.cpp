@@ -4,6 +4,8 @@
 
 #include <atomic>
 #include <functional>
+#include <optional>
+#include <string>
 
 #include "fake_stores.hpp"
 
@@ -19,10 +21,12 @@ class CountingComputation final : public Computation {
     if (fail) return Error{"boom"};
     if (permanent) return Error{"no such selection", true};
     if (throws) throw std::runtime_error("bad alloc");
+    if (output) return *output;
     return task.selection + "@" + run.time_zone + "\n";
   }
   std::atomic<int> calls{0};
-  std::function<void()> during;  // runs inside Compute: what happens meanwhile
+  std::function<void()> during;       // runs inside Compute: what happens meanwhile
+  std::optional<std::string> output;  // the result, instead of the usual one
   bool fail = false;
   bool throws = false;
   bool permanent = false;
@@ -230,6 +234,38 @@ TEST_F(TaskProcessorTest, AStaleDeliveryWhoseTaskEndedMeanwhileIsAcked) {
   EXPECT_EQ(AckedAs(o), Acked::Kind::kSkipped);
   EXPECT_EQ(store.tasks.at(m.task_id).status, TaskStatus::kFinished);
   EXPECT_EQ(store.results.at(m.task_id).body, "by w2");
+}
+
+// Issue 11: a result the database could never store fails its task at
+// once, with a reason naming the limit, instead of wedging the recorder.
+TEST_F(TaskProcessorTest, AResultOverTheLimitFailsItsTaskAtOnce) {
+  ProcessorSettings settings{"w1", 3};
+  settings.max_result_bytes = 8;
+  TaskProcessor limited{store, computation, contexts, retry, settings};
+  computation.output = "123456789";
+  const auto m = Message();
+  const Outcome o = limited.Process(EncodeTaskMessage(m));
+  ASSERT_EQ(DeadLetteredAs(o), DeadLetter::Kind::kFailed);
+  EXPECT_EQ(o.As<DeadLetter>()->reason,
+            "result of 9 bytes is over the limit of 8 bytes (DCP_MAX_RESULT_BYTES)");
+  EXPECT_EQ(store.tasks.at(m.task_id).status, TaskStatus::kFailed);
+  EXPECT_EQ(store.tasks.at(m.task_id).error, o.As<DeadLetter>()->reason);
+  EXPECT_EQ(computation.calls, 1);  // not retried: it would be as big again
+  computation.output = "12345678";  // at the limit: stored
+  const auto fits = Message();
+  EXPECT_EQ(AckedAs(limited.Process(EncodeTaskMessage(fits))), Acked::Kind::kFinished);
+  EXPECT_EQ(store.results.at(fits.task_id).body, "12345678");
+}
+
+TEST_F(TaskProcessorTest, AResultThatIsNotUtf8FailsItsTaskAtOnce) {
+  computation.output = std::string("ok\n\xff\xfe");
+  const auto m = Message();
+  const Outcome o = Process(m);
+  ASSERT_EQ(DeadLetteredAs(o), DeadLetter::Kind::kFailed);
+  EXPECT_NE(o.As<DeadLetter>()->reason.find("not valid UTF-8 (byte 3)"), std::string::npos)
+      << o.As<DeadLetter>()->reason;
+  EXPECT_EQ(store.tasks.at(m.task_id).status, TaskStatus::kFailed);
+  EXPECT_EQ(computation.calls, 1);
 }
 
 TEST(Outcome, NotRecordedIsADeadLetterWithTheError) {

@@ -175,6 +175,24 @@ TEST(DbRetry, RetriesTransientErrorsAndRethrowsPermanentOnesAfterTheirLimit) {
   EXPECT_EQ(calls, 2);
 }
 
+TEST(DbRetry, RetriesConflictsAndNeverRetriesDataThatCannotBeWritten) {
+  Stopper stopper;
+  DbRetry retry(stopper, RetrySettings{milliseconds(1), milliseconds(2), 3});
+  int calls = 0;
+  EXPECT_EQ(retry([&] {
+              if (++calls < 5) throw DbError("deadlock", DbErrorKind::kConflict);
+              return calls;
+            }),
+            5);
+  calls = 0;
+  EXPECT_THROW(retry([&]() -> int {
+                 ++calls;
+                 throw DbError("packet too big", DbErrorKind::kData);
+               }),
+               DbError);
+  EXPECT_EQ(calls, 1);
+}
+
 TEST(DbRetry, AbandonsWhenStopped) {
   Stopper stopper;
   stopper.Stop();

@@ -22,13 +22,16 @@ class RefusingStore final : public TaskStore {
   bool FinishTask(const TaskMessage& task, const TaskResult& result) override {
     ++finish_calls;
     if (refuse_finish) throw DbError("read-only table", /*transient=*/false);
+    if (task.task_id == too_big) {
+      throw DbError("a statement of 20000100 bytes is over max_allowed_packet", DbErrorKind::kData);
+    }
     return store_.FinishTask(task, result);
   }
   BatchRecord RecordBatch(const std::vector<FinishItem>& finish,
                           const std::vector<const TaskMessage*>& start,
                           std::string_view worker_id) override {
     ++batch_calls;
-    if (refuse_batch) throw DbError("packet too large", /*transient=*/false);
+    if (refuse_batch) throw DbError("packet too large", DbErrorKind::kData);
     return store_.RecordBatch(finish, start, worker_id);
   }
   WriteOutcome FailTask(const TaskId& task, const std::optional<RunId>& run, int attempt,
@@ -49,6 +52,7 @@ class RefusingStore final : public TaskStore {
   int finish_calls = 0;
   bool refuse_batch = false;
   bool refuse_finish = false;
+  std::optional<TaskId> too_big;  // FinishTask of this task: refused as data (kData)
 
  private:
   fakes::FakeStore& store_;
@@ -91,7 +95,8 @@ class BatchRecorderTest : public ::testing::Test {
   runtime::Stopper stopper_;
   runtime::DbRetry retry_{stopper_, runtime::RetrySettings{std::chrono::milliseconds(1),
                                                            std::chrono::milliseconds(1), 1}};
-  BatchRecorder recorder_{store_, retry_, "w1"};
+  processing::ProcessorSettings settings_{"w1"};
+  BatchRecorder recorder_{store_, retry_, settings_};
   std::uint64_t tag_ = 0;
 };
 
@@ -168,6 +173,30 @@ TEST_F(BatchRecorderTest, AFinishThatCannotBeRecordedIsDeadLettered) {
   EXPECT_NE(dead->reason.find("read-only table"), std::string::npos) << dead->reason;
   EXPECT_EQ(round.done[0].outcome->task, a.task_id);
   EXPECT_EQ(round.done[0].outcome->attempt, 1);
+  EXPECT_EQ(fake_.tasks.at(a.task_id).status, TaskStatus::kFailed);  // not left STARTED
+}
+
+// Issue 11: one task's data never blocks the recorder. The batch is refused
+// for good because of one result; that task FAILS with the database's
+// reason and is dead-lettered, the others of the round are recorded.
+TEST_F(BatchRecorderTest, OneResultTheDatabaseRefusesFailsItsTaskAlone) {
+  store_.refuse_batch = true;
+  const auto a = Message(), big = Message(), c = Message();
+  store_.too_big = big.task_id;
+  const RecordedRound round = recorder_.Record({}, Finishings({a, big, c}));
+  EXPECT_EQ(store_.batch_calls, 1);  // kData: never retried
+  ASSERT_EQ(round.done.size(), 3U);
+  EXPECT_EQ(AckedAs(round.done[0]), Acked::Kind::kFinished);
+  EXPECT_EQ(AckedAs(round.done[2]), Acked::Kind::kFinished);
+  ASSERT_TRUE(round.done[1].outcome.has_value());
+  const DeadLetter* dead = round.done[1].outcome->As<DeadLetter>();
+  ASSERT_NE(dead, nullptr);
+  EXPECT_EQ(dead->kind, DeadLetter::Kind::kNotRecorded);
+  EXPECT_NE(dead->reason.find("max_allowed_packet"), std::string::npos) << dead->reason;
+  const auto& row = fake_.tasks.at(big.task_id);
+  EXPECT_EQ(row.status, TaskStatus::kFailed);
+  EXPECT_NE(row.error.find("max_allowed_packet"), std::string::npos) << row.error;
+  EXPECT_EQ(fake_.tasks.at(c.task_id).status, TaskStatus::kFinished);
 }
 
 TEST_F(BatchRecorderTest, StoppingDuringAnOutageLeavesTheWholeRoundUnacked) {

@@ -4,7 +4,9 @@
 #include <signal.h>
 #include <sys/wait.h>
 
+#include <atomic>
 #include <cerrno>
+#include <thread>
 
 namespace dcp::worker {
 namespace {
@@ -36,6 +38,35 @@ TEST(ExecComputation, KillsCommandAfterTimeout) {
   const auto r = RunCommand("exec sleep 30", std::chrono::seconds(1));
   ASSERT_FALSE(r.ok());
   EXPECT_NE(r.reason().find("timed out"), std::string::npos);
+}
+
+TEST(ExecComputation, OutputOverTheLimitIsAPermanentFailureAndTheCommandIsKilled) {
+  ExecComputation exec(ExecSettings{"yes 0123456789", std::chrono::seconds(30), 100'000});
+  const auto r = exec.Compute(Task(), RunContext{"UTC", "{}"});  // `yes` never ends by itself
+  ASSERT_FALSE(r.ok());
+  EXPECT_TRUE(r.permanent());
+  EXPECT_NE(r.reason().find("more than 100000 bytes on stdout"), std::string::npos) << r.reason();
+}
+
+TEST(ExecComputation, AbandonKillsTheRunningCommandsAndTheirChildren) {
+  ExecComputation exec(ExecSettings{"sleep 30 & wait", std::chrono::seconds(60)});
+  Result<std::string> r = Error{""};
+  std::atomic<bool> returned{false};
+  std::thread computing([&] {
+    r = exec.Compute(Task(), RunContext{"UTC", "{}"});
+    returned = true;
+  });
+  // Abandon until Compute returns: the first calls may come before the
+  // child is spawned. Without the kill it would return after 30 s.
+  const auto began = std::chrono::steady_clock::now();
+  while (!returned) {
+    exec.Abandon();
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  computing.join();
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.reason().find("killed by signal 9"), std::string::npos) << r.reason();
+  EXPECT_LT(std::chrono::steady_clock::now() - began, std::chrono::seconds(20));
 }
 
 TEST(ExecComputation, CommandIgnoringStdinStillWorks) {

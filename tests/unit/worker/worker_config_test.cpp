@@ -38,6 +38,10 @@ TEST(WorkerConfig, Defaults) {
   EXPECT_EQ(c->exec.timeout, seconds(3600));
   EXPECT_EQ(c->heartbeat_interval, milliseconds(10'000));
   EXPECT_EQ(c->http_port, 0);
+  EXPECT_EQ(c->service.processor.max_result_bytes, std::size_t{4} << 20);
+  EXPECT_EQ(c->exec.max_output_bytes, std::size_t{4} << 20);
+  EXPECT_FALSE(c->max_result_bytes_given);
+  EXPECT_EQ(c->service.drain_timeout, seconds(3630));  // the task timeout + 30 s
   const std::string id = c->service.processor.worker_id;
   EXPECT_NE(id.find(':'), std::string::npos) << id;  // host:pid
   EXPECT_EQ(c->consumer.consumer_tag, id);
@@ -54,6 +58,29 @@ TEST(WorkerConfig, ConvertsUnits) {
   EXPECT_EQ(c->heartbeat_interval, milliseconds(500));
   EXPECT_EQ(c->consumer.prefetch, 256);
   EXPECT_EQ(c->consumer.consumer_tag, "w1");
+  EXPECT_EQ(c->service.drain_timeout, seconds(39));
+}
+
+TEST(WorkerConfig, TheResultLimitAndTheDrainDeadlineCanBeChosen) {
+  const auto c = Load({"--max-result-bytes", "1000", "--drain-timeout", "20"});
+  ASSERT_TRUE(c) << c.reason();
+  EXPECT_EQ(c->service.processor.max_result_bytes, 1000U);
+  EXPECT_EQ(c->exec.max_output_bytes, 1000U);
+  EXPECT_TRUE(c->max_result_bytes_given);
+  EXPECT_EQ(c->service.drain_timeout, seconds(20));
+}
+
+TEST(FitResultLimit, KeepsALimitThatFitsLowersTheDefaultAndRefusesAChosenOneThatDoesNot) {
+  constexpr std::size_t kMariaDbDefault = 16u << 20, kMySql57 = 4u << 20;
+  EXPECT_EQ(FitResultLimit(4u << 20, false, kMariaDbDefault).value(), 4u << 20);
+  EXPECT_EQ(LargestStorableResult(kMariaDbDefault), (16u << 20) - 64 * 1024);
+  EXPECT_EQ(LargestStorableResult(1u << 30), (1u << 24) - 1);  // the MEDIUMTEXT column
+  EXPECT_EQ(LargestStorableResult(1024), 0U);
+  EXPECT_EQ(FitResultLimit(4u << 20, false, kMySql57).value(), kMySql57 - 64 * 1024);
+  const auto refused = FitResultLimit(20'000'000, true, kMariaDbDefault);
+  ASSERT_FALSE(refused);
+  EXPECT_NE(refused.reason().find("20000000 does not fit"), std::string::npos) << refused.reason();
+  EXPECT_NE(refused.reason().find("16777216"), std::string::npos) << refused.reason();
 }
 
 TEST(WorkerConfig, TheFlagWinsOverTheEnvironment) {

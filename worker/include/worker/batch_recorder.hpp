@@ -6,8 +6,11 @@
 // write fails for good, one item the database refuses must not hold back
 // the others: the finished tasks are recorded one by one (FinishTask), and
 // the starting ones go on without a start (the pool threads then start them
-// one by one, and report what fails). A finished task whose FINISHED cannot
-// be recorded at all is dead-lettered (Outcome::NotRecorded). Stopping
+// one by one, and report what fails). A finished task whose result the
+// database refuses for good (too big, not storable) is FAILED with the
+// database's reason and dead-lettered (processing::FailUnrecordable); one
+// whose FINISHED cannot be recorded at all is dead-lettered
+// (Outcome::NotRecorded). Stopping
 // during a database outage (Abandoned) leaves every delivery of the round
 // unacked.
 //
@@ -17,6 +20,7 @@
 #include <vector>
 
 #include "ports/task_store.hpp"
+#include "processing/task_processor.hpp"
 #include "runtime/db_retry.hpp"
 #include "worker/delivery_stages.hpp"
 
@@ -35,8 +39,9 @@ struct RecordedRound {
 
 class BatchRecorder {
  public:
-  // `store`, `retry` and `worker_id`'s text must outlive the recorder.
-  BatchRecorder(TaskStore& store, runtime::DbRetry& retry, std::string_view worker_id);
+  // `store`, `retry` and `settings` must outlive the recorder.
+  BatchRecorder(TaskStore& store, runtime::DbRetry& retry,
+                const processing::ProcessorSettings& settings);
 
   RecordedRound Record(std::vector<Job> starting, std::vector<Finishing> finishing);
 
@@ -45,7 +50,7 @@ class BatchRecorder {
 
   TaskStore& store_;
   runtime::DbRetry& retry_;
-  std::string_view worker_id_;
+  const processing::ProcessorSettings& settings_;
 };
 
 }  // namespace dcp::worker

@@ -35,7 +35,10 @@ struct WorkerConfig {
   WorkerSettings service;
   // reference, exec, or (benchmarks) noop, sleep:MS, spin:MS: checked.
   std::string computation = "reference";
-  ExecSettings exec;  // computation exec: the command (required) and its timeout
+  ExecSettings exec;  // computation exec: the command (required), its timeout, output limit
+  // --max-result-bytes was given: main refuses to start if it does not fit
+  // the database's max_allowed_packet (else the default is lowered to fit).
+  bool max_result_bytes_given = false;
   int http_port = 0;  // 0: no /healthz, /readyz, /metrics
   std::chrono::milliseconds heartbeat_interval{10'000};
   completion::CompletionConfig completion;
@@ -48,5 +51,15 @@ struct WorkerConfig {
 // --test-crash-before-ack: worker.crash-before-ack), so call it before any
 // thread starts.
 Result<WorkerConfig> LoadWorkerConfig(int argc, const char* const* argv);
+
+// The largest result the database can take in one statement, given its
+// max_allowed_packet: the packet less room for the rest of the statement,
+// and at most what the result column (MEDIUMTEXT) holds.
+std::size_t LargestStorableResult(std::size_t max_allowed_packet);
+
+// The result limit to run with: `limit` if it fits the database; a default
+// that does not fit is lowered to what does; a limit the operator chose that
+// does not fit is an Error naming both figures (exit code 2).
+Result<std::size_t> FitResultLimit(std::size_t limit, bool given, std::size_t max_allowed_packet);
 
 }  // namespace dcp::worker

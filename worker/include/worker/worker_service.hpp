@@ -27,7 +27,7 @@
 // status is committed; a dead letter is acked only once the dead-letter
 // publish is confirmed. SIGTERM/SIGINT drain: stop consuming, hand back the
 // messages not yet started, compute those started, record and ack them,
-// exit 0.
+// exit 0; by the drain deadline in any case (WorkerSettings::drain_timeout).
 #include <ev.h>
 
 #include <atomic>
@@ -65,6 +65,11 @@ struct WorkerSettings {
   // most this long after it is computed (sooner when there is nothing else
   // to wait for). Longer: fewer, bigger writes; shorter: acks sooner.
   std::chrono::milliseconds batch_window{250};
+  // After SIGTERM the worker has exited by then, whatever its computations
+  // and the database do: at the deadline it kills its computations, leaves
+  // every unsettled delivery to the broker (they are redelivered when its
+  // connection closes) and Run returns kExitDrainDeadline.
+  std::chrono::milliseconds drain_timeout{std::chrono::seconds(3630)};
 };
 
 class WorkerService final : public amqp::ConsumerHandler {
@@ -77,7 +82,10 @@ class WorkerService final : public amqp::ConsumerHandler {
                 processing::RunContextCache& contexts, WorkerMetrics& metrics);
   ~WorkerService() override;
 
-  // Runs until drained after a signal. Returns the process exit code.
+  // Runs until drained after a signal. Returns the process exit code: 0, or
+  // kExitDrainDeadline when the drain did not end in time (then the pool
+  // and recorder threads may be blocked in a database call: the caller
+  // must exit the process without destroying the service).
   int Run();
 
   // Begins the drain (what SIGTERM does). Loop thread only.
@@ -106,6 +114,7 @@ class WorkerService final : public amqp::ConsumerHandler {
   void MaybeFinishDrain();
   static void OnSignal(struct ev_loop* loop, ev_signal* w, int revents);
   static void OnDrainCheck(struct ev_loop* loop, ev_timer* w, int revents);
+  static void OnDrainDeadline(struct ev_loop* loop, ev_timer* w, int revents);
 
   struct ev_loop* loop_;
   WorkerSettings settings_;
@@ -149,6 +158,8 @@ class WorkerService final : public amqp::ConsumerHandler {
 
   ev_signal sigterm_{}, sigint_{};
   ev_timer drain_check_{};
+  ev_timer drain_deadline_{};
+  int exit_code_ = 0;
   std::vector<std::thread> threads_;
 };
 

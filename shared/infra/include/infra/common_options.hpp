@@ -50,6 +50,8 @@ inline constexpr int kExitFailure = 1;      // a server failed, or the run had F
 inline constexpr int kExitUsage = 2;        // bad flag, value or URL
 inline constexpr int kExitLocked = 3;       // another run holds the run lock / is active
 inline constexpr int kExitUnavailable = 4;  // a server could not be reached
+inline constexpr int kExitDrainDeadline =
+    5;  // worker: stopped at its drain deadline, work handed back
 
 }  // namespace dcp
 

@@ -7,10 +7,11 @@
 // while it uses sessions.
 //
 // Failures: every method throws DbError, whose message is one line naming
-// the server as host:port (never the password). transient() is true for a
-// lost or refused connection, a deadlock (1213) and a lock wait timeout
-// (1205). After a connection error the connection is dropped and the next
-// call opens a new one; session state (transactions, named locks) is gone.
+// the server as host:port (never the password) and whose kind is the
+// error's class (mysql/error_class.hpp). A statement larger than the
+// server's max_allowed_packet is refused before it is sent (kData). After a
+// connection error the connection is dropped and the next call opens a new
+// one; session state (transactions, named locks) is gone.
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -84,6 +85,8 @@ class Session {
   std::optional<std::string> QueryString(std::string_view sql,
                                          const std::vector<Value>& params = {});
 
+  // The server's max_allowed_packet, in bytes (connects if need be).
+  std::size_t max_allowed_packet();
   // Closes the connection (if any); the next call reconnects.
   void Disconnect();
   bool connected() const;

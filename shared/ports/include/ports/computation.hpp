@@ -20,6 +20,11 @@ class Computation {
   // deterministic for the same inputs, and thread-safe: called concurrently
   // from the worker's pool.
   virtual Result<std::string> Compute(const TaskMessage& task, const RunContext& run) = 0;
+  // From another thread, when the worker gives up waiting for its tasks (its
+  // drain deadline): end what Compute runs now, at once (an exec child is
+  // killed). Nothing it returned afterwards is recorded. Default: nothing to
+  // end (an in-process computation ends with the process).
+  virtual void Abandon() {}
 };
 
 }  // namespace dcp

@@ -13,16 +13,31 @@ class UnavailableError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-// The database failed (connection lost, deadlock, constraint...). `transient`
-// says whether retrying the same operation can succeed.
+// What a database failure means for the operation that hit it (the table
+// of MySQL/MariaDB errors per class: docs/design.md, "Database errors").
+enum class DbErrorKind {
+  kUnavailable,  // transient: connection lost or refused, server gone or shutting down,
+                 // read-only or not ready while failing over: wait and retry, without limit
+  kConflict,     // transient: deadlock, lock wait timeout: run the transaction again
+  kData,         // permanent: this data can never be written (packet too big, data too
+                 // long, invalid string, a constraint): never retried
+  kOther,        // anything else (privileges, schema, a bug): retried a few times
+};
+
+// The database failed. kind() says whether, and how, retrying can help.
 class DbError : public std::runtime_error {
  public:
+  DbError(const std::string& what, DbErrorKind kind) : std::runtime_error(what), kind_(kind) {}
+  // transient: kUnavailable, else kOther.
   DbError(const std::string& what, bool transient)
-      : std::runtime_error(what), transient_(transient) {}
-  bool transient() const { return transient_; }
+      : DbError(what, transient ? DbErrorKind::kUnavailable : DbErrorKind::kOther) {}
+  DbErrorKind kind() const { return kind_; }
+  bool transient() const {
+    return kind_ == DbErrorKind::kUnavailable || kind_ == DbErrorKind::kConflict;
+  }
 
  private:
-  bool transient_;
+  DbErrorKind kind_;
 };
 
 // The broker failed or refused (connection lost, nack, channel closed).

@@ -2,8 +2,9 @@
 // Retries a database operation while the database is unavailable, with a
 // growing delay, so that a worker never acks what it could not record and
 // never crash-loops on an outage. A thin wrapper over Retry (retry.hpp)
-// that classifies DbError: transient ones are retried without limit,
-// permanent ones a few times.
+// that classifies DbError (ports/errors.hpp, DbErrorKind): transient ones
+// (unavailable, conflict) are retried without limit, kData is rethrown at
+// once (the same data fails the same way), kOther after a few tries.
 #include <chrono>
 #include <functional>
 #include <string>
@@ -17,7 +18,7 @@ namespace dcp::runtime {
 struct RetrySettings {
   std::chrono::milliseconds first_delay{200};  // doubled after each failure...
   std::chrono::milliseconds max_delay{30000};  // ...up to this
-  int max_permanent_failures = 3;  // a non-transient error is rethrown after this many tries
+  int max_permanent_failures = 3;              // a kOther error is rethrown after this many tries
 };
 
 // `on_failure(error, delay)` is told of each failure that is retried (for
@@ -37,7 +38,9 @@ class DbRetry {
         },
         op,
         [&](const DbError& e) {
-          return e.transient() || ++permanent_failures < settings_.max_permanent_failures;
+          if (e.transient()) return true;
+          return e.kind() == DbErrorKind::kOther &&
+                 ++permanent_failures < settings_.max_permanent_failures;
         },
         [this](const DbError& e, std::chrono::milliseconds delay) {
           if (on_failure_) on_failure_(e, delay);

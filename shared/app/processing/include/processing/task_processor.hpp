@@ -10,7 +10,10 @@
 //      again, message to the retry queue) while attempts remain, else
 //      FAILED with the error text and dead-lettered; an error that retrying
 //      cannot fix (unknown selection...) is FAILED at once;
-//   5. store the result and FINISHED in one transaction, then ack.
+//   5. a result the database could never store (over max_result_bytes, not
+//      UTF-8) -> FAILED at once, dead-letter; else store the result and
+//      FINISHED in one transaction, then ack (a result the database refuses
+//      for good, FailUnrecordable).
 // A failure is written only by the delivery that owns the task's current
 // attempt (ports/task_store.hpp, Ownership): a stale one is told kNotOwner
 // and hands its message back (a retry after the usual delay) instead of
@@ -21,6 +24,7 @@
 // --local run); the worker runs steps 2-4 with Compute() on its pool threads
 // and records STARTED and FINISHED of many tasks per round trip (steps 2 and
 // 5 by TaskStore::RecordBatch, before and after Compute).
+#include <cstddef>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -34,6 +38,9 @@
 
 namespace dcp::processing {
 
+// 4 MiB: a quarter of MariaDB's default max_allowed_packet (16 MiB).
+inline constexpr std::size_t kDefaultMaxResultBytes = std::size_t{4} << 20;
+
 struct ProcessorSettings {
   std::string worker_id;  // recorded on STARTED; host:pid by default
   int max_attempts = 5;   // attempts of one task (crashes included) before it is FAILED
@@ -42,10 +49,22 @@ struct ProcessorSettings {
   // little.
   std::chrono::milliseconds retry_delay{std::chrono::seconds(5)};
   std::chrono::milliseconds max_retry_delay{std::chrono::minutes(5)};
+  // A result over this size, or not valid UTF-8, fails its task at once,
+  // before the database sees it (DCP_MAX_RESULT_BYTES).
+  std::size_t max_result_bytes = kDefaultMaxResultBytes;
 };
 
 // The delay before attempt + 1, after attempt `attempt` failed.
 std::chrono::milliseconds RetryDelay(const ProcessorSettings& settings, int attempt);
+
+// A computed task whose result the database refuses for good (a kData
+// DbError: too big for the server, not storable in the column): FAILED by
+// its owner with the database's reason and dead-lettered (kNotRecorded); an
+// ack if it ended meanwhile, handed back if another delivery holds it.
+// Throws as TaskProcessor::Process.
+Outcome FailUnrecordable(TaskStore& store, runtime::DbRetry& retry,
+                         const ProcessorSettings& settings, const TaskMessage& task, int attempt,
+                         const std::string& error);
 
 // Not thread-safe: one per thread, with that thread's TaskStore.
 class TaskProcessor {
@@ -69,11 +88,6 @@ class TaskProcessor {
   Outcome Fail(const TaskMessage& task, DeadLetter::Kind kind, const std::string& reason,
                int attempt);
   Outcome Requeue(const TaskMessage& task, const std::string& reason, int attempt);
-  // What a failure write's answer leaves to do: `applied` if it was
-  // written, an ack if the task ended meanwhile, else (another attempt
-  // holds the task) the message handed back.
-  Outcome AfterFailureWrite(WriteOutcome written, const TaskMessage& task, int attempt,
-                            Outcome::Decision applied) const;
 
   TaskStore& store_;
   Computation& computation_;
