@@ -51,14 +51,7 @@ Result<std::string> SelectionField(const Json& object) {
   return text;
 }
 
-// The JSON object of a body, or nullopt (never throws).
-std::optional<Json> ParseObject(std::string_view body) {
-  Json json = Json::parse(body.begin(), body.end(), nullptr, /*allow_exceptions=*/false);
-  if (json.is_discarded() || !json.is_object()) return std::nullopt;
-  return json;
-}
-
-// Reads `"field" : "<36 chars>"` textually, for bodies that are not valid JSON.
+// Reads `"field" : "<text>"` textually, for bodies that are not valid JSON.
 std::optional<std::string_view> ScanQuotedField(std::string_view body, std::string_view field) {
   const std::string key = "\"" + std::string(field) + "\"";
   const auto at = body.find(key);
@@ -72,17 +65,56 @@ std::optional<std::string_view> ScanQuotedField(std::string_view body, std::stri
   return body.substr(pos + 1, close - pos - 1);
 }
 
-template <class IdType>
-std::optional<IdType> PeekId(std::string_view body, std::string_view field) {
-  if (auto object = ParseObject(body)) {
-    const auto it = object->find(field);
-    if (it == object->end() || !it->is_string()) return std::nullopt;
-    return IdType::Parse(it->template get<std::string>());
+// SAX events of one pass over a body: the string values of the top-level
+// keys "task_id" and "run_id" (the last of each, as a parse would keep),
+// nothing else stored. A syntax error ends the pass; what was read stays.
+class IdCollector final : public nlohmann::json_sax<Json> {
+ public:
+  std::optional<std::string> task_id, run_id;
+  bool failed = false;
+
+  bool null() override { return Value(); }
+  bool boolean(bool) override { return Value(); }
+  bool number_integer(number_integer_t) override { return Value(); }
+  bool number_unsigned(number_unsigned_t) override { return Value(); }
+  bool number_float(number_float_t, const string_t&) override { return Value(); }
+  bool string(string_t& value) override {
+    if (depth_ == 1 && key_ == "task_id") task_id = value;
+    if (depth_ == 1 && key_ == "run_id") run_id = value;
+    return Value();
   }
-  auto text = ScanQuotedField(body, field);
-  if (!text) return std::nullopt;
-  return IdType::Parse(*text);
-}
+  bool binary(binary_t&) override { return Value(); }
+  bool start_object(std::size_t) override { return Open(); }
+  bool key(string_t& name) override {
+    if (depth_ == 1) key_ = name;
+    return true;
+  }
+  bool end_object() override { return Close(); }
+  bool start_array(std::size_t) override { return Open(); }
+  bool end_array() override { return Close(); }
+  bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception&) override {
+    failed = true;
+    return false;
+  }
+
+ private:
+  bool Value() {
+    if (depth_ == 1) key_.clear();
+    return true;
+  }
+  bool Open() {
+    if (depth_ == 1) key_.clear();  // a nested value under this key: not an id
+    ++depth_;
+    return true;
+  }
+  bool Close() {
+    --depth_;
+    return true;
+  }
+
+  int depth_ = 0;
+  std::string key_;  // the current top-level key, while its value is read
+};
 
 }  // namespace
 
@@ -116,9 +148,24 @@ Result<TaskMessage> DecodeTaskMessage(std::string_view body) {
   return TaskMessage{*run_id, *task_id, std::move(selection).value(), *start, *end};
 }
 
-std::optional<TaskId> PeekTaskId(std::string_view body) { return PeekId<TaskId>(body, "task_id"); }
-
-std::optional<RunId> PeekRunId(std::string_view body) { return PeekId<RunId>(body, "run_id"); }
+PeekedIds PeekIds(std::string_view body) {
+  const std::string_view window = body.substr(0, kMaxMessageBytes);
+  IdCollector ids;
+  Json::sax_parse(window.begin(), window.end(), &ids);
+  // Not JSON up to the ids: read them as text, still within the window.
+  if (ids.failed) {
+    if (!ids.task_id) {
+      if (auto text = ScanQuotedField(window, "task_id")) ids.task_id = std::string(*text);
+    }
+    if (!ids.run_id) {
+      if (auto text = ScanQuotedField(window, "run_id")) ids.run_id = std::string(*text);
+    }
+  }
+  PeekedIds peeked;
+  if (ids.task_id) peeked.task = TaskId::Parse(*ids.task_id);
+  if (ids.run_id) peeked.run = RunId::Parse(*ids.run_id);
+  return peeked;
+}
 
 std::string EncodeTaskMessage(const TaskMessage& m) {
   // ordered_json keeps the v1 field order of the original demo.

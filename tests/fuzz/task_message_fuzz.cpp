@@ -1,6 +1,6 @@
 // Fuzz target for the task-message codec (domain/task_message.hpp), fed raw
 // AMQP bodies. Properties, on any input:
-//  - DecodeTaskMessage, PeekTaskId and PeekRunId return (no crash, leak or UB);
+//  - DecodeTaskMessage and PeekIds return (no crash, leak or UB);
 //  - a decoded message survives EncodeTaskMessage -> DecodeTaskMessage
 //    unchanged, and its encoding is a fixed point;
 //  - on a body that decodes, the Peek functions find the decoded ids.
@@ -33,16 +33,15 @@ bool SameMessage(const dcp::TaskMessage& a, const dcp::TaskMessage& b) {
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string_view body(reinterpret_cast<const char*>(data), size);
 
-  const auto task_id = dcp::PeekTaskId(body);
-  const auto run_id = dcp::PeekRunId(body);
+  const auto [task_id, run_id] = dcp::PeekIds(body);
   const auto decoded = dcp::DecodeTaskMessage(body);
   if (!decoded) {
     Require(!decoded.reason().empty(), "a rejection has a reason", body);
     return 0;
   }
   const dcp::TaskMessage& message = *decoded;
-  Require(task_id == message.task_id, "PeekTaskId agrees with Decode", body);
-  Require(run_id == message.run_id, "PeekRunId agrees with Decode", body);
+  Require(task_id == message.task_id, "PeekIds' task agrees with Decode", body);
+  Require(run_id == message.run_id, "PeekIds' run agrees with Decode", body);
   Require(message.start <= message.end, "a decoded window is not empty", body);
 
   const std::string encoded = dcp::EncodeTaskMessage(message);

@@ -66,13 +66,12 @@ Outcome TaskProcessor::Process(std::string_view body) {
 
 Outcome TaskProcessor::Malformed(std::string_view body, const std::string& error) {
   const std::string reason = "malformed message: " + error;
-  const auto task = PeekTaskId(body);
-  if (task) {
+  const PeekedIds ids = PeekIds(body);
+  if (ids.task) {
     // Whatever the answer, the body cannot get better: dead-lettered.
-    const auto run = PeekRunId(body);
-    retry_([&] { return store_.FailTask(*task, run, kNotStarted, reason); });
+    retry_([&] { return store_.FailTask(*ids.task, ids.run, kNotStarted, reason); });
   }
-  return {DeadLetter{DeadLetter::Kind::kMalformed, reason}, task, kNotStarted};
+  return {DeadLetter{DeadLetter::Kind::kMalformed, reason}, ids.task, kNotStarted};
 }
 
 Outcome TaskProcessor::Compute(const TaskMessage& task, std::optional<StartResult> started) {

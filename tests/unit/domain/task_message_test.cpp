@@ -145,22 +145,52 @@ TEST(TaskMessage, AcceptsSelectionOfMaximumLength) {
 
 TEST(TaskMessage, PeeksIdsOfMalformedMessages) {
   // Valid JSON, invalid message.
-  const std::string bad_date = With("start_date", "\"yesterday\"");
-  EXPECT_EQ(PeekTaskId(bad_date), TaskId::Parse(kTask));
-  EXPECT_EQ(PeekRunId(bad_date), RunId::Parse(kRun));
+  const PeekedIds bad_date = PeekIds(With("start_date", "\"yesterday\""));
+  EXPECT_EQ(bad_date.task, TaskId::Parse(kTask));
+  EXPECT_EQ(bad_date.run, RunId::Parse(kRun));
   // Not JSON at all, but the ids are readable.
-  const std::string truncated = std::string(kDesignExample).substr(0, 110);
-  EXPECT_EQ(PeekTaskId(truncated), TaskId::Parse(kTask));
-  EXPECT_EQ(PeekRunId(truncated), RunId::Parse(kRun));
+  const PeekedIds truncated = PeekIds(std::string(kDesignExample).substr(0, 110));
+  EXPECT_EQ(truncated.task, TaskId::Parse(kTask));
+  EXPECT_EQ(truncated.run, RunId::Parse(kRun));
+  // Not JSON before the ids (bytes that are not UTF-8): read as text.
+  const PeekedIds garbled =
+      PeekIds(std::string("{\"selection\": \"\xff\", \"task_id\": \"") + kTask + "\"}");
+  EXPECT_EQ(garbled.task, TaskId::Parse(kTask));
 }
 
 TEST(TaskMessage, PeeksNothingWhenIdsAreUnreadable) {
-  EXPECT_FALSE(PeekTaskId(""));
-  EXPECT_FALSE(PeekTaskId("garbage"));
-  EXPECT_FALSE(PeekTaskId(With("task_id", nullptr)));
-  EXPECT_FALSE(PeekTaskId(With("task_id", "\"task-7\"")));
-  EXPECT_FALSE(PeekTaskId(With("task_id", "7")));
-  EXPECT_FALSE(PeekRunId("{\"run_id\": \"c1ab55ca"));
+  EXPECT_FALSE(PeekIds("").task);
+  EXPECT_FALSE(PeekIds("garbage").task);
+  EXPECT_FALSE(PeekIds(With("task_id", nullptr)).task);
+  EXPECT_FALSE(PeekIds(With("task_id", "\"task-7\"")).task);
+  EXPECT_FALSE(PeekIds(With("task_id", "7")).task);
+  EXPECT_FALSE(PeekIds("{\"run_id\": \"c1ab55ca").run);
+}
+
+TEST(TaskMessage, PeeksOnlyTopLevelFieldsAndTheLastOfTwo) {
+  const std::string other = TaskId::New().ToString();
+  const PeekedIds nested =
+      PeekIds(std::string("{\"meta\": {\"task_id\": \"") + other + "\"}, \"task_id\": 7}");
+  EXPECT_FALSE(nested.task);
+  const std::string twice =
+      std::string("{\"task_id\": \"") + other + "\", \"task_id\": \"" + kTask + "\"}";
+  EXPECT_EQ(PeekIds(twice).task, TaskId::Parse(kTask));  // as a parse keeps it
+}
+
+// Issue 11: an oversized body is not parsed whole (it used to be, twice):
+// its ids are read from its first kMaxMessageBytes, once.
+TEST(TaskMessage, PeeksAnOversizedBodyWithinItsFirstBytesOnly) {
+  const std::string head = std::string("{\"run_id\": \"") + kRun + "\", \"task_id\": \"" + kTask +
+                           "\", \"selection\": \"";
+  const std::string huge = head + std::string(10 * kMaxMessageBytes, 'x') + "\"}";
+  ASSERT_FALSE(DecodeTaskMessage(huge));
+  const PeekedIds peeked = PeekIds(huge);
+  EXPECT_EQ(peeked.task, TaskId::Parse(kTask));
+  EXPECT_EQ(peeked.run, RunId::Parse(kRun));
+  // Ids past the window are not looked for.
+  const std::string late = std::string("{\"pad\": \"") + std::string(kMaxMessageBytes, 'x') +
+                           "\", \"task_id\": \"" + kTask + "\"}";
+  EXPECT_FALSE(PeekIds(late).task);
 }
 
 }  // namespace

@@ -30,10 +30,17 @@ struct TaskMessage {
 // first problem (e.g. "field 'end_date': end before start").
 Result<TaskMessage> DecodeTaskMessage(std::string_view body);
 
-// Best effort on a malformed body: the task_id, if one can be read, so that a
-// FAILED row can be recorded for it.
-std::optional<TaskId> PeekTaskId(std::string_view body);
-std::optional<RunId> PeekRunId(std::string_view body);
+// Best effort on a malformed body: its task_id and run_id, if they can be
+// read, so that a FAILED row can be recorded for the task. One pass over at
+// most the first kMaxMessageBytes of the body (an oversized one is never
+// parsed whole), storing nothing but the two ids: the top-level fields as a
+// SAX parse reads them, or, where the body stops being JSON before them, as
+// text. For a body that decodes, the ids Decode gives.
+struct PeekedIds {
+  std::optional<TaskId> task;
+  std::optional<RunId> run;
+};
+PeekedIds PeekIds(std::string_view body);
 
 // Compact JSON, fields in the v1 order (run_id, task_id, selection,
 // start_date, end_date). Precondition: selection is valid UTF-8 (invalid
