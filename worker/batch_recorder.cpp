@@ -62,24 +62,17 @@ RecordedRound BatchRecorder::Record(std::vector<Job> starting, std::vector<Finis
 Done BatchRecorder::FinishOne(Finishing& f) {
   Done done{f.ref, std::move(f.body), std::nullopt};
   try {
-    const TaskResult& result = f.outcome.As<processing::Finish>()->result;
-    f.outcome.Recorded(retry_([&] { return store_.FinishTask(f.task, result); }));
-    done.outcome = std::move(f.outcome);
-  } catch (const runtime::Abandoned&) {
-    return done;
-  } catch (const DbError& e) {
-    // Refused for good (DbRetry rethrows only those): the task fails with
-    // the database's reason, the other tasks of the round go on.
     try {
+      const TaskResult& result = f.outcome.As<processing::Finish>()->result;
+      f.outcome.Recorded(retry_([&] { return store_.FinishTask(f.task, result); }));
+      done.outcome = std::move(f.outcome);
+    } catch (const DbError& refused) {
+      // Refused for good (DbRetry rethrows only those): the task fails with
+      // the database's reason, the other tasks of the round go on.
       done.outcome = processing::FailUnrecordable(store_, retry_, settings_, f.task,
-                                                  f.outcome.attempt, e.what());
-      return done;
-    } catch (const runtime::Abandoned&) {
-      return done;
-    } catch (const std::exception& fail_error) {
-      done.outcome =
-          processing::Outcome::NotRecorded(fail_error.what(), f.task.task_id, f.outcome.attempt);
+                                                  f.outcome.attempt, refused.what());
     }
+  } catch (const runtime::Abandoned&) {
   } catch (const std::exception& e) {
     done.outcome = processing::Outcome::NotRecorded(e.what(), f.task.task_id, f.outcome.attempt);
   }

@@ -7,12 +7,12 @@
 #   tests/deploy/compose_test.sh          (needs ../shared/container-env, or podman + podman-compose)
 #
 # Talks only to loopback and to the podman network it creates. Waits have
-# deadlines (DCP_COMPOSE_DEADLINE seconds, default 300) and poll the state
+# deadlines (DCP_COMPOSE_DEADLINE seconds, default 600) and poll the state
 # they check.
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 container_env=${DCP_CONTAINER_ENV:-$repo/../shared/container-env}
-deadline_s=${DCP_COMPOSE_DEADLINE:-300}
+deadline_s=${DCP_COMPOSE_DEADLINE:-600}
 project=dcptest$$
 image=localhost/dcp:compose-test
 started=$(date +%s)
