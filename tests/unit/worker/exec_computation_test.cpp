@@ -69,6 +69,12 @@ TEST(ExecComputation, AbandonKillsTheRunningCommandsAndTheirChildren) {
   EXPECT_LT(std::chrono::steady_clock::now() - began, std::chrono::seconds(20));
 }
 
+TEST(ExecComputation, TheTimeoutHoldsForACommandThatClosedItsOutput) {
+  const auto r = RunCommand("exec >&- 2>&-; sleep 30", std::chrono::seconds(1));
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.reason().find("timed out"), std::string::npos) << r.reason();
+}
+
 TEST(ExecComputation, CommandIgnoringStdinStillWorks) {
   const auto r = RunCommand("head -c 100000 /dev/zero | tr '\\0' x");
   ASSERT_TRUE(r.ok()) << r.reason();
