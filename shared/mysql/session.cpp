@@ -157,8 +157,7 @@ class Session::Impl {
   }
 
   std::size_t max_allowed_packet() {
-    Connection();
-    return max_allowed_packet_;
+    return Run("", [this](sql::Connection&) { return max_allowed_packet_; });
   }
 
   bool connected() const { return conn_ != nullptr; }

@@ -26,6 +26,12 @@ TEST(Session, UnreachableServerNamesHostPortButNotPassword) {
     EXPECT_EQ(what.find('\n'), std::string::npos) << what;
   }
   EXPECT_FALSE(session.connected());
+  try {
+    session.max_allowed_packet();  // connects too: fails the same way
+    FAIL() << "expected DbError";
+  } catch (const DbError& e) {
+    EXPECT_TRUE(e.transient()) << e.what();
+  }
 }
 
 TEST_F(SessionTest, KilledConnectionIsTransientAndTheNextCallReconnects) {
