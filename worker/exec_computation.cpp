@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <cstring>
@@ -58,7 +59,33 @@ ExecComputation::ExecComputation(ExecSettings settings) : settings_(std::move(se
   std::call_once(ignore_sigpipe, [] { signal(SIGPIPE, SIG_IGN); });
 }
 
-Result<std::string> ExecComputation::Compute(const TaskMessage& task, const RunContext&) {
+std::vector<std::string> ExecEnvironment(const TaskMessage& task, const RunContext& run,
+                                         const std::vector<std::string>& pass_env,
+                                         const char* const* environment) {
+  std::vector<std::string> env = {
+      "DCP_RUN_ID=" + task.run_id.ToString(),
+      "DCP_TASK_ID=" + task.task_id.ToString(),
+      "DCP_SELECTION=" + task.selection,
+      "DCP_START_DATE=" + FormatLocalMinute(task.start),
+      "DCP_END_DATE=" + FormatLocalMinute(task.end),
+      "DCP_TZ=" + run.time_zone,
+  };
+  const auto passed = [&pass_env](std::string_view name) {
+    return std::find(kExecBaseEnvironment.begin(), kExecBaseEnvironment.end(), name) !=
+               kExecBaseEnvironment.end() ||
+           std::find(pass_env.begin(), pass_env.end(), name) != pass_env.end();
+  };
+  for (const char* const* entry = environment; entry != nullptr && *entry != nullptr; ++entry) {
+    const std::string_view text(*entry);
+    const auto equals = text.find('=');
+    if (equals == std::string_view::npos) continue;
+    const std::string_view name = text.substr(0, equals);
+    if (!name.starts_with("DCP_") && passed(name)) env.emplace_back(text);
+  }
+  return env;
+}
+
+Result<std::string> ExecComputation::Compute(const TaskMessage& task, const RunContext& run) {
   Pipe in, out, err;
   if (!in.Open() || !out.Open() || !err.Open())
     return Error{"exec: pipe: " + std::string(strerror(errno))};
@@ -68,12 +95,26 @@ Result<std::string> ExecComputation::Compute(const TaskMessage& task, const RunC
   posix_spawn_file_actions_adddup2(&actions, in.read, 0);
   posix_spawn_file_actions_adddup2(&actions, out.write, 1);
   posix_spawn_file_actions_adddup2(&actions, err.write, 2);
+  posix_spawn_file_actions_addclosefrom_np(&actions, 3);  // the worker's sockets stay here
   // A process group of its own (pgid = its pid): a kill reaches the
   // command's own children too.
   posix_spawnattr_t attributes;
   posix_spawnattr_init(&attributes);
-  posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETPGROUP);
   posix_spawnattr_setpgroup(&attributes, 0);
+  // The worker ignores SIGPIPE (see the constructor) and its threads may
+  // block signals: the command starts with neither.
+  sigset_t signals;
+  sigemptyset(&signals);
+  posix_spawnattr_setsigmask(&attributes, &signals);
+  sigaddset(&signals, SIGPIPE);
+  posix_spawnattr_setsigdefault(&attributes, &signals);
+  posix_spawnattr_setflags(&attributes,
+                           POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+  std::vector<std::string> environment = ExecEnvironment(task, run, settings_.pass_env, environ);
+  std::vector<char*> envp;
+  envp.reserve(environment.size() + 1);
+  for (std::string& entry : environment) envp.push_back(entry.data());
+  envp.push_back(nullptr);
   std::string command = settings_.command;
   char sh[] = "/bin/sh", dash_c[] = "-c";
   char* argv[] = {sh, dash_c, command.data(), nullptr};
@@ -81,7 +122,7 @@ Result<std::string> ExecComputation::Compute(const TaskMessage& task, const RunC
   int rc = 0;
   {
     runtime::MutexLock lock(mutex_);  // registered before Abandon can look
-    rc = posix_spawn(&pid, "/bin/sh", &actions, &attributes, argv, environ);
+    rc = posix_spawn(&pid, "/bin/sh", &actions, &attributes, argv, envp.data());
     if (rc == 0) running_.insert(pid);
   }
   posix_spawn_file_actions_destroy(&actions);

@@ -59,6 +59,11 @@ void AddFlags(CLI::App& app, Flags& f, WorkerConfig& c) {
   app.add_option("--exec", c.exec.command,
                  "command run per task (computation exec): task JSON on stdin, result on stdout")
       ->envname("DCP_EXEC");
+  app.add_option("--exec-env", c.exec.pass_env,
+                 "variables of the worker's environment passed through to the exec command, "
+                 "besides PATH, HOME, LANG... (comma-separated names; never DCP_*)")
+      ->envname("DCP_EXEC_ENV")
+      ->delimiter(',');
   app.add_option("--task-timeout", f.task_timeout,
                  "seconds before an exec task is killed and failed")
       ->envname("DCP_TASK_TIMEOUT")
@@ -109,6 +114,12 @@ void AddFlags(CLI::App& app, Flags& f, WorkerConfig& c) {
 }
 
 Result<bool> Convert(const Flags& f, WorkerConfig& c) {
+  for (const std::string& name : c.exec.pass_env) {
+    if (name.starts_with("DCP_")) {
+      return Error{"--exec-env: " + name +
+                   ": dcp's own variables are never passed to the command (they hold its secrets)"};
+    }
+  }
   if (c.computation == "exec" && c.exec.command.empty()) {
     return Error{"--computation exec needs --exec COMMAND"};
   }

@@ -9,8 +9,8 @@
 source "$(dirname "$0")/lib.sh"
 : "${DCP_TEST_RABBITMQ_NODE:?needs the broker node (set by scripts/test)}"
 "$bin/dcp-leader" migrate >/dev/null
-export DCP_RETRY_DELAY=0 DCP_EXEC_GATE=$work/gate
-mkdir "$DCP_EXEC_GATE"
+export DCP_RETRY_DELAY=0 TEST_GATE=$work/gate
+mkdir "$TEST_GATE"
 
 # The computation, for every worker: the first one to run fails, once the
 # test says so; any later one succeeds, once the test says so. The gates are
@@ -20,23 +20,23 @@ wait_file() {
   for _ in $(seq 1 1200); do [ -e "$1" ] && return 0; sleep 0.05; done
   echo "gate $1 never opened" >&2; exit 4
 }
-if mkdir "$DCP_EXEC_GATE/first" 2>/dev/null; then
-  touch "$DCP_EXEC_GATE/first-computing"
-  wait_file "$DCP_EXEC_GATE/first-may-fail"
+if mkdir "$TEST_GATE/first" 2>/dev/null; then
+  touch "$TEST_GATE/first-computing"
+  wait_file "$TEST_GATE/first-may-fail"
   echo "the first delivery's computation failed" >&2; exit 3
 fi
-touch "$DCP_EXEC_GATE/second-computing"
-wait_file "$DCP_EXEC_GATE/second-may-finish"
+touch "$TEST_GATE/second-computing"
+wait_file "$TEST_GATE/second-may-finish"
 cat
 EOF
 wait_gate() {
   local deadline=$((SECONDS + 60))
-  until [ -e "$DCP_EXEC_GATE/$1" ]; do
+  until [ -e "$TEST_GATE/$1" ]; do
     ((SECONDS < deadline)) || fail "no computation reached gate $1"
     sleep 0.1
   done
 }
-worker_args=(--computation exec --exec "sh $work/compute.sh" --concurrency 2)
+worker_args=(--computation exec --exec "sh $work/compute.sh" --exec-env TEST_GATE --concurrency 2)
 
 start_worker "${worker_args[@]}" --worker-id worker-a
 start_worker "${worker_args[@]}" --worker-id worker-b
@@ -53,14 +53,14 @@ wait_gate second-computing
 wait_for_sql "SELECT task_status, attempt FROM run_process WHERE run_id='$run'" "$(printf 'STARTED\t2')"
 
 echo "-- then $owner's computation fails: its requeue must change nothing"
-touch "$DCP_EXEC_GATE/first-may-fail"
+touch "$TEST_GATE/first-may-fail"
 # The worker table counts settled deliveries: the stale one has been decided.
 wait_for_sql "SELECT tasks_done FROM worker WHERE worker_id='$owner'" 1
 expect_eq "$(sql "SELECT task_status, attempt, IFNULL(error, '') FROM run_process WHERE run_id='$run'")" \
   "$(printf 'STARTED\t2\t')" "the live delivery's task, untouched"
 
 echo "-- the live delivery finishes: FINISHED once, the run complete, the queues empty"
-touch "$DCP_EXEC_GATE/second-may-finish"
+touch "$TEST_GATE/second-may-finish"
 wait_for_sql "SELECT status FROM run WHERE run_id='$run'" "FINISHED"
 expect_eq "$(sql "SELECT task_status, attempt FROM run_process WHERE run_id='$run'")" \
   "$(printf 'FINISHED\t2')" "status, attempt"

@@ -1,5 +1,6 @@
 #include "worker/exec_computation.hpp"
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -18,7 +19,7 @@ TaskMessage Task() {
 
 Result<std::string> RunCommand(std::string command,
                                std::chrono::seconds timeout = std::chrono::seconds(30)) {
-  ExecComputation exec(ExecSettings{std::move(command), timeout});
+  ExecComputation exec(ExecSettings{.command = std::move(command), .timeout = timeout});
   return exec.Compute(Task(), RunContext{"UTC", "{}"});
 }
 
@@ -41,7 +42,7 @@ TEST(ExecComputation, KillsCommandAfterTimeout) {
 }
 
 TEST(ExecComputation, OutputOverTheLimitIsAPermanentFailureAndTheCommandIsKilled) {
-  ExecComputation exec(ExecSettings{"yes 0123456789", std::chrono::seconds(30), 100'000});
+  ExecComputation exec(ExecSettings{.command = "yes 0123456789", .max_output_bytes = 100'000});
   const auto r = exec.Compute(Task(), RunContext{"UTC", "{}"});  // `yes` never ends by itself
   ASSERT_FALSE(r.ok());
   EXPECT_TRUE(r.permanent());
@@ -49,7 +50,8 @@ TEST(ExecComputation, OutputOverTheLimitIsAPermanentFailureAndTheCommandIsKilled
 }
 
 TEST(ExecComputation, AbandonKillsTheRunningCommandsAndTheirChildren) {
-  ExecComputation exec(ExecSettings{"sleep 30 & wait", std::chrono::seconds(60)});
+  ExecComputation exec(
+      ExecSettings{.command = "sleep 30 & wait", .timeout = std::chrono::seconds(60)});
   Result<std::string> r = Error{""};
   std::atomic<bool> returned{false};
   std::thread computing([&] {
@@ -73,6 +75,55 @@ TEST(ExecComputation, TheTimeoutHoldsForACommandThatClosedItsOutput) {
   const auto r = RunCommand("exec >&- 2>&-; sleep 30", std::chrono::seconds(1));
   ASSERT_FALSE(r.ok());
   EXPECT_NE(r.reason().find("timed out"), std::string::npos) << r.reason();
+}
+
+// Issue 12's box: `--exec env` used to print the worker's database and
+// broker URLs, passwords included, and the command inherited its sockets.
+TEST(ExecComputation, TheCommandSeesItsTasksVariablesAndNoneOfTheWorkersSecrets) {
+  setenv("DCP_MYSQL_URL", "mysql://dcp:s3cret@db:3306/dcp", 1);
+  setenv("TEAM_TOKEN", "t0ken", 1);
+  const TaskMessage task = Task();
+  ExecSettings settings{.command = "env"};
+  const auto plain = ExecComputation(settings).Compute(task, RunContext{"Europe/Oslo", "{}"});
+  ASSERT_TRUE(plain.ok()) << plain.reason();
+  const std::string& env = plain.value();
+  EXPECT_NE(env.find("DCP_TASK_ID=" + task.task_id.ToString() + "\n"), std::string::npos) << env;
+  EXPECT_NE(env.find("DCP_RUN_ID=" + task.run_id.ToString() + "\n"), std::string::npos) << env;
+  EXPECT_NE(env.find("DCP_SELECTION=S1-F1\n"), std::string::npos) << env;
+  EXPECT_NE(env.find("DCP_START_DATE=2024-01-01 00:00\n"), std::string::npos) << env;
+  EXPECT_NE(env.find("DCP_TZ=Europe/Oslo\n"), std::string::npos) << env;
+  EXPECT_NE(env.find("PATH="), std::string::npos) << env;
+  EXPECT_EQ(env.find("s3cret"), std::string::npos) << env;
+  EXPECT_EQ(env.find("TEAM_TOKEN"), std::string::npos) << env;
+  settings.pass_env = {"TEAM_TOKEN", "DCP_MYSQL_URL"};  // a DCP_ name is never passed
+  const auto passed = ExecComputation(settings).Compute(task, RunContext{"UTC", "{}"});
+  ASSERT_TRUE(passed.ok()) << passed.reason();
+  EXPECT_NE(passed.value().find("TEAM_TOKEN=t0ken\n"), std::string::npos) << passed.value();
+  EXPECT_EQ(passed.value().find("s3cret"), std::string::npos) << passed.value();
+  unsetenv("DCP_MYSQL_URL");
+  unsetenv("TEAM_TOKEN");
+}
+
+TEST(ExecComputation, TheCommandInheritsOnlyItsStandardDescriptors) {
+  const int open_here = open("/dev/null", O_RDONLY);  // not close-on-exec, like a leaky library's
+  ASSERT_GE(open_here, 3);
+  const std::string fd = std::to_string(open_here);
+  const auto r = RunCommand("[ -e /proc/$$/fd/" + fd + " ] && echo inherited || echo closed; " +
+                            "[ -e /proc/$$/fd/2 ] && echo stderr");
+  close(open_here);
+  ASSERT_TRUE(r.ok()) << r.reason();
+  EXPECT_EQ(r.value(), "closed\nstderr\n");
+}
+
+TEST(ExecComputation, TheCommandStartsWithDefaultSignals) {
+  // The worker ignores SIGPIPE; a pipeline in the command must not.
+  // grep's own masks (awk would not do: mawk ignores SIGPIPE itself).
+  const auto r = RunCommand("exec grep -E '^Sig(Blk|Ign)' /proc/self/status");
+  ASSERT_TRUE(r.ok()) << r.reason();
+  const std::string& masks = r.value();  // "SigBlk:\t<hex>\nSigIgn:\t<hex>\n"
+  ASSERT_EQ(masks.size(), 50U) << masks;
+  EXPECT_EQ(std::stoull(masks.substr(8, 16), nullptr, 16), 0U) << masks;
+  EXPECT_EQ(std::stoull(masks.substr(33, 16), nullptr, 16) & (1ULL << (SIGPIPE - 1)), 0U) << masks;
 }
 
 TEST(ExecComputation, CommandIgnoringStdinStillWorks) {

@@ -70,6 +70,14 @@ TEST(WorkerConfig, TheResultLimitAndTheDrainDeadlineCanBeChosen) {
   EXPECT_EQ(c->service.drain_timeout, seconds(20));
 }
 
+TEST(WorkerConfig, TheExecCommandGetsOnlyTheVariablesPassedThroughAndNeverDcpsOwn) {
+  const auto c = Load({"--exec-env", "PYTHONPATH,TEAM_TOKEN"});
+  ASSERT_TRUE(c) << c.reason();
+  EXPECT_EQ(c->exec.pass_env, (std::vector<std::string>{"PYTHONPATH", "TEAM_TOKEN"}));
+  ExpectError(Load({"--exec-env", "PYTHONPATH,DCP_MYSQL_URL"}),
+              "--exec-env: DCP_MYSQL_URL: dcp's own variables are never passed");
+}
+
 TEST(FitResultLimit, KeepsALimitThatFitsLowersTheDefaultAndRefusesAChosenOneThatDoesNot) {
   constexpr std::size_t kMariaDbDefault = 16u << 20, kMySql57 = 4u << 20;
   EXPECT_EQ(FitResultLimit(4u << 20, false, kMariaDbDefault).value(), 4u << 20);

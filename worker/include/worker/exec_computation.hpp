@@ -4,7 +4,10 @@
 // is the result; a non-zero exit, a signal or the time limit is a failure
 // whose text ends with the tail of its stderr; more stdout than
 // max_output_bytes is a permanent failure (the child is killed as soon as it
-// writes past it: memory stays bounded). Each child runs in a process group
+// writes past it: memory stays bounded). The command gets only the
+// environment of ExecEnvironment and its three standard descriptors (the
+// worker's connections are not inherited), SIGPIPE and every other signal at
+// its default, nothing blocked. Each child runs in a process group
 // of its own, and a kill (timeout, too much output, Abandon) ends the whole
 // group: a shell's children die with it. Thread-safe: each call runs its own
 // child process.
@@ -14,17 +17,34 @@
 #include <set>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "ports/computation.hpp"
 #include "runtime/mutex.hpp"
 
 namespace dcp::worker {
 
+// The variables of the worker's environment that every command gets, if set.
+inline const std::vector<std::string> kExecBaseEnvironment = {
+    "PATH", "HOME", "USER", "LOGNAME", "LANG", "LANGUAGE", "LC_ALL", "LC_CTYPE", "TZ", "TMPDIR"};
+
 struct ExecSettings {
   std::string command;
   std::chrono::seconds timeout{3600};       // the child is killed after this
   std::size_t max_output_bytes = 4u << 20;  // more stdout than this fails (DCP_MAX_RESULT_BYTES)
+  // More variables passed through from the worker's environment
+  // (--exec-env): never one of dcp's own (DCP_*), which hold its secrets.
+  std::vector<std::string> pass_env{};
 };
+
+// The command's environment, built per task: the task's own variables
+// (DCP_RUN_ID, DCP_TASK_ID, DCP_SELECTION, DCP_START_DATE, DCP_END_DATE,
+// DCP_TZ: the run's zone), then kExecBaseEnvironment and `pass_env` as
+// found in `environment` (NAME=value entries). Nothing else: the worker's
+// DCP_MYSQL_URL and DCP_AMQP_URL hold passwords.
+std::vector<std::string> ExecEnvironment(const TaskMessage& task, const RunContext& run,
+                                         const std::vector<std::string>& pass_env,
+                                         const char* const* environment);
 
 // Constructing one sets SIGPIPE to ignored for the whole process: a command
 // that exits without reading its stdin must fail its task, not kill the
