@@ -1,9 +1,11 @@
 #include "worker/exec_computation.hpp"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -12,6 +14,7 @@
 #include <array>
 #include <cerrno>
 #include <cstring>
+#include <fstream>
 #include <mutex>
 
 extern char** environ;
@@ -55,8 +58,49 @@ std::string Tail(const std::string& text, std::size_t n) {
 }  // namespace
 
 ExecComputation::ExecComputation(ExecSettings settings) : settings_(std::move(settings)) {
-  static std::once_flag ignore_sigpipe;
-  std::call_once(ignore_sigpipe, [] { signal(SIGPIPE, SIG_IGN); });
+  static std::once_flag process_setup;
+  std::call_once(process_setup, [] {
+    signal(SIGPIPE, SIG_IGN);
+    // Descendants whose parent exits become this process's children (as
+    // they would of PID 1), also those that left their process group with
+    // setsid: EndStrays can then find and end them.
+    prctl(PR_SET_CHILD_SUBREAPER, 1);
+  });
+}
+
+namespace {
+
+// This process's children, of every thread (/proc/self/task/*/children).
+std::vector<pid_t> Children() {
+  std::vector<pid_t> children;
+  DIR* tasks = opendir("/proc/self/task");
+  if (tasks == nullptr) return children;
+  while (const dirent* entry = readdir(tasks)) {
+    if (entry->d_name[0] == '.') continue;
+    std::ifstream list(std::string("/proc/self/task/") + entry->d_name + "/children");
+    pid_t pid = 0;
+    while (list >> pid) children.push_back(pid);
+  }
+  closedir(tasks);
+  return children;
+}
+
+}  // namespace
+
+void ExecComputation::EndStrays() {
+  // Killing one may orphan its own children to us: look again, a few times.
+  for (int round = 0; round < 8; ++round) {
+    std::vector<pid_t> strays;
+    for (const pid_t child : Children()) {
+      if (!running_.contains(child)) strays.push_back(child);
+    }
+    if (strays.empty()) return;
+    for (const pid_t stray : strays) {
+      kill(stray, SIGKILL);
+      while (waitpid(stray, nullptr, 0) < 0 && errno == EINTR) {
+      }
+    }
+  }
 }
 
 std::vector<std::string> ExecEnvironment(const TaskMessage& task, const RunContext& run,
@@ -132,6 +176,9 @@ Result<std::string> ExecComputation::Compute(const TaskMessage& task, const RunC
   CloseFd(out.write);
   CloseFd(err.write);
 
+  // Says when the command exits (Linux 5.3+): its end, even while what it
+  // left running still holds its pipes. Without one, the end is EOF.
+  const int exited = static_cast<int>(syscall(SYS_pidfd_open, pid, 0));
   const std::string input = EncodeTaskMessage(task) + "\n";
   std::size_t written = 0;
   std::string stdout_text, stderr_text;
@@ -139,8 +186,10 @@ Result<std::string> ExecComputation::Compute(const TaskMessage& task, const RunC
   bool timed_out = false, too_big = false;
   fcntl(in.write, F_SETFL, O_NONBLOCK);
   while (out.read >= 0 || err.read >= 0) {
-    std::array<pollfd, 3> fds{
-        {{out.read, POLLIN, 0}, {err.read, POLLIN, 0}, {in.write, POLLOUT, 0}}};
+    std::array<pollfd, 4> fds{{{out.read, POLLIN, 0},
+                               {err.read, POLLIN, 0},
+                               {in.write, POLLOUT, 0},
+                               {exited, POLLIN, 0}}};
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
         deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0) {
@@ -158,18 +207,31 @@ Result<std::string> ExecComputation::Compute(const TaskMessage& task, const RunC
       if (n < 0 && errno != EAGAIN) written = input.size();  // child closed stdin: fine
       if (written == input.size()) CloseFd(in.write);
     }
+    const bool ended = fds[3].revents & POLLIN;
     for (auto [fd, text] :
          {std::pair{&out.read, &stdout_text}, std::pair{&err.read, &stderr_text}}) {
       const pollfd& p = fd == &out.read ? fds[0] : fds[1];
-      if (*fd < 0 || !(p.revents & (POLLIN | POLLHUP | POLLERR))) continue;
-      char buf[65536];
-      const ssize_t n = read(*fd, buf, sizeof buf);
-      if (n > 0) {
-        text->append(buf, static_cast<std::size_t>(n));
-      } else if (n == 0 || errno != EINTR) {
-        CloseFd(*fd);
+      if (*fd < 0) continue;
+      if (ended) {
+        // The command exited: what it wrote is in the pipe; take it without
+        // waiting for the writers it left behind.
+        fcntl(*fd, F_SETFL, O_NONBLOCK);
+      } else if (!(p.revents & (POLLIN | POLLHUP | POLLERR))) {
+        continue;
       }
+      char buf[65536];
+      do {
+        const ssize_t n = read(*fd, buf, sizeof buf);
+        if (n > 0) {
+          text->append(buf, static_cast<std::size_t>(n));
+        } else if (n == 0 || (errno != EINTR && errno != EAGAIN)) {
+          CloseFd(*fd);
+        } else if (errno == EAGAIN) {
+          break;
+        }
+      } while (ended && *fd >= 0 && stdout_text.size() <= settings_.max_output_bytes);
     }
+    if (ended && stdout_text.size() <= settings_.max_output_bytes) break;
     if (stdout_text.size() > settings_.max_output_bytes) {
       too_big = true;
       break;
@@ -184,9 +246,7 @@ Result<std::string> ExecComputation::Compute(const TaskMessage& task, const RunC
   int status = 0;
   pid_t waited = 0;
   // A command may close its output and go on running: the deadline holds
-  // until it has exited too. A pidfd says when it exits (Linux 5.3+);
-  // without one, look every 10 ms.
-  const int exited = static_cast<int>(syscall(SYS_pidfd_open, pid, 0));
+  // until it has exited too (without a pidfd, look every 10 ms).
   for (;;) {
     waited = waitpid(pid, &status, WNOHANG);
     if (waited < 0 && errno == EINTR) continue;
@@ -209,6 +269,10 @@ Result<std::string> ExecComputation::Compute(const TaskMessage& task, const RunC
   {
     runtime::MutexLock lock(mutex_);
     running_.erase(pid);
+    // What the command left behind: its group, and whatever was orphaned
+    // to us (the subreaper) as the command exited, setsid or not.
+    kill(-pid, SIGKILL);
+    EndStrays();
   }
   // Someone else reaped the child (a SIGCHLD handler): its status is lost,
   // so success cannot be claimed.
@@ -235,6 +299,7 @@ Result<std::string> ExecComputation::Compute(const TaskMessage& task, const RunC
 void ExecComputation::Abandon() {
   runtime::MutexLock lock(mutex_);
   for (const pid_t group : running_) kill(-group, SIGKILL);
+  EndStrays();
 }
 
 }  // namespace dcp::worker

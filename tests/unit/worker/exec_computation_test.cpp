@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <cerrno>
+#include <sstream>
 #include <thread>
 
 namespace dcp::worker {
@@ -124,6 +125,21 @@ TEST(ExecComputation, TheCommandStartsWithDefaultSignals) {
   ASSERT_EQ(masks.size(), 50U) << masks;
   EXPECT_EQ(std::stoull(masks.substr(8, 16), nullptr, 16), 0U) << masks;
   EXPECT_EQ(std::stoull(masks.substr(33, 16), nullptr, 16) & (1ULL << (SIGPIPE - 1)), 0U) << masks;
+}
+
+// A command that forks and leaves (in its group, or after setsid) leaves
+// nothing running, and no zombie, once it ends.
+TEST(ExecComputation, ACommandLeavesNothingRunningWhenItEnds) {
+  const auto r = RunCommand("sleep 30 & in_group=$!; setsid sleep 30 & echo $in_group $!");
+  ASSERT_TRUE(r.ok()) << r.reason();
+  std::istringstream pids(r.value());
+  pid_t in_group = 0, left = 0;
+  ASSERT_TRUE(pids >> in_group >> left) << r.value();
+  // Gone and reaped: a zombie would still answer.
+  EXPECT_EQ(kill(in_group, 0), -1);
+  EXPECT_EQ(errno, ESRCH);
+  EXPECT_EQ(kill(left, 0), -1);
+  EXPECT_EQ(errno, ESRCH);
 }
 
 TEST(ExecComputation, CommandIgnoringStdinStillWorks) {

@@ -9,8 +9,10 @@
 // worker's connections are not inherited), SIGPIPE and every other signal at
 // its default, nothing blocked. Each child runs in a process group
 // of its own, and a kill (timeout, too much output, Abandon) ends the whole
-// group: a shell's children die with it. Thread-safe: each call runs its own
-// child process.
+// group: a shell's children die with it. The process is a child subreaper
+// (PR_SET_CHILD_SUBREAPER): what a command leaves running when it ends, also
+// after setsid, is killed and reaped then (EndStrays). Thread-safe: each call
+// runs its own child process.
 #include <sys/types.h>
 
 #include <chrono>
@@ -55,10 +57,17 @@ class ExecComputation final : public Computation {
   explicit ExecComputation(ExecSettings settings);
   std::string_view name() const override { return "exec"; }
   Result<std::string> Compute(const TaskMessage& task, const RunContext& run) override;
-  // Kills every running child's process group.
+  // Kills every running child's process group, and the strays.
   void Abandon() override;
 
  private:
+  // Kills and reaps every child of this process that is not a running
+  // command: descendants orphaned to it (the subreaper) when their parent
+  // exited, whichever task they came from. So a command that forks and
+  // leaves, even with setsid, leaves nothing running once it ends, and no
+  // zombie either (also when the worker is PID 1 in a container).
+  void EndStrays() DCP_REQUIRES(mutex_);
+
   ExecSettings settings_;
   runtime::Mutex mutex_;
   std::set<pid_t> running_ DCP_GUARDED_BY(mutex_);  // process groups of the live children
