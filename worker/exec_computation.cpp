@@ -159,7 +159,12 @@ Result<std::string> ExecComputation::Compute(const TaskMessage& task, const RunC
   envp.reserve(environment.size() + 1);
   for (std::string& entry : environment) envp.push_back(entry.data());
   envp.push_back(nullptr);
-  std::string command = settings_.command;
+  // The limit is set by the shell itself, before it runs the command: no
+  // moment where the command runs without it.
+  std::string command = settings_.memory_limit > 0
+                            ? "ulimit -v " + std::to_string(settings_.memory_limit / 1024) +
+                                  " || exit 125\n" + settings_.command
+                            : settings_.command;
   char sh[] = "/bin/sh", dash_c[] = "-c";
   char* argv[] = {sh, dash_c, command.data(), nullptr};
   pid_t pid = 0;

@@ -27,6 +27,7 @@ struct Flags {
   double heartbeat_interval = 10;
   long long max_result_bytes = 0;  // 0: the default, lowered to fit the server's packet
   long long drain_timeout = 0;     // 0: --task-timeout + 30 s
+  long long exec_memory_mib = 0;   // 0: no limit
   std::string crash_on_selection;  // tests only
   bool crash_before_ack = false;   // tests only
 };
@@ -64,6 +65,11 @@ void AddFlags(CLI::App& app, Flags& f, WorkerConfig& c) {
                  "besides PATH, HOME, LANG... (comma-separated names; never DCP_*)")
       ->envname("DCP_EXEC_ENV")
       ->delimiter(',');
+  app.add_option("--exec-memory", f.exec_memory_mib,
+                 "MiB of address space for each exec command and its children (0: no limit)")
+      ->envname("DCP_EXEC_MEMORY")
+      ->check(CLI::Range(0LL, 1LL << 24))
+      ->capture_default_str();
   app.add_option("--task-timeout", f.task_timeout,
                  "seconds before an exec task is killed and failed")
       ->envname("DCP_TASK_TIMEOUT")
@@ -132,6 +138,7 @@ Result<bool> Convert(const Flags& f, WorkerConfig& c) {
   if (processor.worker_id.empty())
     processor.worker_id = Hostname() + ":" + std::to_string(getpid());
   c.exec.timeout = std::chrono::seconds(f.task_timeout);
+  c.exec.memory_limit = static_cast<std::size_t>(f.exec_memory_mib) << 20;
   c.service.drain_timeout =
       std::chrono::seconds(f.drain_timeout > 0 ? f.drain_timeout : f.task_timeout + 30);
   c.max_result_bytes_given = f.max_result_bytes > 0;

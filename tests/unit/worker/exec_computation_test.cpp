@@ -142,6 +142,19 @@ TEST(ExecComputation, ACommandLeavesNothingRunningWhenItEnds) {
   EXPECT_EQ(errno, ESRCH);
 }
 
+TEST(ExecComputation, AMemoryLimitFailsTheCommandThatGoesPastIt) {
+  // 100 MB in one string: fine without a limit, refused under 64 MiB.
+  const std::string big = "awk 'BEGIN { s = sprintf(\"%100000000s\", \"\"); print length(s) }'";
+  ExecComputation unlimited(ExecSettings{.command = big});
+  const auto fits = unlimited.Compute(Task(), RunContext{"UTC", "{}"});
+  ASSERT_TRUE(fits.ok()) << fits.reason();
+  EXPECT_EQ(fits.value(), "100000000\n");
+  ExecComputation limited(ExecSettings{.command = big, .memory_limit = std::size_t{64} << 20});
+  const auto refused = limited.Compute(Task(), RunContext{"UTC", "{}"});
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.reason().find("exec: exit"), std::string::npos) << refused.reason();
+}
+
 TEST(ExecComputation, CommandIgnoringStdinStillWorks) {
   const auto r = RunCommand("head -c 100000 /dev/zero | tr '\\0' x");
   ASSERT_TRUE(r.ok()) << r.reason();

@@ -74,6 +74,8 @@ TEST(WorkerConfig, TheExecCommandGetsOnlyTheVariablesPassedThroughAndNeverDcpsOw
   const auto c = Load({"--exec-env", "PYTHONPATH,TEAM_TOKEN"});
   ASSERT_TRUE(c) << c.reason();
   EXPECT_EQ(c->exec.pass_env, (std::vector<std::string>{"PYTHONPATH", "TEAM_TOKEN"}));
+  EXPECT_EQ(c->exec.memory_limit, 0U);
+  EXPECT_EQ(Load({"--exec-memory", "512"})->exec.memory_limit, std::size_t{512} << 20);
   ExpectError(Load({"--exec-env", "PYTHONPATH,DCP_MYSQL_URL"}),
               "--exec-env: DCP_MYSQL_URL: dcp's own variables are never passed");
 }

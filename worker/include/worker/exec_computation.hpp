@@ -37,6 +37,9 @@ struct ExecSettings {
   // More variables passed through from the worker's environment
   // (--exec-env): never one of dcp's own (DCP_*), which hold its secrets.
   std::vector<std::string> pass_env{};
+  // The command's address space (RLIMIT_AS, for it and its children), in
+  // bytes; 0: no limit (--exec-memory). Past it, allocations fail.
+  std::size_t memory_limit = 0;
 };
 
 // The command's environment, built per task: the task's own variables
