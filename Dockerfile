@@ -7,7 +7,7 @@ RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       cmake ninja-build g++ pkg-config libev-dev libmysqlcppconn-dev nlohmann-json3-dev \
       libhowardhinnant-date-dev libspdlog-dev libfmt-dev librabbitmq-dev uuid-dev libcli11-dev \
-      tzdata \
+      libyaml-cpp-dev libssl-dev tzdata \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY . .
@@ -24,13 +24,14 @@ FROM debian:bookworm-slim
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       libev4 librabbitmq4 libmysqlcppconn7v5 libmariadb3 libfmt9 libdate-tz3 \
-      libssl3 tzdata \
+      libssl3 libyaml-cpp0.7 tzdata \
  && rm -rf /var/lib/apt/lists/* \
  && useradd --system --uid 10001 --gid 0 --home-dir /nonexistent --shell /usr/sbin/nologin dcp
 COPY --from=build /out/bin/ /usr/local/bin/
-# The reference topology (also embedded in the binaries) and the migrations
-# (also compiled in), for operators and for DCP_TOPOLOGY.
+# The reference topology and job (also embedded in the binaries) and the
+# migrations (also compiled in), for operators and for DCP_TOPOLOGY.
 COPY data/grid/reference.json /usr/share/dcp/grid/reference.json
+COPY jobs/ /usr/share/dcp/jobs/
 COPY db/migrations/ /usr/share/dcp/migrations/
 RUN if ldd /usr/local/bin/* | grep 'not found'; then exit 1; fi \
  && dcp-leader --help >/dev/null && dcp-worker --help >/dev/null && dcp-monitor --help >/dev/null \

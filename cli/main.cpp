@@ -71,7 +71,8 @@ int Status(const CliConfig& c, RunStore& store) {
 
 int Trigger(const CliConfig& c, RunStore& store) {
   amqp::ConfirmPublisher publisher(Publishing(c, "dcp trigger"));
-  planning::Leader leader(store, &publisher, {c.time_zone, c.workload, c.allow_overlap, {}});
+  planning::Leader leader(store, &publisher,
+                          {c.time_zone, planning::FixedWorkload(c.workload), c.allow_overlap, {}});
   const auto outcome = planning::TriggerRun(leader, c.parameters, Now(), c.time_zone);
   if (!outcome) throw ConfigError(outcome.reason());
   if (outcome->status != planning::RunOutcome::Status::kPublished) {

@@ -3,10 +3,12 @@
 #include <CLI/CLI.hpp>
 #include <chrono>
 
+#include "compute/computations.hpp"
 #include "domain/cron_schedule.hpp"
 #include "domain/run_range.hpp"
 #include "grid/workload.hpp"
 #include "infra/common_options.hpp"
+#include "infra/job_option.hpp"
 #include "infra/server_settings.hpp"
 #include "planning/run_trigger.hpp"
 #include "runtime/failpoint.hpp"
@@ -17,18 +19,21 @@ namespace {
 // What the flags hold before validation.
 struct Flags {
   CommonSettings common;
+  std::string job_file;       // empty: the reference job
   std::string topology_file;  // empty: the embedded reference grid
   // Apart per subcommand: CLI11 applies the environment to the options of
   // every subcommand, parsed or not, so one shared variable would let
   // DCP_WINDOW override `run --window` through `schedule`'s option.
   planning::RunParameters run, schedule;
   bool wait = false, local = false, allow_overlap = false;
-  std::string cron, range = "previous-month";
+  std::string cron, range;
   bool run_now = false;
   std::string resume_run;
   int crash_after_batches = 0;
   int http_port = 0;
   std::size_t publish_batch = 2000;
+  std::size_t max_tasks = 2'000'000;
+  std::size_t max_topology_mib = 64;
 };
 
 struct Commands {
@@ -42,17 +47,28 @@ Commands AddFlags(CLI::App& app, Flags& f) {
   app.require_subcommand(1);
   app.fallthrough();  // shared options may also follow the subcommand
   AddCommonOptions(app, f.common);
+  AddJobOption(app, f.job_file);
   app.add_option("--topology", f.topology_file,
-                 "grid topology JSON file (default: the embedded reference grid)")
+                 "grid topology JSON file of the reference job (default: the embedded reference "
+                 "grid)")
       ->envname("DCP_TOPOLOGY");
+  app.add_option("--max-tasks-per-run", f.max_tasks, "a run planned with more tasks is refused")
+      ->envname("DCP_MAX_TASKS_PER_RUN")
+      ->check(CLI::Range(std::size_t{1}, std::size_t{100'000'000}))
+      ->capture_default_str();
+  app.add_option("--max-topology-mib", f.max_topology_mib,
+                 "MiB: a bigger topology (file or command output) fails the run")
+      ->envname("DCP_MAX_TOPOLOGY_MIB")
+      ->check(CLI::Range(std::size_t{1}, std::size_t{1024}))
+      ->capture_default_str();
   Commands c{app.add_subcommand("migrate", "apply the pending database migrations"),
              app.add_subcommand("run", "start one run now"),
              app.add_subcommand("schedule", "stay up and start a run at each cron time"),
              app.add_subcommand("resume", "publish the unconfirmed tasks of a run")};
   for (auto [sub, parameters] : {std::pair{c.run, &f.run}, std::pair{c.schedule, &f.schedule}}) {
-    sub->add_option("--window", parameters->window, "month, week, day or Nh")
-        ->envname("DCP_WINDOW")
-        ->capture_default_str();
+    sub->add_option("--window", parameters->window,
+                    "month, week, day, Nh or none (default: the job's, month)")
+        ->envname("DCP_WINDOW");
     sub->add_option("--selections", parameters->selections, "all, or ID,ID,...")
         ->envname("DCP_SELECTIONS")
         ->capture_default_str();
@@ -69,13 +85,15 @@ Commands AddFlags(CLI::App& app, Flags& f) {
   c.run->add_option("--to", f.run.to, "last day YYYY-MM-DD, inclusive");
   c.run->add_flag("--wait", f.wait, "follow the run to its end; exit 1 if a task FAILED");
   c.run->add_flag("--local", f.local, "compute the whole run in this process, no broker");
-  c.schedule->add_option("--cron", f.cron, "5-field cron expression in DCP_TZ")
-      ->envname("DCP_CRON")
-      ->required();
   c.schedule
-      ->add_option("--range", f.range, "previous-month|previous-week|previous-day|current-month")
-      ->envname("DCP_RANGE")
-      ->capture_default_str();
+      ->add_option("--cron", f.cron,
+                   "5-field cron expression in DCP_TZ (default: the job's schedule)")
+      ->envname("DCP_CRON");
+  c.schedule
+      ->add_option("--range", f.range,
+                   "previous-month|previous-week|previous-day|current-month (default: the job's, "
+                   "previous-month)")
+      ->envname("DCP_RANGE");
   c.schedule
       ->add_option("--http-port", f.http_port, "port of /healthz, /readyz and /metrics (0: off)")
       ->envname("DCP_HTTP_PORT")
@@ -98,14 +116,55 @@ LeaderCommand CommandOf(const Commands& c) {
   return LeaderCommand::kRun;
 }
 
+// The job's window and range where the flags give none: `run`'s --from and
+// --to take the job's dates, or its relative range as of `now`.
+Result<bool> ApplyJobToRun(const job::Job& job, const CLI::App& command, SysSeconds now,
+                           const TimeZone& tz, planning::RunParameters& run) {
+  if (!Given(command, "--window")) run.window = job.window;
+  if (Given(command, "--from") || Given(command, "--to") || job.range.empty()) return true;
+  if (const auto dots = job.range.find(".."); dots != std::string::npos) {
+    run.from = job.range.substr(0, dots);
+    run.to = job.range.substr(dots + 2);
+    return true;
+  }
+  const auto [from, to] = RangeAt(ParseRangeKind(job.range).value(), now, tz);
+  run.from = FormatLocalDate(from);
+  run.to = FormatLocalDate(to);
+  return true;
+}
+
 // The settings of the command that uses them: migrate checks no broker and
 // no topology, run --local no broker, as before the loader existed.
-Result<bool> Validate(const Flags& f, LeaderConfig& c) {
+Result<bool> Validate(Flags& f, const Commands& commands, LeaderConfig& c) {
   if (c.command == LeaderCommand::kMigrate) return true;
-  auto workload = grid::LoadWorkload(f.topology_file);
-  if (!workload) return Error{workload.reason()};
-  c.workload = std::move(workload).value();
+  if (c.job.topology.source == job::Source::kBuiltin) {  // the reference grid: loaded once, now
+    auto reference = grid::LoadWorkload(f.topology_file);
+    if (!reference) return Error{reference.reason()};
+    c.reference = std::move(reference).value();
+  }
+  c.limits.max_selections = f.max_tasks;
+  c.limits.max_topology_bytes = f.max_topology_mib << 20;
+  c.max_tasks = f.max_tasks;
+  c.computation = compute::ApplyComputeStep(c.job, c.exec);
+  if (c.job.compute.attempts) c.max_attempts = *c.job.compute.attempts;
   const auto now = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
+  if (c.command == LeaderCommand::kRun) {
+    if (auto applied = ApplyJobToRun(c.job, *commands.run, now, c.time_zone, c.run); !applied) {
+      return applied;
+    }
+  }
+  if (c.command == LeaderCommand::kSchedule) {
+    if (!Given(*commands.schedule, "--window")) c.run.window = c.job.window;
+    if (f.cron.empty()) f.cron = c.job.schedule;
+    if (f.cron.empty()) return Error{"schedule needs --cron, or a schedule in the job file"};
+    if (f.range.empty()) {
+      if (c.job.range.find("..") != std::string::npos) {
+        return Error{"schedule: the job's range is dates (" + c.job.range +
+                     "); a schedule needs a relative one (--range previous-month, ...)"};
+      }
+      f.range = c.job.range.empty() ? "previous-month" : c.job.range;
+    }
+  }
   if (c.command == LeaderCommand::kRun || c.command == LeaderCommand::kSchedule) {
     const auto request = planning::BuildRunRequestOfFlags(c.run, now, c.time_zone);
     if (!request) return Error{request.reason()};
@@ -135,6 +194,9 @@ Result<LeaderConfig> LoadLeaderConfig(int argc, const char* const* argv) {
   if (c.exit_now) return c;
   c.command = CommandOf(commands);
   c.log = f.common.log;
+  auto job = ApplyJob(app, f.job_file, f.common);
+  if (!job) return Error{job.reason()};
+  c.job = std::move(job).value();
   // migrate and run --local check no broker URL, as before the loader existed.
   const bool broker =
       c.command != LeaderCommand::kMigrate && !(c.command == LeaderCommand::kRun && f.local);
@@ -152,7 +214,7 @@ Result<LeaderConfig> LoadLeaderConfig(int argc, const char* const* argv) {
   c.local = f.local;
   c.http_port = f.http_port;
   c.publish_batch = f.publish_batch;
-  if (auto valid = Validate(f, c); !valid) return Error{valid.reason()};
+  if (auto valid = Validate(f, commands, c); !valid) return Error{valid.reason()};
   if (f.crash_after_batches > 0) {  // tests: a leader killed mid-publish
     c.failpoints.push_back({"leader.crash-after-batches", std::to_string(f.crash_after_batches)});
     c.publish_batch = 100;

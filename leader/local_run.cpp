@@ -9,13 +9,17 @@ namespace dcp::leader {
 
 Result<LocalRunOutcome> RunLocal(planning::Leader& leader, RunPlanningStore& runs, TaskStore& tasks,
                                  Computation& computation, const planning::RunRequest& request,
-                                 const RunContext& fallback_context) {
+                                 const RunContext& fallback_context, int max_attempts) {
   planning::RunLock lock(runs);
   if (!lock.held())
-    return LocalRunOutcome{planning::RunOutcome::Status::kLocked, std::nullopt, 0, 0};
-  auto created = leader.CreateLocalRun(request);
+    return LocalRunOutcome{planning::RunOutcome::Status::kLocked, std::nullopt, 0, 0, {}};
+  planning::TaskPlan planned;
+  auto created = leader.CreateLocalRun(request, planned);
   if (!created) return Error{created.reason()};
-  const auto& [run, planned] = created.value();
+  if (created->status != planning::RunOutcome::Status::kPublished) {
+    return LocalRunOutcome{created->status, std::nullopt, 0, 0, created->failure};
+  }
+  const RunId run = *created->run;
   spdlog::info("run {}: {} tasks, computing locally", run.ToString(), planned.size());
 
   runtime::Stopper stopper;
@@ -23,8 +27,9 @@ Result<LocalRunOutcome> RunLocal(planning::Leader& leader, RunPlanningStore& run
   processing::RunContextCache contexts(fallback_context);
   processing::ProcessorSettings settings;
   settings.worker_id = "local";
+  settings.max_attempts = max_attempts;
   processing::TaskProcessor processor(tasks, computation, contexts, retry, settings);
-  LocalRunOutcome outcome{planning::RunOutcome::Status::kPublished, run, 0, 0};
+  LocalRunOutcome outcome{planning::RunOutcome::Status::kPublished, run, 0, 0, {}};
   for (std::size_t i = 0; i < planned.size(); ++i) {
     const PlannedTask t = planned.At(i);
     const std::string body = EncodeTaskMessage(TaskMessage{run, t.id, t.selection, t.start, t.end});

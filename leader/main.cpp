@@ -8,7 +8,7 @@
 #include <iostream>
 
 #include "amqp/confirm_publisher.hpp"
-#include "grid/reference_computation.hpp"
+#include "compute/computations.hpp"
 #include "http/health_endpoints.hpp"
 #include "http/server.hpp"
 #include "infra/common_options.hpp"
@@ -36,7 +36,15 @@ SysSeconds Now() {
 }
 
 planning::LeaderSettings LeaderSettingsOf(const LeaderConfig& c) {
-  planning::LeaderSettings settings{c.time_zone, c.workload, c.allow_overlap, {}};
+  // The job's topology and workload steps, run for each run.
+  planning::WorkloadSource workload = [&c] {
+    return planning::BuildWorkload(c.job, c.limits, [&c]() -> Result<Workload> {
+      if (!c.reference) return Error{"the reference workload is not loaded"};
+      return *c.reference;
+    });
+  };
+  planning::LeaderSettings settings{
+      c.time_zone, std::move(workload), c.allow_overlap, {}, c.max_tasks};
   settings.publishing.batch = c.publish_batch;
   return settings;
 }
@@ -50,18 +58,20 @@ int NotStarted(const planning::RunOutcome& outcome) {
 int RunLocally(const LeaderConfig& c, mysql::Session& session, RunStore& runs) {
   planning::Leader leader(runs, nullptr, LeaderSettingsOf(c));
   mysql::MysqlTaskStore tasks(session);
-  grid::ReferenceComputation computation;
+  const std::unique_ptr<Computation> computation =
+      RequireOk(compute::MakeComputation(c.computation, c.exec), "compute");
   auto request = planning::BuildRunRequestOfFlags(c.run, Now(), c.time_zone);
   if (!request) throw ConfigError(request.reason());
   request.value().trigger = "local";
   const auto started = std::chrono::steady_clock::now();
-  auto outcome = leader::RunLocal(leader, runs, tasks, computation, *request,
-                                  RunContext{c.time_zone.name(), c.workload.topology});
+  auto outcome = leader::RunLocal(leader, runs, tasks, *computation, *request,
+                                  RunContext{c.time_zone.name(), ""}, c.max_attempts);
   if (!outcome) throw ConfigError(outcome.reason());
-  if (outcome->status == planning::RunOutcome::Status::kLocked) {
-    planning::RunOutcome locked;
-    locked.status = planning::RunOutcome::Status::kLocked;
-    return NotStarted(locked);
+  if (outcome->status != planning::RunOutcome::Status::kPublished) {
+    planning::RunOutcome not_started;
+    not_started.status = outcome->status;
+    not_started.failure = outcome->failure;
+    return NotStarted(not_started);
   }
   const double secs =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();

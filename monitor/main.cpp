@@ -65,7 +65,8 @@ struct BackendState {
 // Made on the backend thread: its store, and the broker behind the API.
 monitor::Backend MakeBackend(const MonitorConfig& c) {
   auto state = std::make_shared<BackendState>(
-      c.publishing, planning::LeaderSettings{c.time_zone, c.workload, false, {}});
+      c.publishing,
+      planning::LeaderSettings{c.time_zone, planning::FixedWorkload(c.workload), false, {}});
   auto store = mysql::ConnectOnThisThread<mysql::MysqlRunStore, RunStore>(c.mysql_url);
   monitor::Backend backend;
   backend.keep =

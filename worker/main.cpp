@@ -8,7 +8,7 @@
 #include <csignal>
 
 #include "completion/completion_wiring.hpp"
-#include "grid/reference_computation.hpp"
+#include "compute/computations.hpp"
 #include "grid/reference_topology.hpp"
 #include "grid/workload.hpp"
 #include "http/health_endpoints.hpp"
@@ -21,9 +21,7 @@
 #include "mysql/thread_connection.hpp"
 #include "ports/errors.hpp"
 #include "runtime/failpoint.hpp"
-#include "worker/exec_computation.hpp"
 #include "worker/heartbeat.hpp"
-#include "worker/synthetic_computation.hpp"
 #include "worker/worker_config.hpp"
 #include "worker/worker_service.hpp"
 
@@ -39,9 +37,10 @@ class CrashOnSelection final : public Computation {
   CrashOnSelection(std::unique_ptr<Computation> inner, std::string selection)
       : inner_(std::move(inner)), selection_(std::move(selection)) {}
   std::string_view name() const override { return inner_->name(); }
-  Result<std::string> Compute(const TaskMessage& task, const RunContext& run) override {
+  Result<std::string> Compute(const TaskMessage& task, const RunContext& run,
+                              int attempt) override {
     if (task.selection == selection_) std::raise(SIGKILL);
-    return inner_->Compute(task, run);
+    return inner_->Compute(task, run, attempt);
   }
 
  private:
@@ -50,14 +49,8 @@ class CrashOnSelection final : public Computation {
 };
 
 std::unique_ptr<Computation> MakeComputation(const WorkerConfig& c) {
-  std::unique_ptr<Computation> computation;
-  if (c.computation == "exec") {
-    computation = std::make_unique<worker::ExecComputation>(c.exec);
-  } else if (c.computation == "reference") {
-    computation = std::make_unique<grid::ReferenceComputation>();
-  } else {
-    computation = RequireOk(worker::SyntheticComputation::Parse(c.computation), "--computation");
-  }
+  std::unique_ptr<Computation> computation =
+      RequireOk(compute::MakeComputation(c.computation, c.exec), "--computation");
   if (const auto selection = failpoint::Value("worker.crash-on-selection")) {
     computation =
         std::make_unique<CrashOnSelection>(std::move(computation), std::string(*selection));

@@ -7,10 +7,12 @@
 #include <thread>
 
 #include "amqp/amqp_url.hpp"
+#include "compute/computations.hpp"
+#include "compute/synthetic_computation.hpp"
 #include "infra/common_options.hpp"
+#include "infra/job_option.hpp"
 #include "infra/server_settings.hpp"
 #include "runtime/failpoint.hpp"
-#include "worker/synthetic_computation.hpp"
 
 namespace dcp::worker {
 namespace {
@@ -18,7 +20,8 @@ namespace {
 // What the flags hold before validation and conversion.
 struct Flags {
   CommonSettings common;
-  int prefetch = 0;  // 0: 2 x concurrency
+  std::string job_file;  // empty: the reference job
+  int prefetch = 0;      // 0: 2 x concurrency
   int amqp_heartbeat = 10;
   long long task_timeout = 3600;
   long long batch_window = 250;
@@ -40,6 +43,7 @@ std::string Hostname() {
 
 void AddFlags(CLI::App& app, Flags& f, WorkerConfig& c) {
   AddCommonOptions(app, f.common);
+  AddJobOption(app, f.job_file);
   completion::AddCompletionOptions(app, c.completion);  // reports completed runs
   app.add_option("--concurrency", c.service.concurrency, "tasks computed at once (threads)")
       ->envname("DCP_CONCURRENCY")
@@ -54,11 +58,12 @@ void AddFlags(CLI::App& app, Flags& f, WorkerConfig& c) {
       ->check(CLI::Range(0LL, 10'000LL))
       ->capture_default_str();
   app.add_option("--computation", c.computation,
-                 "reference, exec, or (benchmarks) noop, sleep:MS, spin:MS")
-      ->envname("DCP_COMPUTATION")
-      ->capture_default_str();
+                 "reference, exec, or (benchmarks) noop, sleep:MS, spin:MS (default: the job's "
+                 "compute step)")
+      ->envname("DCP_COMPUTATION");
   app.add_option("--exec", c.exec.command,
-                 "command run per task (computation exec): task JSON on stdin, result on stdout")
+                 "command run by /bin/sh -c per task (computation exec): task JSON on stdin, "
+                 "result on stdout (instead of the job's compute command)")
       ->envname("DCP_EXEC");
   app.add_option("--exec-env", c.exec.pass_env,
                  "variables of the worker's environment passed through to the exec command, "
@@ -71,12 +76,12 @@ void AddFlags(CLI::App& app, Flags& f, WorkerConfig& c) {
       ->check(CLI::Range(0LL, 1LL << 24))
       ->capture_default_str();
   app.add_option("--task-timeout", f.task_timeout,
-                 "seconds before an exec task is killed and failed")
+                 "seconds before an exec task is killed and failed (default: the job's, 3600)")
       ->envname("DCP_TASK_TIMEOUT")
       ->check(CLI::Range(1LL, 7LL * 24 * 3600))
       ->capture_default_str();
   app.add_option("--max-attempts", c.service.processor.max_attempts,
-                 "deliveries of a task before it is FAILED for good")
+                 "deliveries of a task before it is FAILED for good (default: the job's, 3)")
       ->envname("DCP_MAX_ATTEMPTS")
       ->check(CLI::Range(1, 1000))
       ->capture_default_str();
@@ -119,6 +124,28 @@ void AddFlags(CLI::App& app, Flags& f, WorkerConfig& c) {
       ->envname("DCP_TEST_CRASH_BEFORE_ACK");
 }
 
+// The computation: --computation, else exec when --exec is given, else the
+// job's compute step, whose timeout, attempts, memory and variables hold
+// where no flag gives them.
+void ApplyCompute(const CLI::App& app, const Flags& f, WorkerConfig& c) {
+  const std::string step = compute::ApplyComputeStep(c.job, c.exec);
+  if (Given(app, "--exec")) {  // a shell command instead of the job's
+    c.exec.argv.clear();
+    c.exec.directory.clear();
+    if (!Given(app, "--computation")) c.computation = "exec";
+  } else if (!Given(app, "--computation")) {
+    c.computation = step;
+  }
+  const job::ComputeStep& job = c.job.compute;
+  c.exec.timeout = std::chrono::seconds(
+      Given(app, "--task-timeout") ? f.task_timeout : job.timeout.value_or(f.task_timeout));
+  if (Given(app, "--exec-memory") || !job.memory) {
+    c.exec.memory_limit = static_cast<std::size_t>(f.exec_memory_mib) << 20;
+  }
+  if (!Given(app, "--max-attempts") && job.attempts)
+    c.service.processor.max_attempts = *job.attempts;
+}
+
 Result<bool> Convert(const Flags& f, WorkerConfig& c) {
   for (const std::string& name : c.exec.pass_env) {
     if (name.starts_with("DCP_")) {
@@ -126,21 +153,19 @@ Result<bool> Convert(const Flags& f, WorkerConfig& c) {
                    ": dcp's own variables are never passed to the command (they hold its secrets)"};
     }
   }
-  if (c.computation == "exec" && c.exec.command.empty()) {
-    return Error{"--computation exec needs --exec COMMAND"};
+  if (c.computation == "exec" && c.exec.command.empty() && c.exec.argv.empty()) {
+    return Error{"--computation exec needs --exec COMMAND (or a job with a compute command)"};
   }
   if (c.computation != "exec" && c.computation != "reference") {
-    if (auto synthetic = SyntheticComputation::Parse(c.computation); !synthetic) {
+    if (auto synthetic = compute::SyntheticComputation::Parse(c.computation); !synthetic) {
       return Error{"--computation: " + synthetic.reason()};
     }
   }
   auto& processor = c.service.processor;
   if (processor.worker_id.empty())
     processor.worker_id = Hostname() + ":" + std::to_string(getpid());
-  c.exec.timeout = std::chrono::seconds(f.task_timeout);
-  c.exec.memory_limit = static_cast<std::size_t>(f.exec_memory_mib) << 20;
-  c.service.drain_timeout =
-      std::chrono::seconds(f.drain_timeout > 0 ? f.drain_timeout : f.task_timeout + 30);
+  c.service.drain_timeout = f.drain_timeout > 0 ? std::chrono::seconds(f.drain_timeout)
+                                                : c.exec.timeout + std::chrono::seconds(30);
   c.max_result_bytes_given = f.max_result_bytes > 0;
   if (c.max_result_bytes_given) {
     processor.max_result_bytes = static_cast<std::size_t>(f.max_result_bytes);
@@ -176,6 +201,10 @@ Result<WorkerConfig> LoadWorkerConfig(int argc, const char* const* argv) {
   c.exit_now = ParseCommandLine(app, argc, argv);
   if (c.exit_now) return c;
   c.log = f.common.log;
+  auto job = ApplyJob(app, f.job_file, f.common);
+  if (!job) return Error{job.reason()};
+  c.job = std::move(job).value();
+  ApplyCompute(app, f, c);
   if (auto converted = Convert(f, c); !converted) return Error{converted.reason()};
   if (!f.crash_on_selection.empty()) {  // tests: a poison message
     c.failpoints.push_back({"worker.crash-on-selection", f.crash_on_selection});

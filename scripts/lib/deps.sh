@@ -5,7 +5,7 @@
 
 dcp_packages_build=(cmake ninja-build g++ clang pkg-config libev-dev libmysqlcppconn-dev
   nlohmann-json3-dev libhowardhinnant-date-dev libspdlog-dev libfmt-dev libgtest-dev libgmock-dev
-  librabbitmq-dev uuid-dev libcli11-dev tzdata)
+  librabbitmq-dev uuid-dev libcli11-dev libyaml-cpp-dev libssl-dev tzdata)
 dcp_packages_servers=(rabbitmq-server mariadb-server mariadb-client)
 # What the test suite needs beyond those: sanitizer/fuzzer runtimes, HTTP
 # probes, the manifest validation (node), the format check, the browser test

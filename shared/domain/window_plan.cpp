@@ -41,6 +41,7 @@ LocalMinute NextBoundary(LocalMinute t, WindowSpec spec) {
       return ToMinute(day + date::days{1});
     }
     case WindowSpec::Kind::kDay:
+    case WindowSpec::Kind::kNone:  // PlanWindows: never past the range's end
       break;
   }
   return ToMinute(day + date::days{1});
@@ -52,8 +53,9 @@ Result<WindowSpec> WindowSpec::Parse(std::string_view text) {
   if (text == "month") return WindowSpec{Kind::kMonth, 0};
   if (text == "week") return WindowSpec{Kind::kWeek, 0};
   if (text == "day") return WindowSpec{Kind::kDay, 0};
+  if (text == "none") return WindowSpec{Kind::kNone, 0};
   const Error error{"window '" + std::string(text) +
-                    "': expected month, week, day or Nh with 1 <= N <= 24"};
+                    "': expected month, week, day, Nh with 1 <= N <= 24, or none"};
   if (text.size() < 2 || text.size() > 3 || text.back() != 'h') return error;
   const std::string_view digits = text.substr(0, text.size() - 1);
   int n = 0;
@@ -67,7 +69,9 @@ std::vector<Window> PlanWindows(LocalDate from, LocalDate to, WindowSpec spec, c
   if (to < from) return windows;
   const LocalMinute range_end = ToMinute(DayOf(MidnightOf(to)) + date::days{1});
   for (LocalMinute start = MidnightOf(from); start < range_end;) {
-    const LocalMinute next = std::min(NextBoundary(start, spec), range_end);
+    const LocalMinute next = spec.kind == WindowSpec::Kind::kNone
+                                 ? range_end
+                                 : std::min(NextBoundary(start, spec), range_end);
     if (tz.ToSys(start) < tz.ToSys(next)) windows.push_back({start, next - minutes{1}});
     start = next;
   }

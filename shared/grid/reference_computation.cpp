@@ -7,7 +7,8 @@
 
 namespace dcp::grid {
 
-Result<std::string> ReferenceComputation::Compute(const TaskMessage& task, const RunContext& run) {
+Result<std::string> ReferenceComputation::Compute(const TaskMessage& task, const RunContext& run,
+                                                  int) {
   auto topology = TopologyOf(run.topology_json);
   if (!topology) return Error{topology.reason(), true};
   auto tz = TimeZone::Load(run.time_zone);

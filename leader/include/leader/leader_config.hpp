@@ -8,12 +8,15 @@
 
 #include "amqp/amqp_url.hpp"
 #include "amqp/queue_topology.hpp"
+#include "compute/exec_computation.hpp"
 #include "domain/ids.hpp"
 #include "domain/local_time.hpp"
 #include "domain/result.hpp"
 #include "infra/logging.hpp"
+#include "job/job.hpp"
 #include "leader/schedule.hpp"
 #include "mysql/mysql_url.hpp"
+#include "planning/job_workload.hpp"
 #include "planning/run_parameters.hpp"
 #include "ports/workload.hpp"
 #include "runtime/failpoint.hpp"
@@ -35,8 +38,13 @@ struct LeaderConfig {
   // Checked only for the commands that publish (not migrate, not --local).
   amqp::AmqpUrl amqp_url;
   amqp::QueueOptions queue;
-  Workload workload;           // the topology; not loaded for migrate
-  bool allow_overlap = false;  // run, schedule
+  job::Job job;  // --job, or the reference job
+  // The reference grid's workload (the embedded one, or --topology), for a
+  // job whose topology is builtin; loaded once, not for migrate.
+  std::optional<Workload> reference;
+  planning::WorkloadLimits limits;    // the job's topology and workload steps
+  std::size_t max_tasks = 2'000'000;  // DCP_MAX_TASKS_PER_RUN
+  bool allow_overlap = false;         // run, schedule
   // Messages per confirm round; 100 when leader.crash-after-batches is armed.
   std::size_t publish_batch = 2000;
 
@@ -45,6 +53,11 @@ struct LeaderConfig {
   planning::RunParameters run;
   bool wait = false;   // follow the run to its end
   bool local = false;  // compute it in this process, no broker
+  // --local: the job's computation (compute/computations.hpp) and its
+  // settings; attempts as the workers' --max-attempts.
+  std::string computation = "reference";
+  compute::ExecSettings exec;
+  int max_attempts = 5;
 
   // schedule: the cron, the range and the request template.
   std::optional<ScheduleSettings> schedule;

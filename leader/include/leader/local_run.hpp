@@ -15,10 +15,11 @@ struct LocalRunOutcome {
   std::optional<RunId> run;
   std::int64_t finished = 0;
   std::int64_t failed = 0;
+  std::string failure;  // kStepFailed: which step, and why
 };
 
 Result<LocalRunOutcome> RunLocal(planning::Leader& leader, RunPlanningStore& runs, TaskStore& tasks,
                                  Computation& computation, const planning::RunRequest& request,
-                                 const RunContext& fallback_context);
+                                 const RunContext& fallback_context, int max_attempts = 5);
 
 }  // namespace dcp::leader

@@ -10,12 +10,13 @@ namespace dcp::planning {
 Leader::Leader(RunPlanningStore& store, TaskPublisher* publisher, LeaderSettings settings)
     : store_(store), publisher_(publisher), settings_(std::move(settings)) {}
 
-Result<RunOutcome> Leader::Run(const RunRequest& request) {
-  auto tasks = PlanTasks(request, settings_.workload.selections, settings_.time_zone);
-  if (!tasks) return Error{tasks.reason()};
+WorkloadSource FixedWorkload(Workload workload) {
+  return [workload = std::move(workload)] { return Result<Workload>(workload); };
+}
 
+Result<RunOutcome> Leader::Run(const RunRequest& request) {
   RunLock lock(store_);
-  if (!lock.held()) return RunOutcome{RunOutcome::Status::kLocked, std::nullopt, 0, 0};
+  if (!lock.held()) return RunOutcome{RunOutcome::Status::kLocked, std::nullopt, 0, 0, {}};
 
   RunOutcome outcome;
   for (const RunId& left : store_.RunsLeftPublishing()) {
@@ -25,13 +26,21 @@ Result<RunOutcome> Leader::Run(const RunRequest& request) {
   }
   if (!settings_.allow_overlap) {
     if (auto active = store_.ActiveRun()) {
-      return RunOutcome{RunOutcome::Status::kPreviousRunActive, active, 0, outcome.resumed};
+      return RunOutcome{RunOutcome::Status::kPreviousRunActive, active, 0, outcome.resumed, {}};
     }
   }
+  auto workload = settings_.workload();
+  if (!workload) {
+    outcome.status = RunOutcome::Status::kStepFailed;
+    outcome.failure = workload.reason();
+    return outcome;
+  }
+  auto tasks = PlanTasks(request, workload->selections, settings_.time_zone, settings_.max_tasks);
+  if (!tasks) return Error{tasks.reason()};
 
   const RunId run = RunId::New();
   store_.CreateRun(NewRun{run, request.trigger, ParamsJson(request, settings_.time_zone),
-                          RunContext{settings_.time_zone.name(), settings_.workload.topology}},
+                          RunContext{settings_.time_zone.name(), std::move(workload->topology)}},
                    *tasks);
   spdlog::info("run {}: {} tasks recorded, publishing", run.ToString(), tasks->size());
   RunPublisher(store_, *publisher_, settings_.publishing).Publish(run, *tasks);
@@ -49,16 +58,27 @@ std::int64_t Leader::Resume(const RunId& run) {
   return published;
 }
 
-Result<std::pair<RunId, TaskPlan>> Leader::CreateLocalRun(const RunRequest& request) {
-  auto tasks = PlanTasks(request, settings_.workload.selections, settings_.time_zone);
-  if (!tasks) return Error{tasks.reason()};
+Result<RunOutcome> Leader::CreateLocalRun(const RunRequest& request, TaskPlan& tasks) {
+  auto workload = settings_.workload();
+  if (!workload) {
+    RunOutcome failed;
+    failed.status = RunOutcome::Status::kStepFailed;
+    failed.failure = workload.reason();
+    return failed;
+  }
+  auto plan = PlanTasks(request, workload->selections, settings_.time_zone, settings_.max_tasks);
+  if (!plan) return Error{plan.reason()};
+  tasks = std::move(plan).value();
   const RunId run = RunId::New();
   store_.CreateRun(NewRun{run, request.trigger, ParamsJson(request, settings_.time_zone),
-                          RunContext{settings_.time_zone.name(), settings_.workload.topology}},
-                   *tasks);
-  if (!tasks->empty()) store_.MarkPublished(run, static_cast<std::int64_t>(tasks->size()));
+                          RunContext{settings_.time_zone.name(), std::move(workload->topology)}},
+                   tasks);
+  if (!tasks.empty()) store_.MarkPublished(run, static_cast<std::int64_t>(tasks.size()));
   store_.MarkRunning(run);
-  return std::pair{run, std::move(tasks).value()};
+  RunOutcome created;
+  created.run = run;
+  created.tasks = static_cast<std::int64_t>(tasks.size());
+  return created;
 }
 
 }  // namespace dcp::planning

@@ -23,7 +23,7 @@ Result<std::vector<std::string>> ParseSelections(std::string_view text) {
 }
 
 Result<TaskPlan> PlanTasks(const RunRequest& request, const std::vector<std::string>& known,
-                           const TimeZone& tz) {
+                           const TimeZone& tz, std::size_t max_tasks) {
   if (request.to < request.from) {
     return Error{"--to " + FormatLocalDate(request.to) + " is before --from " +
                  FormatLocalDate(request.from)};
@@ -35,11 +35,16 @@ Result<TaskPlan> PlanTasks(const RunRequest& request, const std::vector<std::str
       return Error{"selection '" + s + "' is not in the topology"};
     }
   }
-  return TaskPlan(PlanWindows(request.from, request.to, request.window, tz), selections);
+  std::vector<Window> windows = PlanWindows(request.from, request.to, request.window, tz);
+  if (!selections.empty() && windows.size() > max_tasks / selections.size()) {
+    return Error{"the run would have " + std::to_string(windows.size() * selections.size()) +
+                 " tasks, more than " + std::to_string(max_tasks) + " (DCP_MAX_TASKS_PER_RUN)"};
+  }
+  return TaskPlan(std::move(windows), selections);
 }
 
 std::string ParamsJson(const RunRequest& request, const TimeZone& tz) {
-  static constexpr const char* kKinds[] = {"month", "week", "day", "hours"};
+  static constexpr const char* kKinds[] = {"month", "week", "day", "hours", "none"};
   nlohmann::json j = {
       {"from", FormatLocalDate(request.from)},
       {"to", FormatLocalDate(request.to)},

@@ -3,8 +3,9 @@
 namespace dcp::planning {
 namespace {
 
-constexpr int kExitOk = 0;      // as infra/common_options.hpp
-constexpr int kExitLocked = 3;  // as infra/common_options.hpp
+constexpr int kExitOk = 0;       // as infra/common_options.hpp
+constexpr int kExitLocked = 3;   // as infra/common_options.hpp
+constexpr int kExitJobStep = 6;  // as infra/common_options.hpp
 
 }  // namespace
 
@@ -36,6 +37,9 @@ Result<RunOutcome> TriggerRun(Leader& leader, const RunParameters& parameters, S
 }
 
 std::string NotStartedReason(const RunOutcome& outcome) {
+  if (outcome.status == RunOutcome::Status::kStepFailed) {
+    return "a step of the job failed, nothing was published: " + outcome.failure;
+  }
   if (outcome.status == RunOutcome::Status::kPreviousRunActive) {
     return "run " + outcome.run->ToString() + " is still active";
   }
@@ -43,6 +47,7 @@ std::string NotStartedReason(const RunOutcome& outcome) {
 }
 
 std::string NotStartedMessage(const RunOutcome& outcome) {
+  if (outcome.status == RunOutcome::Status::kStepFailed) return NotStartedReason(outcome);
   if (outcome.status == RunOutcome::Status::kPreviousRunActive) {
     return NotStartedReason(outcome) + "; not starting another (--allow-overlap to force)";
   }
@@ -50,7 +55,14 @@ std::string NotStartedMessage(const RunOutcome& outcome) {
 }
 
 int TriggerExitCode(const RunOutcome& outcome) {
-  return outcome.status == RunOutcome::Status::kPublished ? kExitOk : kExitLocked;
+  switch (outcome.status) {
+    case RunOutcome::Status::kPublished:
+      return kExitOk;
+    case RunOutcome::Status::kStepFailed:
+      return kExitJobStep;
+    default:
+      return kExitLocked;
+  }
 }
 
 }  // namespace dcp::planning

@@ -93,7 +93,7 @@ Outcome TaskProcessor::Compute(const TaskMessage& task, std::optional<StartResul
   auto context = retry_([&] { return contexts_.Get(task.run_id, store_); });
   Result<std::string> result = Error{""};
   try {
-    result = computation_.Compute(task, *context);
+    result = computation_.Compute(task, *context, start.attempt);
   } catch (const std::exception& e) {
     result = Error{std::string("computation threw: ") + e.what()};
   }

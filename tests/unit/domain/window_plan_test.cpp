@@ -55,6 +55,7 @@ TEST(WindowSpec, ParsesKnownSpecs) {
   EXPECT_EQ(Spec("month").kind, WindowSpec::Kind::kMonth);
   EXPECT_EQ(Spec("week").kind, WindowSpec::Kind::kWeek);
   EXPECT_EQ(Spec("day").kind, WindowSpec::Kind::kDay);
+  EXPECT_EQ(Spec("none").kind, WindowSpec::Kind::kNone);
   for (int n : {1, 6, 7, 12, 24}) {
     const WindowSpec spec = Spec(std::to_string(n) + "h");
     EXPECT_EQ(spec.kind, WindowSpec::Kind::kHours);
@@ -69,6 +70,16 @@ TEST(WindowSpec, RejectsUnknownSpecs) {
     ASSERT_FALSE(spec.ok()) << text;
     EXPECT_NE(spec.reason().find("window"), std::string::npos);
   }
+}
+
+// Window none: a selection's whole range in one task, across months and a
+// DST change (Amsterdam's 2024-03-31).
+TEST(PlanWindows, NoneIsTheWholeRangeAsOneWindow) {
+  const auto windows = PlanWindows(*ParseLocalDate("2024-02-10"), *ParseLocalDate("2024-04-02"),
+                                   Spec("none"), Zone("Europe/Amsterdam"));
+  ASSERT_EQ(windows.size(), 1U);
+  EXPECT_EQ(FormatLocalMinute(windows[0].start), "2024-02-10 00:00");
+  EXPECT_EQ(FormatLocalMinute(windows[0].end), "2024-04-02 23:59");
 }
 
 TEST(PlanWindows, SplitsMonthsAcrossYearEnd) {

@@ -50,7 +50,7 @@ TEST(ReferenceComputation, ComputesAMonthOfTheBiggestFeeder) {
   const std::string feeder = BiggestFeeder();
   const auto task = Task(feeder, "2024-01-01 00:00", "2024-01-31 23:59");
   const auto started = std::chrono::steady_clock::now();
-  auto csv = computation.Compute(task, ReferenceRun());
+  auto csv = computation.Compute(task, ReferenceRun(), 1);
   const auto elapsed = std::chrono::steady_clock::now() - started;
   ASSERT_TRUE(csv.ok()) << csv.reason();
   const auto rows = std::count(csv->begin(), csv->end(), '\n');
@@ -66,11 +66,11 @@ TEST(ReferenceComputation, ComputesAMonthOfTheBiggestFeeder) {
 TEST(ReferenceComputation, GivesIdenticalOutputOnRepeatedCalls) {
   ReferenceComputation computation;
   const auto task = Task("S1-F1", "2024-10-27 00:00", "2024-10-27 23:59");
-  auto first = computation.Compute(task, ReferenceRun());
+  auto first = computation.Compute(task, ReferenceRun(), 1);
   ASSERT_TRUE(first.ok()) << first.reason();
-  EXPECT_EQ(*computation.Compute(task, ReferenceRun()), *first);
+  EXPECT_EQ(*computation.Compute(task, ReferenceRun(), 1), *first);
   ReferenceComputation fresh;
-  EXPECT_EQ(*fresh.Compute(task, ReferenceRun()), *first);
+  EXPECT_EQ(*fresh.Compute(task, ReferenceRun(), 1), *first);
 }
 
 TEST(ReferenceComputation, GivesIdenticalOutputFromConcurrentThreads) {
@@ -79,15 +79,16 @@ TEST(ReferenceComputation, GivesIdenticalOutputFromConcurrentThreads) {
   const auto feeders = Feeders(*ParseTopology(run.topology_json));
   std::vector<std::string> expected;
   for (const auto& feeder : feeders) {
-    expected.push_back(
-        *ReferenceComputation().Compute(Task(feeder, "2024-03-25 00:00", "2024-04-01 23:59"), run));
+    expected.push_back(*ReferenceComputation().Compute(
+        Task(feeder, "2024-03-25 00:00", "2024-04-01 23:59"), run, 1));
   }
   std::vector<std::vector<std::string>> results(2);
   std::vector<std::thread> threads;
   for (auto& result : results) {
     threads.emplace_back([&computation, &run, &feeders, &result] {
       for (const auto& feeder : feeders) {
-        auto csv = computation.Compute(Task(feeder, "2024-03-25 00:00", "2024-04-01 23:59"), run);
+        auto csv =
+            computation.Compute(Task(feeder, "2024-03-25 00:00", "2024-04-01 23:59"), run, 1);
         result.push_back(csv.ok() ? *csv : csv.reason());
       }
     });
@@ -103,16 +104,17 @@ TEST(ReferenceComputation, KeepsServingWhenTopologiesOutnumberTheCache) {
   for (int round = 0; round < 2; ++round) {
     for (std::uint64_t seed = 0; seed < ReferenceComputation::kCacheCapacity + 2; ++seed) {
       const RunContext run{"UTC", ToJson(GenerateGrid(seed, 50))};
-      auto csv = computation.Compute(task, run);
+      auto csv = computation.Compute(task, run, 1);
       ASSERT_TRUE(csv.ok()) << csv.reason();
-      EXPECT_EQ(*csv, *ReferenceComputation().Compute(task, run));
+      EXPECT_EQ(*csv, *ReferenceComputation().Compute(task, run, 1));
     }
   }
 }
 
 TEST(ReferenceComputation, RejectsAnUnknownSelection) {
   ReferenceComputation computation;
-  auto csv = computation.Compute(Task("7", "2024-01-01 00:00", "2024-01-01 23:59"), ReferenceRun());
+  auto csv =
+      computation.Compute(Task("7", "2024-01-01 00:00", "2024-01-01 23:59"), ReferenceRun(), 1);
   ASSERT_FALSE(csv.ok());
   EXPECT_EQ(csv.reason(), "unknown selection '7': no feeder with that id");
 }
@@ -120,11 +122,11 @@ TEST(ReferenceComputation, RejectsAnUnknownSelection) {
 TEST(ReferenceComputation, RejectsABadRunContext) {
   ReferenceComputation computation;
   const auto task = Task("S1-F1", "2024-01-01 00:00", "2024-01-01 23:59");
-  auto bad_topology = computation.Compute(task, RunContext{"UTC", "{}"});
+  auto bad_topology = computation.Compute(task, RunContext{"UTC", "{}"}, 1);
   ASSERT_FALSE(bad_topology.ok());
   EXPECT_EQ(bad_topology.reason(), "topology: field 'version' must be 1");
   auto bad_zone =
-      computation.Compute(task, RunContext{"Mars/Olympus", ReferenceRun().topology_json});
+      computation.Compute(task, RunContext{"Mars/Olympus", ReferenceRun().topology_json}, 1);
   ASSERT_FALSE(bad_zone.ok());
   EXPECT_EQ(bad_zone.reason(), "unknown time zone 'Mars/Olympus'");
 }

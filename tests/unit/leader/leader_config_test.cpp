@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <initializer_list>
 #include <string>
 #include <vector>
@@ -32,7 +33,10 @@ TEST(LeaderConfig, DefaultsWorkAgainstTheStack) {
   EXPECT_EQ(c->publish_batch, 2000u);
   EXPECT_EQ(c->run.window, "month");
   EXPECT_EQ(c->run.selections, "all");
-  EXPECT_FALSE(c->workload.selections.empty());  // the embedded reference grid
+  EXPECT_EQ(c->job.name, "reference");
+  ASSERT_TRUE(c->reference);
+  EXPECT_FALSE(c->reference->selections.empty());  // the embedded reference grid
+  EXPECT_EQ(c->computation, "reference");
   EXPECT_FALSE(c->wait || c->local || c->allow_overlap);
   EXPECT_EQ(c->log.level, "info");
 }
@@ -99,6 +103,48 @@ TEST(LeaderConfig, ScheduleTakesCronRangeAndRunNow) {
   EXPECT_TRUE(c->schedule->run_at_start);
   EXPECT_EQ(c->schedule->request_template.window.kind, WindowSpec::Kind::kDay);
   EXPECT_EQ(c->http_port, 9100);
+}
+
+// A job file gives the window, range, time zone, queue, schedule and the
+// --local computation; a flag or variable wins over it.
+TEST(LeaderConfig, TheJobFileGivesDefaultsThatFlagsOverride) {
+  const std::string path = ::testing::TempDir() + "/leader_config_job.yaml";
+  std::ofstream(path) << "name: forecast\nworkload: {items: [a, b]}\nwindow: week\n"
+                         "range: {from: 2024-01-01, to: 2024-03-31}\ntz: Europe/Oslo\n"
+                         "schedule: '0 3 * * 1'\n"
+                         "compute: {command: [./run], timeout: 9, attempts: 7}\n";
+  const auto c = Load({"run", "--job", path.c_str(), "--local"});
+  ASSERT_TRUE(c) << c.reason();
+  EXPECT_EQ(c->job.name, "forecast");
+  EXPECT_FALSE(c->reference);  // no builtin topology: the grid is not loaded
+  EXPECT_EQ(c->queue.name, "dcp.forecast");
+  EXPECT_EQ(c->time_zone.name(), "Europe/Oslo");
+  EXPECT_EQ(c->run.window, "week");
+  EXPECT_EQ(c->run.from, "2024-01-01");
+  EXPECT_EQ(c->run.to, "2024-03-31");
+  EXPECT_EQ(c->computation, "exec");
+  EXPECT_EQ(c->exec.argv, (std::vector<std::string>{"./run"}));
+  EXPECT_EQ(c->exec.timeout, std::chrono::seconds(9));
+  EXPECT_EQ(c->max_attempts, 7);
+  ScopedEnv queue("DCP_QUEUE", "other.queue");
+  const auto flags = Load({"run", "--job", path.c_str(), "--window", "day", "--tz", "UTC", "--from",
+                           "2024-02-01", "--to", "2024-02-02"});
+  ASSERT_TRUE(flags) << flags.reason();
+  EXPECT_EQ(flags->queue.name, "other.queue");
+  EXPECT_EQ(flags->time_zone.name(), "UTC");
+  EXPECT_EQ(flags->run.window, "day");
+  EXPECT_EQ(flags->run.from, "2024-02-01");
+  const auto schedule = Load({"schedule", "--job", path.c_str(), "--range", "previous-week"});
+  ASSERT_TRUE(schedule) << schedule.reason();
+  EXPECT_EQ(schedule->schedule->request_template.window.kind, WindowSpec::Kind::kWeek);
+  EXPECT_EQ(schedule->schedule->range, RangeKind::kPreviousWeek);
+  ExpectError(Load({"schedule", "--job", path.c_str()}), "a schedule needs a relative one");
+  ExpectError(Load({"run", "--job", "/nonexistent/job.yaml"}),
+              "job file /nonexistent/job.yaml: cannot be read");
+}
+
+TEST(LeaderConfig, ScheduleNeedsACronFromTheFlagsOrTheJob) {
+  ExpectError(Load({"schedule"}), "schedule needs --cron, or a schedule in the job file");
 }
 
 TEST(LeaderConfig, ResumeTakesTheRun) {

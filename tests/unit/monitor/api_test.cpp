@@ -16,7 +16,7 @@ class ApiTest : public ::testing::Test {
     actions.trigger = [this](const planning::RunParameters& p) -> Result<planning::RunOutcome> {
       triggered.push_back(p);
       if (p.window == "fortnight") return Error{"window 'fortnight': unknown"};
-      return planning::RunOutcome{planning::RunOutcome::Status::kPublished, run, 4, 0};
+      return planning::RunOutcome{planning::RunOutcome::Status::kPublished, run, 4, 0, {}};
     };
     actions.publish_requeued = [](const RunId&) { return std::int64_t{1}; };
     const PlannedTask t{TaskId::New(), 1, "S1-F1", *ParseLocalMinute("2024-01-01 00:00"),

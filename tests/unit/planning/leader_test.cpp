@@ -11,8 +11,10 @@ namespace {
 class LeaderTest : public ::testing::Test {
  protected:
   LeaderSettings Settings() {
-    LeaderSettings s{
-        *TimeZone::Load("Europe/Amsterdam"), Workload{"{}", {"F1", "F2", "F3"}}, false, {}};
+    LeaderSettings s{*TimeZone::Load("Europe/Amsterdam"),
+                     FixedWorkload(Workload{"{}", {"F1", "F2", "F3"}}),
+                     false,
+                     {}};
     s.publishing.batch = 4;
     s.publishing.give_up_after = std::chrono::milliseconds(0);  // no retries unless a test asks
     return s;
@@ -69,6 +71,37 @@ TEST_F(LeaderTest, RejectsUnknownSelection) {
   const auto outcome = leader.Run(request);
   ASSERT_FALSE(outcome.ok());
   EXPECT_NE(outcome.reason().find("F9"), std::string::npos);
+}
+
+// A job's topology or workload step that fails: nothing recorded, nothing
+// published, the step's reason in the outcome; the next run asks again.
+TEST_F(LeaderTest, AFailedWorkloadStepStartsNothing) {
+  int asked = 0;
+  LeaderSettings settings = Settings();
+  settings.workload = [&asked]() -> Result<Workload> {
+    ++asked;
+    return Error{"topology.command: exit 2: no such table"};
+  };
+  Leader failing(store, &publisher, settings);
+  for (int i = 0; i < 2; ++i) {
+    const auto outcome = failing.Run(Request());
+    ASSERT_TRUE(outcome.ok()) << outcome.reason();
+    EXPECT_EQ(outcome->status, RunOutcome::Status::kStepFailed);
+    EXPECT_EQ(outcome->failure, "topology.command: exit 2: no such table");
+  }
+  EXPECT_EQ(asked, 2);
+  EXPECT_TRUE(store.ListRuns(10).empty());
+  EXPECT_TRUE(publisher.confirmed.empty());
+}
+
+TEST_F(LeaderTest, RefusesAPlanOverTheTaskLimitBeforeMakingIt) {
+  LeaderSettings settings = Settings();
+  settings.max_tasks = 8;  // 3 selections x 3 months = 9
+  Leader limited(store, &publisher, settings);
+  const auto outcome = limited.Run(Request());
+  ASSERT_FALSE(outcome.ok());
+  EXPECT_EQ(outcome.reason(), "the run would have 9 tasks, more than 8 (DCP_MAX_TASKS_PER_RUN)");
+  EXPECT_TRUE(store.ListRuns(10).empty());
 }
 
 TEST_F(LeaderTest, NextLeaderPublishesExactlyTheUnconfirmedTasks) {

@@ -11,7 +11,7 @@ namespace {
 class RunTriggerTest : public ::testing::Test {
  protected:
   static LeaderSettings Settings() {
-    LeaderSettings s{Utc(), Workload{"{}", {"F1", "F2"}}, false, {}};
+    LeaderSettings s{Utc(), FixedWorkload(Workload{"{}", {"F1", "F2"}}), false, {}};
     s.publishing.give_up_after = std::chrono::milliseconds(0);
     return s;
   }

@@ -15,7 +15,7 @@ namespace {
 class CountingComputation final : public Computation {
  public:
   std::string_view name() const override { return "count"; }
-  Result<std::string> Compute(const TaskMessage& task, const RunContext& run) override {
+  Result<std::string> Compute(const TaskMessage& task, const RunContext& run, int) override {
     ++calls;
     if (during) during();
     if (fail) return Error{"boom"};

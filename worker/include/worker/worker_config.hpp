@@ -8,12 +8,13 @@
 
 #include "amqp/consumer.hpp"
 #include "completion/completion_wiring.hpp"
+#include "compute/exec_computation.hpp"
 #include "domain/local_time.hpp"
 #include "domain/result.hpp"
 #include "infra/logging.hpp"
+#include "job/job.hpp"
 #include "mysql/mysql_url.hpp"
 #include "runtime/failpoint.hpp"
-#include "worker/exec_computation.hpp"
 #include "worker/worker_service.hpp"
 
 namespace dcp::worker {
@@ -33,9 +34,11 @@ struct WorkerConfig {
   // Concurrency, batch window, and the processor's max attempts, retry
   // delay and worker id (host:pid unless given).
   WorkerSettings service;
+  job::Job job;  // --job, or the reference job: the compute step and the queue
   // reference, exec, or (benchmarks) noop, sleep:MS, spin:MS: checked.
+  // --computation, else exec if --exec is given, else the job's compute step.
   std::string computation = "reference";
-  ExecSettings exec;  // computation exec: the command (required), its timeout, output limit
+  compute::ExecSettings exec;  // computation exec: the command (required), its timeout, limits
   // --max-result-bytes was given: main refuses to start if it does not fit
   // the database's max_allowed_packet (else the default is lowered to fit).
   bool max_result_bytes_given = false;

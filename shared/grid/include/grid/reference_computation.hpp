@@ -26,7 +26,7 @@ class ReferenceComputation final : public Computation {
   // Errors: an invalid topology or time zone in `run`, or an unknown
   // selection. Thread-safe: a mutex guards only the list of cached
   // topologies; comparing, parsing and computing run outside it.
-  Result<std::string> Compute(const TaskMessage& task, const RunContext& run) override;
+  Result<std::string> Compute(const TaskMessage& task, const RunContext& run, int attempt) override;
 
  private:
   Result<std::shared_ptr<const Topology>> TopologyOf(const std::string& json);

@@ -52,6 +52,8 @@ inline constexpr int kExitLocked = 3;       // another run holds the run lock / 
 inline constexpr int kExitUnavailable = 4;  // a server could not be reached
 inline constexpr int kExitDrainDeadline =
     5;  // worker: stopped at its drain deadline, work handed back
+inline constexpr int kExitJobStep =
+    6;  // a job's topology or workload step failed: nothing published
 
 }  // namespace dcp
 

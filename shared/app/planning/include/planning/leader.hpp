@@ -11,6 +11,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "domain/local_time.hpp"
 #include "planning/run_publisher.hpp"
@@ -21,19 +22,30 @@
 
 namespace dcp::planning {
 
+// Where a run's topology and selections come from: a job's topology and
+// workload steps (job_workload.hpp), called once per run, under the run
+// lock. An Error is a step that failed: the run is not started.
+using WorkloadSource = std::function<Result<Workload>()>;
+
+// A source that always gives `workload` (the reference workload, loaded
+// once at start).
+WorkloadSource FixedWorkload(Workload workload);
+
 struct LeaderSettings {
   TimeZone time_zone;
-  Workload workload;           // the run's topology and the selections it plans
+  WorkloadSource workload;     // the run's topology and the selections it plans
   bool allow_overlap = false;  // start even if the previous run is still active
   PublishSettings publishing;
+  std::size_t max_tasks = 2'000'000;  // a bigger plan is refused (DCP_MAX_TASKS_PER_RUN)
 };
 
 struct RunOutcome {
-  enum class Status { kPublished, kLocked, kPreviousRunActive };
+  enum class Status { kPublished, kLocked, kPreviousRunActive, kStepFailed };
   Status status = Status::kPublished;
   std::optional<RunId> run;  // kPublished: the new run; kPreviousRunActive: the active one
   std::int64_t tasks = 0;
   std::int64_t resumed = 0;  // tasks of earlier, half-published runs published first
+  std::string failure;       // kStepFailed: which step, and why
 };
 
 class Leader {
@@ -41,7 +53,8 @@ class Leader {
   // `publisher` may be null for local runs only (see RunLocal).
   Leader(RunPlanningStore& store, TaskPublisher* publisher, LeaderSettings settings);
 
-  // Plans and publishes a run. Errors in the request come back as Error;
+  // Plans and publishes a run. Errors in the request come back as Error, a
+  // failed workload step as kStepFailed (nothing recorded or published);
   // infrastructure failures throw (DbError, AmqpError, UnavailableError).
   Result<RunOutcome> Run(const RunRequest& request);
 
@@ -50,8 +63,9 @@ class Leader {
   std::int64_t Resume(const RunId& run);
 
   // Creates a run and records it as fully published, without a broker: for
-  // --local, where the caller then processes the tasks itself.
-  Result<std::pair<RunId, TaskPlan>> CreateLocalRun(const RunRequest& request);
+  // --local, where the caller then processes the tasks itself: `tasks`.
+  // kPublished with the run, or kStepFailed; errors in the request as Error.
+  Result<RunOutcome> CreateLocalRun(const RunRequest& request, TaskPlan& tasks);
 
  private:
   RunPlanningStore& store_;

@@ -34,7 +34,8 @@ std::string NotStartedReason(const RunOutcome& outcome);
 std::string NotStartedMessage(const RunOutcome& outcome);
 
 // The exit code of a trigger: kExitOk (0) when published, 3 when another
-// leader holds the lock or the previous run is active.
+// leader holds the lock or the previous run is active, 6 when a step of the
+// job failed.
 int TriggerExitCode(const RunOutcome& outcome);
 
 }  // namespace dcp::planning

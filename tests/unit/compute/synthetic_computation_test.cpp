@@ -1,8 +1,8 @@
-#include "worker/synthetic_computation.hpp"
+#include "compute/synthetic_computation.hpp"
 
 #include <gtest/gtest.h>
 
-namespace dcp::worker {
+namespace dcp::compute {
 namespace {
 
 TEST(SyntheticComputation, ParsesTheThreeKinds) {
@@ -19,10 +19,10 @@ TEST(SyntheticComputation, SpinBurnsCpuForAtLeastTheGivenTime) {
   ASSERT_TRUE(spin.ok());
   const TaskMessage task{RunId::New(), TaskId::New(), "S1", {}, {}};
   std::clock_t before = std::clock();
-  ASSERT_TRUE(spin.value()->Compute(task, RunContext{}).ok());
+  ASSERT_TRUE(spin.value()->Compute(task, RunContext{}, 1).ok());
   const double cpu_ms = 1000.0 * static_cast<double>(std::clock() - before) / CLOCKS_PER_SEC;
   EXPECT_GE(cpu_ms, 19.0);
 }
 
 }  // namespace
-}  // namespace dcp::worker
+}  // namespace dcp::compute

@@ -1,11 +1,11 @@
-#include "worker/synthetic_computation.hpp"
+#include "compute/synthetic_computation.hpp"
 
 #include <time.h>
 
 #include <charconv>
 #include <thread>
 
-namespace dcp::worker {
+namespace dcp::compute {
 namespace {
 
 std::chrono::nanoseconds ThreadCpuTime() {
@@ -36,7 +36,7 @@ Result<std::unique_ptr<SyntheticComputation>> SyntheticComputation::Parse(std::s
                                                 std::chrono::milliseconds(ms));
 }
 
-Result<std::string> SyntheticComputation::Compute(const TaskMessage& task, const RunContext&) {
+Result<std::string> SyntheticComputation::Compute(const TaskMessage& task, const RunContext&, int) {
   switch (kind_) {
     case Kind::kSleep:
       std::this_thread::sleep_for(work_);
@@ -53,4 +53,4 @@ Result<std::string> SyntheticComputation::Compute(const TaskMessage& task, const
   return task.selection + "\n";
 }
 
-}  // namespace dcp::worker
+}  // namespace dcp::compute

@@ -1,4 +1,4 @@
-#include "worker/exec_computation.hpp"
+#include "compute/exec_computation.hpp"
 
 #include <fcntl.h>
 #include <gtest/gtest.h>
@@ -10,7 +10,7 @@
 #include <sstream>
 #include <thread>
 
-namespace dcp::worker {
+namespace dcp::compute {
 namespace {
 
 TaskMessage Task() {
@@ -21,7 +21,7 @@ TaskMessage Task() {
 Result<std::string> RunCommand(std::string command,
                                std::chrono::seconds timeout = std::chrono::seconds(30)) {
   ExecComputation exec(ExecSettings{.command = std::move(command), .timeout = timeout});
-  return exec.Compute(Task(), RunContext{"UTC", "{}"});
+  return exec.Compute(Task(), RunContext{"UTC", "{}"}, 1);
 }
 
 TEST(ExecComputation, PassesTaskJsonOnStdinAndKeepsStdout) {
@@ -44,7 +44,7 @@ TEST(ExecComputation, KillsCommandAfterTimeout) {
 
 TEST(ExecComputation, OutputOverTheLimitIsAPermanentFailureAndTheCommandIsKilled) {
   ExecComputation exec(ExecSettings{.command = "yes 0123456789", .max_output_bytes = 100'000});
-  const auto r = exec.Compute(Task(), RunContext{"UTC", "{}"});  // `yes` never ends by itself
+  const auto r = exec.Compute(Task(), RunContext{"UTC", "{}"}, 1);  // `yes` never ends by itself
   ASSERT_FALSE(r.ok());
   EXPECT_TRUE(r.permanent());
   EXPECT_NE(r.reason().find("more than 100000 bytes on stdout"), std::string::npos) << r.reason();
@@ -56,7 +56,7 @@ TEST(ExecComputation, AbandonKillsTheRunningCommandsAndTheirChildren) {
   Result<std::string> r = Error{""};
   std::atomic<bool> returned{false};
   std::thread computing([&] {
-    r = exec.Compute(Task(), RunContext{"UTC", "{}"});
+    r = exec.Compute(Task(), RunContext{"UTC", "{}"}, 1);
     returned = true;
   });
   // Abandon until Compute returns: the first calls may come before the
@@ -85,7 +85,7 @@ TEST(ExecComputation, TheCommandSeesItsTasksVariablesAndNoneOfTheWorkersSecrets)
   setenv("TEAM_TOKEN", "t0ken", 1);
   const TaskMessage task = Task();
   ExecSettings settings{.command = "env"};
-  const auto plain = ExecComputation(settings).Compute(task, RunContext{"Europe/Oslo", "{}"});
+  const auto plain = ExecComputation(settings).Compute(task, RunContext{"Europe/Oslo", "{}"}, 2);
   ASSERT_TRUE(plain.ok()) << plain.reason();
   const std::string& env = plain.value();
   EXPECT_NE(env.find("DCP_TASK_ID=" + task.task_id.ToString() + "\n"), std::string::npos) << env;
@@ -93,11 +93,12 @@ TEST(ExecComputation, TheCommandSeesItsTasksVariablesAndNoneOfTheWorkersSecrets)
   EXPECT_NE(env.find("DCP_SELECTION=S1-F1\n"), std::string::npos) << env;
   EXPECT_NE(env.find("DCP_START_DATE=2024-01-01 00:00\n"), std::string::npos) << env;
   EXPECT_NE(env.find("DCP_TZ=Europe/Oslo\n"), std::string::npos) << env;
+  EXPECT_NE(env.find("DCP_ATTEMPT=2\n"), std::string::npos) << env;
   EXPECT_NE(env.find("PATH="), std::string::npos) << env;
   EXPECT_EQ(env.find("s3cret"), std::string::npos) << env;
   EXPECT_EQ(env.find("TEAM_TOKEN"), std::string::npos) << env;
   settings.pass_env = {"TEAM_TOKEN", "DCP_MYSQL_URL"};  // a DCP_ name is never passed
-  const auto passed = ExecComputation(settings).Compute(task, RunContext{"UTC", "{}"});
+  const auto passed = ExecComputation(settings).Compute(task, RunContext{"UTC", "{}"}, 1);
   ASSERT_TRUE(passed.ok()) << passed.reason();
   EXPECT_NE(passed.value().find("TEAM_TOKEN=t0ken\n"), std::string::npos) << passed.value();
   EXPECT_EQ(passed.value().find("s3cret"), std::string::npos) << passed.value();
@@ -146,13 +147,20 @@ TEST(ExecComputation, AMemoryLimitFailsTheCommandThatGoesPastIt) {
   // 100 MB in one string: fine without a limit, refused under 64 MiB.
   const std::string big = "awk 'BEGIN { s = sprintf(\"%100000000s\", \"\"); print length(s) }'";
   ExecComputation unlimited(ExecSettings{.command = big});
-  const auto fits = unlimited.Compute(Task(), RunContext{"UTC", "{}"});
+  const auto fits = unlimited.Compute(Task(), RunContext{"UTC", "{}"}, 1);
   ASSERT_TRUE(fits.ok()) << fits.reason();
   EXPECT_EQ(fits.value(), "100000000\n");
   ExecComputation limited(ExecSettings{.command = big, .memory_limit = std::size_t{64} << 20});
-  const auto refused = limited.Compute(Task(), RunContext{"UTC", "{}"});
+  const auto refused = limited.Compute(Task(), RunContext{"UTC", "{}"}, 1);
   ASSERT_FALSE(refused.ok());
   EXPECT_NE(refused.reason().find("exec: exit"), std::string::npos) << refused.reason();
+}
+
+TEST(ExecComputation, AnArgvCommandRunsWithoutAShellInItsDirectory) {
+  ExecComputation exec(ExecSettings{.argv = {"/bin/pwd"}, .directory = "/usr"});
+  const auto r = exec.Compute(Task(), RunContext{"UTC", "{}"}, 1);
+  ASSERT_TRUE(r.ok()) << r.reason();
+  EXPECT_EQ(r.value(), "/usr\n");
 }
 
 TEST(ExecComputation, CommandIgnoringStdinStillWorks) {
@@ -162,9 +170,9 @@ TEST(ExecComputation, CommandIgnoringStdinStillWorks) {
 }
 
 }  // namespace
-}  // namespace dcp::worker
+}  // namespace dcp::compute
 
-namespace dcp::worker {
+namespace dcp::compute {
 namespace {
 
 // Something else in the process reaping children (as libev's default loop
@@ -184,4 +192,4 @@ TEST(ExecComputation, FailureStaysAFailureWhenAnotherHandlerReapsChildren) {
 }
 
 }  // namespace
-}  // namespace dcp::worker
+}  // namespace dcp::compute

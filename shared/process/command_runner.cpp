@@ -1,4 +1,4 @@
-#include "worker/exec_computation.hpp"
+#include "process/command_runner.hpp"
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -16,10 +16,12 @@
 #include <cstring>
 #include <fstream>
 #include <mutex>
+#include <set>
+#include <string_view>
 
-extern char** environ;
+#include "runtime/mutex.hpp"
 
-namespace dcp::worker {
+namespace dcp::process {
 namespace {
 
 struct Pipe {
@@ -43,23 +45,23 @@ void CloseFd(int& fd) {
   fd = -1;
 }
 
-// stderr kept while the child runs; its last 300 bytes are reported.
+// stderr kept while the command runs.
 constexpr std::size_t kKeptStderrBytes = 64 * 1024;
 
-std::string Tail(const std::string& text, std::size_t n) {
-  std::string t = text.size() > n ? text.substr(text.size() - n) : text;
-  for (char& c : t) {
-    if (c == '\n' || c == '\r') c = ' ';
-  }
-  while (!t.empty() && t.back() == ' ') t.pop_back();
-  return t;
+// The process's running commands: one subreaper per process, so one set.
+struct Running {
+  runtime::Mutex mutex;
+  std::set<pid_t> groups DCP_GUARDED_BY(mutex);  // process groups of the live commands
+};
+
+Running& TheRunning() {
+  static Running running;
+  return running;
 }
 
-}  // namespace
-
-ExecComputation::ExecComputation(ExecSettings settings) : settings_(std::move(settings)) {
-  static std::once_flag process_setup;
-  std::call_once(process_setup, [] {
+void SetUpProcess() {
+  static std::once_flag once;
+  std::call_once(once, [] {
     signal(SIGPIPE, SIG_IGN);
     // Descendants whose parent exits become this process's children (as
     // they would of PID 1), also those that left their process group with
@@ -67,8 +69,6 @@ ExecComputation::ExecComputation(ExecSettings settings) : settings_(std::move(se
     prctl(PR_SET_CHILD_SUBREAPER, 1);
   });
 }
-
-namespace {
 
 // This process's children, of every thread (/proc/self/task/*/children).
 std::vector<pid_t> Children() {
@@ -85,14 +85,16 @@ std::vector<pid_t> Children() {
   return children;
 }
 
-}  // namespace
-
-void ExecComputation::EndStrays() {
+// Kills and reaps every child of this process that is not a running
+// command: descendants orphaned to it (the subreaper) when their parent
+// exited, whichever command they came from. So a command that forks and
+// leaves, even with setsid, leaves nothing running once it ends.
+void EndStrays(const std::set<pid_t>& running) {
   // Killing one may orphan its own children to us: look again, a few times.
   for (int round = 0; round < 8; ++round) {
     std::vector<pid_t> strays;
     for (const pid_t child : Children()) {
-      if (!running_.contains(child)) strays.push_back(child);
+      if (!running.contains(child)) strays.push_back(child);
     }
     if (strays.empty()) return;
     for (const pid_t stray : strays) {
@@ -103,50 +105,107 @@ void ExecComputation::EndStrays() {
   }
 }
 
-std::vector<std::string> ExecEnvironment(const TaskMessage& task, const RunContext& run,
-                                         const std::vector<std::string>& pass_env,
-                                         const char* const* environment) {
-  std::vector<std::string> env = {
-      "DCP_RUN_ID=" + task.run_id.ToString(),
-      "DCP_TASK_ID=" + task.task_id.ToString(),
-      "DCP_SELECTION=" + task.selection,
-      "DCP_START_DATE=" + FormatLocalMinute(task.start),
-      "DCP_END_DATE=" + FormatLocalMinute(task.end),
-      "DCP_TZ=" + run.time_zone,
-  };
-  const auto passed = [&pass_env](std::string_view name) {
-    return std::find(kExecBaseEnvironment.begin(), kExecBaseEnvironment.end(), name) !=
-               kExecBaseEnvironment.end() ||
-           std::find(pass_env.begin(), pass_env.end(), name) != pass_env.end();
+std::string OneLineTail(const std::string& text, std::size_t n) {
+  std::string t = text.size() > n ? text.substr(text.size() - n) : text;
+  for (char& c : t) {
+    if (c == '\n' || c == '\r') c = ' ';
+  }
+  while (!t.empty() && t.back() == ' ') t.pop_back();
+  return t;
+}
+
+// With a memory limit, the command runs under a shell that sets it first:
+// no moment where the command runs without it (posix_spawn has no rlimit).
+std::vector<std::string> LimitedArgv(const CommandSpec& spec) {
+  if (spec.memory_limit == 0) return spec.argv;
+  std::vector<std::string> argv = {
+      "/bin/sh", "-c",
+      "ulimit -v " + std::to_string(spec.memory_limit / 1024) + " || exit 125\nexec \"$@\"", "sh"};
+  argv.insert(argv.end(), spec.argv.begin(), spec.argv.end());
+  return argv;
+}
+
+std::vector<char*> Pointers(std::vector<std::string>& strings) {
+  std::vector<char*> pointers;
+  pointers.reserve(strings.size() + 1);
+  for (std::string& s : strings) pointers.push_back(s.data());
+  pointers.push_back(nullptr);
+  return pointers;
+}
+
+}  // namespace
+
+std::vector<std::string> BoxEnvironment(std::vector<std::string> own,
+                                        const std::vector<std::string>& pass,
+                                        const char* const* environment) {
+  const auto passed = [&pass](std::string_view name) {
+    return std::find(kBaseEnvironment.begin(), kBaseEnvironment.end(), name) !=
+               kBaseEnvironment.end() ||
+           std::find(pass.begin(), pass.end(), name) != pass.end();
   };
   for (const char* const* entry = environment; entry != nullptr && *entry != nullptr; ++entry) {
     const std::string_view text(*entry);
     const auto equals = text.find('=');
     if (equals == std::string_view::npos) continue;
     const std::string_view name = text.substr(0, equals);
-    if (!name.starts_with("DCP_") && passed(name)) env.emplace_back(text);
+    if (!name.starts_with("DCP_") && passed(name)) own.emplace_back(text);
   }
-  return env;
+  return own;
 }
 
-Result<std::string> ExecComputation::Compute(const TaskMessage& task, const RunContext& run) {
+std::string Describe(const CommandOutcome& o, const CommandSpec& spec, std::size_t tail) {
+  using End = CommandOutcome::End;
+  switch (o.end) {
+    case End::kExited:
+      return o.code == 0 ? "exit 0"
+                         : "exit " + std::to_string(o.code) + ": " + OneLineTail(o.err, tail);
+    case End::kSignalled:
+      return "killed by signal " + std::to_string(o.code) + ": " + OneLineTail(o.err, tail);
+    case End::kTimedOut: {
+      const auto ms = spec.timeout.count();
+      return "timed out after " +
+             (ms % 1000 == 0 ? std::to_string(ms / 1000) + " s" : std::to_string(ms) + " ms");
+    }
+    case End::kTooMuchOutput:
+      return "more than " + std::to_string(spec.max_stdout) + " bytes on stdout";
+    case End::kNotStarted:
+      return "could not start " + (spec.argv.empty() ? std::string("(no command)") : spec.argv[0]) +
+             ": " + o.not_started;
+    case End::kStatusLost:
+      return "exit status lost: " + o.not_started;
+  }
+  return "?";
+}
+
+CommandOutcome RunCommand(const CommandSpec& spec) {
+  SetUpProcess();
+  CommandOutcome outcome;
+  if (spec.argv.empty()) {
+    outcome.not_started = "empty command";
+    return outcome;
+  }
   Pipe in, out, err;
-  if (!in.Open() || !out.Open() || !err.Open())
-    return Error{"exec: pipe: " + std::string(strerror(errno))};
+  if (!in.Open() || !out.Open() || !err.Open()) {
+    outcome.not_started = "pipe: " + std::string(strerror(errno));
+    return outcome;
+  }
 
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_adddup2(&actions, in.read, 0);
   posix_spawn_file_actions_adddup2(&actions, out.write, 1);
   posix_spawn_file_actions_adddup2(&actions, err.write, 2);
-  posix_spawn_file_actions_addclosefrom_np(&actions, 3);  // the worker's sockets stay here
+  posix_spawn_file_actions_addclosefrom_np(&actions, 3);  // the caller's sockets stay here
+  if (!spec.directory.empty()) {
+    posix_spawn_file_actions_addchdir_np(&actions, spec.directory.c_str());
+  }
   // A process group of its own (pgid = its pid): a kill reaches the
   // command's own children too.
   posix_spawnattr_t attributes;
   posix_spawnattr_init(&attributes);
   posix_spawnattr_setpgroup(&attributes, 0);
-  // The worker ignores SIGPIPE (see the constructor) and its threads may
-  // block signals: the command starts with neither.
+  // The process ignores SIGPIPE (SetUpProcess) and its threads may block
+  // signals: the command starts with neither.
   sigset_t signals;
   sigemptyset(&signals);
   posix_spawnattr_setsigmask(&attributes, &signals);
@@ -154,29 +213,24 @@ Result<std::string> ExecComputation::Compute(const TaskMessage& task, const RunC
   posix_spawnattr_setsigdefault(&attributes, &signals);
   posix_spawnattr_setflags(&attributes,
                            POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-  std::vector<std::string> environment = ExecEnvironment(task, run, settings_.pass_env, environ);
-  std::vector<char*> envp;
-  envp.reserve(environment.size() + 1);
-  for (std::string& entry : environment) envp.push_back(entry.data());
-  envp.push_back(nullptr);
-  // The limit is set by the shell itself, before it runs the command: no
-  // moment where the command runs without it.
-  std::string command = settings_.memory_limit > 0
-                            ? "ulimit -v " + std::to_string(settings_.memory_limit / 1024) +
-                                  " || exit 125\n" + settings_.command
-                            : settings_.command;
-  char sh[] = "/bin/sh", dash_c[] = "-c";
-  char* argv[] = {sh, dash_c, command.data(), nullptr};
+  std::vector<std::string> environment = spec.environment;
+  std::vector<std::string> argv_strings = LimitedArgv(spec);
+  std::vector<char*> envp = Pointers(environment);
+  std::vector<char*> argv = Pointers(argv_strings);
+  Running& running = TheRunning();
   pid_t pid = 0;
   int rc = 0;
   {
-    runtime::MutexLock lock(mutex_);  // registered before Abandon can look
-    rc = posix_spawn(&pid, "/bin/sh", &actions, &attributes, argv, envp.data());
-    if (rc == 0) running_.insert(pid);
+    runtime::MutexLock lock(running.mutex);  // registered before KillAllCommands can look
+    rc = posix_spawnp(&pid, argv[0], &actions, &attributes, argv.data(), envp.data());
+    if (rc == 0) running.groups.insert(pid);
   }
   posix_spawn_file_actions_destroy(&actions);
   posix_spawnattr_destroy(&attributes);
-  if (rc != 0) return Error{"exec: spawn: " + std::string(strerror(rc))};
+  if (rc != 0) {
+    outcome.not_started = strerror(rc);
+    return outcome;
+  }
   CloseFd(in.read);
   CloseFd(out.write);
   CloseFd(err.write);
@@ -184,12 +238,14 @@ Result<std::string> ExecComputation::Compute(const TaskMessage& task, const RunC
   // Says when the command exits (Linux 5.3+): its end, even while what it
   // left running still holds its pipes. Without one, the end is EOF.
   const int exited = static_cast<int>(syscall(SYS_pidfd_open, pid, 0));
-  const std::string input = EncodeTaskMessage(task) + "\n";
+  const std::string& input = spec.input;
   std::size_t written = 0;
-  std::string stdout_text, stderr_text;
-  const auto deadline = std::chrono::steady_clock::now() + settings_.timeout;
+  std::string& stdout_text = outcome.out;
+  std::string& stderr_text = outcome.err;
+  const auto deadline = std::chrono::steady_clock::now() + spec.timeout;
   bool timed_out = false, too_big = false;
   fcntl(in.write, F_SETFL, O_NONBLOCK);
+  if (input.empty()) CloseFd(in.write);
   while (out.read >= 0 || err.read >= 0) {
     std::array<pollfd, 4> fds{{{out.read, POLLIN, 0},
                                {err.read, POLLIN, 0},
@@ -209,7 +265,7 @@ Result<std::string> ExecComputation::Compute(const TaskMessage& task, const RunC
     if (in.write >= 0 && (fds[2].revents & (POLLOUT | POLLERR | POLLHUP))) {
       const ssize_t n = write(in.write, input.data() + written, input.size() - written);
       if (n > 0) written += static_cast<std::size_t>(n);
-      if (n < 0 && errno != EAGAIN) written = input.size();  // child closed stdin: fine
+      if (n < 0 && errno != EAGAIN) written = input.size();  // it closed its stdin: fine
       if (written == input.size()) CloseFd(in.write);
     }
     const bool ended = fds[3].revents & POLLIN;
@@ -234,10 +290,10 @@ Result<std::string> ExecComputation::Compute(const TaskMessage& task, const RunC
         } else if (errno == EAGAIN) {
           break;
         }
-      } while (ended && *fd >= 0 && stdout_text.size() <= settings_.max_output_bytes);
+      } while (ended && *fd >= 0 && stdout_text.size() <= spec.max_stdout);
     }
-    if (ended && stdout_text.size() <= settings_.max_output_bytes) break;
-    if (stdout_text.size() > settings_.max_output_bytes) {
+    if (ended && stdout_text.size() <= spec.max_stdout) break;
+    if (stdout_text.size() > spec.max_stdout) {
       too_big = true;
       break;
     }
@@ -270,41 +326,44 @@ Result<std::string> ExecComputation::Compute(const TaskMessage& task, const RunC
       poll(nullptr, 0, std::min(wait_ms, 10));
     }
   }
+  const int wait_errno = errno;
   if (exited >= 0) close(exited);
   {
-    runtime::MutexLock lock(mutex_);
-    running_.erase(pid);
+    runtime::MutexLock lock(running.mutex);
+    running.groups.erase(pid);
     // What the command left behind: its group, and whatever was orphaned
     // to us (the subreaper) as the command exited, setsid or not.
     kill(-pid, SIGKILL);
-    EndStrays();
+    EndStrays(running.groups);
   }
-  // Someone else reaped the child (a SIGCHLD handler): its status is lost,
-  // so success cannot be claimed.
-  if (waited != pid) return Error{"exec: exit status lost: " + std::string(strerror(errno))};
-  if (timed_out) {
-    return Error{"exec: timed out after " + std::to_string(settings_.timeout.count()) + " s"};
+  if (stderr_text.size() > kKeptStderrBytes) {
+    stderr_text.erase(0, stderr_text.size() - kKeptStderrBytes);
   }
   if (too_big) {
-    return Error{"exec: more than " + std::to_string(settings_.max_output_bytes) +
-                     " bytes on stdout, the result limit (DCP_MAX_RESULT_BYTES)",
-                 /*permanent=*/true};
+    stdout_text.resize(spec.max_stdout);
+    outcome.end = CommandOutcome::End::kTooMuchOutput;
+  } else if (waited != pid) {
+    // Someone else reaped the child (a SIGCHLD handler): its status is
+    // lost, so success cannot be claimed.
+    outcome.end = CommandOutcome::End::kStatusLost;
+    outcome.not_started = strerror(wait_errno);
+  } else if (timed_out) {
+    outcome.end = CommandOutcome::End::kTimedOut;
+  } else if (WIFSIGNALED(status)) {
+    outcome.end = CommandOutcome::End::kSignalled;
+    outcome.code = WTERMSIG(status);
+  } else {
+    outcome.end = CommandOutcome::End::kExited;
+    outcome.code = WEXITSTATUS(status);
   }
-  if (WIFSIGNALED(status)) {
-    return Error{"exec: killed by signal " + std::to_string(WTERMSIG(status)) + ": " +
-                 Tail(stderr_text, 300)};
-  }
-  if (WEXITSTATUS(status) != 0) {
-    return Error{"exec: exit " + std::to_string(WEXITSTATUS(status)) + ": " +
-                 Tail(stderr_text, 300)};
-  }
-  return stdout_text;
+  return outcome;
 }
 
-void ExecComputation::Abandon() {
-  runtime::MutexLock lock(mutex_);
-  for (const pid_t group : running_) kill(-group, SIGKILL);
-  EndStrays();
+void KillAllCommands() {
+  Running& running = TheRunning();
+  runtime::MutexLock lock(running.mutex);
+  for (const pid_t group : running.groups) kill(-group, SIGKILL);
+  EndStrays(running.groups);
 }
 
-}  // namespace dcp::worker
+}  // namespace dcp::process

@@ -11,7 +11,7 @@
 
 #include "ports/computation.hpp"
 
-namespace dcp::worker {
+namespace dcp::compute {
 
 class SyntheticComputation final : public Computation {
  public:
@@ -22,11 +22,11 @@ class SyntheticComputation final : public Computation {
 
   SyntheticComputation(Kind kind, std::chrono::microseconds work) : kind_(kind), work_(work) {}
   std::string_view name() const override { return "synthetic"; }
-  Result<std::string> Compute(const TaskMessage& task, const RunContext& run) override;
+  Result<std::string> Compute(const TaskMessage& task, const RunContext& run, int attempt) override;
 
  private:
   Kind kind_;
   std::chrono::microseconds work_;
 };
 
-}  // namespace dcp::worker
+}  // namespace dcp::compute

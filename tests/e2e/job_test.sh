@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# A team's own job (issue 12), given as a job file to the leader and the
+# workers: its topology command, its workload (in its own order, not the
+# string order), window none, its compute command (an argv list, run in the
+# job file's directory, seeing the task's variables), its queue (dcp.<name>).
+# Then what goes wrong with a job: a topology command that fails, a workload
+# command with a duplicate line, a job file with a typo: each a clear error,
+# nothing published. And `run --local --job` computes the same results.
+source "$(dirname "$0")/lib.sh"
+"$bin/dcp-leader" migrate >/dev/null
+# The job's queue is dcp.<name>: the name is chosen so that it is this
+# test's queue (cleaned up by lib.sh); the binaries must find it themselves.
+name=${DCP_QUEUE#dcp.}
+leader() { env -u DCP_QUEUE "$bin/dcp-leader" "$@"; }
+
+mkdir "$work/job"
+cat >"$work/job/compute.sh" <<'SH'
+# One line per task: what the box tells the program, and its directory.
+printf '%s|%s|%s|%s|%s|%s|%s\n' "$DCP_SELECTION" "$DCP_START_DATE" "$DCP_END_DATE" "$DCP_ATTEMPT" \
+  "${TEAM_MARK:-no mark}" "${DCP_MYSQL_URL:-no url}" "$(basename "$PWD")"
+SH
+job() {  # job FILE TOPOLOGY_COMMAND WORKLOAD
+  cat >"$work/job/$1" <<YAML
+name: $name
+topology:
+  command: $2
+workload: $3
+window: none
+range: {from: 2024-01-01, to: 2024-03-31}
+tz: Europe/Amsterdam
+compute:
+  command: [sh, compute.sh]
+  env: [TEAM_MARK]
+  attempts: 2
+  timeout: 20
+YAML
+}
+job good.yaml "\"printf 'topology of the run'\"" "{items: ['10', '2', 'x y']}"
+
+echo "-- a job run distributed: its queue, its order, its variables (compute.env, none of dcp's)"
+run_id=$(leader run --job "$work/job/good.yaml" 2>"$work/leader.log") ||
+  fail "leader: $(cat "$work/leader.log")"
+TEAM_MARK=passed env -u DCP_QUEUE "$bin/dcp-worker" --job "$work/job/good.yaml" >>"$work/worker.log" 2>&1 &
+pids+=("$!")
+wait_for_sql "SELECT status FROM run WHERE run_id='$run_id'" "FINISHED"
+expect_eq "$(sql "SELECT selection, start_date, end_date FROM run_process WHERE run_id='$run_id' ORDER BY seq" | tr '\t\n' ',;')" \
+  "10,2024-01-01 00:00:00,2024-03-31 23:59:00;2,2024-01-01 00:00:00,2024-03-31 23:59:00;x y,2024-01-01 00:00:00,2024-03-31 23:59:00;" \
+  "one task per selection over the whole range, in the workload's order"
+expect_eq "$(sql "SELECT TRIM(TRAILING '\\n' FROM r.body) FROM run_process p JOIN task_result r ON r.task_id = p.task_id WHERE p.run_id='$run_id' ORDER BY p.seq" | tr '\n' ';')" \
+  "10|2024-01-01 00:00|2024-03-31 23:59|1|passed|no url|job;2|2024-01-01 00:00|2024-03-31 23:59|1|passed|no url|job;x y|2024-01-01 00:00|2024-03-31 23:59|1|passed|no url|job;" \
+  "results: the task's variables, in the job file's directory"
+expect_eq "$(sql "SELECT topology FROM run_context WHERE run_id='$run_id'")" "topology of the run" "the topology command's output, stored with the run"
+expect_eq "$(sql "SELECT JSON_VALUE(params, '$.window'), JSON_VALUE(params, '$.tz') FROM run WHERE run_id='$run_id'")" \
+  "$(printf 'none\tEurope/Amsterdam')" "the job's window and zone"
+wait_for_depth "$DCP_QUEUE" 0
+
+runs_before=$(sql "SELECT COUNT(*) FROM run")
+
+# expect_refused JOB_FILE EXIT_CODE REASON: the leader refuses the run with
+# that exit code and reason on stderr, and records no run.
+expect_refused() {
+  local rc=0
+  leader run --job "$work/job/$1" >/dev/null 2>"$work/refused.log" || rc=$?
+  expect_eq "$rc" "$2" "$1: exit code"
+  grep -qF "$3" "$work/refused.log" || fail "$1: the reason: $(cat "$work/refused.log")"
+  expect_eq "$(sql "SELECT COUNT(*) FROM run")" "$runs_before" "$1: runs recorded"
+}
+
+echo "-- a topology command that fails: exit 6, its stderr, nothing recorded or published"
+job failing.yaml "\"echo cannot reach the warehouse >&2; exit 4\"" "{items: [a]}"
+expect_refused failing.yaml 6 "topology.command: exit 4: cannot reach the warehouse"
+
+echo "-- a workload command printing a duplicate id: exit 6, its line number"
+job duplicate.yaml "\"printf t\"" "{command: \"printf 'a\\\\nb\\\\na\\\\n'\"}"
+expect_refused duplicate.yaml 6 "workload.command: line 3: duplicate id 'a'"
+
+echo "-- a job file with a typo: exit 2 from the leader and the worker, naming the key"
+printf 'name: x\nworkload: {items: [a]}\ncompute: {command: ./run, timout: 3}\n' >"$work/job/typo.yaml"
+for binary in dcp-leader dcp-worker; do
+  args=(--job "$work/job/typo.yaml")
+  [ "$binary" = dcp-leader ] && args=(run "${args[@]}")
+  set +e
+  "$bin/$binary" "${args[@]}" >/dev/null 2>"$work/typo.log"
+  rc=$?
+  set -e
+  expect_eq "$rc" "2" "$binary: exit code of a bad job file"
+  grep -q "compute.timout: unknown key" "$work/typo.log" || fail "$binary: $(cat "$work/typo.log")"
+done
+
+echo "-- run --local --job: the same results in one process"
+local_id=$(TEAM_MARK=passed leader run --job "$work/job/good.yaml" --local --allow-overlap 2>"$work/local.log") ||
+  fail "local run: $(cat "$work/local.log")"
+expect_eq "$(sql "SELECT p.selection, r.body FROM run_process p JOIN task_result r ON r.task_id = p.task_id WHERE p.run_id='$local_id' ORDER BY p.seq")" \
+  "$(sql "SELECT p.selection, r.body FROM run_process p JOIN task_result r ON r.task_id = p.task_id WHERE p.run_id='$run_id' ORDER BY p.seq")" \
+  "--local results equal the distributed ones"
+echo "PASS"

@@ -1,0 +1,79 @@
+// The box itself is tested through the exec computation
+// (tests/unit/compute/exec_computation_test.cpp); these are what the other
+// steps rely on: argv lists, a working directory, input, the descriptions.
+#include "process/command_runner.hpp"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+namespace dcp::process {
+namespace {
+
+CommandSpec Spec(std::vector<std::string> argv) {
+  CommandSpec spec;
+  spec.argv = std::move(argv);
+  spec.environment = {"PATH=/usr/bin:/bin"};
+  spec.timeout = std::chrono::seconds(30);
+  return spec;
+}
+
+TEST(RunCommand, RunsAnArgvListAsItIsWithoutAShell) {
+  const auto outcome = RunCommand(Spec({"printf", "[%s]", "a b", "$HOME", "*"}));
+  ASSERT_TRUE(outcome.ok()) << Describe(outcome, Spec({"printf"}));
+  EXPECT_EQ(outcome.out, "[a b][$HOME][*]");
+}
+
+TEST(RunCommand, RunsInTheGivenDirectoryWithTheGivenInput) {
+  CommandSpec spec = Spec({"/bin/sh", "-c", "pwd; cat"});
+  spec.directory = std::filesystem::temp_directory_path().string();
+  spec.input = "line 1\nline 2\n";
+  const auto outcome = RunCommand(spec);
+  ASSERT_TRUE(outcome.ok()) << Describe(outcome, spec);
+  EXPECT_EQ(outcome.out, spec.directory + "\nline 1\nline 2\n");
+}
+
+TEST(RunCommand, TheEnvironmentIsExactlyTheGivenOne) {
+  setenv("SECRET_OF_THE_CALLER", "x", 1);
+  CommandSpec spec = Spec({"/usr/bin/env"});
+  spec.environment = {"A=1"};
+  const auto outcome = RunCommand(spec);
+  unsetenv("SECRET_OF_THE_CALLER");
+  ASSERT_TRUE(outcome.ok()) << Describe(outcome, spec);
+  EXPECT_EQ(outcome.out, "A=1\n");
+}
+
+TEST(RunCommand, AProgramThatIsNotThereDoesNotStart) {
+  const CommandSpec spec = Spec({"/nonexistent/program"});
+  const auto outcome = RunCommand(spec);
+  EXPECT_EQ(outcome.end, CommandOutcome::End::kNotStarted);
+  EXPECT_EQ(Describe(outcome, spec),
+            "could not start /nonexistent/program: No such file or directory");
+}
+
+TEST(RunCommand, DescribesEachEnd) {
+  CommandSpec spec = Spec({"/bin/sh", "-c", "echo 'line one' >&2; echo 'line two' >&2; exit 7"});
+  EXPECT_EQ(Describe(RunCommand(spec), spec), "exit 7: line one line two");
+  spec.argv = {"/bin/sh", "-c", "kill -TERM $$"};
+  EXPECT_EQ(Describe(RunCommand(spec), spec), "killed by signal 15: ");
+  spec.argv = {"sleep", "30"};
+  spec.timeout = std::chrono::milliseconds(200);
+  EXPECT_EQ(Describe(RunCommand(spec), spec), "timed out after 200 ms");
+  spec.argv = {"yes"};
+  spec.timeout = std::chrono::seconds(30);
+  spec.max_stdout = 1000;
+  const auto too_much = RunCommand(spec);
+  EXPECT_EQ(Describe(too_much, spec), "more than 1000 bytes on stdout");
+  EXPECT_EQ(too_much.out.size(), 1000U);
+}
+
+TEST(BoxEnvironment, KeepsItsOwnThenTheBaseAndPassedNamesNeverDcps) {
+  const char* environment[] = {
+      "PATH=/bin", "DCP_MYSQL_URL=mysql://u:p@h/d", "TEAM=a", "OTHER=b", "DCP_X=1", "broken",
+      nullptr};
+  EXPECT_EQ(BoxEnvironment({"DCP_JOB=j"}, {"TEAM", "DCP_MYSQL_URL"}, environment),
+            (std::vector<std::string>{"DCP_JOB=j", "PATH=/bin", "TEAM=a"}));
+}
+
+}  // namespace
+}  // namespace dcp::process
