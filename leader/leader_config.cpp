@@ -1,5 +1,7 @@
 #include "leader/leader_config.hpp"
 
+#include <unistd.h>
+
 #include <CLI/CLI.hpp>
 #include <chrono>
 
@@ -19,7 +21,8 @@ namespace {
 // What the flags hold before validation.
 struct Flags {
   CommonSettings common;
-  std::string job_file;       // empty: the reference job
+  std::string job_file;  // empty: the reference job
+  std::string work_dir = "/tmp/dcp-work";
   std::string topology_file;  // empty: the embedded reference grid
   // Apart per subcommand: CLI11 applies the environment to the options of
   // every subcommand, parsed or not, so one shared variable would let
@@ -85,6 +88,9 @@ Commands AddFlags(CLI::App& app, Flags& f) {
   c.run->add_option("--to", f.run.to, "last day YYYY-MM-DD, inclusive");
   c.run->add_flag("--wait", f.wait, "follow the run to its end; exit 1 if a task FAILED");
   c.run->add_flag("--local", f.local, "compute the whole run in this process, no broker");
+  c.run->add_option("--work-dir", f.work_dir, "--local: directory of the exec commands' files")
+      ->envname("DCP_WORK_DIR")
+      ->capture_default_str();
   c.schedule
       ->add_option("--cron", f.cron,
                    "5-field cron expression in DCP_TZ (default: the job's schedule)")
@@ -146,6 +152,7 @@ Result<bool> Validate(Flags& f, const Commands& commands, LeaderConfig& c) {
   c.limits.max_topology_bytes = f.max_topology_mib << 20;
   c.max_tasks = f.max_tasks;
   c.computation = compute::ApplyComputeStep(c.job, c.exec);
+  c.exec.work_dir = f.work_dir + "/leader-" + std::to_string(getpid());
   if (c.job.compute.attempts) c.max_attempts = *c.job.compute.attempts;
   const auto now = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
   if (c.command == LeaderCommand::kRun) {

@@ -10,7 +10,7 @@ namespace dcp::leader {
 Result<LocalRunOutcome> RunLocal(planning::Leader& leader, RunPlanningStore& runs, TaskStore& tasks,
                                  Computation& computation, const planning::RunRequest& request,
                                  const RunContext& fallback_context, int max_attempts) {
-  planning::RunLock lock(runs);
+  planning::RunLock lock(runs, leader.job_name());
   if (!lock.held())
     return LocalRunOutcome{planning::RunOutcome::Status::kLocked, std::nullopt, 0, 0, {}};
   planning::TaskPlan planned;

@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include <atomic>
+#include <filesystem>
 #include <iostream>
 
 #include "amqp/confirm_publisher.hpp"
@@ -46,6 +47,9 @@ planning::LeaderSettings LeaderSettingsOf(const LeaderConfig& c) {
   planning::LeaderSettings settings{
       c.time_zone, std::move(workload), c.allow_overlap, {}, c.max_tasks};
   settings.publishing.batch = c.publish_batch;
+  settings.job_name = c.job.name;
+  settings.job_sha256 = c.job.sha256;
+  settings.job_text = c.job.text;
   return settings;
 }
 
@@ -64,6 +68,14 @@ int RunLocally(const LeaderConfig& c, mysql::Session& session, RunStore& runs) {
   if (!request) throw ConfigError(request.reason());
   request.value().trigger = "local";
   const auto started = std::chrono::steady_clock::now();
+  // The exec commands' files: nothing of them outlives the run.
+  struct WorkDir {
+    std::string path;
+    ~WorkDir() {
+      std::error_code ec;
+      std::filesystem::remove_all(path, ec);
+    }
+  } work_dir{c.exec.work_dir};
   auto outcome = leader::RunLocal(leader, runs, tasks, *computation, *request,
                                   RunContext{c.time_zone.name(), ""}, c.max_attempts);
   if (!outcome) throw ConfigError(outcome.reason());

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <csignal>
+#include <filesystem>
 
 #include "completion/completion_wiring.hpp"
 #include "compute/computations.hpp"
@@ -147,6 +148,8 @@ int Main(int argc, char** argv) {
   }
   completions->Stop();
   heartbeat->Stop();
+  std::error_code ec;  // the exec commands' files: nothing of them outlives the worker
+  std::filesystem::remove_all(c.exec.work_dir, ec);
   return code;
 }
 

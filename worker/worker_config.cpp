@@ -21,7 +21,8 @@ namespace {
 struct Flags {
   CommonSettings common;
   std::string job_file;  // empty: the reference job
-  int prefetch = 0;      // 0: 2 x concurrency
+  std::string work_dir = "/tmp/dcp-work";
+  int prefetch = 0;  // 0: 2 x concurrency
   int amqp_heartbeat = 10;
   long long task_timeout = 3600;
   long long batch_window = 250;
@@ -70,6 +71,11 @@ void AddFlags(CLI::App& app, Flags& f, WorkerConfig& c) {
                  "besides PATH, HOME, LANG... (comma-separated names; never DCP_*)")
       ->envname("DCP_EXEC_ENV")
       ->delimiter(',');
+  app.add_option("--work-dir", f.work_dir,
+                 "directory of the exec commands' files: the runs' topologies and each task's "
+                 "scratch directory (DCP_WORK_DIR), in a subdirectory of this worker")
+      ->envname("DCP_WORK_DIR")
+      ->capture_default_str();
   app.add_option("--exec-memory", f.exec_memory_mib,
                  "MiB of address space for each exec command and its children (0: no limit)")
       ->envname("DCP_EXEC_MEMORY")
@@ -144,6 +150,13 @@ void ApplyCompute(const CLI::App& app, const Flags& f, WorkerConfig& c) {
   }
   if (!Given(app, "--max-attempts") && job.attempts)
     c.service.processor.max_attempts = *job.attempts;
+  // Pinned: only with a job file (the reference job is the default of every
+  // version, and runs of other producers have none).
+  if (!f.job_file.empty()) {
+    c.service.processor.job_name = c.job.name;
+    c.service.processor.job_sha256 = c.job.sha256;
+  }
+  c.exec.work_dir = f.work_dir + "/worker-" + std::to_string(getpid());
 }
 
 Result<bool> Convert(const Flags& f, WorkerConfig& c) {

@@ -9,7 +9,7 @@ namespace dcp::grid {
 
 Result<std::string> ReferenceComputation::Compute(const TaskMessage& task, const RunContext& run,
                                                   int) {
-  auto topology = TopologyOf(run.topology_json);
+  auto topology = TopologyOf(run.topology);
   if (!topology) return Error{topology.reason(), true};
   auto tz = TimeZone::Load(run.time_zone);
   if (!tz) return Error{tz.reason(), true};

@@ -1,8 +1,10 @@
 #include "mysql/mysql_run_store.hpp"
 
+#include "job/job.hpp"
 #include "mysql/run_completion.hpp"
 #include "mysql/transaction.hpp"
 #include "ports/errors.hpp"
+#include "run_context_rows.hpp"
 #include "sql_codec.hpp"
 #include "status_sql.hpp"
 
@@ -52,7 +54,7 @@ void AddCount(TaskCounts& counts, const std::string& text, std::int64_t n) {
 }
 
 // The statements, built once from the domain's table (see status_sql.hpp).
-const std::string kActiveRunSql = "SELECT run_id FROM run WHERE " +
+const std::string kActiveRunSql = "SELECT run_id FROM run WHERE job_name = ? AND " +
                                   RunStatusIn(ActiveRunStatuses()) +
                                   " AND task_count IS NOT NULL ORDER BY created_at DESC, id DESC "
                                   "LIMIT 1";
@@ -60,7 +62,7 @@ const std::string kMarkRunningSql = "UPDATE run SET status = " + Quoted(RunStatu
                                     ", published_at = NOW(6) WHERE run_id = ? AND " +
                                     RunStatusIn(RunEvent::kPublished);
 const std::string kLeftPublishingSql =
-    "SELECT run_id FROM run WHERE status = " + Quoted(RunStatus::kPublishing) +
+    "SELECT run_id FROM run WHERE job_name = ? AND status = " + Quoted(RunStatus::kPublishing) +
     " ORDER BY created_at, id";
 const std::string kUnpublishedSql =
     "SELECT task_id, seq, selection, start_date, end_date FROM run_process "
@@ -109,14 +111,27 @@ PlannedTask PlannedTaskRow(const Row& r) {
 }  // namespace
 
 MysqlRunStore::MysqlRunStore(Session& session, std::chrono::seconds stale_after)
-    : session_(session), stale_after_(stale_after), run_lock_(session, "run") {}
+    : session_(session), stale_after_(stale_after) {}
 
-bool MysqlRunStore::TryLockRuns() { return run_lock_.Acquire(0); }
+bool MysqlRunStore::TryLockRuns(const std::string& job) {
+  auto it = run_locks_.find(job);
+  if (it == run_locks_.end()) {
+    // "dcp.run.<job>.<database>" must fit the 64 characters of a lock name.
+    const std::string purpose = job == "reference" ? "run"
+                                : job.size() + session_.url().database.size() <= 48
+                                    ? "run." + job
+                                    : "run." + job::Sha256Hex(job).substr(0, 16);
+    it = run_locks_.try_emplace(job, session_, purpose).first;
+  }
+  return it->second.Acquire(0);
+}
 
-void MysqlRunStore::UnlockRuns() { run_lock_.Release(); }
+void MysqlRunStore::UnlockRuns(const std::string& job) {
+  if (auto it = run_locks_.find(job); it != run_locks_.end()) it->second.Release();
+}
 
-std::optional<RunId> MysqlRunStore::ActiveRun() {
-  const auto id = session_.QueryString(kActiveRunSql);
+std::optional<RunId> MysqlRunStore::ActiveRun(const std::string& job) {
+  const auto id = session_.QueryString(kActiveRunSql, {job});
   if (!id) return std::nullopt;
   return ParseRunIdColumn(*id);
 }
@@ -124,12 +139,17 @@ std::optional<RunId> MysqlRunStore::ActiveRun() {
 void MysqlRunStore::CreateRun(const NewRun& run, const TaskBatches& tasks) {
   const std::string run_id = run.id.ToString();
   RunTransaction(session_, [&](Session& s) {
+    const RunContext& context = run.context;
     s.Execute(
-        "INSERT INTO run (run_id, trigger_kind, params, status, task_count, created_at) "
-        "VALUES (?, ?, ?, 'PUBLISHING', ?, NOW(6))",
-        {run_id, run.trigger, run.params_json, static_cast<std::int64_t>(tasks.size())});
-    s.Execute("INSERT INTO run_context (run_id, time_zone, topology) VALUES (?, ?, ?)",
-              {run_id, run.context.time_zone, run.context.topology_json});
+        "INSERT INTO run (run_id, trigger_kind, job_name, job_sha256, params, status, task_count, "
+        "created_at) VALUES (?, ?, ?, ?, ?, 'PUBLISHING', ?, NOW(6))",
+        {run_id, run.trigger, context.job_name.empty() ? "reference" : context.job_name,
+         context.job_sha256.empty() ? Value{nullptr} : Value{context.job_sha256}, run.params_json,
+         static_cast<std::int64_t>(tasks.size())});
+    if (!run.job_text.empty()) {
+      s.Execute("INSERT INTO run_job (run_id, job_text) VALUES (?, ?)", {run_id, run.job_text});
+    }
+    InsertRunContext(s, run_id, context);
     std::vector<Value> params;
     tasks.ForEachBatch(kTaskInsertBatch, [&](std::span<const PlannedTask> batch) {
       params.clear();
@@ -163,9 +183,9 @@ std::vector<PlannedTask> MysqlRunStore::UnpublishedTasks(const RunId& run) {
   return tasks;
 }
 
-std::vector<RunId> MysqlRunStore::RunsLeftPublishing() {
+std::vector<RunId> MysqlRunStore::RunsLeftPublishing(const std::string& job) {
   std::vector<RunId> runs;
-  session_.Query(kLeftPublishingSql, {},
+  session_.Query(kLeftPublishingSql, {job},
                  [&](const Row& r) { runs.push_back(ParseRunIdColumn(r.String(0))); });
   return runs;
 }

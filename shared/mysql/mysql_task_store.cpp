@@ -7,6 +7,7 @@
 #include "mysql/run_completion.hpp"
 #include "mysql/transaction.hpp"
 #include "ports/errors.hpp"
+#include "run_context_rows.hpp"
 #include "sql_codec.hpp"
 #include "status_sql.hpp"
 
@@ -469,18 +470,16 @@ WriteOutcome MysqlTaskStore::RequeueTask(const TaskId& task, int attempt, std::s
 }
 
 std::optional<RunContext> MysqlTaskStore::LoadRunContext(const RunId& run) {
-  std::optional<RunContext> context;
-  session_.Query("SELECT time_zone, topology FROM run_context WHERE run_id = ?", {run.ToString()},
-                 [&](const Row& r) {
-                   context = RunContext{r.String(0), r.String(1)};
-                 });
-  return context;
+  return SelectRunContext(session_, run.ToString());
 }
 
 RunContext MysqlTaskStore::EnsureRunContext(const RunId& run, const RunContext& fallback) {
   if (auto stored = LoadRunContext(run)) return *stored;
-  session_.Execute("INSERT IGNORE INTO run_context (run_id, time_zone, topology) VALUES (?, ?, ?)",
-                   {run.ToString(), fallback.time_zone, fallback.topology_json});
+  RunContext external = fallback;  // a run of another producer: no job of its own
+  external.job_name.clear();
+  external.job_sha256.clear();
+  // One transaction: another worker sees the context whole or not at all.
+  RunTransaction(session_, [&](Session& s) { InsertRunContext(s, run.ToString(), external); });
   auto stored = LoadRunContext(run);
   if (!stored) throw DbError("mysql: run_context of " + run.ToString() + " vanished", true);
   return *stored;

@@ -53,23 +53,54 @@ TYPED_TEST_P(RunStoreContract, CreateRunRecordsThePlannedTasksAsQueued) {
 }
 
 TYPED_TEST_P(RunStoreContract, TheRunLockIsHeldUntilUnlocked) {
-  EXPECT_TRUE(this->runs().TryLockRuns());
-  EXPECT_TRUE(this->runs().TryLockRuns());  // idempotent for its holder
-  this->runs().UnlockRuns();
-  EXPECT_TRUE(this->runs().TryLockRuns());
-  this->runs().UnlockRuns();
+  EXPECT_TRUE(this->runs().TryLockRuns("reference"));
+  EXPECT_TRUE(this->runs().TryLockRuns("reference"));  // idempotent for its holder
+  this->runs().UnlockRuns("reference");
+  EXPECT_TRUE(this->runs().TryLockRuns("reference"));
+  this->runs().UnlockRuns("reference");
 }
 
 TYPED_TEST_P(RunStoreContract, ActiveRunIsTheNewestLeaderRunNotEnded) {
-  EXPECT_FALSE(this->runs().ActiveRun());
+  EXPECT_FALSE(this->runs().ActiveRun("reference"));
   const RunId older = this->RunningRun(1);
   const RunId newer = this->RunningRun(1);
   this->tasks().StartTask(UnplannedMessage(RunId::New()), "w");  // external: never active
-  EXPECT_EQ(this->runs().ActiveRun(), newer);
+  EXPECT_EQ(this->runs().ActiveRun("reference"), newer);
   this->EndAll(newer, 1);
-  EXPECT_EQ(this->runs().ActiveRun(), older);
+  EXPECT_EQ(this->runs().ActiveRun("reference"), older);
   this->runs().CancelRun(older);
-  EXPECT_FALSE(this->runs().ActiveRun());
+  EXPECT_FALSE(this->runs().ActiveRun("reference"));
+}
+
+// Each job plans on its own: another job's runs neither block it nor are
+// resumed by its leader, and their locks are apart.
+TYPED_TEST_P(RunStoreContract, LocksActiveRunsAndLeftRunsAreAJobs) {
+  const RunId other = this->RunningRun(1, "forecast");
+  EXPECT_FALSE(this->runs().ActiveRun("reference"));
+  EXPECT_EQ(this->runs().ActiveRun("forecast"), other);
+  const RunId half = RunId::New();
+  this->runs().CreateRun(MakeRun(half, "forecast"), PlanTasks(1));
+  EXPECT_TRUE(this->runs().RunsLeftPublishing("reference").empty());
+  EXPECT_EQ(this->runs().RunsLeftPublishing("forecast"), std::vector<RunId>{half});
+  EXPECT_TRUE(this->runs().TryLockRuns("forecast"));
+  EXPECT_TRUE(this->runs().TryLockRuns("reference"));
+  this->runs().UnlockRuns("forecast");
+  this->runs().UnlockRuns("reference");
+}
+
+// The topology is opaque bytes (a NUL, bytes that are not UTF-8) and comes
+// back whole, with the run's job.
+TYPED_TEST_P(RunStoreContract, TheContextComesBackWithItsJobAndItsTopologyAsBytes) {
+  const RunId run = RunId::New();
+  NewRun record = MakeRun(run, "forecast");
+  record.context.topology = std::string("a\0b\xff\xfe\n", 6);
+  this->runs().CreateRun(record, PlanTasks(1));
+  const auto context = this->tasks().LoadRunContext(run);
+  ASSERT_TRUE(context);
+  EXPECT_EQ(context->topology, record.context.topology);
+  EXPECT_EQ(context->job_name, "forecast");
+  EXPECT_EQ(context->job_sha256, record.context.job_sha256);
+  EXPECT_EQ(context->time_zone, "Europe/Amsterdam");
 }
 
 TYPED_TEST_P(RunStoreContract, TheWatermarkOnlyRisesAndUnpublishedTasksArePastIt) {
@@ -85,10 +116,10 @@ TYPED_TEST_P(RunStoreContract, TheWatermarkOnlyRisesAndUnpublishedTasksArePastIt
   const auto unpublished = this->runs().UnpublishedTasks(run);
   ASSERT_EQ(unpublished.size(), 1u);
   EXPECT_EQ(unpublished[0].id, planned[2].id);
-  EXPECT_EQ(this->runs().RunsLeftPublishing(), std::vector<RunId>{run});
+  EXPECT_EQ(this->runs().RunsLeftPublishing("reference"), std::vector<RunId>{run});
   this->runs().MarkRunning(run);
   EXPECT_EQ(this->Run(run).status, RunStatus::kRunning);
-  EXPECT_TRUE(this->runs().RunsLeftPublishing().empty());
+  EXPECT_TRUE(this->runs().RunsLeftPublishing("reference").empty());
 }
 
 TYPED_TEST_P(RunStoreContract, MarkRunningCompletesARunWhoseTasksAllEnded) {
@@ -225,15 +256,14 @@ TYPED_TEST_P(RunStoreContract, ResultsComeInSelectionAndStartOrder) {
   EXPECT_EQ(rows, (std::vector<std::string>{"ref a seq3", "ref a seq2", "ref b seq1"}));
 }
 
-REGISTER_TYPED_TEST_SUITE_P(RunStoreContract, CreateRunRecordsThePlannedTasksAsQueued,
-                            TheRunLockIsHeldUntilUnlocked, ActiveRunIsTheNewestLeaderRunNotEnded,
-                            TheWatermarkOnlyRisesAndUnpublishedTasksArePastIt,
-                            MarkRunningCompletesARunWhoseTasksAllEnded,
-                            CancelCancelsTheQueuedTasksOnce, AnEndedRunCannotBeCancelled,
-                            OperatorRetryRequeuesFailedTasksAndReopensTheRun,
-                            OperatorRetryLeavesACancelledRunAlone,
-                            ACompletionIsClaimedOnceThenReported,
-                            AClaimNotReportedWithinItsLeaseIsClaimedAgain,
-                            ACancelledRunIsReportedToo, ResultsComeInSelectionAndStartOrder);
+REGISTER_TYPED_TEST_SUITE_P(
+    RunStoreContract, CreateRunRecordsThePlannedTasksAsQueued, TheRunLockIsHeldUntilUnlocked,
+    ActiveRunIsTheNewestLeaderRunNotEnded, LocksActiveRunsAndLeftRunsAreAJobs,
+    TheContextComesBackWithItsJobAndItsTopologyAsBytes,
+    TheWatermarkOnlyRisesAndUnpublishedTasksArePastIt, MarkRunningCompletesARunWhoseTasksAllEnded,
+    CancelCancelsTheQueuedTasksOnce, AnEndedRunCannotBeCancelled,
+    OperatorRetryRequeuesFailedTasksAndReopensTheRun, OperatorRetryLeavesACancelledRunAlone,
+    ACompletionIsClaimedOnceThenReported, AClaimNotReportedWithinItsLeaseIsClaimedAgain,
+    ACancelledRunIsReportedToo, ResultsComeInSelectionAndStartOrder);
 
 }  // namespace dcp::contract

@@ -36,9 +36,12 @@ inline std::vector<PlannedTask> PlanTasks(int n) {
   return tasks;
 }
 
-inline NewRun MakeRun(const RunId& id) {
-  return NewRun{id, "manual", R"({"from":"2023-01-01"})",
-                RunContext{"Europe/Amsterdam", R"({"feeders":[]})"}};
+// A run of `job` (the reference one unless said).
+inline NewRun MakeRun(const RunId& id, const std::string& job = "reference") {
+  RunContext context{"Europe/Amsterdam", R"({"feeders":[]})"};
+  context.job_name = job;
+  context.job_sha256 = std::string(64, 'a');
+  return NewRun{id, "manual", R"({"from":"2023-01-01"})", std::move(context), "name: " + job};
 }
 
 inline TaskMessage MessageOf(const RunId& run, const PlannedTask& t) {
@@ -70,11 +73,11 @@ inline std::vector<bool> FinishTasks(TaskStore& store, const std::vector<FinishI
 template <class Stores>
 class StoreContract : public Stores {
  protected:
-  // A run of `n` tasks, published and RUNNING.
-  RunId RunningRun(int n) {
+  // A run of `n` tasks of `job`, published and RUNNING.
+  RunId RunningRun(int n, const std::string& job = "reference") {
     const RunId run = RunId::New();
     planned_[run] = PlanTasks(n);
-    this->runs().CreateRun(MakeRun(run), planned_[run]);
+    this->runs().CreateRun(MakeRun(run, job), planned_[run]);
     this->runs().MarkPublished(run, n);
     this->runs().MarkRunning(run);
     return run;

@@ -16,8 +16,10 @@ leader() { env -u DCP_QUEUE "$bin/dcp-leader" "$@"; }
 mkdir "$work/job"
 cat >"$work/job/compute.sh" <<'SH'
 # One line per task: what the box tells the program, and its directory.
-printf '%s|%s|%s|%s|%s|%s|%s\n' "$DCP_SELECTION" "$DCP_START_DATE" "$DCP_END_DATE" "$DCP_ATTEMPT" \
-  "${TEAM_MARK:-no mark}" "${DCP_MYSQL_URL:-no url}" "$(basename "$PWD")"
+# The topology: a read-only file; a scratch directory of the task's own.
+touch "$DCP_WORK_DIR/scratch" || exit 9
+printf '%s|%s|%s|%s|%s|%s|%s|%s\n' "$DCP_SELECTION" "$DCP_START_DATE" "$DCP_END_DATE" "$DCP_ATTEMPT" \
+  "${TEAM_MARK:-no mark}" "${DCP_MYSQL_URL:-no url}" "$(basename "$PWD")" "$(cat "$DCP_TOPOLOGY_FILE")"
 SH
 job() {  # job FILE TOPOLOGY_COMMAND WORKLOAD
   cat >"$work/job/$1" <<YAML
@@ -47,12 +49,28 @@ expect_eq "$(sql "SELECT selection, start_date, end_date FROM run_process WHERE 
   "10,2024-01-01 00:00:00,2024-03-31 23:59:00;2,2024-01-01 00:00:00,2024-03-31 23:59:00;x y,2024-01-01 00:00:00,2024-03-31 23:59:00;" \
   "one task per selection over the whole range, in the workload's order"
 expect_eq "$(sql "SELECT TRIM(TRAILING '\\n' FROM r.body) FROM run_process p JOIN task_result r ON r.task_id = p.task_id WHERE p.run_id='$run_id' ORDER BY p.seq" | tr '\n' ';')" \
-  "10|2024-01-01 00:00|2024-03-31 23:59|1|passed|no url|job;2|2024-01-01 00:00|2024-03-31 23:59|1|passed|no url|job;x y|2024-01-01 00:00|2024-03-31 23:59|1|passed|no url|job;" \
+  "10|2024-01-01 00:00|2024-03-31 23:59|1|passed|no url|job|topology of the run;2|2024-01-01 00:00|2024-03-31 23:59|1|passed|no url|job|topology of the run;x y|2024-01-01 00:00|2024-03-31 23:59|1|passed|no url|job|topology of the run;" \
   "results: the task's variables, in the job file's directory"
-expect_eq "$(sql "SELECT topology FROM run_context WHERE run_id='$run_id'")" "topology of the run" "the topology command's output, stored with the run"
+expect_eq "$(sql "SELECT CAST(GROUP_CONCAT(chunk ORDER BY seq SEPARATOR '') AS CHAR) FROM run_topology_chunk WHERE run_id='$run_id'")" \
+  "topology of the run" "the topology command's output, stored with the run"
+expect_eq "$(sql "SELECT r.job_name, CAST(r.job_sha256 AS CHAR) = SHA2(j.job_text, 256) FROM run r JOIN run_job j ON j.run_id = r.run_id WHERE r.run_id='$run_id'")" \
+  "$(printf '%s\t1' "$name")" "the run is pinned to its job file"
 expect_eq "$(sql "SELECT JSON_VALUE(params, '$.window'), JSON_VALUE(params, '$.tz') FROM run WHERE run_id='$run_id'")" \
   "$(printf 'none\tEurope/Amsterdam')" "the job's window and zone"
 wait_for_depth "$DCP_QUEUE" 0
+
+echo "-- a worker given another version of the job: the mismatch on the task, not its output"
+kill -TERM "${pids[-1]}"
+wait "${pids[-1]}" || fail "the worker did not stop cleanly"
+other_id=$(leader run --job "$work/job/good.yaml" 2>"$work/leader.log") || fail "leader: $(cat "$work/leader.log")"
+{ cat "$work/job/good.yaml"; echo "# edited after the run was planned"; } >"$work/job/edited.yaml"
+TEAM_MARK=passed DCP_RETRY_DELAY=0 env -u DCP_QUEUE "$bin/dcp-worker" --job "$work/job/edited.yaml" >>"$work/worker.log" 2>&1 &
+pids+=("$!")
+wait_for_sql "SELECT status FROM run WHERE run_id='$other_id'" "FAILED"
+expect_eq "$(sql "SELECT COUNT(*) FROM run_process WHERE run_id='$other_id' AND error LIKE 'job mismatch: the run was planned with job ''$name''%'")" \
+  "3" "every task says the job does not match"
+expect_eq "$(sql "SELECT COUNT(*) FROM task_result WHERE run_id='$other_id'")" "0" "nothing computed with the wrong job"
+kill -TERM "${pids[-1]}"
 
 runs_before=$(sql "SELECT COUNT(*) FROM run")
 

@@ -7,15 +7,16 @@
 
 namespace dcp::fakes {
 
-bool FakeStore::TryLockRuns() {
+bool FakeStore::TryLockRuns(const std::string& job) {
   if (lock_held_elsewhere) return false;
-  return locked = true;  // idempotent, as the server lock
+  locked_jobs.insert(job);  // idempotent, as the server lock
+  return true;
 }
 
-std::optional<RunId> FakeStore::ActiveRun() {
+std::optional<RunId> FakeStore::ActiveRun(const std::string& job) {
   for (auto it = run_order.rbegin(); it != run_order.rend(); ++it) {
     const FakeRun& r = runs.at(*it);
-    if (!IsTerminal(r.status) && r.task_count) return *it;
+    if (!IsTerminal(r.status) && r.task_count && r.info.context.job_name == job) return *it;
   }
   return std::nullopt;
 }
@@ -54,10 +55,11 @@ std::vector<PlannedTask> FakeStore::UnpublishedTasks(const RunId& run) {
   return out;
 }
 
-std::vector<RunId> FakeStore::RunsLeftPublishing() {
+std::vector<RunId> FakeStore::RunsLeftPublishing(const std::string& job) {
   std::vector<RunId> out;
   for (const auto& id : run_order) {
-    if (runs.at(id).status == RunStatus::kPublishing) out.push_back(id);
+    const FakeRun& r = runs.at(id);
+    if (r.status == RunStatus::kPublishing && r.info.context.job_name == job) out.push_back(id);
   }
   return out;
 }
@@ -270,7 +272,11 @@ RunContext FakeStore::EnsureRunContext(const RunId& run, const RunContext& fallb
   MaybeFail();
   EnsureRun(run);
   auto& r = runs.at(run);
-  if (r.info.context.time_zone.empty()) r.info.context = fallback;
+  if (r.info.context.time_zone.empty()) {
+    r.info.context = fallback;  // a run of another producer: no job of its own
+    r.info.context.job_name.clear();
+    r.info.context.job_sha256.clear();
+  }
   return r.info.context;
 }
 

@@ -10,6 +10,7 @@
 // threads); RunStore calls are for one thread.
 #include <map>
 #include <mutex>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -39,15 +40,15 @@ struct FakeRun {
 class FakeStore final : public RunStore, public TaskStore {
  public:
   // RunPlanningStore
-  bool TryLockRuns() override;
-  void UnlockRuns() override { locked = false; }
-  std::optional<RunId> ActiveRun() override;
+  bool TryLockRuns(const std::string& job) override;
+  void UnlockRuns(const std::string& job) override { locked_jobs.erase(job); }
+  std::optional<RunId> ActiveRun(const std::string& job) override;
   using RunPlanningStore::CreateRun;
   void CreateRun(const NewRun& run, const TaskBatches& tasks) override;
   void MarkPublished(const RunId& run, std::int64_t through) override;
   void MarkRunning(const RunId& run) override;
   std::vector<PlannedTask> UnpublishedTasks(const RunId& run) override;
-  std::vector<RunId> RunsLeftPublishing() override;
+  std::vector<RunId> RunsLeftPublishing(const std::string& job) override;
   // RunReadModel, RunResults
   std::optional<RunSummary> GetRun(const RunId& run) override;
   std::optional<RunSummary> LatestRun() override;
@@ -76,8 +77,8 @@ class FakeStore final : public RunStore, public TaskStore {
   RunContext EnsureRunContext(const RunId& run, const RunContext& fallback) override;
 
   // Test controls and inspection.
-  int fail_next_calls = 0;  // the next N TaskStore calls throw a transient DbError
-  bool locked = false;
+  int fail_next_calls = 0;            // the next N TaskStore calls throw a transient DbError
+  std::set<std::string> locked_jobs;  // the jobs whose run lock this store holds
   bool lock_held_elsewhere = false;
   std::map<RunId, FakeRun> runs;
   std::vector<RunId> run_order;

@@ -14,18 +14,26 @@ WorkloadSource FixedWorkload(Workload workload) {
   return [workload = std::move(workload)] { return Result<Workload>(workload); };
 }
 
+NewRun Leader::NewRunOf(const RunId& run, const RunRequest& request, std::string topology) const {
+  RunContext context{settings_.time_zone.name(), std::move(topology)};
+  context.job_name = settings_.job_name;
+  context.job_sha256 = settings_.job_sha256;
+  return NewRun{run, request.trigger, ParamsJson(request, settings_.time_zone), std::move(context),
+                settings_.job_text};
+}
+
 Result<RunOutcome> Leader::Run(const RunRequest& request) {
-  RunLock lock(store_);
+  RunLock lock(store_, settings_.job_name);
   if (!lock.held()) return RunOutcome{RunOutcome::Status::kLocked, std::nullopt, 0, 0, {}};
 
   RunOutcome outcome;
-  for (const RunId& left : store_.RunsLeftPublishing()) {
+  for (const RunId& left : store_.RunsLeftPublishing(settings_.job_name)) {
     spdlog::warn("run {} was left half-published by an earlier leader: resuming it",
                  left.ToString());
     outcome.resumed += Resume(left);
   }
   if (!settings_.allow_overlap) {
-    if (auto active = store_.ActiveRun()) {
+    if (auto active = store_.ActiveRun(settings_.job_name)) {
       return RunOutcome{RunOutcome::Status::kPreviousRunActive, active, 0, outcome.resumed, {}};
     }
   }
@@ -39,9 +47,7 @@ Result<RunOutcome> Leader::Run(const RunRequest& request) {
   if (!tasks) return Error{tasks.reason()};
 
   const RunId run = RunId::New();
-  store_.CreateRun(NewRun{run, request.trigger, ParamsJson(request, settings_.time_zone),
-                          RunContext{settings_.time_zone.name(), std::move(workload->topology)}},
-                   *tasks);
+  store_.CreateRun(NewRunOf(run, request, std::move(workload->topology)), *tasks);
   spdlog::info("run {}: {} tasks recorded, publishing", run.ToString(), tasks->size());
   RunPublisher(store_, *publisher_, settings_.publishing).Publish(run, *tasks);
   store_.MarkRunning(run);
@@ -70,9 +76,7 @@ Result<RunOutcome> Leader::CreateLocalRun(const RunRequest& request, TaskPlan& t
   if (!plan) return Error{plan.reason()};
   tasks = std::move(plan).value();
   const RunId run = RunId::New();
-  store_.CreateRun(NewRun{run, request.trigger, ParamsJson(request, settings_.time_zone),
-                          RunContext{settings_.time_zone.name(), std::move(workload->topology)}},
-                   tasks);
+  store_.CreateRun(NewRunOf(run, request, std::move(workload->topology)), tasks);
   if (!tasks.empty()) store_.MarkPublished(run, static_cast<std::int64_t>(tasks.size()));
   store_.MarkRunning(run);
   RunOutcome created;

@@ -74,6 +74,18 @@ Outcome TaskProcessor::Malformed(std::string_view body, const std::string& error
   return {DeadLetter{DeadLetter::Kind::kMalformed, reason}, ids.task, kNotStarted};
 }
 
+std::optional<std::string> JobMismatch(const ProcessorSettings& settings, const RunContext& run) {
+  if (settings.job_sha256.empty() || run.job_name.empty()) return std::nullopt;  // not pinned
+  if (run.job_name == settings.job_name && run.job_sha256 == settings.job_sha256)
+    return std::nullopt;
+  const auto short_hash = [](const std::string& sha) {
+    return sha.empty() ? std::string("none") : sha.substr(0, 12);
+  };
+  return "job mismatch: the run was planned with job '" + run.job_name + "' (sha256 " +
+         short_hash(run.job_sha256) + "), this worker has job '" + settings.job_name +
+         "' (sha256 " + short_hash(settings.job_sha256) + "): not computed";
+}
+
 Outcome TaskProcessor::Compute(const TaskMessage& task, std::optional<StartResult> started) {
   const StartResult start =
       started ? *started : retry_([&] { return store_.StartTask(task, settings_.worker_id); });
@@ -92,10 +104,14 @@ Outcome TaskProcessor::Compute(const TaskMessage& task, std::optional<StartResul
 
   auto context = retry_([&] { return contexts_.Get(task.run_id, store_); });
   Result<std::string> result = Error{""};
-  try {
-    result = computation_.Compute(task, *context, start.attempt);
-  } catch (const std::exception& e) {
-    result = Error{std::string("computation threw: ") + e.what()};
+  if (auto mismatch = JobMismatch(settings_, *context)) {
+    result = Error{*mismatch};
+  } else {
+    try {
+      result = computation_.Compute(task, *context, start.attempt);
+    } catch (const std::exception& e) {
+      result = Error{std::string("computation threw: ") + e.what()};
+    }
   }
   if (!result) {
     if (result.permanent() || start.attempt >= settings_.max_attempts) {

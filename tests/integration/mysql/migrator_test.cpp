@@ -87,13 +87,13 @@ TEST_F(MigratorTest, ConcurrentMigratesOfAnEmptyDatabaseApplyEachFileOnce) {
 TEST_F(MigratorTest, AppliesOnlyPendingFilesInOrder) {
   static constexpr Migration kExtra[] = {
       {1, "init", ""},
-      {7, "add_note",
+      {99, "add_note",
        "CREATE TABLE note (id INT PRIMARY KEY);\n"
-       "INSERT IGNORE INTO schema_migrations VALUES (7, 'add_note', NOW(6));\n"},
+       "INSERT IGNORE INTO schema_migrations VALUES (99, 'add_note', NOW(6));\n"},
   };
   const auto result = Migrator(kExtra).Migrate(session());
-  EXPECT_EQ(result.applied, std::vector<int>{7});
-  EXPECT_EQ(result.version, 7);
+  EXPECT_EQ(result.applied, std::vector<int>{99});
+  EXPECT_EQ(result.version, 99);
   EXPECT_TRUE(Migrator(kExtra).Migrate(session()).applied.empty());
 }
 

@@ -6,6 +6,7 @@
 
 #include "mysql/mysql_run_store.hpp"
 #include "mysql/mysql_task_store.hpp"
+#include "ports/errors.hpp"
 #include "test_database.hpp"
 
 namespace dcp::mysql {
@@ -21,25 +22,26 @@ TEST_F(RunStoreTest, RunLockIsExclusiveBetweenSessions) {
   auto other_session = NewSession();
   MysqlRunStore mine(session());
   MysqlRunStore other(*other_session);
-  EXPECT_TRUE(mine.TryLockRuns());
-  EXPECT_TRUE(mine.TryLockRuns());  // idempotent
-  EXPECT_FALSE(other.TryLockRuns());
-  mine.UnlockRuns();
-  EXPECT_TRUE(other.TryLockRuns());
-  EXPECT_FALSE(mine.TryLockRuns());
+  EXPECT_TRUE(mine.TryLockRuns("reference"));
+  EXPECT_TRUE(mine.TryLockRuns("reference"));  // idempotent
+  EXPECT_FALSE(other.TryLockRuns("reference"));
+  mine.UnlockRuns("reference");
+  EXPECT_TRUE(other.TryLockRuns("reference"));
+  EXPECT_FALSE(mine.TryLockRuns("reference"));
 }
 
 TEST_F(RunStoreTest, RunLockIsReleasedWhenItsConnectionEnds) {
   auto holder_session = NewSession();
   MysqlRunStore holder(*holder_session);
   MysqlRunStore other(session());
-  ASSERT_TRUE(holder.TryLockRuns());
-  EXPECT_FALSE(other.TryLockRuns());
+  ASSERT_TRUE(holder.TryLockRuns("reference"));
+  EXPECT_FALSE(other.TryLockRuns("reference"));
   holder_session->Disconnect();
   // The server frees the lock once it has processed the disconnect.
   bool locked = false;
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-  while (!(locked = other.TryLockRuns()) && std::chrono::steady_clock::now() < deadline) {
+  while (!(locked = other.TryLockRuns("reference")) &&
+         std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   EXPECT_TRUE(locked);
@@ -112,6 +114,34 @@ TEST_F(RunStoreTest, RequeueFailedReopensTheRunForPublishing) {
   EXPECT_EQ(finished, 3);
   EXPECT_EQ(failed, 0);
   EXPECT_TRUE(store.RequeueFailed(run).empty());
+}
+
+// A topology bigger than one statement may be (the server's 16 MiB
+// max_allowed_packet) goes in chunks and comes back whole; a chunk changed
+// behind dcp's back is refused, not computed with.
+TEST_F(RunStoreTest, ABigTopologyIsStoredInChunksAndCheckedByItsHash) {
+  const RunId run = RunId::New();
+  NewRun record = MakeRun(run);
+  record.context.topology.resize(std::size_t{40} << 20);
+  for (std::size_t i = 0; i < record.context.topology.size(); ++i) {
+    record.context.topology[i] = static_cast<char>((i * 131) % 251);
+  }
+  MysqlRunStore(session()).CreateRun(record, PlanTasks(1));
+  EXPECT_GE(Int("SELECT COUNT(*) FROM run_topology_chunk WHERE run_id = '" + run.ToString() + "'"),
+            3);
+  MysqlTaskStore tasks(session());
+  const auto context = tasks.LoadRunContext(run);
+  ASSERT_TRUE(context);
+  EXPECT_TRUE(context->topology == record.context.topology);
+  session().Execute("UPDATE run_topology_chunk SET chunk = 'x' WHERE run_id = ? AND seq = 1",
+                    {run.ToString()});
+  try {
+    (void)tasks.LoadRunContext(run);
+    ADD_FAILURE() << "a changed topology was loaded";
+  } catch (const DbError& e) {
+    EXPECT_EQ(e.kind(), DbErrorKind::kData);
+    EXPECT_NE(std::string(e.what()).find("does not match"), std::string::npos) << e.what();
+  }
 }
 
 TEST_F(RunStoreTest, CreateRunOf100kTasks) {

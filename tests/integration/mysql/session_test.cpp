@@ -113,14 +113,16 @@ TEST_F(SessionTest, TimestampsAreUtc) {
 TEST_F(SessionTest, TransactionRollsBackWhenNotCommitted) {
   try {
     Transaction tx(session());
-    session().Execute("INSERT INTO run_context VALUES ('r', 'UTC', '{}')");
+    session().Execute(
+        "INSERT INTO run_context (run_id, time_zone, topology) VALUES ('r', 'UTC', '{}')");
     throw std::runtime_error("boom");
   } catch (const std::runtime_error&) {
   }
   EXPECT_EQ(Int("SELECT COUNT(*) FROM run_context"), 0);
   {
     Transaction tx(session());
-    session().Execute("INSERT INTO run_context VALUES ('r', 'UTC', '{}')");
+    session().Execute(
+        "INSERT INTO run_context (run_id, time_zone, topology) VALUES ('r', 'UTC', '{}')");
     tx.Commit();
   }
   EXPECT_EQ(Int("SELECT COUNT(*) FROM run_context"), 1);
@@ -129,7 +131,8 @@ TEST_F(SessionTest, TransactionRollsBackWhenNotCommitted) {
 TEST_F(SessionTest, RunTransactionRetriesTransientFailuresOnALiveConnection) {
   int calls = 0;
   const int result = RunTransaction(session(), [&](Session& s) {
-    s.Execute("INSERT INTO run_context VALUES (?, 'UTC', '{}')", {"r" + std::to_string(calls)});
+    s.Execute("INSERT INTO run_context (run_id, time_zone, topology) VALUES (?, 'UTC', '{}')",
+              {"r" + std::to_string(calls)});
     if (++calls < 2) throw DbError("deadlock", true);
     return calls;
   });

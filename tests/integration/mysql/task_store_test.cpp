@@ -112,7 +112,7 @@ TEST_F(TaskStoreTest, RunContextFirstWriterWins) {
   EXPECT_EQ(store.LoadRunContext(run_)->time_zone, "Europe/Amsterdam");
   const RunId external = RunId::New();
   EXPECT_FALSE(store.LoadRunContext(external).has_value());
-  EXPECT_EQ(store.EnsureRunContext(external, {"UTC", "{\"a\":1}"}).topology_json, "{\"a\":1}");
+  EXPECT_EQ(store.EnsureRunContext(external, {"UTC", "{\"a\":1}"}).topology, "{\"a\":1}");
   EXPECT_EQ(store.EnsureRunContext(external, {"Asia/Tokyo", "{}"}).time_zone, "UTC");
   EXPECT_EQ(store.LoadRunContext(external)->time_zone, "UTC");
 }

@@ -97,8 +97,9 @@ std::vector<PlannedTask> PlanTasks(int n) {
 }
 
 NewRun MakeRun(const RunId& id, std::string trigger) {
-  return NewRun{id, std::move(trigger), R"({"from":"2023-01-01"})",
-                RunContext{"Europe/Amsterdam", R"({"feeders":[]})"}};
+  RunContext context{"Europe/Amsterdam", R"({"feeders":[]})"};
+  context.job_name = "reference";
+  return NewRun{id, std::move(trigger), R"({"from":"2023-01-01"})", std::move(context)};
 }
 
 }  // namespace dcp::mysql::testing

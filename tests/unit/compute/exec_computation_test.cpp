@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <cerrno>
+#include <filesystem>
 #include <sstream>
 #include <thread>
 
@@ -161,6 +162,30 @@ TEST(ExecComputation, AnArgvCommandRunsWithoutAShellInItsDirectory) {
   const auto r = exec.Compute(Task(), RunContext{"UTC", "{}"}, 1);
   ASSERT_TRUE(r.ok()) << r.reason();
   EXPECT_EQ(r.value(), "/usr\n");
+}
+
+// The run's topology reaches the command as a read-only file, written once
+// per run; the task has a scratch directory of its own, gone afterwards.
+TEST(ExecComputation, TheTopologyIsAReadOnlyFileAndTheTaskHasAWorkDirectory) {
+  const std::string work = ::testing::TempDir() + "/exec-work";
+  ExecComputation exec(
+      ExecSettings{.command = "cat \"$DCP_TOPOLOGY_FILE\"; stat -c %a \"$DCP_TOPOLOGY_FILE\"; "
+                              "echo scratch > \"$DCP_WORK_DIR/x\" && echo \"$DCP_WORK_DIR\"",
+                   .work_dir = work});
+  RunContext run{"UTC", std::string("T\0P\n", 4)};
+  run.job_name = "forecast";
+  const TaskMessage task = Task();
+  const auto first = exec.Compute(task, run, 1);
+  ASSERT_TRUE(first.ok()) << first.reason();
+  const std::string dir = work + "/tasks/" + task.task_id.ToString() + ".1";
+  EXPECT_EQ(first.value(), std::string("T\0P\n", 4) + "444\n" + dir + "\n");
+  EXPECT_FALSE(std::filesystem::exists(dir));  // removed after the task
+  // Written once: a later task of the run reads the same file.
+  run.topology = "changed";
+  const auto second = exec.Compute(task, run, 2);
+  ASSERT_TRUE(second.ok()) << second.reason();
+  EXPECT_TRUE(second.value().starts_with(std::string("T\0P\n", 4))) << second.value();
+  std::filesystem::remove_all(work);
 }
 
 TEST(ExecComputation, CommandIgnoringStdinStillWorks) {

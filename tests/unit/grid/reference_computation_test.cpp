@@ -76,7 +76,7 @@ TEST(ReferenceComputation, GivesIdenticalOutputOnRepeatedCalls) {
 TEST(ReferenceComputation, GivesIdenticalOutputFromConcurrentThreads) {
   ReferenceComputation computation;
   const RunContext run = ReferenceRun();
-  const auto feeders = Feeders(*ParseTopology(run.topology_json));
+  const auto feeders = Feeders(*ParseTopology(run.topology));
   std::vector<std::string> expected;
   for (const auto& feeder : feeders) {
     expected.push_back(*ReferenceComputation().Compute(
@@ -125,8 +125,7 @@ TEST(ReferenceComputation, RejectsABadRunContext) {
   auto bad_topology = computation.Compute(task, RunContext{"UTC", "{}"}, 1);
   ASSERT_FALSE(bad_topology.ok());
   EXPECT_EQ(bad_topology.reason(), "topology: field 'version' must be 1");
-  auto bad_zone =
-      computation.Compute(task, RunContext{"Mars/Olympus", ReferenceRun().topology_json}, 1);
+  auto bad_zone = computation.Compute(task, RunContext{"Mars/Olympus", ReferenceRun().topology}, 1);
   ASSERT_FALSE(bad_zone.ok());
   EXPECT_EQ(bad_zone.reason(), "unknown time zone 'Mars/Olympus'");
 }

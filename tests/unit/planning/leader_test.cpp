@@ -41,7 +41,7 @@ TEST_F(LeaderTest, RecordsAndPublishesEveryTask) {
   EXPECT_EQ(summary->status, RunStatus::kRunning);
   EXPECT_EQ(summary->published, 9);
   EXPECT_EQ(summary->counts.queued, 9);
-  EXPECT_FALSE(store.locked);  // released
+  EXPECT_TRUE(store.locked_jobs.empty());  // released
   const auto first = DecodeTaskMessage(publisher.confirmed.front());
   ASSERT_TRUE(first.ok());
   EXPECT_EQ(first->run_id, *outcome->run);

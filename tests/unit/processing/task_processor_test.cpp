@@ -191,6 +191,40 @@ TEST_F(TaskProcessorTest, FailedComputationIsRetriedWithGrowingDelayThenFailed) 
   EXPECT_EQ(computation.calls, 3);
 }
 
+// A run is pinned to its job: a worker given another job, or another
+// version of it, does not compute its tasks; it says why, and the task goes
+// back (for a worker of the right version) until its attempts are spent.
+TEST_F(TaskProcessorTest, ATaskOfAnotherJobVersionIsNotComputed) {
+  RunContext context{"UTC", "{}"};
+  context.job_name = "forecast";
+  context.job_sha256 = std::string(64, 'b');
+  store.CreateRun(NewRun{run, "manual", "{}", context}, TaskSpan({}));
+  ProcessorSettings settings{"w1", 3};
+  settings.job_name = "forecast";
+  settings.job_sha256 = std::string(64, 'a');
+  TaskProcessor pinned(store, computation, contexts, retry, settings);
+  const Outcome o = pinned.Process(EncodeTaskMessage(Message()));
+  ASSERT_TRUE(o.Is<Retry>());
+  EXPECT_EQ(o.As<Retry>()->reason,
+            "job mismatch: the run was planned with job 'forecast' (sha256 bbbbbbbbbbbb), this "
+            "worker has job 'forecast' (sha256 aaaaaaaaaaaa): not computed");
+  EXPECT_EQ(computation.calls, 0);
+}
+
+TEST(JobMismatch, OnlyAWorkerGivenAJobChecksAndOnlyRunsOfAJobAreChecked) {
+  RunContext run{"UTC", ""};
+  run.job_name = "a";
+  run.job_sha256 = "1";
+  ProcessorSettings worker;
+  EXPECT_FALSE(JobMismatch(worker, run));  // no job given: the reference default
+  worker.job_name = "a";
+  worker.job_sha256 = "1";
+  EXPECT_FALSE(JobMismatch(worker, run));
+  worker.job_name = "b";
+  EXPECT_TRUE(JobMismatch(worker, run));                     // another job on the same queue
+  EXPECT_FALSE(JobMismatch(worker, RunContext{"UTC", ""}));  // a run of another producer
+}
+
 TEST_F(TaskProcessorTest, PermanentErrorIsFailedWithoutRetry) {
   computation.permanent = true;
   const auto m = Message();

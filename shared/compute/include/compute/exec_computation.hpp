@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "ports/computation.hpp"
+#include "runtime/mutex.hpp"
 
 namespace dcp::compute {
 
@@ -29,16 +30,28 @@ struct ExecSettings {
   // The command's address space (RLIMIT_AS, for it and its children), in
   // bytes; 0: no limit (--exec-memory). Past it, allocations fail.
   std::size_t memory_limit = 0;
+  // Where the run's topology file (runs/<run>/topology, read-only, written
+  // once per run from the verified bytes) and each task's scratch directory
+  // (tasks/<task>.<attempt>, removed after the task) live (DCP_WORK_DIR of
+  // the worker). Empty: neither (the variables are not set).
+  std::string work_dir{};
 };
 
 // The command's environment, built per task: the task's own variables
 // (DCP_RUN_ID, DCP_TASK_ID, DCP_ATTEMPT, DCP_SELECTION, DCP_START_DATE,
-// DCP_END_DATE, DCP_TZ: the run's zone), then process::kBaseEnvironment and
+// DCP_END_DATE, DCP_TZ: the run's zone, DCP_JOB, DCP_TOPOLOGY_FILE and
+// DCP_WORK_DIR when known), then process::kBaseEnvironment and
 // `pass_env` as found in `environment` (NAME=value entries). Nothing else:
 // the worker's DCP_MYSQL_URL and DCP_AMQP_URL hold passwords.
+// The files of one task: the run's topology, its scratch directory.
+struct TaskFiles {
+  std::string topology;  // DCP_TOPOLOGY_FILE
+  std::string work_dir;  // DCP_WORK_DIR
+};
 std::vector<std::string> ExecEnvironment(const TaskMessage& task, const RunContext& run,
                                          int attempt, const std::vector<std::string>& pass_env,
-                                         const char* const* environment);
+                                         const char* const* environment,
+                                         const TaskFiles& files = {});
 
 class ExecComputation final : public Computation {
  public:
@@ -49,8 +62,15 @@ class ExecComputation final : public Computation {
   void Abandon() override;
 
  private:
+  // The run's topology as a read-only file under work_dir, written on the
+  // first task of the run (once per worker). Error: it cannot be written.
+  Result<std::string> TopologyFile(const TaskMessage& task, const RunContext& run);
+
   ExecSettings settings_;
   std::vector<std::string> argv_;
+  runtime::Mutex mutex_;
+  std::vector<std::pair<RunId, std::string>> topology_files_
+      DCP_GUARDED_BY(mutex_);  // newest first
 };
 
 }  // namespace dcp::compute

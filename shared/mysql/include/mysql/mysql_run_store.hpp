@@ -4,13 +4,19 @@
 // every narrow run port (ports/run_store.hpp), so that one store can be
 // passed wherever a client wants one of them.
 //
-// The run lock is a ServerLock named "dcp.run.<database>", held by this
-// store's session connection: if that connection is lost (a transient
-// DbError), so is the lock, and a leader must stop as if it never held it.
-// TryLockRuns is idempotent; one UnlockRuns releases it.
+// A job's run lock is a ServerLock named "dcp.run.<database>" for the
+// reference job (as before jobs existed, so that leaders of both versions
+// exclude each other) and "dcp.run.<job>.<database>" for the others (a hash
+// of the job's name where that would be too long), held by this store's
+// session connection: if that connection is lost (a transient DbError), so
+// is the lock, and a leader must stop as if it never held it. TryLockRuns
+// is idempotent; one UnlockRuns releases it.
 //
 // ForEachResult streams rows from the server: the visitor must not use this
 // store or its session.
+#include <map>
+#include <string>
+
 #include "mysql/server_lock.hpp"
 #include "mysql/session.hpp"
 #include "ports/run_store.hpp"
@@ -28,16 +34,16 @@ class MysqlRunStore final : public RunStore {
   explicit MysqlRunStore(Session& session,
                          std::chrono::seconds stale_after = std::chrono::seconds(30));
 
-  bool TryLockRuns() override;
-  void UnlockRuns() override;
-  std::optional<RunId> ActiveRun() override;
+  bool TryLockRuns(const std::string& job) override;
+  void UnlockRuns(const std::string& job) override;
+  std::optional<RunId> ActiveRun(const std::string& job) override;
   using RunPlanningStore::CreateRun;
   // Writes each batch of kTaskInsertBatch tasks as it comes.
   void CreateRun(const NewRun& run, const TaskBatches& tasks) override;
   void MarkPublished(const RunId& run, std::int64_t through) override;
   void MarkRunning(const RunId& run) override;
   std::vector<PlannedTask> UnpublishedTasks(const RunId& run) override;
-  std::vector<RunId> RunsLeftPublishing() override;
+  std::vector<RunId> RunsLeftPublishing(const std::string& job) override;
   std::vector<PlannedTask> RequeueFailed(const RunId& run) override;
   std::optional<RunSummary> GetRun(const RunId& run) override;
   std::optional<RunSummary> LatestRun() override;
@@ -56,7 +62,7 @@ class MysqlRunStore final : public RunStore {
 
   Session& session_;
   std::chrono::seconds stale_after_;
-  ServerLock run_lock_;
+  std::map<std::string, ServerLock> run_locks_;  // by job
 };
 
 }  // namespace dcp::mysql

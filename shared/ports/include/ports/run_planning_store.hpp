@@ -21,7 +21,9 @@ struct NewRun {
   RunId id;
   std::string trigger;      // "manual", "cron", "local"
   std::string params_json;  // the run's parameters, for the record
-  RunContext context;       // time zone and topology, for the workers
+  // Time zone, topology and job (name, sha256), for the workers.
+  RunContext context;
+  std::string job_text{};  // the job file the run was planned with, as given
 };
 
 struct PlannedTask {
@@ -66,14 +68,16 @@ class RunPlanningStore {
  public:
   virtual ~RunPlanningStore() = default;
 
-  // The run lock (a named server lock held by this connection): two leaders
-  // never run at once. Released by UnlockRuns or when the connection ends.
-  virtual bool TryLockRuns() = 0;
-  virtual void UnlockRuns() = 0;
+  // The run lock of a job (a named server lock held by this connection):
+  // two leaders never plan runs of one job at once; leaders of different
+  // jobs do not wait for each other. Released by UnlockRuns or when the
+  // connection ends.
+  virtual bool TryLockRuns(const std::string& job) = 0;
+  virtual void UnlockRuns(const std::string& job) = 0;
 
-  // A run of a leader that has not completed (PUBLISHING or RUNNING, with a
-  // known task count), if any: the newest.
-  virtual std::optional<RunId> ActiveRun() = 0;
+  // A run of the job's leader that has not completed (PUBLISHING or
+  // RUNNING, with a known task count), if any: the newest.
+  virtual std::optional<RunId> ActiveRun(const std::string& job) = 0;
 
   // One transaction: the run row (PUBLISHING, task_count = tasks.size()),
   // its context, and every task as QUEUED. The tasks are read batch by
@@ -95,8 +99,9 @@ class RunPlanningStore {
   // QUEUED tasks past the watermark (seq > published), in seq order: the
   // ones that may never have been published.
   virtual std::vector<PlannedTask> UnpublishedTasks(const RunId& run) = 0;
-  // Runs still PUBLISHING (a leader died mid-publish), oldest first.
-  virtual std::vector<RunId> RunsLeftPublishing() = 0;
+  // Runs of the job still PUBLISHING (a leader died mid-publish), oldest
+  // first.
+  virtual std::vector<RunId> RunsLeftPublishing(const std::string& job) = 0;
 };
 
 }  // namespace dcp

@@ -37,6 +37,11 @@ struct LeaderSettings {
   bool allow_overlap = false;  // start even if the previous run is still active
   PublishSettings publishing;
   std::size_t max_tasks = 2'000'000;  // a bigger plan is refused (DCP_MAX_TASKS_PER_RUN)
+  // The job whose runs this leader plans: its run lock, its active run, and
+  // what each run is pinned to (name, the file and its sha256).
+  std::string job_name = "reference";
+  std::string job_sha256{};
+  std::string job_text{};
 };
 
 struct RunOutcome {
@@ -62,12 +67,17 @@ class Leader {
   // confirmed, and marks the run RUNNING. Returns how many were published.
   std::int64_t Resume(const RunId& run);
 
+  const std::string& job_name() const { return settings_.job_name; }
+
   // Creates a run and records it as fully published, without a broker: for
   // --local, where the caller then processes the tasks itself: `tasks`.
   // kPublished with the run, or kStepFailed; errors in the request as Error.
   Result<RunOutcome> CreateLocalRun(const RunRequest& request, TaskPlan& tasks);
 
  private:
+  // The run's record: its request, its context, its job.
+  NewRun NewRunOf(const RunId& run, const RunRequest& request, std::string topology) const;
+
   RunPlanningStore& store_;
   TaskPublisher* publisher_;
   LeaderSettings settings_;

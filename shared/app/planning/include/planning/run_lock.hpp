@@ -1,19 +1,21 @@
 #pragma once
 #include <exception>
+#include <string>
 
 #include "ports/run_planning_store.hpp"
 
 namespace dcp::planning {
 
-// Holds the run lock for a scope if it could be taken at once; releases it
-// on every path out (it also ends with the database connection).
+// Holds a job's run lock for a scope if it could be taken at once; releases
+// it on every path out (it also ends with the database connection).
 class RunLock {
  public:
-  explicit RunLock(RunPlanningStore& store) : store_(store), held_(store.TryLockRuns()) {}
+  RunLock(RunPlanningStore& store, std::string job)
+      : store_(store), job_(std::move(job)), held_(store.TryLockRuns(job_)) {}
   ~RunLock() {
     if (!held_) return;
     try {
-      store_.UnlockRuns();
+      store_.UnlockRuns(job_);
     } catch (const std::exception&) {  // NOLINT(bugprone-empty-catch): released with the connection
     }
   }
@@ -23,6 +25,7 @@ class RunLock {
 
  private:
   RunPlanningStore& store_;
+  std::string job_;
   bool held_;
 };
 

@@ -52,7 +52,17 @@ struct ProcessorSettings {
   // A result over this size, or not valid UTF-8, fails its task at once,
   // before the database sees it (DCP_MAX_RESULT_BYTES).
   std::size_t max_result_bytes = kDefaultMaxResultBytes;
+  // The job this worker was given (--job): a task of a run planned with
+  // another job, or another version of it (sha256), fails as retryable with
+  // both named, so that a worker of the right version may take it; never
+  // computed with the wrong steps. Empty sha256: no job given, no check.
+  std::string job_name{};
+  std::string job_sha256{};
 };
+
+// Why a worker of job `name` (`sha256`) must not compute a task of a run
+// with `run`'s job, if it must not.
+std::optional<std::string> JobMismatch(const ProcessorSettings& settings, const RunContext& run);
 
 // The delay before attempt + 1, after attempt `attempt` failed.
 std::chrono::milliseconds RetryDelay(const ProcessorSettings& settings, int attempt);
