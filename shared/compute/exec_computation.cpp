@@ -16,26 +16,6 @@ namespace {
 // Topology files kept: the runs a worker may still get tasks of.
 constexpr std::size_t kKeptTopologies = 4;
 
-// A scratch directory for one task, removed with it.
-class TaskDir {
- public:
-  explicit TaskDir(std::string path) : path_(std::move(path)) {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);  // left by a crash
-    if (!std::filesystem::create_directories(path_, ec)) path_.clear();
-  }
-  ~TaskDir() {
-    std::error_code ec;
-    if (!path_.empty()) std::filesystem::remove_all(path_, ec);
-  }
-  TaskDir(const TaskDir&) = delete;
-  TaskDir& operator=(const TaskDir&) = delete;
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
-
 }  // namespace
 
 ExecComputation::ExecComputation(ExecSettings settings)
@@ -94,7 +74,7 @@ Result<std::string> ExecComputation::TopologyFile(const TaskMessage& task, const
 Result<std::string> ExecComputation::Compute(const TaskMessage& task, const RunContext& run,
                                              int attempt) {
   TaskFiles files;
-  std::optional<TaskDir> task_dir;
+  std::optional<process::ScratchDirectory> task_dir;
   if (!settings_.work_dir.empty()) {
     auto file = TopologyFile(task, run);
     if (!file) return Error{file.reason()};

@@ -14,6 +14,7 @@
 #include <array>
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <mutex>
 #include <set>
@@ -175,6 +176,17 @@ std::string Describe(const CommandOutcome& o, const CommandSpec& spec, std::size
       return "exit status lost: " + o.not_started;
   }
   return "?";
+}
+
+ScratchDirectory::ScratchDirectory(std::string path) : path_(std::move(path)) {
+  std::error_code ec;
+  std::filesystem::remove_all(path_, ec);
+  if (!std::filesystem::create_directories(path_, ec)) path_.clear();
+}
+
+ScratchDirectory::~ScratchDirectory() {
+  std::error_code ec;
+  if (!path_.empty()) std::filesystem::remove_all(path_, ec);
 }
 
 CommandOutcome RunCommand(const CommandSpec& spec) {

@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <atomic>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -52,27 +53,13 @@ Result<std::string> RunStep(const job::Job& job, const job::Command& command,
   return std::move(outcome.out);
 }
 
-// A scratch directory for the topology the workload command reads,
-// removed with it.
-class ScratchDir {
- public:
-  ScratchDir() {
-    const char* tmp = std::getenv("TMPDIR");
-    std::string pattern =
-        std::string(tmp != nullptr && *tmp != '\0' ? tmp : "/tmp") + "/dcp-leader.XXXXXX";
-    if (mkdtemp(pattern.data()) != nullptr) path_ = pattern;
-  }
-  ~ScratchDir() {
-    std::error_code ec;
-    if (!path_.empty()) std::filesystem::remove_all(path_, ec);
-  }
-  ScratchDir(const ScratchDir&) = delete;
-  ScratchDir& operator=(const ScratchDir&) = delete;
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
+// $TMPDIR/dcp-leader.<pid>.<n>: one per step run.
+std::string ScratchPath() {
+  static std::atomic<unsigned> runs{0};
+  const char* tmp = std::getenv("TMPDIR");
+  return std::string(tmp != nullptr && *tmp != '\0' ? tmp : "/tmp") + "/dcp-leader." +
+         std::to_string(getpid()) + "." + std::to_string(runs++);
+}
 
 Result<std::string> Topology(const job::Job& job, const WorkloadLimits& limits) {
   const job::TopologyStep& step = job.topology;
@@ -101,16 +88,16 @@ std::optional<std::string> BadId(std::string_view id) {
   return std::nullopt;
 }
 
-// Adds `id` to `selections` unless it is bad, a duplicate or one too many.
-std::optional<std::string> Add(std::string_view id, std::vector<std::string>& selections,
-                               std::unordered_set<std::string>& seen, std::size_t max_selections) {
+// Why `id` cannot be the next of `accepted` selections (`seen` holds them,
+// and takes `id` when it can).
+std::optional<std::string> Refusal(std::string_view id, std::unordered_set<std::string>& seen,
+                                   std::size_t accepted, std::size_t max_selections) {
   if (auto bad = BadId(id)) return bad;
   if (!seen.emplace(id).second) return "duplicate id '" + std::string(id) + "'";
-  if (selections.size() == max_selections) {
+  if (accepted == max_selections) {
     return "more than the " + std::to_string(max_selections) +
            " tasks a run may have (DCP_MAX_TASKS_PER_RUN)";
   }
-  selections.emplace_back(id);
   return std::nullopt;
 }
 
@@ -119,10 +106,9 @@ std::optional<std::string> Add(std::string_view id, std::vector<std::string>& se
 Result<bool> CheckSelections(const std::vector<std::string>& selections, std::string_view origin,
                              std::size_t max_selections) {
   if (selections.empty()) return Error{std::string(origin) + ": no selections"};
-  std::vector<std::string> checked;
   std::unordered_set<std::string> seen;
   for (std::size_t i = 0; i < selections.size(); ++i) {
-    if (auto bad = Add(selections[i], checked, seen, max_selections)) {
+    if (auto bad = Refusal(selections[i], seen, i, max_selections)) {
       return Error{std::string(origin) + ": item " + std::to_string(i + 1) + ": " + *bad};
     }
   }
@@ -140,9 +126,10 @@ Result<std::vector<std::string>> ParseSelectionLines(std::string_view text, std:
     ++line;
     at = end + 1;
     if (id.ends_with('\r')) id.remove_suffix(1);
-    if (auto bad = Add(id, selections, seen, max_selections)) {
+    if (auto bad = Refusal(id, seen, selections.size(), max_selections)) {
       return Error{std::string(origin) + ": line " + std::to_string(line) + ": " + *bad};
     }
+    selections.emplace_back(id);
   }
   if (selections.empty()) return Error{std::string(origin) + ": no selections"};
   return selections;
@@ -174,7 +161,8 @@ Result<Workload> BuildWorkload(const job::Job& job, const WorkloadLimits& limits
     if (step.source == job::Source::kFile) {
       text = ReadFile(Resolve(job, step.file), std::size_t{256} << 20, "workload.file");
     } else {
-      ScratchDir scratch;
+      // The topology the workload command reads, removed with it.
+      process::ScratchDirectory scratch(ScratchPath());
       if (scratch.path().empty())
         return Error{"workload.command: no scratch directory for the topology"};
       const std::string topology_file = scratch.path() + "/topology";

@@ -57,6 +57,21 @@ struct CommandOutcome {
 std::string Describe(const CommandOutcome& outcome, const CommandSpec& spec,
                      std::size_t tail = 300);
 
+// A command's scratch directory for a scope: made empty (what a crash left
+// there is removed first) and removed with everything in it at the end.
+// path() is empty if it could not be made.
+class ScratchDirectory {
+ public:
+  explicit ScratchDirectory(std::string path);
+  ~ScratchDirectory();
+  ScratchDirectory(const ScratchDirectory&) = delete;
+  ScratchDirectory& operator=(const ScratchDirectory&) = delete;
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
 // Runs the command and waits for it. The first call sets SIGPIPE to ignored
 // for the whole process (a command that exits without reading its stdin
 // must fail, not kill its caller with the signal) and makes the process a
