@@ -72,6 +72,9 @@ Commands AddFlags(CLI::App& app, Flags& f, CliConfig& c) {
       app.add_subcommand("export", "a run's results as one CSV");
   exp->add_option("RUN_ID", f.run_text, "the run")->required();
   exp->add_option("-o,--output", c.output, "file to write (default: stdout)");
+  exp->add_flag("--rerun", c.rerun_export,
+                "run the job's export command again (by a process given the job), not the CSV");
+  exp->add_flag("--wait", c.wait, "--rerun: wait until the export has ended; exit 6 if it FAILED");
   auto* retry = commands[CliCommand::kRetry] =
       app.add_subcommand("retry", "put a run's FAILED tasks back to QUEUED and publish them");
   retry->add_option("RUN_ID", f.run_text, "the run")->required();

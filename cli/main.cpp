@@ -97,6 +97,50 @@ int Export(const CliConfig& c, RunStore& store, const RunId& run) {
   return kExitOk;
 }
 
+// The job's export command again, by a process given the job (the store's
+// claim), not by this one: the team's code is in the workers' image.
+int RerunExport(const CliConfig& c, RunStore& store, const RunId& run) {
+  switch (store.RequestExport(run)) {
+    case ExportRequest::kRequested:
+      break;
+    case ExportRequest::kNoExport:
+      std::cerr << "dcp: run " << run.ToString()
+                << " has no export command (its job has none): `dcp export` writes its CSV\n";
+      return kExitFailure;
+    case ExportRequest::kNotEnded:
+      std::cerr << "dcp: run " << run.ToString()
+                << " has not ended: its export runs when it does\n";
+      return kExitFailure;
+    case ExportRequest::kCancelled:
+      std::cerr << "dcp: run " << run.ToString() << " was cancelled: it is not exported\n";
+      return kExitFailure;
+    case ExportRequest::kRunning:
+      std::cerr << "dcp: the export of run " << run.ToString()
+                << " is RUNNING (if its process died, another takes it over after the lease)\n";
+      return kExitLocked;
+    case ExportRequest::kNotFound:
+      std::cerr << "dcp: no run " << run.ToString() << "\n";
+      return kExitFailure;
+  }
+  std::cout << "export of run " << run.ToString() << " requested: a worker given its job runs it\n";
+  if (!c.wait) return kExitOk;
+  for (;;) {
+    const auto summary = store.GetRun(run);
+    const auto& state = summary->export_state;
+    if (state->status == ExportStatus::kFinished) {
+      std::cout << "export FINISHED (attempt " << state->attempt << ")\n";
+      return kExitOk;
+    }
+    if (state->status == ExportStatus::kFailed) {
+      std::cerr << "dcp: export FAILED (attempt " << state->attempt << "): " << state->error
+                << "\n";
+      return kExitJobStep;
+    }
+    // A display refresh, not synchronisation.
+    std::this_thread::sleep_for(c.watch_interval);
+  }
+}
+
 int Cancel(RunStore& store, const RunId& run) {
   const auto result = store.CancelRun(run);
   if (result.status != CancelResult::Status::kCancelled) {
@@ -135,7 +179,7 @@ int OnRun(const CliConfig& c, RunStore& store, const RunId& run) {
     case cli::CliCommand::kRetry:
       return Retry(c, store, run);
     default:
-      return Export(c, store, run);
+      return c.rerun_export ? RerunExport(c, store, run) : Export(c, store, run);
   }
 }
 

@@ -23,6 +23,7 @@ struct Flags {
   CommonSettings common;
   std::string job_file;  // empty: the reference job
   std::string work_dir = "/tmp/dcp-work";
+  std::string export_dir;
   std::string topology_file;  // empty: the embedded reference grid
   // Apart per subcommand: CLI11 applies the environment to the options of
   // every subcommand, parsed or not, so one shared variable would let
@@ -91,6 +92,11 @@ Commands AddFlags(CLI::App& app, Flags& f) {
   c.run->add_option("--work-dir", f.work_dir, "--local: directory of the exec commands' files")
       ->envname("DCP_WORK_DIR")
       ->capture_default_str();
+  c.run
+      ->add_option("--export-dir", f.export_dir,
+                   "--local: DCP_EXPORT_DIR of the job's export command (a directory)")
+      ->envname("DCP_EXPORT_DIR")
+      ->check(CLI::ExistingDirectory);
   c.schedule
       ->add_option("--cron", f.cron,
                    "5-field cron expression in DCP_TZ (default: the job's schedule)")
@@ -153,6 +159,7 @@ Result<bool> Validate(Flags& f, const Commands& commands, LeaderConfig& c) {
   c.max_tasks = f.max_tasks;
   c.computation = compute::ApplyComputeStep(c.job, c.exec);
   c.exec.work_dir = f.work_dir + "/leader-" + std::to_string(getpid());
+  c.export_dir = f.export_dir;
   if (c.job.compute.attempts) c.max_attempts = *c.job.compute.attempts;
   const auto now = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
   if (c.command == LeaderCommand::kRun) {

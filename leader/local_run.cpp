@@ -32,7 +32,8 @@ Result<LocalRunOutcome> RunLocal(planning::Leader& leader, RunPlanningStore& run
   LocalRunOutcome outcome{planning::RunOutcome::Status::kPublished, run, 0, 0, {}};
   for (std::size_t i = 0; i < planned.size(); ++i) {
     const PlannedTask t = planned.At(i);
-    const std::string body = EncodeTaskMessage(TaskMessage{run, t.id, t.selection, t.start, t.end});
+    const std::string body =
+        EncodeTaskMessage(TaskMessage{run, t.id, t.selection, t.start, t.end, t.params});
     auto result = processor.Process(body);
     // No broker to delay a retry: try again at once, within the same limit.
     while (result.Is<processing::Retry>()) result = processor.Process(body);

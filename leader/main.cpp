@@ -9,6 +9,7 @@
 #include <iostream>
 
 #include "amqp/confirm_publisher.hpp"
+#include "completion/export_step.hpp"
 #include "compute/computations.hpp"
 #include "http/health_endpoints.hpp"
 #include "http/server.hpp"
@@ -50,6 +51,7 @@ planning::LeaderSettings LeaderSettingsOf(const LeaderConfig& c) {
   settings.job_name = c.job.name;
   settings.job_sha256 = c.job.sha256;
   settings.job_text = c.job.text;
+  settings.job_exports = !c.job.export_step.command.empty();
   return settings;
 }
 
@@ -85,12 +87,19 @@ int RunLocally(const LeaderConfig& c, mysql::Session& session, RunStore& runs) {
     not_started.failure = outcome->failure;
     return NotStarted(not_started);
   }
+  // The export step, as a worker runs it (claimed, recorded on the run).
+  int exports_failed = 0;
+  runtime::Stopper stopper;
+  completion::ExportRunner(runs, runs, std::vector<job::Job>{c.job},
+                           completion::ExportSettings{c.export_dir, c.exec.work_dir}, stopper)
+      .RunDue(outcome->run, &exports_failed);
   const double secs =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   spdlog::info("run {}: {} finished, {} failed, locally in {:.2f} s", outcome->run->ToString(),
                outcome->finished, outcome->failed, secs);
   std::cout << outcome->run->ToString() << "\n";
-  return outcome->failed > 0 ? kExitFailure : kExitOk;
+  if (outcome->failed > 0) return kExitFailure;
+  return exports_failed > 0 ? kExitJobStep : kExitOk;
 }
 
 int RunOnce(const LeaderConfig& c, planning::Leader& leader, RunStore& runs) {

@@ -138,6 +138,9 @@ int Main(int argc, char** argv) {
   const auto completions = completion::MakeCompletionService(
       c.completion, c.mysql_url, c.consumer.connection, grid::ReferenceCsvHeaders());
   completions->Start();
+  const auto exports =
+      completion::MakeExportService(c.completion, c.mysql_url, {c.job}, c.exec.work_dir);
+  if (exports) exports->Start();
   const int code = service.Run();
   if (code == kExitDrainDeadline) {
     // Threads may be blocked in a database call or a computation: they are
@@ -146,6 +149,7 @@ int Main(int argc, char** argv) {
     spdlog::default_logger()->flush();
     std::_Exit(code);
   }
+  if (exports) exports->Stop();
   completions->Stop();
   heartbeat->Stop();
   std::error_code ec;  // the exec commands' files: nothing of them outlives the worker

@@ -90,6 +90,7 @@ Result<std::string> ExecComputation::Compute(const TaskMessage& task, const RunC
       .environment = ExecEnvironment(task, run, attempt, settings_.pass_env, environ, files),
       .directory = settings_.directory,
       .input = EncodeTaskMessage(task) + "\n",
+      .input_file = {},
       .timeout = settings_.timeout,
       .max_stdout = settings_.max_output_bytes,
       .memory_limit = settings_.memory_limit,

@@ -145,7 +145,15 @@ Result<TaskMessage> DecodeTaskMessage(std::string_view body) {
   if (!end) return Error{end.reason()};
   if (*end < *start) return FieldError("end_date", "end before start");
 
-  return TaskMessage{*run_id, *task_id, std::move(selection).value(), *start, *end};
+  TaskMessage message{*run_id, *task_id, std::move(selection).value(), *start, *end};
+  if (const auto params = json.find("params"); params != json.end() && !params->is_null()) {
+    if (!params->is_object()) return FieldError("params", "not a JSON object");
+    message.params = params->dump(-1, ' ', false, Json::error_handler_t::replace);
+    if (message.params.size() > kMaxParamsBytes) {
+      return FieldError("params", "larger than " + std::to_string(kMaxParamsBytes) + " bytes");
+    }
+  }
+  return message;
 }
 
 PeekedIds PeekIds(std::string_view body) {
@@ -176,7 +184,12 @@ std::string EncodeTaskMessage(const TaskMessage& m) {
   json["start_date"] = FormatLocalMinute(m.start);
   json["end_date"] = FormatLocalMinute(m.end);
   // Invalid UTF-8 in the selection is replaced (U+FFFD) rather than thrown.
-  return json.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+  std::string body = json.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+  if (!m.params.empty()) {
+    body.pop_back();  // the closing brace
+    body += ",\"params\":" + m.params + "}";
+  }
+  return body;
 }
 
 }  // namespace dcp

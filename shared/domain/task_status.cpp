@@ -151,4 +151,26 @@ RunStatus CompletedStatus(std::int64_t tasks_failed, std::int64_t tasks_cancelle
   return RunStatus::kFinished;
 }
 
+std::string_view ToString(ExportStatus s) {
+  switch (s) {
+    case ExportStatus::kPending:
+      return "PENDING";
+    case ExportStatus::kRunning:
+      return "RUNNING";
+    case ExportStatus::kFinished:
+      return "FINISHED";
+    case ExportStatus::kFailed:
+      return "FAILED";
+  }
+  return "UNKNOWN";
+}
+
+std::optional<ExportStatus> ParseExportStatus(std::string_view text) {
+  for (auto s : {ExportStatus::kPending, ExportStatus::kRunning, ExportStatus::kFinished,
+                 ExportStatus::kFailed}) {
+    if (ToString(s) == text) return s;
+  }
+  return std::nullopt;
+}
+
 }  // namespace dcp

@@ -5,6 +5,7 @@
 
 #include "mysql/mysql_run_store.hpp"
 #include "ports/errors.hpp"
+#include "run_rows.hpp"
 #include "sql_codec.hpp"
 
 namespace dcp::mysql {
@@ -24,35 +25,19 @@ std::int64_t Limit(std::size_t limit) {
 std::vector<RunSummary> MysqlRunStore::ListRuns(std::size_t limit) {
   std::vector<RunSummary> runs;
   // Counts per status through the (run_id, task_status) index.
-  session_.Query(
-      "SELECT r.run_id, r.trigger_kind, r.status, r.task_count, r.published_tasks, r.created_at, "
-      "r.finished_at, "
-      "(SELECT COUNT(*) FROM run_process p WHERE p.run_id = r.run_id AND p.task_status = "
-      "'QUEUED'), "
-      "(SELECT COUNT(*) FROM run_process p WHERE p.run_id = r.run_id AND p.task_status = "
-      "'STARTED'), "
-      "(SELECT COUNT(*) FROM run_process p WHERE p.run_id = r.run_id AND p.task_status = "
-      "'FINISHED'), "
-      "(SELECT COUNT(*) FROM run_process p WHERE p.run_id = r.run_id AND p.task_status = "
-      "'FAILED'), "
-      "(SELECT COUNT(*) FROM run_process p WHERE p.run_id = r.run_id AND p.task_status = "
-      "'CANCELLED') "
-      "FROM run r ORDER BY r.created_at DESC, r.id DESC LIMIT ?",
-      {Value{Limit(limit)}}, [&](const Row& r) {
-        const std::string status = r.String(2);
-        const auto parsed = ParseRunStatus(status);
-        if (!parsed) throw DbError("mysql: unexpected run status '" + status + "'", false);
-        RunSummary s;
-        s.id = ParseRunIdColumn(r.String(0));
-        s.trigger = r.String(1);
-        s.status = *parsed;
-        s.task_count = r.OptInt(3);
-        s.published = r.Int(4);
-        s.created_at = ParseSqlUtc(r.String(5));
-        s.finished_at = OptUtc(r, 6);
-        s.counts = TaskCounts{r.Int(7), r.Int(8), r.Int(9), r.Int(10), r.Int(11)};
-        runs.push_back(std::move(s));
-      });
+  std::string sql = "SELECT " + std::string(kRunColumns);
+  for (const TaskStatus status : {TaskStatus::kQueued, TaskStatus::kStarted, TaskStatus::kFinished,
+                                  TaskStatus::kFailed, TaskStatus::kCancelled}) {
+    sql += ", (SELECT COUNT(*) FROM run_process p WHERE p.run_id = r.run_id AND p.task_status = '" +
+           std::string(ToString(status)) + "')";
+  }
+  sql += " FROM run r ORDER BY r.created_at DESC, r.id DESC LIMIT ?";
+  session_.Query(sql, {Value{Limit(limit)}}, [&](const Row& r) {
+    RunSummary s = RunSummaryRow(r);
+    const unsigned c = kRunColumnCount;
+    s.counts = TaskCounts{r.Int(c), r.Int(c + 1), r.Int(c + 2), r.Int(c + 3), r.Int(c + 4)};
+    runs.push_back(std::move(s));
+  });
   return runs;
 }
 

@@ -5,6 +5,7 @@
 #include "mysql/transaction.hpp"
 #include "ports/errors.hpp"
 #include "run_context_rows.hpp"
+#include "run_rows.hpp"
 #include "sql_codec.hpp"
 #include "status_sql.hpp"
 
@@ -13,8 +14,8 @@ namespace {
 
 constexpr const char* kTaskInsertHead =
     "INSERT INTO run_process (run_id, task_id, task_status, seq, selection, start_date, "
-    "end_date, queued_at) VALUES ";
-constexpr const char* kTaskInsertRow = "(?, ?, 'QUEUED', ?, ?, ?, ?, NOW(6))";
+    "end_date, params, queued_at) VALUES ";
+constexpr const char* kTaskInsertRow = "(?, ?, 'QUEUED', ?, ?, ?, ?, ?, NOW(6))";
 
 std::string TaskInsertSql(std::size_t rows) {
   std::string sql = kTaskInsertHead;
@@ -23,12 +24,6 @@ std::string TaskInsertSql(std::size_t rows) {
     sql += kTaskInsertRow;
   }
   return sql;
-}
-
-RunStatus ParseRunStatusColumn(const std::string& text) {
-  auto status = ParseRunStatus(text);
-  if (!status) throw DbError("mysql: unexpected run status '" + text + "'", false);
-  return *status;
 }
 
 void AddCount(TaskCounts& counts, const std::string& text, std::int64_t n) {
@@ -65,12 +60,13 @@ const std::string kLeftPublishingSql =
     "SELECT run_id FROM run WHERE job_name = ? AND status = " + Quoted(RunStatus::kPublishing) +
     " ORDER BY created_at, id";
 const std::string kUnpublishedSql =
-    "SELECT task_id, seq, selection, start_date, end_date FROM run_process "
+    "SELECT task_id, seq, selection, start_date, end_date, params FROM run_process "
     "WHERE run_id = ? AND task_status = " +
     Quoted(TaskStatus::kQueued) +
     " AND seq > (SELECT published_tasks FROM run WHERE run_id = ?) ORDER BY seq";
 const std::string kRetryableSql =
-    "SELECT task_id, seq, selection, start_date, end_date FROM run_process WHERE run_id = ? AND " +
+    "SELECT task_id, seq, selection, start_date, end_date, params FROM run_process WHERE run_id = "
+    "? AND " +
     TaskStatusIn(TaskEvent::kOperatorRetry) + " AND seq IS NOT NULL ORDER BY seq FOR UPDATE";
 const std::string kRetrySql = "UPDATE run_process SET " + SetTaskStatus(TaskEvent::kOperatorRetry) +
                               ", attempt = 0, finished_at = NULL, queued_at = NOW(6) WHERE "
@@ -79,7 +75,9 @@ const std::string kRetrySql = "UPDATE run_process SET " + SetTaskStatus(TaskEven
 const std::string kReopenSql =
     "UPDATE run SET tasks_failed = tasks_failed - ?, status = " + Quoted(RunStatus::kPublishing) +
     ", finished_at = NULL, published_tasks = LEAST(published_tasks, ?), "
-    "completion_claimed_at = NULL, completion_reported_at = NULL WHERE run_id = ?";
+    "completion_claimed_at = NULL, completion_reported_at = NULL, export_status = IF(export_status "
+    "IS NULL, NULL, " +
+    Quoted(ExportStatus::kPending) + "), export_error = NULL WHERE run_id = ?";
 const std::string kStaleSql =
     "SELECT COUNT(*) FROM run_process p LEFT JOIN worker w ON w.worker_id = p.worker "
     "WHERE p.run_id = ? AND p.task_status = " +
@@ -104,11 +102,55 @@ const std::string kClaimSql =
     "UPDATE run SET completion_claimed_at = NOW(6) WHERE run_id = ? AND " + kCompletionDue;
 
 PlannedTask PlannedTaskRow(const Row& r) {
-  return PlannedTask{ParseTaskIdColumn(r.String(0)), r.Int(1), r.String(2),
-                     ParseSqlLocalMinute(r.String(3)), ParseSqlLocalMinute(r.String(4))};
+  return PlannedTask{ParseTaskIdColumn(r.String(0)),
+                     r.Int(1),
+                     r.String(2),
+                     ParseSqlLocalMinute(r.String(3)),
+                     ParseSqlLocalMinute(r.String(4)),
+                     r.OptString(5).value_or("")};
+}
+
+Value OptText(const std::string& text) { return text.empty() ? Value{nullptr} : Value{text}; }
+
+// The columns of the run row both CreateRun and RecordFailedRun write.
+std::vector<Value> RunRowValues(const NewRun& run) {
+  const RunContext& context = run.context;
+  return {run.id.ToString(), run.trigger, context.job_name.empty() ? "reference" : context.job_name,
+          OptText(context.job_sha256), run.params_json};
+}
+
+std::optional<SysSeconds> OptUtc(const Row& r, unsigned column) {
+  if (auto text = r.OptString(column)) return ParseSqlUtc(*text);
+  return std::nullopt;
 }
 
 }  // namespace
+
+RunStatus ParseRunStatusColumn(const std::string& text) {
+  auto status = ParseRunStatus(text);
+  if (!status) throw DbError("mysql: unexpected run status '" + text + "'", false);
+  return *status;
+}
+
+RunSummary RunSummaryRow(const Row& r) {
+  RunSummary s;
+  s.id = ParseRunIdColumn(r.String(0));
+  s.trigger = r.String(1);
+  s.job = r.String(2);
+  s.status = ParseRunStatusColumn(r.String(3));
+  s.task_count = r.OptInt(4);
+  s.published = r.Int(5);
+  s.created_at = ParseSqlUtc(r.String(6));
+  s.finished_at = OptUtc(r, 7);
+  s.error = r.OptString(8).value_or("");
+  if (auto text = r.OptString(9)) {
+    const auto status = ParseExportStatus(*text);
+    if (!status) throw DbError("mysql: unexpected export status '" + *text + "'", false);
+    s.export_state = ExportState{*status, static_cast<int>(r.Int(10)), OptUtc(r, 11),
+                                 r.OptString(12).value_or("")};
+  }
+  return s;
+}
 
 MysqlRunStore::MysqlRunStore(Session& session, std::chrono::seconds stale_after)
     : session_(session), stale_after_(stale_after) {}
@@ -139,26 +181,46 @@ std::optional<RunId> MysqlRunStore::ActiveRun(const std::string& job) {
 void MysqlRunStore::CreateRun(const NewRun& run, const TaskBatches& tasks) {
   const std::string run_id = run.id.ToString();
   RunTransaction(session_, [&](Session& s) {
-    const RunContext& context = run.context;
+    std::vector<Value> row = RunRowValues(run);
+    row.insert(row.end(), {Value{static_cast<std::int64_t>(tasks.size())},
+                           run.selection_count > 0 ? Value{run.selection_count} : Value{nullptr},
+                           run.has_export ? Value{std::string(ToString(ExportStatus::kPending))}
+                                          : Value{nullptr}});
     s.Execute(
         "INSERT INTO run (run_id, trigger_kind, job_name, job_sha256, params, status, task_count, "
-        "created_at) VALUES (?, ?, ?, ?, ?, 'PUBLISHING', ?, NOW(6))",
-        {run_id, run.trigger, context.job_name.empty() ? "reference" : context.job_name,
-         context.job_sha256.empty() ? Value{nullptr} : Value{context.job_sha256}, run.params_json,
-         static_cast<std::int64_t>(tasks.size())});
+        "selection_count, export_status, created_at) VALUES (?, ?, ?, ?, ?, " +
+            Quoted(RunStatus::kPublishing) + ", ?, ?, ?, NOW(6))",
+        row);
     if (!run.job_text.empty()) {
       s.Execute("INSERT INTO run_job (run_id, job_text) VALUES (?, ?)", {run_id, run.job_text});
     }
-    InsertRunContext(s, run_id, context);
+    InsertRunContext(s, run_id, run.context);
     std::vector<Value> params;
     tasks.ForEachBatch(kTaskInsertBatch, [&](std::span<const PlannedTask> batch) {
       params.clear();
       for (const PlannedTask& t : batch) {
-        params.insert(params.end(), {run_id, t.id.ToString(), Value{t.seq}, t.selection,
-                                     ToSqlDateTime(t.start), ToSqlDateTime(t.end)});
+        params.insert(params.end(),
+                      {run_id, t.id.ToString(), Value{t.seq}, t.selection, ToSqlDateTime(t.start),
+                       ToSqlDateTime(t.end), OptText(t.params)});
       }
       s.Execute(TaskInsertSql(batch.size()), params);
     });
+  });
+}
+
+void MysqlRunStore::RecordFailedRun(const NewRun& run, const std::string& error) {
+  RunTransaction(session_, [&](Session& s) {
+    std::vector<Value> row = RunRowValues(run);
+    row.emplace_back(FitText(error, kMaxErrorBytes));
+    s.Execute(
+        "INSERT INTO run (run_id, trigger_kind, job_name, job_sha256, params, status, task_count, "
+        "error, created_at, finished_at) VALUES (?, ?, ?, ?, ?, " +
+            Quoted(RunStatus::kFailed) + ", 0, ?, NOW(6), NOW(6))",
+        row);
+    if (!run.job_text.empty()) {
+      s.Execute("INSERT INTO run_job (run_id, job_text) VALUES (?, ?)",
+                {run.id.ToString(), run.job_text});
+    }
   });
 }
 
@@ -221,22 +283,8 @@ std::optional<RunSummary> MysqlRunStore::LatestRun() {
 std::optional<RunSummary> MysqlRunStore::LoadRun(const std::string& where,
                                                  const std::vector<Value>& params) {
   std::optional<RunSummary> summary;
-  session_.Query(
-      "SELECT run_id, trigger_kind, status, task_count, published_tasks, created_at, "
-      "finished_at FROM run " +
-          where,
-      params, [&](const Row& r) {
-        RunSummary s{ParseRunIdColumn(r.String(0)),
-                     r.String(1),
-                     ParseRunStatusColumn(r.String(2)),
-                     r.OptInt(3),
-                     r.Int(4),
-                     ParseSqlUtc(r.String(5)),
-                     std::nullopt,
-                     TaskCounts{}};
-        if (auto finished = r.OptString(6)) s.finished_at = ParseSqlUtc(*finished);
-        summary = std::move(s);
-      });
+  session_.Query("SELECT " + std::string(kRunColumns) + " FROM run r " + where, params,
+                 [&](const Row& r) { summary = RunSummaryRow(r); });
   if (!summary) return std::nullopt;
   session_.Query(
       "SELECT task_status, COUNT(*) FROM run_process WHERE run_id = ? GROUP BY task_status",
@@ -283,17 +331,6 @@ std::optional<RunSummary> MysqlRunStore::ClaimCompletion(std::chrono::seconds le
 void MysqlRunStore::CompletionReported(const RunId& run) {
   session_.Execute("UPDATE run SET completion_reported_at = NOW(6) WHERE run_id = ?",
                    {run.ToString()});
-}
-
-void MysqlRunStore::ForEachResult(const RunId& run, const ResultVisitor& row) {
-  session_.Stream(
-      "SELECT r.computation, p.selection, p.start_date, p.end_date, r.body "
-      "FROM task_result r JOIN run_process p ON p.task_id = r.task_id "
-      "WHERE r.run_id = ? ORDER BY p.selection, p.start_date, p.task_id",
-      {run.ToString()}, [&](const Row& r) {
-        row(r.String(0), r.String(1), ParseSqlLocalMinute(r.String(2)),
-            ParseSqlLocalMinute(r.String(3)), r.String(4));
-      });
 }
 
 }  // namespace dcp::mysql

@@ -15,7 +15,6 @@ namespace dcp::mysql {
 namespace {
 
 constexpr std::size_t kMaxWorkerBytes = 255;      // worker VARCHAR(255)
-constexpr std::size_t kMaxErrorBytes = 8192;      // error TEXT holds 65535; keep rows small
 constexpr std::size_t kMaxComputationBytes = 32;  // computation VARCHAR(32)
 // StartTask re-reads the row this often when it keeps changing under it.
 constexpr int kStartRounds = 4;

@@ -20,6 +20,10 @@ SysSeconds ParseSqlUtc(std::string_view text);
 RunId ParseRunIdColumn(std::string_view text);
 TaskId ParseTaskIdColumn(std::string_view text);
 
+// The longest error text kept (a task's, a run's, an export's): TEXT holds
+// 65535 bytes; rows stay small, and a stderr tail's end is what tells.
+inline constexpr std::size_t kMaxErrorBytes = 8192;
+
 // Text for a utf8mb4 column of at most max_bytes: invalid UTF-8 bytes become
 // '?', and the text is cut at a character boundary.
 std::string FitText(std::string_view text, std::size_t max_bytes);

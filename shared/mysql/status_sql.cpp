@@ -37,4 +37,6 @@ std::string Quoted(RunStatus status) { return "'" + std::string(ToString(status)
 
 std::string Quoted(TaskStatus status) { return "'" + std::string(ToString(status)) + "'"; }
 
+std::string Quoted(ExportStatus status) { return "'" + std::string(ToString(status)) + "'"; }
+
 }  // namespace dcp::mysql

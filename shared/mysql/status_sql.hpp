@@ -25,5 +25,6 @@ std::string RunStatusIn(RunEvent event, std::string_view column = "status");
 // A quoted SQL literal: 'RUNNING', 'QUEUED'.
 std::string Quoted(RunStatus status);
 std::string Quoted(TaskStatus status);
+std::string Quoted(ExportStatus status);
 
 }  // namespace dcp::mysql

@@ -204,7 +204,11 @@ CommandOutcome RunCommand(const CommandSpec& spec) {
 
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_adddup2(&actions, in.read, 0);
+  if (spec.input_file.empty()) {
+    posix_spawn_file_actions_adddup2(&actions, in.read, 0);
+  } else {
+    posix_spawn_file_actions_addopen(&actions, 0, spec.input_file.c_str(), O_RDONLY, 0);
+  }
   posix_spawn_file_actions_adddup2(&actions, out.write, 1);
   posix_spawn_file_actions_adddup2(&actions, err.write, 2);
   posix_spawn_file_actions_addclosefrom_np(&actions, 3);  // the caller's sockets stay here
@@ -257,7 +261,7 @@ CommandOutcome RunCommand(const CommandSpec& spec) {
   const auto deadline = std::chrono::steady_clock::now() + spec.timeout;
   bool timed_out = false, too_big = false;
   fcntl(in.write, F_SETFL, O_NONBLOCK);
-  if (input.empty()) CloseFd(in.write);
+  if (input.empty() || !spec.input_file.empty()) CloseFd(in.write);
   while (out.read >= 0 || err.read >= 0) {
     std::array<pollfd, 4> fds{{{out.read, POLLIN, 0},
                                {err.read, POLLIN, 0},

@@ -1,4 +1,5 @@
 // The store contracts against the in-memory fakes (tests/fakes).
+#include "export_contract.hpp"
 #include "fake_stores.hpp"
 #include "run_store_contract.hpp"
 #include "task_store_contract.hpp"
@@ -18,6 +19,7 @@ class FakeStores : public ::testing::Test {
 
 INSTANTIATE_TYPED_TEST_SUITE_P(FakeTaskStore, TaskStoreContract, FakeStores);
 INSTANTIATE_TYPED_TEST_SUITE_P(FakeRunStore, RunStoreContract, FakeStores);
+INSTANTIATE_TYPED_TEST_SUITE_P(FakeExports, ExportContract, FakeStores);
 
 }  // namespace
 }  // namespace dcp::contract

@@ -249,9 +249,8 @@ TYPED_TEST_P(RunStoreContract, ResultsComeInSelectionAndStartOrder) {
     this->tasks().FinishTask(m, TaskResult{"ref", "seq" + std::to_string(t.seq)});
   }
   std::vector<std::string> rows;
-  this->runs().ForEachResult(run, [&](const std::string& computation, const std::string& selection,
-                                      LocalMinute, LocalMinute, const std::string& body) {
-    rows.push_back(computation + " " + selection + " " + body);
+  this->runs().ForEachTask(run, [&](const TaskOutcome& t) {
+    rows.push_back(t.computation + " " + t.selection + " " + t.result.value_or("-"));
   });
   EXPECT_EQ(rows, (std::vector<std::string>{"ref a seq3", "ref a seq2", "ref b seq1"}));
 }

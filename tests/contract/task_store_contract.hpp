@@ -261,9 +261,7 @@ TYPED_TEST_P(TaskStoreContract, RecordBatchCountsTheFirstOfTwoFinishesOfOneTask)
   EXPECT_EQ(this->Run(run).counts.finished, 3);
   EXPECT_EQ(this->Run(run).status, RunStatus::kFinished);
   std::vector<std::string> bodies;
-  this->runs().ForEachResult(run,
-                             [&](const std::string&, const std::string&, LocalMinute, LocalMinute,
-                                 const std::string& body) { bodies.push_back(body); });
+  this->runs().ForEachTask(run, [&](const TaskOutcome& t) { bodies.push_back(t.result.value()); });
   EXPECT_EQ(bodies, (std::vector<std::string>{"a", "a", "a"}));  // the first result of each
   this->ExpectCountersMatchRows(run);
 }

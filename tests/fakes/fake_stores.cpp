@@ -24,6 +24,7 @@ std::optional<RunId> FakeStore::ActiveRun(const std::string& job) {
 void FakeStore::CreateRun(const NewRun& run, const TaskBatches& new_tasks) {
   runs[run.id] =
       FakeRun{run, RunStatus::kPublishing, static_cast<std::int64_t>(new_tasks.size()), 0};
+  if (run.has_export) runs[run.id].export_state = ExportState{};
   run_order.push_back(run.id);
   new_tasks.ForEachBatch(new_tasks.size() + 1, [&](std::span<const PlannedTask> batch) {
     for (const auto& t : batch) {
@@ -64,12 +65,21 @@ std::vector<RunId> FakeStore::RunsLeftPublishing(const std::string& job) {
   return out;
 }
 
+void FakeStore::RecordFailedRun(const NewRun& run, const std::string& error) {
+  FakeRun& r = runs[run.id] = FakeRun{run, RunStatus::kFailed, 0, 0};
+  r.error = error;
+  run_order.push_back(run.id);
+}
+
 std::optional<RunSummary> FakeStore::Summary(const RunId& run) const {
   auto it = runs.find(run);
   if (it == runs.end()) return std::nullopt;
   RunSummary s;
   s.id = run;
   s.trigger = it->second.info.trigger;
+  s.job = it->second.info.context.job_name.empty() ? "reference" : it->second.info.context.job_name;
+  s.error = it->second.error;
+  s.export_state = it->second.export_state;
   s.status = it->second.status;
   s.task_count = it->second.task_count;
   s.published = it->second.published;
@@ -103,19 +113,28 @@ std::optional<RunSummary> FakeStore::LatestRun() {
   return Summary(run_order.back());
 }
 
-void FakeStore::ForEachResult(const RunId& run, const ResultVisitor& row) {
-  // As the database orders them: (selection, start, task_id).
-  std::vector<std::tuple<std::string, LocalMinute, std::string, const PlannedTask*>> rows;
+void FakeStore::ForEachTask(const RunId& run, const TaskVisitor& visit) {
+  // As the database orders them: the selection's position in the workload
+  // ((seq - 1) % selection_count), then start, then task id.
+  const auto r = runs.find(run);
+  const std::int64_t selections = r == runs.end() ? 0 : r->second.info.selection_count;
+  std::vector<std::tuple<std::int64_t, std::string, LocalMinute, std::string, const PlannedTask*>>
+      rows;
   for (const PlannedTask& p : planned) {
-    if (tasks.at(p.id).run == run && results.count(p.id)) {
-      rows.emplace_back(p.selection, p.start, p.id.ToString(), &p);
-    }
+    if (tasks.at(p.id).run != run) continue;
+    const std::int64_t position = selections > 0 ? (p.seq - 1) % selections : 0;
+    rows.emplace_back(position, selections > 0 ? "" : p.selection, p.start, p.id.ToString(), &p);
   }
   std::sort(rows.begin(), rows.end());
   for (const auto& entry : rows) {
-    const PlannedTask& p = *std::get<3>(entry);
-    const TaskResult& result = results.at(p.id);
-    row(result.computation, p.selection, p.start, p.end, result.body);
+    const PlannedTask& p = *std::get<4>(entry);
+    const FakeTask& t = tasks.at(p.id);
+    TaskOutcome outcome{p.id, p.selection, p.start, p.end, t.status, {}, {}, t.error, p.params};
+    if (auto result = results.find(p.id); result != results.end()) {
+      outcome.computation = result->second.computation;
+      outcome.result = result->second.body;
+    }
+    visit(outcome);
   }
 }
 

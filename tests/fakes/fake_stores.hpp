@@ -5,7 +5,7 @@
 // and the MySQL stores to the same tests, so where it passes them it
 // behaves as the database does. Differences that remain, by design: no
 // clock (a claim expires only with a zero lease; no stale tasks), no result
-// streaming (ForEachResult sees the results map), and the run lock is a flag.
+// streaming (ForEachTask sees the maps), and the run lock is a flag.
 // Thread-safe for the TaskStore calls (worker tests call them from several
 // threads); RunStore calls are for one thread.
 #include <map>
@@ -35,6 +35,8 @@ struct FakeRun {
   std::int64_t published = 0;
   bool completion_claimed = false;
   bool completion_reported = false;
+  std::string error{};                        // RecordFailedRun's
+  std::optional<ExportState> export_state{};  // none: no export step
 };
 
 class FakeStore final : public RunStore, public TaskStore {
@@ -49,12 +51,13 @@ class FakeStore final : public RunStore, public TaskStore {
   void MarkRunning(const RunId& run) override;
   std::vector<PlannedTask> UnpublishedTasks(const RunId& run) override;
   std::vector<RunId> RunsLeftPublishing(const std::string& job) override;
+  void RecordFailedRun(const NewRun& run, const std::string& error) override;
   // RunReadModel, RunResults
   std::optional<RunSummary> GetRun(const RunId& run) override;
   std::optional<RunSummary> LatestRun() override;
-  void ForEachResult(const RunId& run, const ResultVisitor& row) override;
+  void ForEachTask(const RunId& run, const TaskVisitor& task) override;
   // In fake_stores_operator.cpp: the rest of RunReadModel, RunOperations,
-  // CompletionClaims.
+  // CompletionClaims, ExportClaims.
   std::vector<RunSummary> ListRuns(std::size_t limit) override;
   std::vector<TaskView> ListTasks(const RunId& run, std::optional<TaskStatus> status,
                                   std::size_t limit) override;
@@ -63,6 +66,11 @@ class FakeStore final : public RunStore, public TaskStore {
   std::vector<PlannedTask> RequeueFailed(const RunId& run) override;
   std::optional<RunSummary> ClaimCompletion(std::chrono::seconds lease) override;
   void CompletionReported(const RunId& run) override;
+  std::optional<ExportClaim> ClaimExport(const std::vector<JobVersion>& jobs,
+                                         std::chrono::seconds lease,
+                                         const std::optional<RunId>& only) override;
+  void ExportEnded(const ExportClaim& claim, bool ok, const std::string& error) override;
+  ExportRequest RequestExport(const RunId& run) override;
 
   // TaskStore
   StartResult StartTask(const TaskMessage& task, std::string_view worker_id) override;

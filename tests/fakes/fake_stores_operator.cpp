@@ -77,6 +77,8 @@ std::vector<PlannedTask> FakeStore::RequeueFailed(const RunId& run) {
     r->second.status = TransitionOf(RunEvent::kOperatorRetry).to.front();
     r->second.published = std::min(r->second.published, out.front().seq - 1);
     r->second.completion_claimed = r->second.completion_reported = false;
+    if (auto& state = r->second.export_state)
+      *state = ExportState{ExportStatus::kPending, state->attempt, {}, {}};
   }
   return out;
 }
@@ -97,6 +99,53 @@ std::optional<RunSummary> FakeStore::ClaimCompletion(std::chrono::seconds lease)
 void FakeStore::CompletionReported(const RunId& run) {
   auto it = runs.find(run);
   if (it != runs.end()) it->second.completion_reported = true;
+}
+
+std::optional<ExportClaim> FakeStore::ClaimExport(const std::vector<JobVersion>& jobs,
+                                                  std::chrono::seconds lease,
+                                                  const std::optional<RunId>& only) {
+  for (const RunId& id : run_order) {
+    if (only && id != *only) continue;
+    FakeRun& r = runs.at(id);
+    const std::string job = r.info.context.job_name.empty() ? "reference" : r.info.context.job_name;
+    const bool given = std::any_of(jobs.begin(), jobs.end(), [&](const JobVersion& j) {
+      return j.name == job && j.sha256 == r.info.context.job_sha256;
+    });
+    if (!r.export_state || !given) continue;
+    if (r.status != RunStatus::kFinished && r.status != RunStatus::kFailed) continue;
+    // No clock: a claim expires at once with a zero lease, else never.
+    const bool due = r.export_state->status == ExportStatus::kPending ||
+                     (r.export_state->status == ExportStatus::kRunning && lease.count() == 0);
+    if (!due) continue;
+    r.export_state->status = ExportStatus::kRunning;
+    r.export_state->finished_at.reset();
+    return ExportClaim{id, job, ++r.export_state->attempt, r.status};
+  }
+  return std::nullopt;
+}
+
+void FakeStore::ExportEnded(const ExportClaim& claim, bool ok, const std::string& error) {
+  auto it = runs.find(claim.run);
+  if (it == runs.end() || !it->second.export_state) return;
+  ExportState& state = *it->second.export_state;
+  if (state.status != ExportStatus::kRunning || state.attempt != claim.attempt) return;
+  state.status = ok ? ExportStatus::kFinished : ExportStatus::kFailed;
+  state.finished_at = SysSeconds{};
+  state.error = ok ? "" : error;
+}
+
+ExportRequest FakeStore::RequestExport(const RunId& run) {
+  auto it = runs.find(run);
+  if (it == runs.end()) return ExportRequest::kNotFound;
+  FakeRun& r = it->second;
+  if (r.status == RunStatus::kCancelled) return ExportRequest::kCancelled;
+  if (!r.export_state) return ExportRequest::kNoExport;
+  if (!IsTerminal(r.status)) return ExportRequest::kNotEnded;
+  if (r.export_state->status == ExportStatus::kRunning) return ExportRequest::kRunning;
+  r.export_state->status = ExportStatus::kPending;
+  r.export_state->error.clear();
+  r.export_state->finished_at.reset();
+  return ExportRequest::kRequested;
 }
 
 }  // namespace dcp::fakes

@@ -45,6 +45,8 @@ struct CliConfig {
   std::size_t task_limit = 10000;           // tasks
   std::optional<TaskStatus> status_filter;  // tasks
   std::string output;                       // export: the file; empty: stdout
+  bool rerun_export = false;                // export --rerun: the job's export command again
+  bool wait = false;                        // export --rerun --wait
 
   // trigger: checked (the default range is taken when the run starts).
   planning::RunParameters parameters;

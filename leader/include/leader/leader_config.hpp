@@ -58,6 +58,7 @@ struct LeaderConfig {
   std::string computation = "reference";
   compute::ExecSettings exec;
   int max_attempts = 5;
+  std::string export_dir;  // the export command's DCP_EXPORT_DIR; empty: not set
 
   // schedule: the cron, the range and the request template.
   std::optional<ScheduleSettings> schedule;

@@ -51,7 +51,8 @@ bool CompletionNotifier::Report(const RunSummary& run) {
   const std::string id = run.id.ToString();
   std::string csv;
   try {
-    csv = Export(run.id);
+    // A job with an export command exports its runs itself (export_step.hpp).
+    if (!run.export_state) csv = Export(run.id);
   } catch (const std::exception& e) {
     spdlog::error("run {}: export failed: {}", id, e.what());
   }

@@ -58,4 +58,18 @@ std::unique_ptr<CompletionService> MakeCompletionService(const CompletionConfig&
       settings, std::chrono::milliseconds(static_cast<long long>(config.poll_seconds * 1000)));
 }
 
+std::unique_ptr<ExportService> MakeExportService(const CompletionConfig& config,
+                                                 const mysql::MysqlUrl& mysql_url,
+                                                 std::vector<job::Job> jobs,
+                                                 const std::string& work_dir) {
+  if (ExportingJobs(jobs).empty()) return nullptr;
+  return std::make_unique<ExportService>(
+      [mysql_url] {
+        auto store = mysql::ConnectOnThisThread<mysql::MysqlRunStore, RunStore>(mysql_url);
+        return ExportService::Parts{store, store, store};
+      },
+      std::move(jobs), ExportSettings{config.export_dir, work_dir},
+      std::chrono::milliseconds(static_cast<long long>(config.poll_seconds * 1000)));
+}
+
 }  // namespace dcp::completion

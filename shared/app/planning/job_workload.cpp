@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <sstream>
 #include <unordered_set>
@@ -45,6 +46,7 @@ Result<std::string> RunStep(const job::Job& job, const job::Command& command,
                             .environment = process::BoxEnvironment(std::move(own_env), {}, environ),
                             .directory = job.directory,
                             .input = {},
+                            .input_file = {},
                             .timeout = limits.step_timeout,
                             .max_stdout = max_bytes,
                             .memory_limit = 0};
@@ -115,24 +117,59 @@ Result<bool> CheckSelections(const std::vector<std::string>& selections, std::st
   return true;
 }
 
-Result<std::vector<std::string>> ParseSelectionLines(std::string_view text, std::string_view origin,
-                                                     std::size_t max_selections) {
-  std::vector<std::string> selections;
+// A JSON Lines object: {"id": "...", "params": {...}}. Why not, if not.
+std::optional<std::string> ReadObjectLine(std::string_view text, std::string& id,
+                                          std::string& params) {
+  const auto object = nlohmann::json::parse(text, nullptr, false);
+  if (object.is_discarded() || !object.is_object()) return "not a JSON object";
+  for (const auto& [key, value] : object.items()) {
+    if (key != "id" && key != "params") {
+      return "unknown key '" + key + "' (an object has \"id\" and \"params\")";
+    }
+  }
+  const auto at = object.find("id");
+  if (at == object.end() || !at->is_string()) return "no \"id\" string";
+  id = at->get<std::string>();
+  const auto p = object.find("params");
+  if (p == object.end()) return std::nullopt;
+  if (!p->is_object()) return "\"params\" is not a JSON object";
+  params = p->dump();
+  if (params.size() > kMaxParamsBytes) {
+    return "params of " + std::to_string(params.size()) + " bytes, more than " +
+           std::to_string(kMaxParamsBytes);
+  }
+  return std::nullopt;
+}
+
+Result<Workload> ParseSelectionLines(std::string_view text, std::string_view origin,
+                                     std::size_t max_selections) {
+  Workload workload;
+  std::vector<std::string>& selections = workload.selections;
+  std::vector<std::string>& params = workload.params;
   std::unordered_set<std::string> seen;
   std::size_t line = 0;
+  const auto error = [&](const std::string& why) {
+    return Error{std::string(origin) + ": line " + std::to_string(line) + ": " + why};
+  };
   for (std::size_t at = 0; at < text.size();) {
     const std::size_t end = std::min(text.find('\n', at), text.size());
     std::string_view id = text.substr(at, end - at);
     ++line;
     at = end + 1;
     if (id.ends_with('\r')) id.remove_suffix(1);
-    if (auto bad = Refusal(id, seen, selections.size(), max_selections)) {
-      return Error{std::string(origin) + ": line " + std::to_string(line) + ": " + *bad};
+    std::string object_id, object_params;
+    if (id.starts_with('{')) {
+      if (auto bad = ReadObjectLine(id, object_id, object_params)) return error(*bad);
+      id = object_id;
     }
+    if (auto bad = Refusal(id, seen, selections.size(), max_selections)) return error(*bad);
     selections.emplace_back(id);
+    // Params are kept per selection once one has any.
+    if (!object_params.empty() && params.empty()) params.resize(selections.size() - 1);
+    if (!params.empty()) params.push_back(std::move(object_params));
   }
   if (selections.empty()) return Error{std::string(origin) + ": no selections"};
-  return selections;
+  return workload;
 }
 
 Result<Workload> BuildWorkload(const job::Job& job, const WorkloadLimits& limits,
@@ -149,13 +186,13 @@ Result<Workload> BuildWorkload(const job::Job& job, const WorkloadLimits& limits
     workload.topology = std::move(topology).value();
   }
   const job::WorkloadStep& step = job.workload;
-  Result<std::vector<std::string>> selections = std::vector<std::string>{};
+  Result<Workload> selections = Workload{};
   if (step.source == job::Source::kItems) {
     if (auto checked = CheckSelections(step.items, "workload.items", limits.max_selections);
         !checked) {
       return Error{checked.reason()};
     }
-    selections = step.items;
+    selections->selections = step.items;
   } else {
     Result<std::string> text = std::string();
     if (step.source == job::Source::kFile) {
@@ -176,7 +213,8 @@ Result<Workload> BuildWorkload(const job::Job& job, const WorkloadLimits& limits
         limits.max_selections);
   }
   if (!selections) return Error{selections.reason()};
-  workload.selections = std::move(selections).value();
+  workload.selections = std::move(selections->selections);
+  workload.params = std::move(selections->params);
   return workload;
 }
 

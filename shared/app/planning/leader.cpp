@@ -14,12 +14,29 @@ WorkloadSource FixedWorkload(Workload workload) {
   return [workload = std::move(workload)] { return Result<Workload>(workload); };
 }
 
-NewRun Leader::NewRunOf(const RunId& run, const RunRequest& request, std::string topology) const {
+NewRun Leader::NewRunOf(const RunId& run, const RunRequest& request, std::string topology,
+                        const TaskPlan* tasks) const {
   RunContext context{settings_.time_zone.name(), std::move(topology)};
   context.job_name = settings_.job_name;
   context.job_sha256 = settings_.job_sha256;
-  return NewRun{run, request.trigger, ParamsJson(request, settings_.time_zone), std::move(context),
-                settings_.job_text};
+  NewRun created{run, request.trigger, ParamsJson(request, settings_.time_zone), std::move(context),
+                 settings_.job_text};
+  if (tasks != nullptr) {
+    created.selection_count = static_cast<std::int64_t>(tasks->selection_count());
+    created.has_export = settings_.job_exports;
+  }
+  return created;
+}
+
+Result<Workload> Leader::Steps(const RunRequest& request, RunOutcome& outcome) {
+  auto workload = settings_.workload();
+  if (workload) return workload;
+  outcome.status = RunOutcome::Status::kStepFailed;
+  outcome.failure = workload.reason();
+  outcome.run = RunId::New();
+  store_.RecordFailedRun(NewRunOf(*outcome.run, request, {}, nullptr), outcome.failure);
+  spdlog::error("run {}: FAILED before publishing: {}", outcome.run->ToString(), outcome.failure);
+  return workload;
 }
 
 Result<RunOutcome> Leader::Run(const RunRequest& request) {
@@ -37,17 +54,13 @@ Result<RunOutcome> Leader::Run(const RunRequest& request) {
       return RunOutcome{RunOutcome::Status::kPreviousRunActive, active, 0, outcome.resumed, {}};
     }
   }
-  auto workload = settings_.workload();
-  if (!workload) {
-    outcome.status = RunOutcome::Status::kStepFailed;
-    outcome.failure = workload.reason();
-    return outcome;
-  }
-  auto tasks = PlanTasks(request, workload->selections, settings_.time_zone, settings_.max_tasks);
+  auto workload = Steps(request, outcome);
+  if (!workload) return outcome;
+  auto tasks = PlanTasks(request, *workload, settings_.time_zone, settings_.max_tasks);
   if (!tasks) return Error{tasks.reason()};
 
   const RunId run = RunId::New();
-  store_.CreateRun(NewRunOf(run, request, std::move(workload->topology)), *tasks);
+  store_.CreateRun(NewRunOf(run, request, std::move(workload->topology), &*tasks), *tasks);
   spdlog::info("run {}: {} tasks recorded, publishing", run.ToString(), tasks->size());
   RunPublisher(store_, *publisher_, settings_.publishing).Publish(run, *tasks);
   store_.MarkRunning(run);
@@ -65,18 +78,14 @@ std::int64_t Leader::Resume(const RunId& run) {
 }
 
 Result<RunOutcome> Leader::CreateLocalRun(const RunRequest& request, TaskPlan& tasks) {
-  auto workload = settings_.workload();
-  if (!workload) {
-    RunOutcome failed;
-    failed.status = RunOutcome::Status::kStepFailed;
-    failed.failure = workload.reason();
-    return failed;
-  }
-  auto plan = PlanTasks(request, workload->selections, settings_.time_zone, settings_.max_tasks);
+  RunOutcome failed;
+  auto workload = Steps(request, failed);
+  if (!workload) return failed;
+  auto plan = PlanTasks(request, *workload, settings_.time_zone, settings_.max_tasks);
   if (!plan) return Error{plan.reason()};
   tasks = std::move(plan).value();
   const RunId run = RunId::New();
-  store_.CreateRun(NewRunOf(run, request, std::move(workload->topology)), tasks);
+  store_.CreateRun(NewRunOf(run, request, std::move(workload->topology), &tasks), tasks);
   if (!tasks.empty()) store_.MarkPublished(run, static_cast<std::int64_t>(tasks.size()));
   store_.MarkRunning(run);
   RunOutcome created;

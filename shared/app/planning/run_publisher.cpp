@@ -17,7 +17,8 @@ void RunPublisher::Publish(const RunId& run, const TaskBatches& tasks) {
   tasks.ForEachBatch(settings_.batch, [&](std::span<const PlannedTask> batch) {
     bodies.clear();
     for (const PlannedTask& t : batch) {
-      bodies.push_back(EncodeTaskMessage(TaskMessage{run, t.id, t.selection, t.start, t.end}));
+      bodies.push_back(
+          EncodeTaskMessage(TaskMessage{run, t.id, t.selection, t.start, t.end, t.params}));
     }
     PublishBatch(bodies);
     store_.MarkPublished(run, batch.back().seq);

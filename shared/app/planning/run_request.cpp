@@ -22,25 +22,27 @@ Result<std::vector<std::string>> ParseSelections(std::string_view text) {
   return out;
 }
 
-Result<TaskPlan> PlanTasks(const RunRequest& request, const std::vector<std::string>& known,
-                           const TimeZone& tz, std::size_t max_tasks) {
+Result<TaskPlan> PlanTasks(const RunRequest& request, const Workload& workload, const TimeZone& tz,
+                           std::size_t max_tasks) {
   if (request.to < request.from) {
     return Error{"--to " + FormatLocalDate(request.to) + " is before --from " +
                  FormatLocalDate(request.from)};
   }
+  const std::vector<std::string>& known = workload.selections;
   const std::vector<std::string>& selections =
       request.selections.empty() ? known : request.selections;
+  std::vector<std::string> params;
   for (const auto& s : selections) {
-    if (std::find(known.begin(), known.end(), s) == known.end()) {
-      return Error{"selection '" + s + "' is not in the topology"};
-    }
+    const auto at = std::find(known.begin(), known.end(), s);
+    if (at == known.end()) return Error{"selection '" + s + "' is not in the workload"};
+    if (!workload.params.empty()) params.push_back(workload.params[at - known.begin()]);
   }
   std::vector<Window> windows = PlanWindows(request.from, request.to, request.window, tz);
   if (!selections.empty() && windows.size() > max_tasks / selections.size()) {
     return Error{"the run would have " + std::to_string(windows.size() * selections.size()) +
                  " tasks, more than " + std::to_string(max_tasks) + " (DCP_MAX_TASKS_PER_RUN)"};
   }
-  return TaskPlan(std::move(windows), selections);
+  return TaskPlan(std::move(windows), selections, std::move(params));
 }
 
 std::string ParamsJson(const RunRequest& request, const TimeZone& tz) {

@@ -38,7 +38,8 @@ Result<RunOutcome> TriggerRun(Leader& leader, const RunParameters& parameters, S
 
 std::string NotStartedReason(const RunOutcome& outcome) {
   if (outcome.status == RunOutcome::Status::kStepFailed) {
-    return "a step of the job failed, nothing was published: " + outcome.failure;
+    return "run " + outcome.run->ToString() +
+           " FAILED: a step of the job failed, nothing was published: " + outcome.failure;
   }
   if (outcome.status == RunOutcome::Status::kPreviousRunActive) {
     return "run " + outcome.run->ToString() + " is still active";

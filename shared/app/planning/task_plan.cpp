@@ -4,16 +4,22 @@
 
 namespace dcp::planning {
 
-TaskPlan::TaskPlan(std::vector<Window> windows, std::vector<std::string> selections)
-    : windows_(std::move(windows)), selections_(std::move(selections)) {
+TaskPlan::TaskPlan(std::vector<Window> windows, std::vector<std::string> selections,
+                   std::vector<std::string> params)
+    : windows_(std::move(windows)), selections_(std::move(selections)), params_(std::move(params)) {
   ids_.resize(windows_.size() * selections_.size());
   std::generate(ids_.begin(), ids_.end(), TaskId::New);
 }
 
 PlannedTask TaskPlan::At(std::size_t index) const {
   const Window& w = windows_[index / selections_.size()];
-  return PlannedTask{ids_[index], static_cast<std::int64_t>(index) + 1,
-                     selections_[index % selections_.size()], w.start, w.end};
+  const std::size_t selection = index % selections_.size();
+  return PlannedTask{ids_[index],
+                     static_cast<std::int64_t>(index) + 1,
+                     selections_[selection],
+                     w.start,
+                     w.end,
+                     params_.empty() ? std::string() : params_[selection]};
 }
 
 void TaskPlan::ForEachBatch(std::size_t max, const BatchVisitor& batch) const {

@@ -13,8 +13,10 @@ std::string StatusText(const RunSummary& r, SysSeconds now) {
   constexpr int kWidth = 30;
   const int filled =
       p.total > 0 ? static_cast<int>(std::min(p.done, p.total) * kWidth / p.total) : kWidth;
-  std::string text =
-      "run " + r.id.ToString() + " (" + r.trigger + ")  " + std::string(ToString(r.status)) + "\n";
+  std::string text = "run " + r.id.ToString() + " (" + r.trigger +
+                     (r.job == "reference" ? "" : ", job " + r.job) + ")  " +
+                     std::string(ToString(r.status)) + "\n";
+  if (!r.error.empty()) text += "  error: " + r.error + "\n";
   char rate[64];
   std::snprintf(rate, sizeof rate, "%s%.2f tasks/s", p.under_a_second ? ">= " : "", p.rate);
   text += "  [" + std::string(static_cast<std::size_t>(filled), '#') +
@@ -38,7 +40,19 @@ std::string StatusText(const RunSummary& r, SysSeconds now) {
   } else {
     text += "  running for " + FormatDuration(p.elapsed_seconds);
   }
-  return text + "\n";
+  text += "\n";
+  if (const auto& e = r.export_state) {
+    text += "  export " + std::string(ToString(e->status));
+    if (r.status == RunStatus::kCancelled) {
+      text += " (not run: the run was cancelled)";
+    } else if (e->attempt > 0) {
+      text += " (attempt " + std::to_string(e->attempt) +
+              (e->finished_at ? ", " + FormatUtc(*e->finished_at) : std::string()) + ")";
+    }
+    if (!e->error.empty()) text += ": " + e->error + "\n    dcp export --rerun " + r.id.ToString();
+    text += "\n";
+  }
+  return text;
 }
 
 std::string StatusJson(const RunSummary& r, SysSeconds now) { return RunJson(r, now).dump(); }

@@ -17,9 +17,19 @@ json OptMinute(const std::optional<LocalMinute>& t) {
 
 json RunJson(const RunSummary& r, SysSeconds now) {
   const RunProgress p = ProgressOf(r, now);
+  json export_state = nullptr;
+  if (const auto& e = r.export_state) {
+    export_state = {{"status", ToString(e->status)},
+                    {"attempt", e->attempt},
+                    {"finished_at", OptTime(e->finished_at)},
+                    {"error", e->error.empty() ? json(nullptr) : json(e->error)}};
+  }
   return {{"run_id", r.id.ToString()},
           {"trigger", r.trigger},
+          {"job", r.job},
           {"status", ToString(r.status)},
+          {"error", r.error.empty() ? json(nullptr) : json(r.error)},
+          {"export", export_state},
           {"task_count", r.task_count ? json(*r.task_count) : json(nullptr)},
           {"published", r.published},
           {"stale", r.stale},

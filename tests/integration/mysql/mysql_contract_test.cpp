@@ -2,6 +2,7 @@
 // server, each test in a database of its own.
 #include <optional>
 
+#include "export_contract.hpp"
 #include "mysql/mysql_run_store.hpp"
 #include "mysql/mysql_task_store.hpp"
 #include "run_store_contract.hpp"
@@ -46,6 +47,7 @@ class MysqlStores : public mysql::testing::DatabaseTest {
 
 INSTANTIATE_TYPED_TEST_SUITE_P(MysqlTaskStore, TaskStoreContract, MysqlStores);
 INSTANTIATE_TYPED_TEST_SUITE_P(MysqlRunStore, RunStoreContract, MysqlStores);
+INSTANTIATE_TYPED_TEST_SUITE_P(MysqlExports, ExportContract, MysqlStores);
 
 }  // namespace
 }  // namespace dcp::contract

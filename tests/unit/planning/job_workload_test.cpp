@@ -4,6 +4,8 @@
 
 #include <fstream>
 
+#include "domain/task_message.hpp"
+
 namespace dcp::planning {
 namespace {
 
@@ -105,7 +107,34 @@ TEST(ParseSelectionLines, ChecksEveryLine) {
             "workload.file: line 3: more than the 2 tasks a run may have (DCP_MAX_TASKS_PER_RUN)");
   const auto ok = ParseSelectionLines("b\na", "workload.file", 100);
   ASSERT_TRUE(ok.ok()) << ok.reason();
-  EXPECT_EQ(*ok, (std::vector<std::string>{"b", "a"}));
+  EXPECT_EQ(ok->selections, (std::vector<std::string>{"b", "a"}));
+  EXPECT_TRUE(ok->params.empty());
+}
+
+TEST(ParseSelectionLines, ReadsJsonLinesWithParams) {
+  const auto ok =
+      ParseSelectionLines("plain\n{\"id\": \"b\", \"params\": {\"k\": [1, 2]}}\n{\"id\": \"c\"}\n",
+                          "workload.command", 100);
+  ASSERT_TRUE(ok.ok()) << ok.reason();
+  EXPECT_EQ(ok->selections, (std::vector<std::string>{"plain", "b", "c"}));
+  EXPECT_EQ(ok->params, (std::vector<std::string>{"", R"({"k":[1,2]})", ""}));
+
+  const auto bad = [](std::string_view text) {
+    const auto r = ParseSelectionLines(text, "workload.command", 100);
+    EXPECT_FALSE(r.ok()) << text;
+    return r.ok() ? std::string() : r.reason();
+  };
+  EXPECT_EQ(bad("a\n{\"id\": 7}\n"), "workload.command: line 2: no \"id\" string");
+  EXPECT_EQ(bad("{\"id\": \"a\", \"param\": {}}"),
+            "workload.command: line 1: unknown key 'param' (an object has \"id\" and \"params\")");
+  EXPECT_EQ(bad("{\"id\": \"a\", \"params\": 3}"),
+            "workload.command: line 1: \"params\" is not a JSON object");
+  EXPECT_EQ(bad("{\"id\": \"a\""), "workload.command: line 1: not a JSON object");
+  EXPECT_EQ(bad("{\"id\": \"a\"}\n{\"id\": \"a\"}"), "workload.command: line 2: duplicate id 'a'");
+  const std::string big =
+      "{\"id\": \"a\", \"params\": {\"x\": \"" + std::string(kMaxParamsBytes, 'y') + "\"}}";
+  EXPECT_EQ(bad(big), "workload.command: line 1: params of " + std::to_string(kMaxParamsBytes + 8) +
+                          " bytes, more than " + std::to_string(kMaxParamsBytes));
 }
 
 TEST(CheckSelections, ChecksEveryItem) {

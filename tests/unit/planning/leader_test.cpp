@@ -75,7 +75,7 @@ TEST_F(LeaderTest, RejectsUnknownSelection) {
 
 // A job's topology or workload step that fails: nothing recorded, nothing
 // published, the step's reason in the outcome; the next run asks again.
-TEST_F(LeaderTest, AFailedWorkloadStepStartsNothing) {
+TEST_F(LeaderTest, AFailedStepIsRecordedAsAFailedRunAndPublishesNothing) {
   int asked = 0;
   LeaderSettings settings = Settings();
   settings.workload = [&asked]() -> Result<Workload> {
@@ -88,9 +88,16 @@ TEST_F(LeaderTest, AFailedWorkloadStepStartsNothing) {
     ASSERT_TRUE(outcome.ok()) << outcome.reason();
     EXPECT_EQ(outcome->status, RunOutcome::Status::kStepFailed);
     EXPECT_EQ(outcome->failure, "topology.command: exit 2: no such table");
+    ASSERT_TRUE(outcome->run);
+    const auto run = store.GetRun(*outcome->run);
+    ASSERT_TRUE(run);
+    EXPECT_EQ(run->status, RunStatus::kFailed);
+    EXPECT_EQ(run->error, "topology.command: exit 2: no such table");
+    EXPECT_EQ(run->task_count, 0);
   }
   EXPECT_EQ(asked, 2);
-  EXPECT_TRUE(store.ListRuns(10).empty());
+  EXPECT_EQ(store.ListRuns(10).size(), 2u);  // one FAILED run per try: the next is not held back
+  EXPECT_FALSE(store.ActiveRun(failing.job_name()));
   EXPECT_TRUE(publisher.confirmed.empty());
 }
 

@@ -80,10 +80,34 @@ TEST(PlanTasks, PlansEverySelectionOfTheTopologyByDefault) {
   request.from = *ParseLocalDate("2024-01-01");
   request.to = *ParseLocalDate("2024-01-02");
   request.window = *WindowSpec::Parse("day");
-  const auto plan = PlanTasks(request, {"F1", "F2", "F3"}, TimeZone::Load("UTC").value());
+  const auto plan =
+      PlanTasks(request, Workload{"", {"F1", "F2", "F3"}}, TimeZone::Load("UTC").value());
   ASSERT_TRUE(plan) << plan.reason();
   EXPECT_EQ(plan->size(), 6u);
+  EXPECT_EQ(plan->selection_count(), 3u);
   EXPECT_EQ(plan->At(5).selection, "F3");
+  EXPECT_EQ(plan->At(5).params, "");
+}
+
+TEST(PlanTasks, CarriesEachSelectionsParamsIntoItsTasksAlsoForASubset) {
+  RunRequest request;
+  request.from = *ParseLocalDate("2024-01-01");
+  request.to = *ParseLocalDate("2024-01-02");
+  request.window = *WindowSpec::Parse("day");
+  request.selections = {"F3", "F1"};
+  const Workload workload{"", {"F1", "F2", "F3"}, {R"({"a":1})", "", R"({"c":3})"}};
+  const auto plan = PlanTasks(request, workload, TimeZone::Load("UTC").value());
+  ASSERT_TRUE(plan) << plan.reason();
+  EXPECT_EQ(plan->selection_count(), 2u);
+  ASSERT_EQ(plan->size(), 4u);
+  EXPECT_EQ(plan->At(0).selection, "F3");
+  EXPECT_EQ(plan->At(0).params, R"({"c":3})");
+  EXPECT_EQ(plan->At(3).selection, "F1");
+  EXPECT_EQ(plan->At(3).params, R"({"a":1})");
+  request.selections = {"F9"};
+  const auto unknown = PlanTasks(request, workload, TimeZone::Load("UTC").value());
+  ASSERT_FALSE(unknown);
+  EXPECT_EQ(unknown.reason(), "selection 'F9' is not in the workload");
 }
 
 TEST(ParseSelections, AllEmptyAndDuplicates) {

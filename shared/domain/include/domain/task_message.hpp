@@ -2,6 +2,7 @@
 // The task message (v1), the contract between leader and workers:
 //   {"run_id": UUID, "task_id": UUID, "selection": "1",
 //    "start_date": "2023-01-01 00:00", "end_date": "2023-01-31 23:59"}
+// plus, for a selection the workload step gave params, "params": {...}.
 // Dates are local wall-clock minutes in the run's time zone, end inclusive.
 // Unknown extra fields are ignored.
 #include <cstddef>
@@ -17,13 +18,16 @@ namespace dcp {
 
 inline constexpr std::size_t kMaxMessageBytes = 64 * 1024;
 inline constexpr std::size_t kMaxSelectionBytes = 255;
+// A task's params (compact JSON): well inside kMaxMessageBytes.
+inline constexpr std::size_t kMaxParamsBytes = 16 * 1024;
 
 struct TaskMessage {
   RunId run_id;
   TaskId task_id;
   std::string selection;
   LocalMinute start;
-  LocalMinute end;  // inclusive
+  LocalMinute end;       // inclusive
+  std::string params{};  // a JSON object, compact; empty: none
 };
 
 // Decodes and validates. The reason of an Error is one short line naming the
@@ -43,7 +47,8 @@ struct PeekedIds {
 PeekedIds PeekIds(std::string_view body);
 
 // Compact JSON, fields in the v1 order (run_id, task_id, selection,
-// start_date, end_date). Precondition: selection is valid UTF-8 (invalid
+// start_date, end_date), then params if any (spliced in as they are: the
+// leader's own, checked compact JSON). Precondition: selection is valid UTF-8 (invalid
 // bytes would be replaced by U+FFFD).
 std::string EncodeTaskMessage(const TaskMessage& m);
 

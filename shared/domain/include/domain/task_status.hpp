@@ -77,4 +77,13 @@ bool CanApply(RunEvent event, RunStatus from);
 // was cancelled, else FINISHED.
 RunStatus CompletedStatus(std::int64_t tasks_failed, std::int64_t tasks_cancelled);
 
+// A run's export step (a job's export command): PENDING until the run ends
+// FINISHED or FAILED and a process given the job claims it, RUNNING while
+// it runs, then FINISHED (exit 0) or FAILED. An operator's rerun (`dcp export
+// --rerun`) and a retry that reopens the run make it PENDING again.
+enum class ExportStatus { kPending, kRunning, kFinished, kFailed };
+
+std::string_view ToString(ExportStatus s);
+std::optional<ExportStatus> ParseExportStatus(std::string_view text);
+
 }  // namespace dcp

@@ -12,7 +12,7 @@
 // is the lock, and a leader must stop as if it never held it. TryLockRuns
 // is idempotent; one UnlockRuns releases it.
 //
-// ForEachResult streams rows from the server: the visitor must not use this
+// ForEachTask streams rows from the server: the visitor must not use this
 // store or its session.
 #include <map>
 #include <string>
@@ -47,7 +47,14 @@ class MysqlRunStore final : public RunStore {
   std::vector<PlannedTask> RequeueFailed(const RunId& run) override;
   std::optional<RunSummary> GetRun(const RunId& run) override;
   std::optional<RunSummary> LatestRun() override;
-  void ForEachResult(const RunId& run, const ResultVisitor& row) override;
+  void RecordFailedRun(const NewRun& run, const std::string& error) override;
+  // In mysql_run_export.cpp.
+  void ForEachTask(const RunId& run, const TaskVisitor& task) override;
+  std::optional<ExportClaim> ClaimExport(const std::vector<JobVersion>& jobs,
+                                         std::chrono::seconds lease,
+                                         const std::optional<RunId>& only) override;
+  void ExportEnded(const ExportClaim& claim, bool ok, const std::string& error) override;
+  ExportRequest RequestExport(const RunId& run) override;
   // In mysql_run_listing.cpp.
   std::vector<RunSummary> ListRuns(std::size_t limit) override;
   std::vector<TaskView> ListTasks(const RunId& run, std::optional<TaskStatus> status,

@@ -24,6 +24,10 @@ struct NewRun {
   // Time zone, topology and job (name, sha256), for the workers.
   RunContext context;
   std::string job_text{};  // the job file the run was planned with, as given
+  // The number of selections planned: the results are read back in the
+  // workload's order (a task's selection is at (seq - 1) % selection_count).
+  std::int64_t selection_count = 0;
+  bool has_export = false;  // the job has an export command: the run's export is PENDING
 };
 
 struct PlannedTask {
@@ -31,7 +35,8 @@ struct PlannedTask {
   std::int64_t seq = 0;  // 1..N, publication order
   std::string selection;
   LocalMinute start;
-  LocalMinute end;  // inclusive
+  LocalMinute end;       // inclusive
+  std::string params{};  // the selection's params, a JSON object; empty: none
 };
 
 // A run's tasks in seq order, handed over batch by batch so that a big run
@@ -89,6 +94,10 @@ class RunPlanningStore {
   void CreateRun(const NewRun& run, std::span<const PlannedTask> tasks) {
     CreateRun(run, TaskSpan(tasks));
   }
+  // Records a run that FAILED before any task was planned (its topology or
+  // workload step failed): no tasks, its completion due, `error` saying
+  // which step failed and why.
+  virtual void RecordFailedRun(const NewRun& run, const std::string& error) = 0;
 
   // Records that tasks with seq <= through are confirmed by the broker.
   virtual void MarkPublished(const RunId& run, std::int64_t through) = 0;

@@ -21,9 +21,18 @@ struct TaskCounts {
   std::int64_t cancelled = 0;
 };
 
+// A run's export step (see ExportStatus).
+struct ExportState {
+  ExportStatus status = ExportStatus::kPending;
+  int attempt = 0;  // claims so far
+  std::optional<SysSeconds> finished_at;
+  std::string error;  // a FAILED export's exit status and stderr tail
+};
+
 struct RunSummary {
   RunId id;
   std::string trigger;
+  std::string job = "reference";
   RunStatus status = RunStatus::kPublishing;
   std::optional<std::int64_t> task_count;  // unknown for external runs
   std::int64_t published = 0;              // tasks with seq <= this are confirmed
@@ -33,6 +42,8 @@ struct RunSummary {
   // STARTED tasks whose worker has sent no heartbeat for the store's
   // stale_after (it died, or hangs): they come back through redelivery.
   std::int64_t stale = 0;
+  std::string error{};  // why it FAILED before publishing (a failed step); "" if not
+  std::optional<ExportState> export_state{};  // none: the job has no export command
 };
 
 // One task as an operator sees it (dcp tasks, the monitor).

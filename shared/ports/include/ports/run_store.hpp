@@ -6,10 +6,12 @@
 //   RunPlanningStore  the leader's planning (lock, create, watermark)
 //   RunOperations     the operator's commands (cancel, retry)
 //   RunReadModel      what operators read (runs, tasks, workers)
-//   RunResults        a run's results (CSV export)
+//   RunResults        a run's tasks and results (the export)
 //   CompletionClaims  reporting each run's completion once
+//   ExportClaims      running each run's export step once
 // Not thread-safe: one instance per thread. Throws DbError on failure.
 #include "ports/completion_claims.hpp"
+#include "ports/export_claims.hpp"
 #include "ports/run_operations.hpp"
 #include "ports/run_planning_store.hpp"
 #include "ports/run_read_model.hpp"
@@ -21,7 +23,8 @@ class RunStore : public RunPlanningStore,
                  public RunOperations,
                  public RunReadModel,
                  public RunResults,
-                 public CompletionClaims {
+                 public CompletionClaims,
+                 public ExportClaims {
  public:
   using RunPlanningStore::CreateRun;
 };

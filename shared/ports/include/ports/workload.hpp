@@ -11,6 +11,9 @@ namespace dcp {
 struct Workload {
   std::string topology;                 // opaque to dcp: only the computation reads it
   std::vector<std::string> selections;  // in planning order; no duplicates
+  // Each selection's params (a JSON object, compact; "" for none), carried in
+  // its tasks' messages. Empty: no selection has any.
+  std::vector<std::string> params{};
 };
 
 }  // namespace dcp

@@ -36,6 +36,7 @@ struct CommandSpec {
   std::vector<std::string> environment;  // NAME=value, all of it
   std::string directory;                 // its working directory; empty: the caller's
   std::string input;                     // written to its stdin, which is then closed
+  std::string input_file;                // if set: its stdin is this file (`input` unused)
   std::chrono::milliseconds timeout{3'600'000};
   std::size_t max_stdout = 4u << 20;  // writing more kills it (kTooMuchOutput)
   std::size_t memory_limit = 0;       // RLIMIT_AS of it and its children, bytes; 0: none

@@ -2,8 +2,9 @@
 // Reports completed runs, each exactly once in normal operation: claims a
 // run that has ended (CompletionClaims::ClaimCompletion: one conditional UPDATE, so
 // of any number of processes polling at once exactly one wins), then
-//   1. writes <export_dir>/<run_id>.csv (if an export dir is set) with the
-//      code of `dcp export`, through a temporary file and a rename;
+//   1. writes <export_dir>/<run_id>.csv (if an export dir is set and the
+//      run's job has no export command of its own) with the code of `dcp
+//      export`, through a temporary file and a rename;
 //   2. publishes the `run.completed` event (must succeed: retried with
 //      backoff; if it still fails the run is left claimed, and reported by
 //      whoever claims it after the lease);

@@ -7,6 +7,7 @@
 
 #include "amqp/connection.hpp"
 #include "completion/completion_service.hpp"
+#include "completion/export_step.hpp"
 #include "mysql/mysql_url.hpp"
 #include "views/export_csv.hpp"
 
@@ -32,5 +33,13 @@ std::unique_ptr<CompletionService> MakeCompletionService(const CompletionConfig&
                                                          const mysql::MysqlUrl& mysql_url,
                                                          const amqp::ConnectionOptions& broker,
                                                          views::CsvHeaders csv_headers);
+
+// The export service of the `jobs` that have an export command, on MySQL;
+// null if none has. Exports run in `work_dir`, with the config's export
+// directory as DCP_EXPORT_DIR; polled as often as completion reports.
+std::unique_ptr<ExportService> MakeExportService(const CompletionConfig& config,
+                                                 const mysql::MysqlUrl& mysql_url,
+                                                 std::vector<job::Job> jobs,
+                                                 const std::string& work_dir);
 
 }  // namespace dcp::completion

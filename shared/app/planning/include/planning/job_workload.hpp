@@ -33,11 +33,14 @@ struct WorkloadLimits {
 Result<Workload> BuildWorkload(const job::Job& job, const WorkloadLimits& limits,
                                const std::function<Result<Workload>()>& reference);
 
-// The selections of a workload's text (a file, a command's stdout): one id
-// per line, in order; a last line without its newline counts. `origin`
+// The selections of a workload's text (a file, a command's stdout), in
+// order, one per line: an id, or a JSON object {"id": "...", "params":
+// {...}} (JSON Lines; params at most kMaxParamsBytes, compact, carried in
+// the task messages). A last line without its newline counts. `origin`
 // names the step in errors ("workload.command: line 3: duplicate id 'A'").
-Result<std::vector<std::string>> ParseSelectionLines(std::string_view text, std::string_view origin,
-                                                     std::size_t max_selections);
+// The topology of the result is empty.
+Result<Workload> ParseSelectionLines(std::string_view text, std::string_view origin,
+                                     std::size_t max_selections);
 
 // The checks of ParseSelectionLines on a list (workload.items, --selections).
 Result<bool> CheckSelections(const std::vector<std::string>& selections, std::string_view origin,

@@ -42,6 +42,7 @@ struct LeaderSettings {
   std::string job_name = "reference";
   std::string job_sha256{};
   std::string job_text{};
+  bool job_exports = false;  // the job has an export command: each run's export is PENDING
 };
 
 struct RunOutcome {
@@ -59,7 +60,8 @@ class Leader {
   Leader(RunPlanningStore& store, TaskPublisher* publisher, LeaderSettings settings);
 
   // Plans and publishes a run. Errors in the request come back as Error, a
-  // failed workload step as kStepFailed (nothing recorded or published);
+  // failed topology or workload step as kStepFailed (the run recorded as
+  // FAILED with the step's error, nothing published);
   // infrastructure failures throw (DbError, AmqpError, UnavailableError).
   Result<RunOutcome> Run(const RunRequest& request);
 
@@ -75,8 +77,12 @@ class Leader {
   Result<RunOutcome> CreateLocalRun(const RunRequest& request, TaskPlan& tasks);
 
  private:
-  // The run's record: its request, its context, its job.
-  NewRun NewRunOf(const RunId& run, const RunRequest& request, std::string topology) const;
+  // The run's record: its request, its context, its job; `tasks` null for a
+  // run that failed before it was planned.
+  NewRun NewRunOf(const RunId& run, const RunRequest& request, std::string topology,
+                  const TaskPlan* tasks) const;
+  // The job's steps for a new run; a failure is recorded as a FAILED run.
+  Result<Workload> Steps(const RunRequest& request, RunOutcome& outcome);
 
   RunPlanningStore& store_;
   TaskPublisher* publisher_;

@@ -19,10 +19,13 @@ namespace dcp::planning {
 class TaskPlan final : public TaskBatches {
  public:
   TaskPlan() = default;
-  // Draws one task id per (window, selection).
-  TaskPlan(std::vector<Window> windows, std::vector<std::string> selections);
+  // Draws one task id per (window, selection). `params`: each selection's
+  // (see Workload::params), or empty.
+  TaskPlan(std::vector<Window> windows, std::vector<std::string> selections,
+           std::vector<std::string> params = {});
 
   std::size_t size() const override { return ids_.size(); }
+  std::size_t selection_count() const { return selections_.size(); }
   bool empty() const { return ids_.empty(); }
   // The task at `index` (seq index + 1). Precondition: index < size().
   PlannedTask At(std::size_t index) const;
@@ -31,7 +34,8 @@ class TaskPlan final : public TaskBatches {
  private:
   std::vector<Window> windows_;
   std::vector<std::string> selections_;
-  std::vector<TaskId> ids_;  // by index: windows_[i / S] x selections_[i % S]
+  std::vector<std::string> params_;  // by selection, or empty
+  std::vector<TaskId> ids_;          // by index: windows_[i / S] x selections_[i % S]
 };
 
 }  // namespace dcp::planning
