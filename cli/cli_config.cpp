@@ -5,6 +5,7 @@
 
 #include "grid/workload.hpp"
 #include "infra/common_options.hpp"
+#include "infra/job_option.hpp"
 #include "infra/server_settings.hpp"
 #include "planning/run_trigger.hpp"
 
@@ -14,7 +15,7 @@ namespace {
 // What the flags hold before validation and conversion.
 struct Flags {
   CommonSettings common;
-  std::string run_text, status_filter, topology_file;
+  std::string run_text, status_filter, topology_file, job_file;
   int stale_after = 30, watch_interval = 2, limit = 20, task_limit = 10000;
 };
 
@@ -32,6 +33,8 @@ void AddRunParameters(CLI::App& sub, Flags& f, CliConfig& c) {
   sub.add_option("--topology", f.topology_file, "topology JSON file (default: embedded grid)")
       ->envname("DCP_TOPOLOGY");
   sub.add_flag("--allow-overlap", c.allow_overlap, "start even if the previous run is active");
+  AddJobOption(sub, f.job_file);
+  AddRunLimitOptions(sub, c.limits);
 }
 
 Commands AddFlags(CLI::App& app, Flags& f, CliConfig& c) {
@@ -81,21 +84,32 @@ Commands AddFlags(CLI::App& app, Flags& f, CliConfig& c) {
   return commands;
 }
 
-Result<bool> ValidateTrigger(const Flags& f, CliConfig& c) {
+// The run's window and range where no flag gives them: the job's.
+Result<bool> ValidateTrigger(const Flags& f, const CLI::App& trigger, CliConfig& c) {
   const auto now = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
+  const planning::GivenParameters given{Given(trigger, "--window"),
+                                        Given(trigger, "--from") || Given(trigger, "--to")};
+  planning::ApplyJobDefaults(c.job, given, now, c.time_zone, c.parameters);
   if (auto request = planning::BuildRunRequestOfFlags(c.parameters, now, c.time_zone); !request) {
     return Error{request.reason()};
   }
-  auto workload = grid::LoadWorkload(f.topology_file);
-  if (!workload) return Error{workload.reason()};
-  c.workload = std::move(workload).value();
+  if (c.job.topology.source == job::Source::kBuiltin) {  // the reference grid
+    auto workload = grid::LoadWorkload(f.topology_file);
+    if (!workload) return Error{workload.reason()};
+    c.workload = std::move(workload).value();
+  }
   return true;
 }
 
-Result<bool> Validate(const Flags& f, CliConfig& c) {
+Result<bool> Validate(Flags& f, const CLI::App& app, const Commands& commands, CliConfig& c) {
   // Each command checks what it uses: the zone and the broker only trigger
   // (and retry: the broker), as before the loader existed.
   const bool trigger = c.command == CliCommand::kTrigger;
+  if (trigger) {  // the job's queue and zone, unless given
+    auto job = ApplyJob(app, f.job_file, f.common);
+    if (!job) return Error{job.reason()};
+    c.job = std::move(job).value();
+  }
   int which = static_cast<int>(CommonOption::kMysql) | static_cast<int>(CommonOption::kQueue);
   if (trigger) which |= static_cast<int>(CommonOption::kTimeZone);
   if (trigger || c.command == CliCommand::kRetry) which |= static_cast<int>(CommonOption::kAmqp);
@@ -113,8 +127,9 @@ Result<bool> Validate(const Flags& f, CliConfig& c) {
     c.status_filter = ParseTaskStatus(f.status_filter);
     if (!c.status_filter) return Error{"--status '" + f.status_filter + "': not a task status"};
   }
-  if (c.command == CliCommand::kTrigger) {
-    if (auto valid = ValidateTrigger(f, c); !valid) return valid;
+  if (trigger) {
+    if (auto valid = ValidateTrigger(f, *commands.at(CliCommand::kTrigger), c); !valid)
+      return valid;
   }
   return true;
 }
@@ -136,7 +151,7 @@ Result<CliConfig> LoadCliConfig(int argc, const char* const* argv) {
   c.watch_interval = std::chrono::seconds(f.watch_interval);
   c.limit = static_cast<std::size_t>(f.limit);
   c.task_limit = static_cast<std::size_t>(f.task_limit);
-  if (auto valid = Validate(f, c); !valid) return Error{valid.reason()};
+  if (auto valid = Validate(f, app, commands, c); !valid) return Error{valid.reason()};
   return c;
 }
 

@@ -71,8 +71,10 @@ int Status(const CliConfig& c, RunStore& store) {
 
 int Trigger(const CliConfig& c, RunStore& store) {
   amqp::ConfirmPublisher publisher(Publishing(c, "dcp trigger"));
-  planning::Leader leader(store, &publisher,
-                          {c.time_zone, planning::FixedWorkload(c.workload), c.allow_overlap, {}});
+  planning::LeaderSettings settings = planning::JobLeaderSettings(
+      c.job, c.limits, [&c] { return Result<Workload>(c.workload); }, c.time_zone);
+  settings.allow_overlap = c.allow_overlap;
+  planning::Leader leader(store, &publisher, std::move(settings));
   const auto outcome = planning::TriggerRun(leader, c.parameters, Now(), c.time_zone);
   if (!outcome) throw ConfigError(outcome.reason());
   if (outcome->status != planning::RunOutcome::Status::kPublished) {

@@ -36,8 +36,7 @@ struct Flags {
   int crash_after_batches = 0;
   int http_port = 0;
   std::size_t publish_batch = 2000;
-  std::size_t max_tasks = 2'000'000;
-  std::size_t max_topology_mib = 64;
+  planning::WorkloadLimits limits;
 };
 
 struct Commands {
@@ -56,15 +55,7 @@ Commands AddFlags(CLI::App& app, Flags& f) {
                  "grid topology JSON file of the reference job (default: the embedded reference "
                  "grid)")
       ->envname("DCP_TOPOLOGY");
-  app.add_option("--max-tasks-per-run", f.max_tasks, "a run planned with more tasks is refused")
-      ->envname("DCP_MAX_TASKS_PER_RUN")
-      ->check(CLI::Range(std::size_t{1}, std::size_t{100'000'000}))
-      ->capture_default_str();
-  app.add_option("--max-topology-mib", f.max_topology_mib,
-                 "MiB: a bigger topology (file or command output) fails the run")
-      ->envname("DCP_MAX_TOPOLOGY_MIB")
-      ->check(CLI::Range(std::size_t{1}, std::size_t{1024}))
-      ->capture_default_str();
+  AddRunLimitOptions(app, f.limits);
   Commands c{app.add_subcommand("migrate", "apply the pending database migrations"),
              app.add_subcommand("run", "start one run now"),
              app.add_subcommand("schedule", "stay up and start a run at each cron time"),
@@ -128,23 +119,6 @@ LeaderCommand CommandOf(const Commands& c) {
   return LeaderCommand::kRun;
 }
 
-// The job's window and range where the flags give none: `run`'s --from and
-// --to take the job's dates, or its relative range as of `now`.
-Result<bool> ApplyJobToRun(const job::Job& job, const CLI::App& command, SysSeconds now,
-                           const TimeZone& tz, planning::RunParameters& run) {
-  if (!Given(command, "--window")) run.window = job.window;
-  if (Given(command, "--from") || Given(command, "--to") || job.range.empty()) return true;
-  if (const auto dots = job.range.find(".."); dots != std::string::npos) {
-    run.from = job.range.substr(0, dots);
-    run.to = job.range.substr(dots + 2);
-    return true;
-  }
-  const auto [from, to] = RangeAt(ParseRangeKind(job.range).value(), now, tz);
-  run.from = FormatLocalDate(from);
-  run.to = FormatLocalDate(to);
-  return true;
-}
-
 // The settings of the command that uses them: migrate checks no broker and
 // no topology, run --local no broker, as before the loader existed.
 Result<bool> Validate(Flags& f, const Commands& commands, LeaderConfig& c) {
@@ -154,18 +128,17 @@ Result<bool> Validate(Flags& f, const Commands& commands, LeaderConfig& c) {
     if (!reference) return Error{reference.reason()};
     c.reference = std::move(reference).value();
   }
-  c.limits.max_selections = f.max_tasks;
-  c.limits.max_topology_bytes = f.max_topology_mib << 20;
-  c.max_tasks = f.max_tasks;
+  c.limits = f.limits;
   c.computation = compute::ApplyComputeStep(c.job, c.exec);
   c.exec.work_dir = f.work_dir + "/leader-" + std::to_string(getpid());
   c.export_dir = f.export_dir;
   if (c.job.compute.attempts) c.max_attempts = *c.job.compute.attempts;
   const auto now = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
   if (c.command == LeaderCommand::kRun) {
-    if (auto applied = ApplyJobToRun(c.job, *commands.run, now, c.time_zone, c.run); !applied) {
-      return applied;
-    }
+    const planning::GivenParameters given{
+        Given(*commands.run, "--window"),
+        Given(*commands.run, "--from") || Given(*commands.run, "--to")};
+    planning::ApplyJobDefaults(c.job, given, now, c.time_zone, c.run);
   }
   if (c.command == LeaderCommand::kSchedule) {
     if (!Given(*commands.schedule, "--window")) c.run.window = c.job.window;

@@ -38,20 +38,15 @@ SysSeconds Now() {
 }
 
 planning::LeaderSettings LeaderSettingsOf(const LeaderConfig& c) {
-  // The job's topology and workload steps, run for each run.
-  planning::WorkloadSource workload = [&c] {
-    return planning::BuildWorkload(c.job, c.limits, [&c]() -> Result<Workload> {
-      if (!c.reference) return Error{"the reference workload is not loaded"};
-      return *c.reference;
-    });
-  };
-  planning::LeaderSettings settings{
-      c.time_zone, std::move(workload), c.allow_overlap, {}, c.max_tasks};
+  planning::LeaderSettings settings = planning::JobLeaderSettings(
+      c.job, c.limits,
+      [&c]() -> Result<Workload> {
+        if (!c.reference) return Error{"the reference workload is not loaded"};
+        return *c.reference;
+      },
+      c.time_zone);
+  settings.allow_overlap = c.allow_overlap;
   settings.publishing.batch = c.publish_batch;
-  settings.job_name = c.job.name;
-  settings.job_sha256 = c.job.sha256;
-  settings.job_text = c.job.text;
-  settings.job_exports = !c.job.export_step.command.empty();
   return settings;
 }
 
@@ -114,7 +109,13 @@ int RunOnce(const LeaderConfig& c, planning::Leader& leader, RunStore& runs) {
 
 // The schedule with its health endpoints and metrics, until SIGTERM/SIGINT.
 int Schedule(const LeaderConfig& c, planning::Leader& leader) {
-  struct ev_loop* loop = ev_default_loop(0);
+  // Not the default loop: that one reaps every child on SIGCHLD. The job's
+  // topology and workload commands run in its callbacks, before it looks,
+  // but their exit status must not depend on that.
+  const std::unique_ptr<struct ev_loop, void (*)(struct ev_loop*)> loop_owner(
+      ev_loop_new(EVFLAG_AUTO), &ev_loop_destroy);  // outlives everything on it
+  struct ev_loop* loop = loop_owner.get();
+  if (loop == nullptr) throw std::runtime_error("cannot create the event loop");
   metrics::Registry registry;
   auto& runs_started = registry.AddCounter("dcp_runs_started_total", "Runs planned and published");
   auto& tasks_published =

@@ -159,6 +159,7 @@ http::Response Api::Post(const http::Request& request) {
 
 http::Response Api::Trigger(const std::string& body) {
   planning::RunParameters p;
+  p.window.clear();  // not given: the job's (the trigger action applies its defaults)
   if (!body.empty()) {
     const json j = json::parse(body, nullptr, /*allow_exceptions=*/false);
     if (!j.is_object()) return ErrorResponse(400, "body: expected a JSON object");

@@ -66,15 +66,21 @@ struct BackendState {
 monitor::Backend MakeBackend(const MonitorConfig& c) {
   auto state = std::make_shared<BackendState>(
       c.publishing,
-      planning::LeaderSettings{c.time_zone, planning::FixedWorkload(c.workload), false, {}});
+      planning::JobLeaderSettings(
+          c.job, c.limits, [&c] { return Result<Workload>(c.workload); }, c.time_zone));
   auto store = mysql::ConnectOnThisThread<mysql::MysqlRunStore, RunStore>(c.mysql_url);
   monitor::Backend backend;
   backend.keep =
       std::make_shared<std::pair<std::shared_ptr<void>, std::shared_ptr<void>>>(store, state);
   backend.store = store;
   backend.inspect_queue = [state] { return state->Inspect(); };
-  backend.trigger = [state, store](const planning::RunParameters& p) {
+  backend.trigger = [state, store, &c](const planning::RunParameters& given) {
     const auto now = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
+    // What the request leaves out is the job's.
+    planning::RunParameters p = given;
+    planning::ApplyJobDefaults(c.job,
+                               {!given.window.empty(), !given.from.empty() || !given.to.empty()},
+                               now, c.time_zone, p);
     return state->Publishing([&](amqp::ConfirmPublisher& publisher) {
       planning::Leader leader(*store, &publisher, state->leader);
       return planning::TriggerRun(leader, p, now, state->leader.time_zone);
@@ -115,9 +121,16 @@ int Main(int argc, char** argv) {
   if (auto logging = InitLogging(c.log, "monitor"); !logging) throw ConfigError(logging.reason());
   auto completions = completion::MakeCompletionService(
       c.completion, c.mysql_url, c.publishing.connection, grid::ReferenceCsvHeaders());
+  // Given a job with an export command, the monitor exports its runs too.
+  auto exports = completion::MakeExportService(c.completion, c.mysql_url, {c.job}, c.work_dir);
   mysql::InitDriver();
 
-  struct ev_loop* loop = ev_default_loop(0);
+  // Not the default loop: that one reaps every child on SIGCHLD, which would
+  // steal the exit status of the job's commands (triggered runs' steps, exports).
+  const std::unique_ptr<struct ev_loop, void (*)(struct ev_loop*)> loop_owner(
+      ev_loop_new(EVFLAG_AUTO), &ev_loop_destroy);  // outlives everything on it
+  struct ev_loop* loop = loop_owner.get();
+  if (loop == nullptr) throw std::runtime_error("cannot create the event loop");
   http::ServerOptions http_options;
   http_options.bind_address = c.bind;
   http_options.port = c.port;
@@ -130,6 +143,7 @@ int Main(int argc, char** argv) {
   server.Start();
   service.Start();
   completions->Start();
+  if (exports) exports->Start();
   spdlog::info("dcp-monitor on http://{}:{} (mutations {})", c.bind, server.port(),
                c.service.api.token.empty() ? "disabled: no DCP_MONITOR_TOKEN" : "enabled");
   ev_signal sigterm, sigint;
@@ -138,6 +152,7 @@ int Main(int argc, char** argv) {
   ev_signal_start(loop, &sigterm);
   ev_signal_start(loop, &sigint);
   ev_run(loop, 0);
+  if (exports) exports->Stop();
   completions->Stop();
   service.Stop();
   server.Stop();

@@ -1,9 +1,12 @@
 #include "monitor/monitor_config.hpp"
 
+#include <unistd.h>
+
 #include <CLI/CLI.hpp>
 
 #include "grid/workload.hpp"
 #include "infra/common_options.hpp"
+#include "infra/job_option.hpp"
 #include "infra/server_settings.hpp"
 
 namespace dcp::monitor {
@@ -12,7 +15,7 @@ namespace {
 // What the flags hold before validation and conversion.
 struct Flags {
   CommonSettings common;
-  std::string topology_file;
+  std::string topology_file, job_file;
   int port = 8080, stale_after = 30;
   double refresh = 2;
 };
@@ -41,9 +44,17 @@ void AddFlags(CLI::App& app, Flags& f, MonitorConfig& c) {
       ->capture_default_str();
   app.add_option("--topology", f.topology_file, "topology JSON file for triggered runs")
       ->envname("DCP_TOPOLOGY");
+  AddJobOption(app, f.job_file);
+  AddRunLimitOptions(app, c.limits);
+  app.add_option("--work-dir", c.work_dir, "directory of the job's export commands' files")
+      ->envname("DCP_WORK_DIR")
+      ->capture_default_str();
 }
 
-Result<bool> Convert(const Flags& f, MonitorConfig& c) {
+Result<bool> Convert(const CLI::App& app, Flags& f, MonitorConfig& c) {
+  auto job = ApplyJob(app, f.job_file, f.common);  // its queue and zone, unless given
+  if (!job) return Error{job.reason()};
+  c.job = std::move(job).value();
   auto servers = ParseServerSettings(f.common, static_cast<int>(CommonOption::kAll));
   if (!servers) return Error{servers.reason()};
   c.time_zone = std::move(servers->time_zone);
@@ -51,9 +62,12 @@ Result<bool> Convert(const Flags& f, MonitorConfig& c) {
   c.publishing.connection.url = std::move(servers->amqp_url);
   c.publishing.connection.name = "dcp-monitor";
   c.publishing.queue = std::move(servers->queue);
-  auto workload = grid::LoadWorkload(f.topology_file);
-  if (!workload) return Error{workload.reason()};
-  c.workload = std::move(workload).value();
+  if (c.job.topology.source == job::Source::kBuiltin) {  // the reference grid
+    auto workload = grid::LoadWorkload(f.topology_file);
+    if (!workload) return Error{workload.reason()};
+    c.workload = std::move(workload).value();
+  }
+  c.work_dir += "/monitor-" + std::to_string(getpid());
   c.port = static_cast<std::uint16_t>(f.port);
   c.service.api.stale_after = std::chrono::seconds(f.stale_after);
   c.service.refresh = std::chrono::milliseconds(static_cast<long long>(f.refresh * 1000));
@@ -70,7 +84,7 @@ Result<MonitorConfig> LoadMonitorConfig(int argc, const char* const* argv) {
   c.exit_now = ParseCommandLine(app, argc, argv);
   if (c.exit_now) return c;
   c.log = f.common.log;
-  if (auto converted = Convert(f, c); !converted) return Error{converted.reason()};
+  if (auto converted = Convert(app, f, c); !converted) return Error{converted.reason()};
   return c;
 }
 

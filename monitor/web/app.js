@@ -43,10 +43,17 @@ function bar(run) {
 
 function statusCell(status) { return el('span', status, 'status s-' + status); }
 
+// A run's export step: "-" without one, else its status (and attempt).
+function exportText(r) {
+  if (!r.export) return '-';
+  return r.export.status + (r.export.attempt > 1 ? ' (attempt ' + r.export.attempt + ')' : '');
+}
+
 function renderRuns() {
   const rows = state.runs.map(r => {
     const tr = row([r.run_id.slice(0, 8), r.trigger, r.created_at, statusCell(r.status), bar(r),
-                    r.rate.toFixed(2) + '/s', r.eta_seconds === null ? '-' : duration(r.eta_seconds)]);
+                    r.rate.toFixed(2) + '/s', r.eta_seconds === null ? '-' : duration(r.eta_seconds),
+                    r.job, exportText(r)]);
     tr.className = 'run' + (r.run_id === state.selected ? ' selected' : '');
     tr.dataset.runId = r.run_id;
     tr.title = r.run_id;
@@ -58,6 +65,10 @@ function renderRuns() {
   if (run) {
     document.getElementById('run-status').textContent = run.status;
     document.getElementById('run-status').className = 'status s-' + run.status;
+    const notes = [];
+    if (run.error) notes.push('failed before publishing: ' + run.error);
+    if (run.export && run.export.error) notes.push('export FAILED: ' + run.export.error);
+    document.getElementById('run-notes').textContent = notes.join(' · ');
   }
 }
 

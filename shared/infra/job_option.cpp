@@ -11,6 +11,20 @@ void AddJobOption(CLI::App& app, std::string& path) {
       ->envname("DCP_JOB");
 }
 
+void AddRunLimitOptions(CLI::App& app, planning::WorkloadLimits& limits) {
+  app.add_option("--max-tasks-per-run", limits.max_tasks,
+                 "a run planned with more tasks is refused")
+      ->envname("DCP_MAX_TASKS_PER_RUN")
+      ->check(CLI::Range(std::size_t{1}, std::size_t{100'000'000}))
+      ->capture_default_str();
+  app.add_option_function<std::size_t>(
+         "--max-topology-mib",
+         [&limits](std::size_t mib) { limits.max_topology_bytes = mib << 20; },
+         "MiB: a bigger topology (file or command output) fails the run (default 64)")
+      ->envname("DCP_MAX_TOPOLOGY_MIB")
+      ->check(CLI::Range(std::size_t{1}, std::size_t{1024}));
+}
+
 bool Given(const CLI::App& app, const std::string& name) {
   const CLI::Option* option = app.get_option_no_throw(name);
   return option != nullptr && option->count() > 0;

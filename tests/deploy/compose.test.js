@@ -5,6 +5,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { describe, it } from "node:test";
 import YAML from "yaml";
+import { MergeComposeFiles } from "./lib/compose_merge.js";
 import { ReadEnvFile } from "./lib/template.js";
 import { repo } from "./lib/render.js";
 
@@ -132,5 +133,82 @@ describe("docker-compose.yml", () => {
     assert.doesNotMatch(dockerfile, /PASSWORD|_URL=/);
     assert.match(dockerfile, /^USER 10001/m);
     assert.match(dockerfile, /^FROM debian:bookworm-slim AS build$/m);
+  });
+});
+
+// examples/forecast/compose.yaml over docker-compose.yml, merged as the
+// Compose Specification merges (lib/compose_merge.js).
+describe("examples/forecast/compose.yaml", () => {
+  const file = path.join(repo, "examples/forecast/compose.yaml");
+  const overrideText = fs.readFileSync(file, "utf8");
+  const merged = MergeComposeFiles([path.join(repo, "docker-compose.yml"), file]);
+  const s = Interpolate(merged, {}).services;
+  const job = YAML.parse(fs.readFileSync(path.join(repo, "examples/forecast/job.yaml"), "utf8"));
+  const dockerfile = fs.readFileSync(path.join(repo, "examples/forecast/Dockerfile"), "utf8");
+  const imageJobFile = dockerfile.match(/^ENV DCP_JOB=(\S+)/m)[1];
+
+  it("has a default for every variable, equal to .env.example where it has one", () => {
+    for (const [, dollar, name, fallback] of overrideText.matchAll(kVar)) {
+      if (dollar) continue;
+      assert.notEqual(fallback, undefined, `\${${name}} has no default`);
+      if (name in env) assert.equal(env[name], fallback, `${name}: .env.example and the default differ`);
+    }
+  });
+
+  // The leader plans, the workers compute and export, the monitor plans the
+  // runs it triggers and may export: all are given the job.
+  const kJobServices = ["leader", "worker", "monitor"];
+
+  it("builds the forecast image FROM the dcp image, for the leader, the workers and the monitor", () => {
+    for (const name of kJobServices) {
+      assert.notEqual(s[name].image, s.migrate.image, `${name}: the dcp image has no python3`);
+      assert.equal(s[name].image, s.leader.image);
+      assert.deepEqual(s[name].build, {
+        context: ".", dockerfile: "examples/forecast/Dockerfile", args: { DCP_IMAGE: s.migrate.image } });
+    }
+  });
+
+  it("mounts examples/forecast/job.yaml read-only over the image's, as DCP_JOB", () => {
+    for (const name of kJobServices) {
+      const e = s[name].environment;
+      assert.equal(e.DCP_JOB, imageJobFile, "the job's commands run in its folder, where job.py is");
+      assert.ok(s[name].volumes.includes(`./examples/forecast/job.yaml:${e.DCP_JOB}:ro`), name);
+    }
+  });
+
+  it("consumes and shows the job's queue, not dcp.tasks", () => {
+    for (const name of kJobServices) {
+      assert.equal(s[name].environment.DCP_QUEUE, job.queue ?? `dcp.${job.name}`, name);
+    }
+  });
+
+  it("leaves the job file's settings to the job file: one run of its range", () => {
+    assert.deepEqual(s.leader.command, ["dcp-leader", "run"]);
+    assert.ok(job.range.from && job.range.to, "dcp-leader run plans the job's range");
+    const owned = { DCP_TZ: job.tz, DCP_WINDOW: job.window, DCP_TASK_TIMEOUT: job.compute.timeout };
+    for (const name of kJobServices) {
+      for (const [variable, value] of Object.entries(owned)) {
+        if (value === undefined) continue;
+        const set = s[name].environment[variable];
+        assert.ok(set === undefined || set === "", `${name}: ${variable}=${set} would win over the job file`);
+      }
+    }
+    assert.ok(Seconds(s.worker.stop_grace_period) > job.compute.timeout, "stop_grace_period vs compute.timeout");
+  });
+
+  it("gives the workers and the monitor an export folder they may write, on one named volume", () => {
+    const dir = s.worker.environment.DCP_EXPORT_DIR;
+    const volume = s.worker.volumes.find((v) => v.endsWith(`:${dir}`))?.split(":")[0];
+    assert.ok(volume in merged.volumes, `no named volume at ${dir}`);
+    const ownerName = Object.keys(s).find((n) => s[n].command?.[0] === "chown");
+    const user = fs.readFileSync(path.join(repo, "Dockerfile"), "utf8").match(/^USER (\d+)/m)[1];
+    assert.deepEqual(s[ownerName].command, ["chown", `${user}:0`, dir]);
+    assert.equal(s[ownerName].user, "0:0");
+    assert.ok(s[ownerName].volumes.includes(`${volume}:${dir}`));
+    for (const name of ["worker", "monitor"]) {
+      assert.equal(s[name].environment.DCP_EXPORT_DIR, dir, name);
+      assert.ok(s[name].volumes.includes(`${volume}:${dir}`), name);
+      assert.equal(s[name].depends_on[ownerName].condition, "service_completed_successfully", name);
+    }
   });
 });

@@ -4,17 +4,27 @@
 # project name of its own, waits until the leader's run-at-start-up run is
 # FINISHED, checks run_process, and always brings the stack down.
 #
-#   tests/deploy/compose_test.sh          (needs ../shared/container-env, or podman + podman-compose)
+#   tests/deploy/compose_test.sh            (needs ../shared/container-env, or podman + podman-compose)
+#   tests/deploy/compose_test.sh forecast   the same with examples/forecast/compose.yaml on top:
+#                                           its one run, then its export step's CSV, which must
+#                                           be monolith.py's output byte for byte (needs node)
 #
 # Talks only to loopback and to the podman network it creates. Waits have
 # deadlines (DCP_COMPOSE_DEADLINE seconds, default 600) and poll the state
 # they check.
 set -euo pipefail
-repo=$(cd "$(dirname "$0")/../.." && pwd)
+here=$(cd "$(dirname "$0")" && pwd)
+repo=$(cd "$here/../.." && pwd)
+variant=${1:-reference}
+case "$variant" in
+  reference|forecast) ;;
+  *) echo "compose_test: unknown variant $variant (reference or forecast)" >&2; exit 2 ;;
+esac
 container_env=${DCP_CONTAINER_ENV:-$repo/../shared/container-env}
 deadline_s=${DCP_COMPOSE_DEADLINE:-600}
 project=dcptest$$
 image=localhost/dcp:compose-test
+forecast_image=localhost/dcp-forecast:compose-test
 started=$(date +%s)
 log() { echo "compose_test [$(($(date +%s) - started))s] $*" >&2; }
 
@@ -25,6 +35,10 @@ if ! command -v podman >/dev/null || ! command -v podman-compose >/dev/null; the
   echo "compose_test: podman and podman-compose are needed (see ../shared/container-env)" >&2
   exit 77
 fi
+if [ "$variant" = forecast ] && { ! command -v node >/dev/null || ! command -v npm >/dev/null; }; then
+  echo "compose_test: forecast: node and npm are needed (apt-get install nodejs npm)" >&2
+  exit 77
+fi
 
 # Values the images are pinned to in docker-compose.yml's defaults.
 rabbit_image=rabbitmq:$(sed -n 's/^RABBITMQ_VERSION=//p' "$repo/.env.example")-management
@@ -32,6 +46,11 @@ mysql_image=mysql:$(sed -n 's/^MYSQL_VERSION=//p' "$repo/.env.example")
 
 log "building $image"
 podman build -q --network=host -t "$image" "$repo" >/dev/null
+if [ "$variant" = forecast ]; then
+  log "building $forecast_image"
+  podman build -q --network=host -f "$repo/examples/forecast/Dockerfile" \
+    --build-arg DCP_IMAGE="$image" -t "$forecast_image" "$repo" >/dev/null
+fi
 if [ -x "$container_env/build-standins" ]; then
   log "building stand-ins $rabbit_image $mysql_image"
   "$container_env/build-standins" "$rabbit_image" "$mysql_image" >/dev/null
@@ -43,9 +62,22 @@ free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",
 ui_port=$(free_port)
 monitor_port=$(free_port)
 export DCP_IMAGE=$image RABBITMQ_UI_PORT=$ui_port MONITOR_PORT=$monitor_port
+files=(-f "$repo/docker-compose.yml" -f "$repo/tests/deploy/compose.standins.yml")
+tmp=$(mktemp -d)
+if [ "$variant" = forecast ]; then
+  export FORECAST_IMAGE=$forecast_image
+  # One file, merged as the Compose Specification merges: podman-compose
+  # 1.0.3 would append the override's command to the base's and refuses its
+  # build mapping over `build: .` (lib/compose_merge.js).
+  if [ ! -d "$here/node_modules" ] || [ "$here/package-lock.json" -nt "$here/node_modules/.package-lock.json" ]; then
+    (cd "$here" && npm ci --no-audit --no-fund --loglevel=error >&2)
+  fi
+  node "$here/lib/compose_merge.js" "$repo/docker-compose.yml" "$repo/tests/deploy/compose.standins.yml" \
+    "$repo/examples/forecast/compose.yaml" >"$tmp/compose.json"
+  files=(-f "$tmp/compose.json")
+fi
 compose() {
-  podman-compose -p "$project" -f "$repo/docker-compose.yml" \
-    -f "$repo/tests/deploy/compose.standins.yml" "$@"
+  podman-compose -p "$project" "${files[@]}" "$@"
 }
 
 cleanup() {
@@ -62,6 +94,7 @@ cleanup() {
   compose down -t 5 >/dev/null 2>&1 || true
   podman volume ls -q | grep "^${project}_" | xargs -r podman volume rm -f >/dev/null 2>&1 || true
   podman network ls -q | grep "^${project}_" | xargs -r podman network rm -f >/dev/null 2>&1 || true
+  rm -rf "$tmp"
   log "down (exit $rc)"
 }
 trap cleanup EXIT
@@ -84,7 +117,8 @@ sql() {
     mysql -uroot -N -B dcp -e "$1" 2>/dev/null
 }
 
-# The leader starts one run at start-up (--run-now); wait for it to end.
+# The leader starts one run at start-up (reference: schedule --run-now;
+# forecast: run); wait for it to end.
 status=""
 until [ "$status" = FINISHED ] || [ "$status" = FAILED ]; do
   if (($(date +%s) - started > deadline_s)); then
@@ -106,6 +140,37 @@ log "run $run_id: tasks $expected; by status: $(echo "$counts" | tr '\t\n' '= ')
 [ "$status" = FINISHED ] || { echo "compose_test: run $status" >&2; exit 1; }
 if ! { [ "$expected" -gt 0 ] && [ "$finished" = "$expected" ] && [ "$results" = "$expected" ]; }; then
   echo "compose_test: expected $expected FINISHED tasks with results" >&2; exit 1
+fi
+
+if [ "$variant" = forecast ]; then
+  # A worker runs the job's export step once the run has ended.
+  export_status=""
+  until [ "$export_status" = FINISHED ] || [ "$export_status" = FAILED ]; do
+    if (($(date +%s) - started > deadline_s)); then
+      echo "compose_test: run $run_id: no export within ${deadline_s}s (export_status: '${export_status}')" >&2
+      exit 1
+    fi
+    sleep 2
+    export_status=$(sql "SELECT export_status FROM run WHERE run_id = '$run_id'" || true)
+  done
+  log "export $export_status"
+  if [ "$export_status" != FINISHED ]; then
+    echo "compose_test: export $export_status: $(sql "SELECT export_error FROM run WHERE run_id = '$run_id'")" >&2
+    exit 1
+  fi
+  worker_container=$(podman ps --filter "label=io.podman.compose.project=$project" \
+    --filter "label=com.docker.compose.service=worker" --format '{{.Names}}' | sed -n 1p)
+  podman exec "$worker_container" cat "/var/lib/dcp/export/forecast-$run_id.csv" >"$tmp/export.csv"
+  read -r from to < <(sed -n 's/^range: {from: \([0-9-]*\), to: \([0-9-]*\)}$/\1 \2/p' \
+    "$repo/examples/forecast/job.yaml")
+  python3 "$repo/examples/forecast/monolith.py" --from "$from" --to "$to" --out "$tmp/monolith.csv"
+  if ! cmp "$tmp/monolith.csv" "$tmp/export.csv" >&2; then
+    echo "compose_test: forecast-$run_id.csv differs from monolith.py --from $from --to $to" >&2
+    exit 1
+  fi
+  log "forecast-$run_id.csv = monolith.py --from $from --to $to ($(wc -c <"$tmp/export.csv") bytes)"
+  log "PASS in $(($(date +%s) - started))s"
+  exit 0
 fi
 
 # The application user may write rows but not change the schema.

@@ -1,11 +1,18 @@
 // The OpenShift templates: every rendered object validates against its
 // schema, and the properties that matter hold in every variant.
 import assert from "node:assert/strict";
+import { execFileSync, spawnSync } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
-import { describe, it } from "node:test";
+import { after, describe, it } from "node:test";
+import YAML from "yaml";
 import { LoadYaml, ProcessTemplate } from "./lib/template.js";
 import { ValidateObject } from "./lib/validate.js";
-import { AllTemplateFiles, Find, kVariants, kWorkerKinds, Params, PodSpecs, RenderVariant, templatesDir } from "./lib/render.js";
+import {
+  AllTemplateFiles, Find, JobParams, kTestParams, kVariants, kWorkerKinds, Params, PodSpecs, RenderJobVariant,
+  RenderVariant, repo, templatesDir,
+} from "./lib/render.js";
 
 const kSecretish = /password|passwd|secret|token|_url$|^url$/i;
 const kCredentialUrl = /:\/\/[^/\s:@]+:[^@\s]+@/;
@@ -41,6 +48,58 @@ describe("templates", () => {
   });
 });
 
+// Every dcp pod reads its queue from dcp-config, which the autoscalers were
+// rendered with too: none sets DCP_QUEUE of its own.
+function CheckQueueFromConfig(objects, images) {
+  const dcpPods = PodSpecs(objects).filter(([pod]) => images.includes(pod.containers[0].image));
+  assert.ok(dcpPods.length >= 3, "worker, leader and migrate");
+  for (const [pod, owner] of dcpPods) {
+    for (const c of pod.containers) {
+      assert.ok(c.envFrom?.some((e) => e.configMapRef?.name === "dcp-config"), `${owner.metadata.name} reads dcp-config`);
+      assert.ok(!(c.env ?? []).some((e) => e.name === "DCP_QUEUE"), `${owner.metadata.name} overrides DCP_QUEUE`);
+    }
+  }
+}
+
+// The autoscaler of `objects` scales `worker` on `queue`, counting ready and
+// unacknowledged messages.
+function CheckScalesOnQueue(objects, autoscaler, worker, queue, params) {
+  const secret = Find(objects, "Secret", "dcp-credentials");
+  if (autoscaler.startsWith("keda")) {
+    const scaled = Find(objects, "ScaledObject", "dcp-worker");
+    assert.deepEqual(scaled.spec.scaleTargetRef, {
+      apiVersion: worker.apiVersion, kind: worker.kind, name: worker.metadata.name });
+    assert.equal(scaled.spec.minReplicaCount, 0, "scale to zero");
+    const [trigger] = scaled.spec.triggers;
+    if (autoscaler === "keda-rabbitmq") {
+      assert.equal(trigger.type, "rabbitmq");
+      assert.equal(trigger.metadata.queueName, queue);
+      assert.equal(trigger.metadata.protocol, "http", "only the management API sees unacked messages");
+      assert.equal(trigger.metadata.mode, "QueueLength");
+      assert.equal(trigger.metadata.excludeUnacknowledged, "false");
+      assert.equal(trigger.metadata.vhostName, "/");
+    } else {
+      assert.equal(trigger.type, "prometheus");
+      assert.match(trigger.metadata.query, new RegExp(`queue="${queue.replace(/\./g, "\\.")}"`));
+      assert.match(trigger.metadata.query, /rabbitmq_queue_messages\{/, "ready + unacked");
+      const conf = Find(objects, "ConfigMap", "dcp-rabbitmq-config").data["20-dcp.conf"];
+      assert.match(conf, /^prometheus\.return_per_object_metrics = true$/m);
+    }
+  } else {
+    assert.equal(worker.kind, "Deployment", "k8s-rabbit-pod-autoscaler scales Deployments only");
+    const rpa = Find(objects, "Deployment", "dcp-rabbit-pod-autoscaler").spec.template.spec.containers[0];
+    const spec = rpa.env.find((e) => e.name === "AUTOSCALING").value.split("|");
+    assert.equal(spec.length, 6);
+    const [min, max, perPod, namespace, deployment, queueName] = spec;
+    assert.equal(queueName, queue);
+    assert.equal(deployment, worker.metadata.name);
+    assert.equal(namespace, params.NAMESPACE);
+    assert.ok(Number(min) >= 1 || Number(perPod) === 1, "its division rounds down: min >= 1");
+    assert.ok(Number(max) >= Number(min));
+    assert.match(secret.stringData["amqp-url"], /\/%2F$/, "it only knows vhost /");
+  }
+}
+
 for (const [workerKind, autoscaler] of kVariants) {
   describe(`variant ${workerKind} + ${autoscaler}`, () => {
     const { objects, params } = RenderVariant(workerKind, autoscaler);
@@ -59,47 +118,8 @@ for (const [workerKind, autoscaler] of kVariants) {
     it("scales the worker on the queue the workers consume", () => {
       const queue = config.DCP_QUEUE;
       assert.equal(queue, params.DCP_QUEUE);
-      const dcpPods = PodSpecs(objects).filter(([pod]) => pod.containers[0].image === params.IMAGE);
-      assert.ok(dcpPods.length >= 3, "worker, leader and migrate");
-      for (const [pod, owner] of dcpPods) {
-        for (const c of pod.containers) {
-          assert.ok(c.envFrom?.some((e) => e.configMapRef?.name === "dcp-config"), `${owner.metadata.name} reads dcp-config`);
-          assert.ok(!(c.env ?? []).some((e) => e.name === "DCP_QUEUE"), `${owner.metadata.name} overrides DCP_QUEUE`);
-        }
-      }
-      if (autoscaler.startsWith("keda")) {
-        const scaled = Find(objects, "ScaledObject", "dcp-worker");
-        assert.deepEqual(scaled.spec.scaleTargetRef, {
-          apiVersion: worker.apiVersion, kind: worker.kind, name: worker.metadata.name });
-        assert.equal(scaled.spec.minReplicaCount, 0, "scale to zero");
-        const [trigger] = scaled.spec.triggers;
-        if (autoscaler === "keda-rabbitmq") {
-          assert.equal(trigger.type, "rabbitmq");
-          assert.equal(trigger.metadata.queueName, queue);
-          assert.equal(trigger.metadata.protocol, "http", "only the management API sees unacked messages");
-          assert.equal(trigger.metadata.mode, "QueueLength");
-          assert.equal(trigger.metadata.excludeUnacknowledged, "false");
-          assert.equal(trigger.metadata.vhostName, "/");
-        } else {
-          assert.equal(trigger.type, "prometheus");
-          assert.match(trigger.metadata.query, new RegExp(`queue="${queue.replace(/\./g, "\\.")}"`));
-          assert.match(trigger.metadata.query, /rabbitmq_queue_messages\{/, "ready + unacked");
-          const conf = Find(objects, "ConfigMap", "dcp-rabbitmq-config").data["20-dcp.conf"];
-          assert.match(conf, /^prometheus\.return_per_object_metrics = true$/m);
-        }
-      } else {
-        assert.equal(worker.kind, "Deployment", "k8s-rabbit-pod-autoscaler scales Deployments only");
-        const rpa = Find(objects, "Deployment", "dcp-rabbit-pod-autoscaler").spec.template.spec.containers[0];
-        const spec = rpa.env.find((e) => e.name === "AUTOSCALING").value.split("|");
-        assert.equal(spec.length, 6);
-        const [min, max, perPod, namespace, deployment, queueName] = spec;
-        assert.equal(queueName, queue);
-        assert.equal(deployment, worker.metadata.name);
-        assert.equal(namespace, params.NAMESPACE);
-        assert.ok(Number(min) >= 1 || Number(perPod) === 1, "its division rounds down: min >= 1");
-        assert.ok(Number(max) >= Number(min));
-        assert.match(secret.stringData["amqp-url"], /\/%2F$/, "it only knows vhost /");
-      }
+      CheckQueueFromConfig(objects, [params.IMAGE]);
+      CheckScalesOnQueue(objects, autoscaler, worker, queue, params);
     });
 
     it("references secrets and never inlines them", () => {
@@ -286,5 +306,182 @@ describe("worker kinds", () => {
     const pod = Find(objects, "Deployment", "dcp-worker").spec.template.spec;
     const timeout = Number(Find(objects, "ConfigMap", "dcp-config").data.DCP_TASK_TIMEOUT);
     assert.ok(pod.terminationGracePeriodSeconds < timeout, "the check above would fail");
+  });
+});
+
+// A team's job: examples/forecast on OpenShift (templates/job-forecast.yaml,
+// openshift/apply --job forecast).
+const kJobText = fs.readFileSync(path.join(repo, "examples/forecast/job.yaml"), "utf8");
+const kJob = YAML.parse(kJobText);
+// The image's layout: the Dockerfile's COPY instructions (continued lines
+// joined) and its DCP_JOB.
+const kJobDockerfile = fs.readFileSync(path.join(repo, "examples/forecast/Dockerfile"), "utf8").replace(/\\\n/g, " ");
+const kImageJobFile = kJobDockerfile.match(/^ENV DCP_JOB=(\S+)/m)[1];
+
+for (const autoscaler of ["keda-rabbitmq", "keda-prometheus", "rabbit-pod-autoscaler"]) {
+  describe(`job forecast + ${autoscaler}`, () => {
+    const { objects, params } = RenderJobVariant("forecast", autoscaler);
+    const config = Find(objects, "ConfigMap", "dcp-config").data;
+    const worker = Find(objects, "Deployment", "dcp-worker");
+    const cron = Find(objects, "CronJob", "dcp-leader");
+    const monitor = Find(objects, "Deployment", "dcp-monitor");
+    const leaderPod = cron.spec.jobTemplate.spec.template.spec;
+    const workerPod = worker.spec.template.spec;
+    const monitorPod = monitor.spec.template.spec;
+    const env = (container, name) => container.env?.find((e) => e.name === name);
+    const jobImage = leaderPod.containers[0].image;
+
+    it("validates every object against its schema, each object once", () => {
+      for (const object of objects) ValidateObject(object);
+      const names = objects.map((o) => `${o.kind}/${o.metadata.name}`);
+      assert.equal(new Set(names).size, names.length, "duplicate objects");
+    });
+
+    it("holds examples/forecast/job.yaml, byte for byte, in its ConfigMap", () => {
+      assert.equal(Find(objects, "ConfigMap", "dcp-job-forecast").data["job.yaml"], kJobText);
+    });
+
+    // The leader plans, the workers compute and export, the monitor plans the
+    // runs it triggers and may export.
+    it("mounts the job file on the leader, the workers and the monitor where the job's code is, as DCP_JOB", () => {
+      for (const pod of [leaderPod, workerPod, monitorPod]) {
+        const c = pod.containers[0];
+        assert.equal(env(c, "DCP_JOB")?.value, kImageJobFile);
+        const mount = c.volumeMounts.find((m) => m.mountPath === kImageJobFile);
+        assert.ok(mount, `${c.name}: no mount at ${kImageJobFile}`);
+        assert.equal(mount.readOnly, true);
+        assert.equal(mount.subPath, "job.yaml");
+        const volume = pod.volumes.find((v) => v.name === mount.name);
+        assert.equal(volume.configMap.name, "dcp-job-forecast");
+      }
+      // Its commands run in the job file's folder: the image has job.py there.
+      const folder = path.posix.dirname(kImageJobFile);
+      const copy = kJobDockerfile.split("\n").find((l) => /^COPY /.test(l) && l.trim().endsWith(` ${folder}/`));
+      assert.ok(copy, `the Dockerfile copies nothing into ${folder}/`);
+      for (const step of [kJob.topology, kJob.workload, kJob.compute, kJob.export]) {
+        assert.equal(step.command[0], "python3");
+        assert.ok(copy.includes(`examples/forecast/${step.command[1]}`), `${step.command[1]} is not in ${folder}`);
+      }
+    });
+
+    it("plans, consumes and scales on the job's queue", () => {
+      const queue = kJob.queue ?? `dcp.${kJob.name}`;
+      assert.equal(config.DCP_QUEUE, queue);
+      CheckQueueFromConfig(objects, [params.IMAGE, jobImage]);
+      CheckScalesOnQueue(objects, autoscaler, worker, queue, params);
+    });
+
+    it("leaves the window and the task timeout to the job file, and cuts in the job's zone", () => {
+      assert.equal(config.DCP_WINDOW, "", "DCP_WINDOW would win over the job's window");
+      assert.equal(config.DCP_TASK_TIMEOUT, "", "DCP_TASK_TIMEOUT would win over compute.timeout");
+      assert.equal(config.DCP_TZ, kJob.tz);
+      assert.equal(cron.spec.timeZone, kJob.tz);
+      assert.deepEqual(leaderPod.containers[0].command, ["dcp-leader", "run"]);
+      const timeout = kJob.compute.timeout;
+      assert.ok(workerPod.terminationGracePeriodSeconds >= timeout + 30, "grace period vs compute.timeout");
+      const conf = Find(objects, "ConfigMap", "dcp-rabbitmq-config").data["20-dcp.conf"];
+      const rounds = Math.ceil(Number(config.DCP_PREFETCH) / Number(config.DCP_CONCURRENCY));
+      assert.ok(Number(conf.match(/^consumer_timeout = (\d+)$/m)[1]) > timeout * 1000 * rounds);
+    });
+
+    it("gives the workers and the monitor DCP_EXPORT_DIR on a claim they all mount", () => {
+      const claims = new Set();
+      for (const pod of [workerPod, monitorPod]) {
+        const c = pod.containers[0];
+        const dir = env(c, "DCP_EXPORT_DIR")?.value;
+        assert.ok(dir, `${c.name}: no DCP_EXPORT_DIR`);
+        const mount = c.volumeMounts.find((m) => m.mountPath === dir);
+        assert.ok(mount && !mount.readOnly, `${c.name}: nothing writable mounted at ${dir}`);
+        claims.add(pod.volumes.find((v) => v.name === mount.name).persistentVolumeClaim.claimName);
+      }
+      assert.equal(claims.size, 1);
+      assert.ok(Find(objects, "PersistentVolumeClaim", [...claims][0]).spec.accessModes.includes("ReadWriteMany"),
+        "pods on several nodes share it");
+    });
+
+    it("builds the job's image FROM dcp's, for all but the migrations", () => {
+      // The migrations need no python3: on dcp's image, they do not wait for
+      // the job's build (apply waits for the migrations first).
+      for (const [pod, owner] of PodSpecs(objects).filter(([, o]) => !/rabbit/.test(o.metadata.name))) {
+        const isJob = [cron, worker, monitor].includes(owner);
+        assert.equal(pod.containers[0].image, isJob ? jobImage : params.IMAGE, owner.metadata.name);
+      }
+      assert.notEqual(jobImage, params.IMAGE);
+      const [stream] = jobImage.split(":");
+      assert.equal(Find(objects, "ImageStream", stream).spec.lookupPolicy.local, true);
+      const build = Find(objects, "BuildConfig", stream).spec;
+      assert.equal(build.output.to.name, jobImage);
+      assert.ok(fs.existsSync(path.join(repo, build.strategy.dockerStrategy.dockerfilePath)));
+      assert.deepEqual(build.strategy.dockerStrategy.from,
+        { kind: "ImageStreamTag", name: Find(objects, "BuildConfig", "dcp").spec.output.to.name });
+      assert.ok(build.triggers.some((t) => t.type === "ImageChange"), "rebuilt when dcp's image moves");
+      for (const o of [worker, monitor]) {
+        const [trigger] = JSON.parse(o.metadata.annotations["image.openshift.io/triggers"]);
+        assert.equal(trigger.from.name, jobImage, `${o.metadata.name} rolls out when the job's image moves`);
+      }
+    });
+
+    it("runs leader.yaml's, monitor.yaml's and worker-deployment.yaml's pods, plus the job", () => {
+      const reference = RenderVariant("deployment", autoscaler, { ...JobParams("forecast"), IMAGE: jobImage }).objects;
+      const strip = (o) => {
+        const copy = structuredClone(o);
+        const pod = copy.kind === "CronJob" ? copy.spec.jobTemplate.spec.template.spec : copy.spec.template.spec;
+        delete pod.volumes;
+        for (const c of pod.containers) {
+          delete c.volumeMounts;
+          c.env = c.env.filter((e) => e.name !== "DCP_JOB" && e.name !== "DCP_EXPORT_DIR");
+        }
+        delete copy.metadata.annotations?.["image.openshift.io/triggers"];
+        return copy;
+      };
+      assert.deepEqual(strip(cron), strip(Find(reference, "CronJob", "dcp-leader")));
+      assert.deepEqual(strip(worker), strip(Find(reference, "Deployment", "dcp-worker")));
+      assert.deepEqual(strip(monitor), strip(Find(reference, "Deployment", "dcp-monitor")));
+    });
+  });
+}
+
+// openshift/apply --dry-run with a fake oc on PATH (lib/fake_oc.js): what it
+// applies, in order; an object applied twice counts once, as the last.
+describe("openshift/apply --dry-run", () => {
+  const bin = fs.mkdtempSync(path.join(os.tmpdir(), "dcp-fake-oc-"));
+  fs.writeFileSync(path.join(bin, "oc"), `#!/bin/sh\nexec node ${JSON.stringify(path.join(repo, "tests/deploy/lib/fake_oc.js"))} "$@"\n`);
+  fs.chmodSync(path.join(bin, "oc"), 0o755);
+  after(() => fs.rmSync(bin, { recursive: true, force: true }));
+  const credentials = ["-p", `MYSQL_URL=${kTestParams.MYSQL_URL}`, "-p", `MYSQL_MIGRATE_URL=${kTestParams.MYSQL_MIGRATE_URL}`];
+  const options = { env: { ...process.env, PATH: `${bin}:${process.env.PATH}`, FAKE_OC_NAMESPACE: kTestParams.NAMESPACE },
+    encoding: "utf8" };
+  const Apply = (...args) => {
+    const out = execFileSync(path.join(repo, "openshift/apply"), ["--dry-run", ...credentials, ...args], options);
+    const applied = new Map();
+    for (const line of out.split("\n").filter(Boolean)) {
+      for (const o of JSON.parse(line).items) applied.set(`${o.kind}/${o.metadata.name}`, o);
+    }
+    return [...applied.values()];
+  };
+
+  it("applies the reference job's variant as rendered here", () => {
+    assert.deepEqual(Apply(), RenderVariant("deployment", "keda-rabbitmq").objects);
+    assert.deepEqual(Apply("--worker-kind", "deploymentconfig", "--autoscaler", "keda-prometheus"),
+      RenderVariant("deploymentconfig", "keda-prometheus").objects);
+  });
+
+  it("--job forecast applies the job's leader and worker instead, with job-forecast.env", () => {
+    assert.deepEqual(Apply("--job", "forecast"), RenderJobVariant("forecast", "keda-rabbitmq").objects);
+    assert.deepEqual(Apply("--job", "forecast", "--autoscaler", "rabbit-pod-autoscaler"),
+      RenderJobVariant("forecast", "rabbit-pod-autoscaler").objects);
+  });
+
+  it("a -p wins over job-forecast.env, given once to oc process", () => {
+    const objects = Apply("--job", "forecast", "-p", "DCP_QUEUE=dcp.other");
+    assert.equal(Find(objects, "ConfigMap", "dcp-config").data.DCP_QUEUE, "dcp.other");
+    assert.equal(Find(objects, "ScaledObject", "dcp-worker").spec.triggers[0].metadata.queueName, "dcp.other");
+  });
+
+  it("refuses a job with a DeploymentConfig worker, or a job it has no template for", () => {
+    for (const args of [["--job", "forecast", "--worker-kind", "deploymentconfig"], ["--job", "nosuchjob"]]) {
+      const result = spawnSync(path.join(repo, "openshift/apply"), ["--dry-run", ...args], options);
+      assert.equal(result.status, 2, result.stderr);
+    }
   });
 });

@@ -4,8 +4,9 @@
 # string order), window none, its compute command (an argv list, run in the
 # job file's directory, seeing the task's variables), its queue (dcp.<name>).
 # Then what goes wrong with a job: a topology command that fails, a workload
-# command with a duplicate line, a job file with a typo: each a clear error,
-# nothing published. And `run --local --job` computes the same results.
+# command with a duplicate or malformed line: each a FAILED run with the
+# step's error, nothing published; a job file with a typo: a usage error. And
+# `run --local --job` computes the same results.
 source "$(dirname "$0")/lib.sh"
 "$bin/dcp-leader" migrate >/dev/null
 # The job's queue is dcp.<name>: the name is chosen so that it is this
@@ -74,23 +75,34 @@ kill -TERM "${pids[-1]}"
 
 runs_before=$(sql "SELECT COUNT(*) FROM run")
 
-# expect_refused JOB_FILE EXIT_CODE REASON: the leader refuses the run with
-# that exit code and reason on stderr, and records no run.
-expect_refused() {
-  local rc=0
+# expect_failed_run JOB_FILE REASON: the leader exits 6 with the reason on
+# stderr, and records the run as FAILED with that error, and no task.
+expect_failed_run() {
+  local rc=0 failed_id
   leader run --job "$work/job/$1" >/dev/null 2>"$work/refused.log" || rc=$?
-  expect_eq "$rc" "$2" "$1: exit code"
-  grep -qF "$3" "$work/refused.log" || fail "$1: the reason: $(cat "$work/refused.log")"
-  expect_eq "$(sql "SELECT COUNT(*) FROM run")" "$runs_before" "$1: runs recorded"
+  expect_eq "$rc" "6" "$1: exit code"
+  grep -qF "$2" "$work/refused.log" || fail "$1: the reason: $(cat "$work/refused.log")"
+  runs_before=$((runs_before + 1))
+  expect_eq "$(sql "SELECT COUNT(*) FROM run")" "$runs_before" "$1: one run recorded"
+  failed_id=$(sql "SELECT run_id FROM run ORDER BY id DESC LIMIT 1")
+  expect_eq "$(sql "SELECT status, task_count FROM run WHERE run_id='$failed_id'")" \
+    "$(printf 'FAILED\t0')" "$1: the run FAILED"
+  [[ "$(sql "SELECT error FROM run WHERE run_id='$failed_id'")" == *"$2"* ]] ||
+    fail "$1: the run's error is not the step's"
+  expect_eq "$(sql "SELECT COUNT(*) FROM run_process WHERE run_id='$failed_id'")" "0" "$1: no task"
+  "$bin/dcp" status "$failed_id" | grep -qF "error: " || fail "$1: dcp status shows no error"
 }
 
-echo "-- a topology command that fails: exit 6, its stderr, nothing recorded or published"
+echo "-- a topology command that fails: a FAILED run with its stderr, nothing published"
 job failing.yaml "\"echo cannot reach the warehouse >&2; exit 4\"" "{items: [a]}"
-expect_refused failing.yaml 6 "topology.command: exit 4: cannot reach the warehouse"
+expect_failed_run failing.yaml "topology.command: exit 4: cannot reach the warehouse"
 
-echo "-- a workload command printing a duplicate id: exit 6, its line number"
+echo "-- a workload command printing a duplicate id or a malformed line: its line number"
 job duplicate.yaml "\"printf t\"" "{command: \"printf 'a\\\\nb\\\\na\\\\n'\"}"
-expect_refused duplicate.yaml 6 "workload.command: line 3: duplicate id 'a'"
+expect_failed_run duplicate.yaml "workload.command: line 3: duplicate id 'a'"
+job malformed.yaml "\"printf t\"" "{command: \"printf 'a\\\\n{\\\"id\\\": 3}\\\\n'\"}"
+expect_failed_run malformed.yaml "workload.command: line 2: no \"id\" string"
+wait_for_depth "$DCP_QUEUE" 0
 
 echo "-- a job file with a typo: exit 2 from the leader and the worker, naming the key"
 printf 'name: x\nworkload: {items: [a]}\ncompute: {command: ./run, timout: 3}\n' >"$work/job/typo.yaml"
@@ -105,10 +117,25 @@ for binary in dcp-leader dcp-worker; do
   grep -q "compute.timout: unknown key" "$work/typo.log" || fail "$binary: $(cat "$work/typo.log")"
 done
 
+echo "-- dcp export: the results in the workload's order (10 before 2), not the id's"
+expect_eq "$("$bin/dcp" export "$run_id" 2>/dev/null | cut -d'|' -f1 | tr '\n' ',')" "10,2,x y," \
+  "the CSV in the workload's order"
+
 echo "-- run --local --job: the same results in one process"
 local_id=$(TEAM_MARK=passed leader run --job "$work/job/good.yaml" --local --allow-overlap 2>"$work/local.log") ||
   fail "local run: $(cat "$work/local.log")"
 expect_eq "$(sql "SELECT p.selection, r.body FROM run_process p JOIN task_result r ON r.task_id = p.task_id WHERE p.run_id='$local_id' ORDER BY p.seq")" \
   "$(sql "SELECT p.selection, r.body FROM run_process p JOIN task_result r ON r.task_id = p.task_id WHERE p.run_id='$run_id' ORDER BY p.seq")" \
   "--local results equal the distributed ones"
+
+echo "-- schedule --job: each scheduled run runs the job's steps"
+runs_before=$(sql "SELECT COUNT(*) FROM run")
+env -u DCP_QUEUE "$bin/dcp-leader" schedule --job "$work/job/good.yaml" --cron "0 0 1 1 *" --range previous-month --run-now --allow-overlap \
+  >>"$work/schedule.log" 2>&1 &
+pids+=("$!")
+wait_for_sql "SELECT COUNT(*) FROM run" "$((runs_before + 1))"
+expect_eq "$(sql "SELECT status, task_count, error IS NULL FROM run ORDER BY id DESC LIMIT 1")" \
+  "$(printf 'RUNNING\t3\t1')" "the scheduled run of the job: its steps ran, 3 tasks published"
+kill -TERM "${pids[-1]}"
+wait "${pids[-1]}" || fail "the scheduling leader did not stop cleanly: $(tail -3 "$work/schedule.log")"
 echo "PASS"

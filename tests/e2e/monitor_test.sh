@@ -57,7 +57,7 @@ expect_call 401 'token' POST /api/runs -d '{}'
 expect_call 401 'token' POST /api/runs -H "Authorization: Bearer wrong" -d '{}'
 expect_call 400 "from '2024-13-01'" POST /api/runs "${auth[@]}" -d '{"from":"2024-13-01","to":"2024-12-31"}'
 expect_call 400 "unknown field 'color'" POST /api/runs "${auth[@]}" -d '{"color":"red"}'
-expect_call 400 "not in the topology" POST /api/runs "${auth[@]}" -d '{"from":"2024-01-01","to":"2024-01-31","selections":"NOPE"}'
+expect_call 400 "not in the workload" POST /api/runs "${auth[@]}" -d '{"from":"2024-01-01","to":"2024-01-31","selections":"NOPE"}'
 expect_call 400 'JSON object' POST /api/runs "${auth[@]}" -d 'not json'
 expect_call 400 'not a UUID' GET /api/runs/nope
 expect_call 404 'no run' GET "/api/runs/$(uuid)"
@@ -110,4 +110,34 @@ wait_for_sql "SELECT COUNT(*) FROM run_process WHERE run_id='$third' AND task_st
 wait_for_depth "$DCP_QUEUE" 0 60   # the cancelled run's messages were acked and skipped
 expect_eq "$(sql "SELECT COUNT(*) FROM run_process WHERE run_id='$third' AND task_status='CANCELLED'")" \
   "$(sql "SELECT tasks_cancelled FROM run WHERE run_id='$third'")" "cancelled rows = counter"
+
+echo "-- a monitor given a job: POST /api/runs starts the job's run (its steps, its window), and the monitor runs its export"
+for pid in "${pids[@]}"; do kill -TERM "$pid"; wait "$pid" || true; done
+pids=()
+mkdir "$work/job" "$work/export"
+# Named so that its queue (dcp.<name>) is this test's.
+cat >"$work/job/job.yaml" <<YAML
+name: ${DCP_QUEUE#dcp.}
+topology: {command: "printf grid"}
+workload: {command: "printf 'b\\na\\n'"}
+window: none
+range: {from: 2024-02-01, to: 2024-02-29}
+compute: {command: [sh, -c, 'printf "%s %s" "\$DCP_SELECTION" "\$(cat "\$DCP_TOPOLOGY_FILE")"']}
+export: {command: [sh, -c, 'cat > "\$DCP_EXPORT_DIR/\$DCP_RUN_ID.jsonl"']}
+YAML
+port=$(free_port); api=http://127.0.0.1:$port
+start_monitor "$port" DCP_MONITOR_TOKEN=s3cret DCP_JOB="$work/job/job.yaml" DCP_EXPORT_DIR="$work/export" \
+  DCP_COMPLETION_POLL=0.2
+# The worker computes with the job's command but is not given the job: only
+# the monitor may claim the export.
+# shellcheck disable=SC2016 # expanded by the command's shell
+start_worker --exec 'printf "%s %s" "$DCP_SELECTION" "$(cat "$DCP_TOPOLOGY_FILE")"'
+job_run=$(call POST /api/runs "${auth[@]}" -d '{}' | sed -E 's/.*"run_id":"([^"]+)".*/\1/')
+[[ "$job_run" =~ ^[0-9a-f-]{36}$ ]] || fail "POST /api/runs of the job: $job_run"
+wait_for_sql "SELECT export_status FROM run WHERE run_id='$job_run'" "FINISHED"
+expect_eq "$(sql "SELECT job_name, task_count FROM run WHERE run_id='$job_run'")" \
+  "$(printf '%s\t2' "${DCP_QUEUE#dcp.}")" "the job's run: its workload, window none over its range"
+expect_eq "$(python3 -c 'import json,sys; print(",".join(json.loads(l)["selection"]+":"+json.loads(l)["result"] for l in open(sys.argv[1])))' "$work/export/$job_run.jsonl")" \
+  "b:b grid,a:a grid" "the monitor ran the export, the tasks in the workload's order"
+expect_call 200 '"job":"'"${DCP_QUEUE#dcp.}"'"' GET "/api/runs/$job_run"
 echo "monitor_test: ok"

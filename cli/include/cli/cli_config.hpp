@@ -14,7 +14,9 @@
 #include "domain/result.hpp"
 #include "domain/task_status.hpp"
 #include "infra/logging.hpp"
+#include "job/job.hpp"
 #include "mysql/mysql_url.hpp"
+#include "planning/job_workload.hpp"
 #include "planning/run_parameters.hpp"
 #include "ports/workload.hpp"
 
@@ -52,7 +54,9 @@ struct CliConfig {
   planning::RunParameters parameters;
   bool allow_overlap = false;
   TimeZone time_zone = TimeZone::Load("UTC").value();
-  Workload workload;  // the topology of the run
+  job::Job job = job::ReferenceJob();  // --job: the job whose run it starts
+  planning::WorkloadLimits limits;     // a run's tasks, the topology step's output
+  Workload workload;                   // the reference grid, for a job's builtin steps
 };
 
 // Parses argv (argv[0] is the program) and the DCP_* environment (a flag

@@ -42,9 +42,8 @@ struct LeaderConfig {
   // The reference grid's workload (the embedded one, or --topology), for a
   // job whose topology is builtin; loaded once, not for migrate.
   std::optional<Workload> reference;
-  planning::WorkloadLimits limits;    // the job's topology and workload steps
-  std::size_t max_tasks = 2'000'000;  // DCP_MAX_TASKS_PER_RUN
-  bool allow_overlap = false;         // run, schedule
+  planning::WorkloadLimits limits;  // a run's tasks, the topology step's output
+  bool allow_overlap = false;       // run, schedule
   // Messages per confirm round; 100 when leader.crash-after-batches is armed.
   std::size_t publish_batch = 2000;
 

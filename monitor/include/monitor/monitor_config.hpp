@@ -11,8 +11,10 @@
 #include "domain/local_time.hpp"
 #include "domain/result.hpp"
 #include "infra/logging.hpp"
+#include "job/job.hpp"
 #include "monitor/monitor_service.hpp"
 #include "mysql/mysql_url.hpp"
+#include "planning/job_workload.hpp"
 #include "ports/workload.hpp"
 
 namespace dcp::monitor {
@@ -30,7 +32,11 @@ struct MonitorConfig {
   std::string bind = "0.0.0.0";  // numeric address of the HTTP server
   std::uint16_t port = 8080;
   MonitorSettings service;  // the API token, stale_after, the refresh period
-  Workload workload;        // the topology of triggered runs
+  job::Job job =
+      job::ReferenceJob();          // --job: the job of triggered runs, and whose exports it runs
+  planning::WorkloadLimits limits;  // of triggered runs
+  Workload workload;                // the reference grid, for a job's builtin steps
+  std::string work_dir = "/tmp/dcp-work";  // + /monitor-<pid>: the export commands' files
   completion::CompletionConfig completion;
 };
 

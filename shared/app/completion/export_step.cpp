@@ -39,7 +39,9 @@ std::vector<JobVersion> ExportingJobs(const std::vector<job::Job>& jobs) {
 
 std::chrono::seconds ExportLease(const std::vector<job::Job>& jobs) {
   std::chrono::seconds longest{0};
-  for (const job::Job& job : jobs) longest = std::max(longest, TimeoutOf(job));
+  for (const job::Job& job : jobs) {
+    if (!job.export_step.command.empty()) longest = std::max(longest, TimeoutOf(job));
+  }
   return longest + kExportLeaseMargin;
 }
 

@@ -188,8 +188,7 @@ Result<Workload> BuildWorkload(const job::Job& job, const WorkloadLimits& limits
   const job::WorkloadStep& step = job.workload;
   Result<Workload> selections = Workload{};
   if (step.source == job::Source::kItems) {
-    if (auto checked = CheckSelections(step.items, "workload.items", limits.max_selections);
-        !checked) {
+    if (auto checked = CheckSelections(step.items, "workload.items", limits.max_tasks); !checked) {
       return Error{checked.reason()};
     }
     selections->selections = step.items;
@@ -210,7 +209,7 @@ Result<Workload> BuildWorkload(const job::Job& job, const WorkloadLimits& limits
     if (!text) return Error{text.reason()};
     selections = ParseSelectionLines(
         *text, step.source == job::Source::kFile ? "workload.file" : "workload.command",
-        limits.max_selections);
+        limits.max_tasks);
   }
   if (!selections) return Error{selections.reason()};
   workload.selections = std::move(selections->selections);

@@ -14,6 +14,20 @@ WorkloadSource FixedWorkload(Workload workload) {
   return [workload = std::move(workload)] { return Result<Workload>(workload); };
 }
 
+LeaderSettings JobLeaderSettings(const job::Job& job, const WorkloadLimits& limits,
+                                 std::function<Result<Workload>()> reference,
+                                 const TimeZone& time_zone) {
+  LeaderSettings settings{time_zone, {}, false, {}, limits.max_tasks};
+  settings.workload = [job, limits, reference = std::move(reference)] {
+    return BuildWorkload(job, limits, reference);
+  };
+  settings.job_name = job.name;
+  settings.job_sha256 = job.sha256;
+  settings.job_text = job.text;
+  settings.job_exports = !job.export_step.command.empty();
+  return settings;
+}
+
 NewRun Leader::NewRunOf(const RunId& run, const RunRequest& request, std::string topology,
                         const TaskPlan* tasks) const {
   RunContext context{settings_.time_zone.name(), std::move(topology)};

@@ -27,4 +27,18 @@ Result<RunRequest> BuildRunRequest(const RunParameters& p, SysSeconds now, const
   return r;
 }
 
+void ApplyJobDefaults(const job::Job& job, GivenParameters given, SysSeconds now,
+                      const TimeZone& tz, RunParameters& p) {
+  if (!given.window) p.window = job.window;
+  if (given.range || job.range.empty()) return;
+  if (const auto dots = job.range.find(".."); dots != std::string::npos) {
+    p.from = job.range.substr(0, dots);
+    p.to = job.range.substr(dots + 2);
+    return;
+  }
+  const auto [from, to] = RangeAt(ParseRangeKind(job.range).value(), now, tz);
+  p.from = FormatLocalDate(from);
+  p.to = FormatLocalDate(to);
+}
+
 }  // namespace dcp::planning

@@ -31,17 +31,35 @@ export function Params(extra = {}) {
   return { ...ReadEnvFile(path.join(repo, "openshift/params.env")), ...kTestParams, ...extra };
 }
 
-export function TemplateNames(workerKind, autoscaler) {
-  const names = ["dcp-secrets", "dcp", "dcp-migrate", `worker-${workerKind}`];
+// A team's job (templates/job-NAME.yaml) replaces the leader, the monitor
+// and the worker.
+export function TemplateNames(workerKind, autoscaler, job = "") {
+  const names = ["dcp-secrets", "dcp", "dcp-migrate"];
+  names.push(...(job ? [`job-${job}`] : ["leader", "monitor", `worker-${workerKind}`]));
   if (autoscaler !== "none") names.push(`autoscaler-${autoscaler}`);
   return names;
 }
 
+// The values openshift/apply --job NAME adds: job-NAME.env.
+export function JobParams(job) {
+  const file = path.join(repo, `openshift/job-${job}.env`);
+  return fs.existsSync(file) ? ReadEnvFile(file) : {};
+}
+
 // {objects, params} of one variant; each object remembers its template.
 export function RenderVariant(workerKind, autoscaler, extra = {}) {
-  const params = { ...Params(extra), ...kWorkerKinds[workerKind] };
+  return Render(TemplateNames(workerKind, autoscaler), { ...Params(extra), ...kWorkerKinds[workerKind] });
+}
+
+// The same for a team's job (a Deployment worker): apply --job JOB.
+export function RenderJobVariant(job, autoscaler, extra = {}) {
+  const params = { ...Params(), ...JobParams(job), ...extra, ...kWorkerKinds.deployment };
+  return Render(TemplateNames("deployment", autoscaler, job), params);
+}
+
+function Render(names, params) {
   const objects = [];
-  for (const name of TemplateNames(workerKind, autoscaler)) {
+  for (const name of names) {
     const template = LoadYaml(path.join(templatesDir, `${name}.yaml`));
     for (const object of ProcessTemplate(template, params).objects) {
       Object.defineProperty(object, "template", { value: name, enumerable: false });

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <initializer_list>
 #include <string>
 #include <vector>
@@ -90,6 +91,36 @@ TEST(CliConfig, TriggerChecksItsParametersUpFront) {
   ExpectError(Load({"trigger", "--tz", "Nowhere/Else"}), "--tz");
   ExpectError(Load({"trigger", "--topology", "/nonexistent.json"}), "--topology");
   ExpectError(Load({"trigger", "--amqp-url", "nonsense"}), "--amqp-url");
+}
+
+// dcp trigger --job: the job's queue, zone, window and range unless given,
+// its steps for the run; the bound of a run's tasks.
+TEST(CliConfig, TriggerTakesTheJobsDefaults) {
+  const std::string path = ::testing::TempDir() + "/cli_config_job.yaml";
+  std::ofstream(path) << "name: forecast\nworkload: {items: [a, b]}\nwindow: week\n"
+                         "range: {from: 2024-01-01, to: 2024-03-31}\ntz: Europe/Oslo\n"
+                         "compute: {command: [./run]}\n";
+  const auto c = Load({"trigger", "--job", path.c_str(), "--max-tasks-per-run", "99"});
+  ASSERT_TRUE(c) << c.reason();
+  EXPECT_EQ(c->job.name, "forecast");
+  EXPECT_EQ(c->queue.name, "dcp.forecast");
+  EXPECT_EQ(c->time_zone.name(), "Europe/Oslo");
+  EXPECT_EQ(c->parameters.window, "week");
+  EXPECT_EQ(c->parameters.from, "2024-01-01");
+  EXPECT_EQ(c->parameters.to, "2024-03-31");
+  EXPECT_EQ(c->limits.max_tasks, 99u);
+  const auto flags = Load({"--queue", "q", "trigger", "--job", path.c_str(), "--window", "day",
+                           "--from", "2024-02-01", "--to", "2024-02-02"});
+  ASSERT_TRUE(flags) << flags.reason();
+  EXPECT_EQ(flags->queue.name, "q");
+  EXPECT_EQ(flags->parameters.window, "day");
+  EXPECT_EQ(flags->parameters.from, "2024-02-01");
+  const auto reference = Load({"trigger"});
+  ASSERT_TRUE(reference) << reference.reason();
+  EXPECT_EQ(reference->job.name, "reference");
+  EXPECT_EQ(reference->queue.name, "dcp.tasks");
+  EXPECT_FALSE(reference->workload.selections.empty());  // the grid, for its builtin steps
+  ExpectError(Load({"trigger", "--job", "/nonexistent/job.yaml"}), "cannot be read");
 }
 
 TEST(CliConfig, EachBadValueNamesItsFlag) {

@@ -83,6 +83,30 @@ TEST(TaskMessage, RoundTrips) {
   EXPECT_EQ(decoded->end, original.end);
 }
 
+TEST(TaskMessage, CarriesParamsAsTheLastFieldAndChecksThem) {
+  TaskMessage original{RunId::New(),
+                       TaskId::New(),
+                       "s",
+                       ParseLocalMinute("2024-02-29 06:00").value(),
+                       ParseLocalMinute("2024-02-29 11:59").value(),
+                       R"({"k":[1,"two"]})"};
+  const std::string body = EncodeTaskMessage(original);
+  EXPECT_TRUE(body.ends_with(R"("end_date":"2024-02-29 11:59","params":{"k":[1,"two"]}})")) << body;
+  const auto decoded = DecodeTaskMessage(body);
+  ASSERT_TRUE(decoded.ok()) << decoded.reason();
+  EXPECT_EQ(decoded->params, original.params);
+  original.params.clear();
+  EXPECT_EQ(EncodeTaskMessage(original).find("params"), std::string::npos);
+  const std::string head = R"({"run_id":")" + std::string(kRun) + R"(","task_id":")" + kTask +
+                           R"(","selection":"1","start_date":"2023-01-01 00:00","end_date":)"
+                           R"("2023-01-31 23:59","params":)";
+  EXPECT_EQ(DecodeTaskMessage(head + "[1]}").reason(), "field 'params': not a JSON object");
+  EXPECT_EQ(
+      DecodeTaskMessage(head + R"({"x":")" + std::string(kMaxParamsBytes, 'y') + "\"}}").reason(),
+      "field 'params': larger than " + std::to_string(kMaxParamsBytes) + " bytes");
+  EXPECT_TRUE(DecodeTaskMessage(head + "null}")->params.empty());
+}
+
 TEST(TaskMessage, RejectsMalformedBodies) {
   struct Case {
     std::string name;

@@ -87,7 +87,7 @@ TEST_F(ApiTest, TriggerValidatesTheBody) {
   const auto ok = Call("POST", "/api/runs", "{\"from\":\"2024-01-01\",\"to\":\"2024-01-31\"}");
   EXPECT_EQ(ok.status, 201);
   EXPECT_EQ(triggered.back().from, "2024-01-01");
-  EXPECT_EQ(triggered.back().window, "month");
+  EXPECT_EQ(triggered.back().window, "");  // not given: the job's
 }
 
 TEST_F(ApiTest, CancelThenRetryIsAConflict) {

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <initializer_list>
 #include <string>
 #include <vector>
@@ -46,6 +47,21 @@ TEST(MonitorConfig, TheFlagWinsOverTheEnvironment) {
   ASSERT_TRUE(from_flag) << from_flag.reason();
   EXPECT_EQ(from_flag->service.api.token, "from-flag");
   EXPECT_EQ(from_flag->port, 9001);
+}
+
+TEST(MonitorConfig, AJobGivesTheQueueAndZoneOfTriggeredRuns) {
+  const std::string path = ::testing::TempDir() + "/monitor_config_job.yaml";
+  std::ofstream(path) << "name: forecast\ntz: Europe/Oslo\nworkload: {items: [a]}\n"
+                         "compute: {command: [./run]}\nexport: {command: [./export]}\n";
+  const auto c = Load({"--job", path.c_str(), "--max-tasks-per-run", "7"});
+  ASSERT_TRUE(c) << c.reason();
+  EXPECT_EQ(c->job.name, "forecast");
+  EXPECT_EQ(c->publishing.queue.name, "dcp.forecast");
+  EXPECT_EQ(c->time_zone.name(), "Europe/Oslo");
+  EXPECT_EQ(c->limits.max_tasks, 7u);
+  EXPECT_TRUE(c->workload.selections.empty());  // no builtin step: the grid is not loaded
+  EXPECT_TRUE(c->work_dir.starts_with("/tmp/dcp-work/monitor-"));
+  EXPECT_EQ(Load({})->job.name, "reference");
 }
 
 TEST(MonitorConfig, EachBadValueNamesItsFlag) {

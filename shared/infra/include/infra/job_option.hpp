@@ -6,12 +6,18 @@
 #include "domain/result.hpp"
 #include "infra/common_options.hpp"
 #include "job/job.hpp"
+#include "planning/job_workload.hpp"
 
 namespace CLI {
 class App;
 }
 
 namespace dcp {
+
+// --max-tasks-per-run (DCP_MAX_TASKS_PER_RUN) and --max-topology-mib
+// (DCP_MAX_TOPOLOGY_MIB) into `limits`: the bounds of a run, the same for
+// whoever plans one (the leader, `dcp trigger`, the monitor).
+void AddRunLimitOptions(CLI::App& app, planning::WorkloadLimits& limits);
 
 // Adds --job FILE (DCP_JOB) to `app`, into `path`.
 void AddJobOption(CLI::App& app, std::string& path);

@@ -38,7 +38,7 @@ struct ExportSettings {
 
 // The jobs with an export command, as ExportClaims knows them.
 std::vector<JobVersion> ExportingJobs(const std::vector<job::Job>& jobs);
-// The claim's lease for `jobs`: the longest export timeout + the margin.
+// The claim's lease for `jobs`: their longest export timeout + the margin.
 std::chrono::seconds ExportLease(const std::vector<job::Job>& jobs);
 
 // Runs `job`'s export command for the claimed run. An Error says why it

@@ -20,8 +20,10 @@
 namespace dcp::planning {
 
 struct WorkloadLimits {
-  std::size_t max_topology_bytes = std::size_t{64} << 20;  // DCP_MAX_TOPOLOGY_BYTES
-  std::size_t max_selections = 2'000'000;   // at most one task per selection: DCP_MAX_TASKS_PER_RUN
+  std::size_t max_topology_bytes = std::size_t{64} << 20;  // DCP_MAX_TOPOLOGY_MIB
+  // DCP_MAX_TASKS_PER_RUN: a run's tasks, so its selections too (one task
+  // per selection and window at least).
+  std::size_t max_tasks = 2'000'000;
   std::chrono::seconds step_timeout{3600};  // a topology or workload command
 };
 

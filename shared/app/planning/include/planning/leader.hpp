@@ -14,6 +14,8 @@
 #include <vector>
 
 #include "domain/local_time.hpp"
+#include "job/job.hpp"
+#include "planning/job_workload.hpp"
 #include "planning/run_publisher.hpp"
 #include "planning/run_request.hpp"
 #include "ports/run_planning_store.hpp"
@@ -44,6 +46,14 @@ struct LeaderSettings {
   std::string job_text{};
   bool job_exports = false;  // the job has an export command: each run's export is PENDING
 };
+
+// The settings of a job's runs, the same for whoever plans them (the
+// leader, `dcp trigger`, the monitor): its topology and workload steps
+// (BuildWorkload; `reference` gives the builtin ones), within `limits`; its
+// name, file and version; whether it exports. The job is copied.
+LeaderSettings JobLeaderSettings(const job::Job& job, const WorkloadLimits& limits,
+                                 std::function<Result<Workload>()> reference,
+                                 const TimeZone& time_zone);
 
 struct RunOutcome {
   enum class Status { kPublished, kLocked, kPreviousRunActive, kStepFailed };

@@ -6,6 +6,7 @@
 
 #include "domain/local_time.hpp"
 #include "domain/result.hpp"
+#include "job/job.hpp"
 #include "planning/leader.hpp"
 #include "planning/run_request.hpp"
 
@@ -22,5 +23,18 @@ struct RunParameters {
 // `now` picks the default range (the previous month of `tz`).
 Result<RunRequest> BuildRunRequest(const RunParameters& parameters, SysSeconds now,
                                    const TimeZone& tz);
+
+// Which of a run's parameters were given (flags, the body of a POST); the
+// others are the job's.
+struct GivenParameters {
+  bool window = false;
+  bool range = false;  // from and to
+};
+
+// The job's window and range where they were not given: its dates, or its
+// relative range (previous-month, ...) as of `now`. Its range and window
+// were checked when the job file was read.
+void ApplyJobDefaults(const job::Job& job, GivenParameters given, SysSeconds now,
+                      const TimeZone& tz, RunParameters& parameters);
 
 }  // namespace dcp::planning
