@@ -3,7 +3,7 @@
 # on loopback, runs each scenario DCP_BENCH_RUNS times (default 3), prints
 # the medians as a table and as JSON (out/bench/results.json).
 # DCP_BENCH_SCENARIOS picks some of: ceilings enqueue end_to_end sleep_work
-# cpu_work reference first_task (default: all), and profile (perf over an
+# cpu_work reference first_task oneshot job_file (default: all), and profile (perf over an
 # end-to-end run: where the CPU goes, by process and inside the worker).
 # DCP_BENCH_BASELINE=<git revision> also builds that revision's release
 # binaries (in out/bench/baseline) and runs each scenario with them right
@@ -15,7 +15,7 @@ repo=$(cd "$(dirname "$0")/.." && pwd)
 bin=${DCP_BENCH_BIN:-$repo/build/bin}
 runs=${DCP_BENCH_RUNS:-3}
 n=${DCP_BENCH_TASKS:-20000}
-scenarios=${DCP_BENCH_SCENARIOS:-ceilings enqueue end_to_end sleep_work cpu_work reference first_task}
+scenarios=${DCP_BENCH_SCENARIOS:-ceilings enqueue end_to_end sleep_work cpu_work reference first_task oneshot job_file}
 out=$repo/out/bench
 mkdir -p "$out"
 baseline_bin=${DCP_BENCH_BASELINE_BIN:-}
@@ -57,11 +57,13 @@ reset() {  # an empty schema and queue for the next measurement
 }
 # Tasks of the reference grid's 9 feeders by hour: n / 216 days.
 range_for() { local days=$((($1 + 215) / 216)); echo "--from 2023-01-01 --to $(date -u -d "2023-01-01 + $((days - 1)) days" +%F) --window 1h"; }
-start_workers() {  # count, computation, [concurrency]
+start_workers() {  # count, computation, [concurrency], [more worker flags...]
   workers=()
-  local i
-  for ((i = 0; i < $1; i++)); do
-    "$bin/dcp-worker" --computation "$2" ${3:+--concurrency $3} --prefetch 256 >>"$out/worker.log" 2>&1 &
+  local i count=$1 computation=$2 concurrency=${3:-}
+  shift $(($# < 3 ? $# : 3))
+  for ((i = 0; i < count; i++)); do
+    "$bin/dcp-worker" --computation "$computation" ${concurrency:+--concurrency $concurrency} --prefetch 256 "$@" \
+      >>"$out/worker.log" 2>&1 &
     workers+=($!)
   done
 }
@@ -162,6 +164,38 @@ reference() {
     sp+=("$(awk -v l="$local_s" -v s="$s" -v e="$e" 'BEGIN {printf "%.2f", l / (e - s)}')")
   done
   record reference_speedup_2w "$(printf '%s\n' "${sp[@]}" | median)"
+}
+
+# rate_of LABEL TASKS WORKERS COMPUTATION [worker flags...]: the median
+# end-to-end rate of a run of TASKS on WORKERS workers; the leader gets the
+# flags in the array leader_flags.
+leader_flags=()
+rate_of() {
+  local label=$1 tasks_wanted=$2 w=$3 computation=$4 vals=() r run secs tasks
+  shift 4
+  for ((r = 0; r < runs; r++)); do
+    reset
+    start_workers "$w" "$computation" "" "$@"
+    run=$("$bin/dcp-leader" run $(range_for "$tasks_wanted") --allow-overlap "${leader_flags[@]}")
+    secs=$(wait_run "$run")
+    tasks=$(sqlc "SELECT COUNT(*) FROM run_process WHERE run_id='$run'")
+    vals+=("$(awk -v t="$tasks" -v s="$secs" 'BEGIN {printf "%.0f", t / s}')")
+    stop_workers
+  done
+  record "$label" "$(printf '%s\n' "${vals[@]}" | median)"
+}
+
+oneshot() {
+  echo "== 7. a team's program, a process per task (exec: cat), 2 workers" >&2
+  rate_of oneshot_cat_2w_tasks_per_s 4000 2 exec --exec cat
+}
+
+job_file() {
+  echo "== 8. the reference job given as its file (jobs/reference.yaml), no work, 2 workers" >&2
+  rate_of e2e_noop_2w_tasks_per_s_plain "$n" 2 noop
+  leader_flags=(--job "$repo/jobs/reference.yaml")
+  rate_of e2e_noop_2w_tasks_per_s_job_file "$n" 2 noop --job "$repo/jobs/reference.yaml"
+  leader_flags=()
 }
 
 first_task() {

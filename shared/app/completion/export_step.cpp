@@ -79,12 +79,11 @@ Result<bool> RunExportCommand(const job::Job& job, RunResults& results, const Ex
   return true;
 }
 
-ExportRunner::ExportRunner(ExportClaims& claims, RunResults& results,
-                           const std::vector<job::Job>& jobs, ExportSettings settings,
-                           runtime::Stopper& stopper)
+ExportRunner::ExportRunner(ExportClaims& claims, RunResults& results, std::vector<job::Job> jobs,
+                           ExportSettings settings, runtime::Stopper& stopper)
     : claims_(claims),
       results_(results),
-      jobs_(jobs),
+      jobs_(std::move(jobs)),
       settings_(std::move(settings)),
       stopper_(stopper) {}
 

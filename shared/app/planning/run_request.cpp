@@ -35,7 +35,9 @@ Result<TaskPlan> PlanTasks(const RunRequest& request, const Workload& workload, 
   for (const auto& s : selections) {
     const auto at = std::find(known.begin(), known.end(), s);
     if (at == known.end()) return Error{"selection '" + s + "' is not in the workload"};
-    if (!workload.params.empty()) params.push_back(workload.params[at - known.begin()]);
+    if (!workload.params.empty()) {
+      params.push_back(workload.params[static_cast<std::size_t>(at - known.begin())]);
+    }
   }
   std::vector<Window> windows = PlanWindows(request.from, request.to, request.window, tz);
   if (!selections.empty() && windows.size() > max_tasks / selections.size()) {

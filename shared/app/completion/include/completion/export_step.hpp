@@ -50,7 +50,7 @@ Result<bool> RunExportCommand(const job::Job& job, RunResults& results, const Ex
 // Not thread-safe: one instance per thread, with that thread's ports.
 class ExportRunner {
  public:
-  ExportRunner(ExportClaims& claims, RunResults& results, const std::vector<job::Job>& jobs,
+  ExportRunner(ExportClaims& claims, RunResults& results, std::vector<job::Job> jobs,
                ExportSettings settings, runtime::Stopper& stopper);
 
   // Every due export (only that run's with `only`), until none is left or
@@ -62,7 +62,7 @@ class ExportRunner {
  private:
   ExportClaims& claims_;
   RunResults& results_;
-  const std::vector<job::Job>& jobs_;
+  std::vector<job::Job> jobs_;
   ExportSettings settings_;
   runtime::Stopper& stopper_;
 };
