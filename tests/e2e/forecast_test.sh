@@ -13,6 +13,7 @@ repo=$(cd "$(dirname "$0")/../.." && pwd)
 cp -r "$repo/examples/forecast" "$work/forecast"
 job=$work/forecast/job.yaml
 export PYTHONDONTWRITEBYTECODE=1
+export DCP_WORK_DIR=$work/work-dir
 mkdir "$work/export" "$work/local"
 # The job's queue would be dcp.forecast: DCP_QUEUE (lib.sh's) wins, so
 # that this test keeps a queue of its own (cleaned up by lib.sh).
@@ -52,8 +53,11 @@ echo "-- an export command that fails: the run stays FINISHED, its export FAILED
 sed -e 's|  command: \[python3, job.py, export\]|  command: "test -e \\"$EXPORT_GATE\\" \|\| { echo the warehouse is closed >\&2; exit 3; }; exec python3 job.py export"\n  env: [EXPORT_GATE]\n  timeout: 60|' \
   "$job" >"$work/forecast/gated.yaml"
 grep -q EXPORT_GATE "$work/forecast/gated.yaml" || fail "could not write the gated job"
+[ "$(find "$DCP_WORK_DIR" -maxdepth 1 -name 'worker-*' | wc -l)" -eq 2 ] ||
+  fail "each worker keeps its files in a directory of its own: $(ls -A "$DCP_WORK_DIR")"
 for pid in "${pids[@]}"; do kill -TERM "$pid"; done
 for pid in "${pids[@]}"; do wait "$pid" || fail "a worker did not stop cleanly"; done
+[ -z "$(ls -A "$DCP_WORK_DIR")" ] || fail "a worker that stopped left its files: $(ls -A "$DCP_WORK_DIR")"
 export EXPORT_GATE=$work/gate
 for _ in 1 2; do
   start_worker --job "$work/forecast/gated.yaml" --export-dir "$work/export" --completion-poll 0.2
