@@ -112,6 +112,24 @@ PlannedTask PlannedTaskRow(const Row& r) {
 
 Value OptText(const std::string& text) { return text.empty() ? Value{nullptr} : Value{text}; }
 
+// A run of the leader (PUBLISHING, its tasks follow), and one that FAILED
+// before any task was planned: RunRowValues, then their own columns.
+const std::string kInsertRunSql =
+    "INSERT INTO run (run_id, trigger_kind, job_name, job_sha256, params, status, task_count, "
+    "selection_count, export_status, created_at) VALUES (?, ?, ?, ?, ?, " +
+    Quoted(RunStatus::kPublishing) + ", ?, ?, ?, NOW(6))";
+const std::string kInsertFailedRunSql =
+    "INSERT INTO run (run_id, trigger_kind, job_name, job_sha256, params, status, task_count, "
+    "error, created_at, finished_at) VALUES (?, ?, ?, ?, ?, " +
+    Quoted(RunStatus::kFailed) + ", 0, ?, NOW(6), NOW(6))";
+
+// The job file the run was planned with, if any.
+void InsertRunJob(Session& s, const NewRun& run) {
+  if (run.job_text.empty()) return;
+  s.Execute("INSERT INTO run_job (run_id, job_text) VALUES (?, ?)",
+            {run.id.ToString(), run.job_text});
+}
+
 // The columns of the run row both CreateRun and RecordFailedRun write.
 std::vector<Value> RunRowValues(const NewRun& run) {
   const RunContext& context = run.context;
@@ -186,14 +204,8 @@ void MysqlRunStore::CreateRun(const NewRun& run, const TaskBatches& tasks) {
                            run.selection_count > 0 ? Value{run.selection_count} : Value{nullptr},
                            run.has_export ? Value{std::string(ToString(ExportStatus::kPending))}
                                           : Value{nullptr}});
-    s.Execute(
-        "INSERT INTO run (run_id, trigger_kind, job_name, job_sha256, params, status, task_count, "
-        "selection_count, export_status, created_at) VALUES (?, ?, ?, ?, ?, " +
-            Quoted(RunStatus::kPublishing) + ", ?, ?, ?, NOW(6))",
-        row);
-    if (!run.job_text.empty()) {
-      s.Execute("INSERT INTO run_job (run_id, job_text) VALUES (?, ?)", {run_id, run.job_text});
-    }
+    s.Execute(kInsertRunSql, row);
+    InsertRunJob(s, run);
     InsertRunContext(s, run_id, run.context);
     std::vector<Value> params;
     tasks.ForEachBatch(kTaskInsertBatch, [&](std::span<const PlannedTask> batch) {
@@ -212,15 +224,8 @@ void MysqlRunStore::RecordFailedRun(const NewRun& run, const std::string& error)
   RunTransaction(session_, [&](Session& s) {
     std::vector<Value> row = RunRowValues(run);
     row.emplace_back(FitText(error, kMaxErrorBytes));
-    s.Execute(
-        "INSERT INTO run (run_id, trigger_kind, job_name, job_sha256, params, status, task_count, "
-        "error, created_at, finished_at) VALUES (?, ?, ?, ?, ?, " +
-            Quoted(RunStatus::kFailed) + ", 0, ?, NOW(6), NOW(6))",
-        row);
-    if (!run.job_text.empty()) {
-      s.Execute("INSERT INTO run_job (run_id, job_text) VALUES (?, ?)",
-                {run.id.ToString(), run.job_text});
-    }
+    s.Execute(kInsertFailedRunSql, row);
+    InsertRunJob(s, run);
   });
 }
 
