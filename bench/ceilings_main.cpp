@@ -68,7 +68,7 @@ void Broker(const dcp::amqp::AmqpUrl& url, std::size_t messages) {
   CountingHandler handler(loop, messages);
   dcp::amqp::ConsumerOptions consumer_options;
   consumer_options.connection.url = url;
-  consumer_options.queue = options.queue;
+  consumer_options.queues = {options.queue};
   consumer_options.prefetch = 500;
   {
     dcp::amqp::Consumer consumer(loop, consumer_options, handler);

@@ -7,6 +7,8 @@
 
 #include <csignal>
 #include <filesystem>
+#include <string>
+#include <vector>
 
 #include "completion/completion_wiring.hpp"
 #include "compute/computations.hpp"
@@ -49,14 +51,40 @@ class CrashOnSelection final : public Computation {
   std::string selection_;
 };
 
-std::unique_ptr<Computation> MakeComputation(const WorkerConfig& c) {
+std::unique_ptr<Computation> MakeComputation(const worker::WorkerJob& w) {
   std::unique_ptr<Computation> computation =
-      RequireOk(compute::MakeComputation(c.computation, c.exec), "--computation");
+      RequireOk(compute::MakeComputation(w.computation, w.exec), "--computation");
   if (const auto selection = failpoint::Value("worker.crash-on-selection")) {
     computation =
         std::make_unique<CrashOnSelection>(std::move(computation), std::string(*selection));
   }
   return computation;
+}
+
+// A computation per job (which the routes point to), and the route of each
+// job's queue: its attempts and, for a job file, its pin.
+std::vector<worker::QueueRoute> MakeRoutes(const WorkerConfig& c,
+                                           std::vector<std::unique_ptr<Computation>>& owned) {
+  std::vector<worker::QueueRoute> routes;
+  for (const worker::WorkerJob& w : c.jobs) {
+    owned.push_back(MakeComputation(w));
+    processing::ProcessorSettings processor = c.service.processor;
+    processor.max_attempts = w.max_attempts;
+    if (w.pinned) {
+      processor.job_name = w.job.name;
+      processor.job_sha256 = w.job.sha256;
+    }
+    routes.push_back({owned.back().get(), std::move(processor)});
+  }
+  return routes;
+}
+
+std::string QueueNames(const amqp::ConsumerOptions& consumer) {
+  std::string names;
+  for (const amqp::QueueOptions& queue : consumer.queues) {
+    names += (names.empty() ? "" : ", ") + queue.name;
+  }
+  return names;
 }
 
 std::unique_ptr<http::Server> StartHealthEndpoints(struct ev_loop* loop, int port,
@@ -98,7 +126,7 @@ int Main(int argc, char** argv) {
   failpoint::Arm(c.failpoints);  // tests only: the hidden --test-* flags
   if (auto logging = InitLogging(c.log, "worker"); !logging) throw ConfigError(logging.reason());
 
-  const auto computation = MakeComputation(c);
+  std::vector<std::unique_ptr<Computation>> computations;  // outlive the service
   // Runs of another producer have no stored context: they get this worker's.
   processing::RunContextCache contexts(
       RunContext{c.time_zone.name(), std::string(grid::EmbeddedReferenceTopology())});
@@ -113,11 +141,13 @@ int Main(int argc, char** argv) {
       spdlog::info("results limited to {} bytes: the database's max_allowed_packet is {}", fitted,
                    packet);
     }
-    limit = c.exec.max_output_bytes = fitted;
+    limit = fitted;
+    for (worker::WorkerJob& w : c.jobs) w.exec.max_output_bytes = fitted;
   }
-  spdlog::info("worker {}: {} threads, prefetch {}, queue {}, broker {}, database {}",
+  spdlog::info("worker {}: {} threads, prefetch {} per queue, queue(s) {}, broker {}, database {}",
                c.service.processor.worker_id, c.service.concurrency, c.consumer.prefetch,
-               c.consumer.queue.name, c.consumer.connection.url.Redacted(), c.mysql_url.Redacted());
+               QueueNames(c.consumer), c.consumer.connection.url.Redacted(),
+               c.mysql_url.Redacted());
   // Not the default loop: that one reaps every child on SIGCHLD, which would
   // steal the exit status of exec computations.
   const std::unique_ptr<struct ev_loop, void (*)(struct ev_loop*)> loop_owner(
@@ -131,15 +161,16 @@ int Main(int argc, char** argv) {
       [url = c.mysql_url] {
         return mysql::ConnectOnThisThread<mysql::MysqlTaskStore, TaskStore>(url);
       },
-      *computation, contexts, worker_metrics);
+      MakeRoutes(c, computations), contexts, worker_metrics);
   const auto http_server = StartHealthEndpoints(loop, c.http_port, registry, service);
   const auto heartbeat = MakeHeartbeat(c, service);
   heartbeat->Start();
   const auto completions = completion::MakeCompletionService(
       c.completion, c.mysql_url, c.consumer.connection, grid::ReferenceCsvHeaders());
   completions->Start();
-  const auto exports =
-      completion::MakeExportService(c.completion, c.mysql_url, {c.job}, c.exec.work_dir);
+  std::vector<job::Job> jobs;
+  for (const worker::WorkerJob& w : c.jobs) jobs.push_back(w.job);
+  const auto exports = completion::MakeExportService(c.completion, c.mysql_url, jobs, c.work_dir);
   if (exports) exports->Start();
   const int code = service.Run();
   if (code == kExitDrainDeadline) {
@@ -153,7 +184,7 @@ int Main(int argc, char** argv) {
   completions->Stop();
   heartbeat->Stop();
   std::error_code ec;  // the exec commands' files: nothing of them outlives the worker
-  std::filesystem::remove_all(c.exec.work_dir, ec);
+  std::filesystem::remove_all(c.work_dir, ec);
   return code;
 }
 

@@ -20,7 +20,9 @@ namespace {
 // What the flags hold before validation and conversion.
 struct Flags {
   CommonSettings common;
-  std::string job_file;  // empty: the reference job
+  std::vector<std::string> job_files;  // none: the reference job
+  compute::ExecSettings exec;          // --exec, --exec-env: the base of each job's
+  std::string computation;             // --computation
   std::string work_dir = "/tmp/dcp-work";
   int prefetch = 0;  // 0: 2 x concurrency
   int amqp_heartbeat = 10;
@@ -44,7 +46,12 @@ std::string Hostname() {
 
 void AddFlags(CLI::App& app, Flags& f, WorkerConfig& c) {
   AddCommonOptions(app, f.common);
-  AddJobOption(app, f.job_file);
+  app.add_option("--job", f.job_files,
+                 "the job file (YAML) whose tasks this worker computes, on the job's queue; "
+                 "repeated (or comma-separated): several jobs, a queue each (default: the "
+                 "reference job)")
+      ->envname("DCP_JOB")
+      ->delimiter(',');
   completion::AddCompletionOptions(app, c.completion);  // reports completed runs
   app.add_option("--concurrency", c.service.concurrency, "tasks computed at once (threads)")
       ->envname("DCP_CONCURRENCY")
@@ -58,15 +65,15 @@ void AddFlags(CLI::App& app, Flags& f, WorkerConfig& c) {
       ->envname("DCP_BATCH_WINDOW")
       ->check(CLI::Range(0LL, 10'000LL))
       ->capture_default_str();
-  app.add_option("--computation", c.computation,
+  app.add_option("--computation", f.computation,
                  "reference, exec, or (benchmarks) noop, sleep:MS, spin:MS (default: the job's "
                  "compute step)")
       ->envname("DCP_COMPUTATION");
-  app.add_option("--exec", c.exec.command,
+  app.add_option("--exec", f.exec.command,
                  "command run by /bin/sh -c per task (computation exec): task JSON on stdin, "
                  "result on stdout (instead of the job's compute command)")
       ->envname("DCP_EXEC");
-  app.add_option("--exec-env", c.exec.pass_env,
+  app.add_option("--exec-env", f.exec.pass_env,
                  "variables of the worker's environment passed through to the exec command, "
                  "besides PATH, HOME, LANG... (comma-separated names; never DCP_*)")
       ->envname("DCP_EXEC_ENV")
@@ -130,60 +137,100 @@ void AddFlags(CLI::App& app, Flags& f, WorkerConfig& c) {
       ->envname("DCP_TEST_CRASH_BEFORE_ACK");
 }
 
-// The computation: --computation, else exec when --exec is given, else the
-// job's compute step, whose timeout, attempts, memory and variables hold
-// where no flag gives them.
-void ApplyCompute(const CLI::App& app, const Flags& f, WorkerConfig& c) {
-  const std::string step = compute::ApplyComputeStep(c.job, c.exec);
+// How the worker computes `job`'s tasks: --computation, else exec when
+// --exec is given, else the job's compute step, whose timeout, attempts,
+// memory and variables hold where no flag gives them.
+WorkerJob MakeWorkerJob(const CLI::App& app, const Flags& f, job::Job job, bool pinned,
+                        int max_attempts) {
+  WorkerJob w;
+  w.exec = f.exec;
+  const std::string step = compute::ApplyComputeStep(job, w.exec);
   if (Given(app, "--exec")) {  // a shell command instead of the job's
-    c.exec.argv.clear();
-    c.exec.directory.clear();
-    if (!Given(app, "--computation")) c.computation = "exec";
-  } else if (!Given(app, "--computation")) {
-    c.computation = step;
+    w.exec.argv.clear();
+    w.exec.directory.clear();
+    w.computation = Given(app, "--computation") ? f.computation : "exec";
+  } else {
+    w.computation = Given(app, "--computation") ? f.computation : step;
   }
-  const job::ComputeStep& job = c.job.compute;
-  c.exec.timeout = std::chrono::seconds(
-      Given(app, "--task-timeout") ? f.task_timeout : job.timeout.value_or(f.task_timeout));
-  if (Given(app, "--exec-memory") || !job.memory) {
-    c.exec.memory_limit = static_cast<std::size_t>(f.exec_memory_mib) << 20;
+  const job::ComputeStep& compute = job.compute;
+  w.exec.timeout = std::chrono::seconds(
+      Given(app, "--task-timeout") ? f.task_timeout : compute.timeout.value_or(f.task_timeout));
+  if (Given(app, "--exec-memory") || !compute.memory) {
+    w.exec.memory_limit = static_cast<std::size_t>(f.exec_memory_mib) << 20;
   }
-  if (!Given(app, "--max-attempts") && job.attempts)
-    c.service.processor.max_attempts = *job.attempts;
+  w.max_attempts =
+      Given(app, "--max-attempts") || !compute.attempts ? max_attempts : *compute.attempts;
   // Pinned: only with a job file (the reference job is the default of every
   // version, and runs of other producers have none).
-  if (!f.job_file.empty()) {
-    c.service.processor.job_name = c.job.name;
-    c.service.processor.job_sha256 = c.job.sha256;
+  w.pinned = pinned;
+  w.job = std::move(job);
+  return w;
+}
+
+// The jobs of the --job files (the reference job when none), in order. The
+// first one's queue and zone hold unless --queue / --tz are given; with
+// several, flags that would make them one (--queue, --exec, --computation)
+// are refused, and their names and queues must differ.
+Result<std::vector<WorkerJob>> LoadJobs(const CLI::App& app, Flags& f, int max_attempts) {
+  const std::size_t count = std::max<std::size_t>(1, f.job_files.size());
+  if (count > 1) {
+    for (const char* flag : {"--queue", "--exec", "--computation"}) {
+      if (Given(app, flag)) {
+        return Error{std::string(flag) + ": the worker is given " + std::to_string(count) +
+                     " jobs: each is computed by its own compute step, from its own queue"};
+      }
+    }
   }
-  c.exec.work_dir = f.work_dir + "/worker-" + std::to_string(getpid());
+  std::vector<WorkerJob> jobs;
+  for (std::size_t i = 0; i < count; ++i) {
+    const std::string path = f.job_files.empty() ? "" : f.job_files[i];
+    Result<job::Job> loaded = i == 0 ? ApplyJob(app, path, f.common) : job::LoadJobFile(path);
+    if (!loaded) return Error{loaded.reason()};
+    for (const WorkerJob& other : jobs) {
+      if (other.job.name == loaded->name || job::QueueOf(other.job) == job::QueueOf(*loaded)) {
+        return Error{"--job: " + path + ": job '" + loaded->name + "' (queue " +
+                     job::QueueOf(*loaded) + ") and job '" + other.job.name + "' (queue " +
+                     job::QueueOf(other.job) + ") need a name and a queue each"};
+      }
+    }
+    jobs.push_back(MakeWorkerJob(app, f, std::move(loaded).value(), !path.empty(), max_attempts));
+  }
+  return jobs;
 }
 
 Result<bool> Convert(const Flags& f, WorkerConfig& c) {
-  for (const std::string& name : c.exec.pass_env) {
+  for (const std::string& name : f.exec.pass_env) {
     if (name.starts_with("DCP_")) {
       return Error{"--exec-env: " + name +
                    ": dcp's own variables are never passed to the command (they hold its secrets)"};
     }
   }
-  if (c.computation == "exec" && c.exec.command.empty() && c.exec.argv.empty()) {
-    return Error{"--computation exec needs --exec COMMAND (or a job with a compute command)"};
-  }
-  if (c.computation != "exec" && c.computation != "reference") {
-    if (auto synthetic = compute::SyntheticComputation::Parse(c.computation); !synthetic) {
-      return Error{"--computation: " + synthetic.reason()};
+  std::chrono::seconds longest{0};
+  for (const WorkerJob& w : c.jobs) {
+    if (w.computation == "exec" && w.exec.command.empty() && w.exec.argv.empty()) {
+      return Error{"--computation exec needs --exec COMMAND (or a job with a compute command)"};
     }
+    if (w.computation != "exec" && w.computation != "reference") {
+      if (auto synthetic = compute::SyntheticComputation::Parse(w.computation); !synthetic) {
+        return Error{"--computation: " + synthetic.reason()};
+      }
+    }
+    longest = std::max(longest, w.exec.timeout);
   }
   auto& processor = c.service.processor;
   if (processor.worker_id.empty())
     processor.worker_id = Hostname() + ":" + std::to_string(getpid());
   c.service.drain_timeout = f.drain_timeout > 0 ? std::chrono::seconds(f.drain_timeout)
-                                                : c.exec.timeout + std::chrono::seconds(30);
+                                                : longest + std::chrono::seconds(30);
   c.max_result_bytes_given = f.max_result_bytes > 0;
   if (c.max_result_bytes_given) {
     processor.max_result_bytes = static_cast<std::size_t>(f.max_result_bytes);
   }
-  c.exec.max_output_bytes = processor.max_result_bytes;
+  c.work_dir = f.work_dir + "/worker-" + std::to_string(getpid());
+  for (WorkerJob& w : c.jobs) {
+    w.exec.max_output_bytes = processor.max_result_bytes;
+    w.exec.work_dir = c.work_dir;
+  }
   processor.retry_delay = std::chrono::seconds(f.retry_delay);
   c.service.batch_window = std::chrono::milliseconds(f.batch_window);
   c.http_port = f.http_port;
@@ -196,7 +243,11 @@ Result<bool> Convert(const Flags& f, WorkerConfig& c) {
   c.consumer.connection.url = std::move(servers->amqp_url);
   c.consumer.connection.heartbeat = std::chrono::seconds(f.amqp_heartbeat);
   c.consumer.connection.name = "dcp-worker " + processor.worker_id;
-  c.consumer.queue = std::move(servers->queue);
+  c.consumer.queues = {std::move(servers->queue)};
+  for (std::size_t i = 1; i < c.jobs.size(); ++i) {
+    c.consumer.queues.push_back(amqp::QueueOptions::From(
+        job::QueueOf(c.jobs[i].job), f.common.queue_type, f.common.delivery_limit));
+  }
   c.consumer.prefetch =
       static_cast<std::uint16_t>(f.prefetch > 0 ? f.prefetch : 2 * c.service.concurrency);
   c.consumer.consumer_tag = processor.worker_id;
@@ -214,10 +265,9 @@ Result<WorkerConfig> LoadWorkerConfig(int argc, const char* const* argv) {
   c.exit_now = ParseCommandLine(app, argc, argv);
   if (c.exit_now) return c;
   c.log = f.common.log;
-  auto job = ApplyJob(app, f.job_file, f.common);
-  if (!job) return Error{job.reason()};
-  c.job = std::move(job).value();
-  ApplyCompute(app, f, c);
+  auto jobs = LoadJobs(app, f, c.service.processor.max_attempts);
+  if (!jobs) return Error{jobs.reason()};
+  c.jobs = std::move(jobs).value();
   if (auto converted = Convert(f, c); !converted) return Error{converted.reason()};
   if (!f.crash_on_selection.empty()) {  // tests: a poison message
     c.failpoints.push_back({"worker.crash-on-selection", f.crash_on_selection});

@@ -14,12 +14,12 @@ using Clock = std::chrono::steady_clock;
 
 WorkerService::WorkerService(struct ev_loop* loop, const amqp::ConsumerOptions& consumer_options,
                              WorkerSettings settings, StoreFactory make_store,
-                             Computation& computation, processing::RunContextCache& contexts,
+                             std::vector<QueueRoute> routes, processing::RunContextCache& contexts,
                              WorkerMetrics& metrics)
     : loop_(loop),
       settings_(std::move(settings)),
       make_store_(std::move(make_store)),
-      computation_(computation),
+      routes_(std::move(routes)),
       contexts_(contexts),
       consumer_(loop, consumer_options, *this),
       settler_(consumer_settler_, metrics),
@@ -94,7 +94,7 @@ void WorkerService::OnDelivery(amqp::Delivery delivery) {
   bool wake = false;
   {
     runtime::MutexLock lock(mutex_);
-    incoming_.push_back({delivery.ref, std::move(delivery.body), {}, {}, {}});
+    incoming_.push_back({delivery.ref, std::move(delivery.body), {}, {}, {}, delivery.queue});
     wake = StartDue();
   }
   if (wake) recorder_cv_.NotifyOne();
@@ -117,7 +117,10 @@ void WorkerService::PoolThread(int index) {
     spdlog::warn("pool {}: database unavailable ({}); retrying in {} ms", index, e.what(),
                  delay.count());
   });
-  processing::TaskProcessor processor(*store, computation_, contexts_, retry, settings_.processor);
+  std::vector<processing::TaskProcessor> processors;  // by queue
+  processors.reserve(routes_.size());
+  for (const QueueRoute& route : routes_)
+    processors.emplace_back(*store, *route.computation, contexts_, retry, route.processor);
   for (;;) {
     Job job;
     bool wake = false;
@@ -144,6 +147,7 @@ void WorkerService::PoolThread(int index) {
           Computing{job.task ? std::optional(job.task->task_id) : std::nullopt, began};
     }
     try {
+      processing::TaskProcessor& processor = processors.at(job.queue);
       done.outcome = job.task ? processor.Compute(*job.task, job.start)
                               : processor.Malformed(done.body, job.malformed);
       database_ok_ = true;
@@ -282,7 +286,7 @@ void WorkerService::OnDrainDeadline(struct ev_loop*, ev_timer* w, int) {
       "drain deadline ({} s) passed: {} delivery(ies) left to the broker, to be redelivered",
       std::chrono::duration_cast<std::chrono::seconds>(self->settings_.drain_timeout).count(),
       self->in_flight_.load());
-  self->computation_.Abandon();
+  for (const QueueRoute& route : self->routes_) route.computation->Abandon();
   self->stopper_.Stop();
   ev_timer_stop(self->loop_, &self->drain_check_);
   self->exit_code_ = kExitDrainDeadline;

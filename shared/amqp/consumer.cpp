@@ -45,19 +45,25 @@ void Consumer::Connect() {
   try {
     auto connection = std::make_unique<Connection>(options_.connection);
     amqp_connection_state_t state = connection->state();
-    if (options_.declare_queues) DeclareTaskQueues(*connection, options_.queue);
+    if (options_.declare_queues) {
+      for (const QueueOptions& queue : options_.queues) DeclareTaskQueues(*connection, queue);
+    }
     connection->OpenChannel(kDeadLetterChannel, /*confirms=*/true);
     amqp_basic_qos(state, kConsumeChannel, 0, options_.prefetch, /*global=*/0);
     CheckRpc(*connection, amqp_get_rpc_reply(state), "setting the prefetch");
-    if (consume_) {
-      const auto* ok = amqp_basic_consume(
-          state, kConsumeChannel, amqp_cstring_bytes(options_.queue.name.c_str()),
-          amqp_cstring_bytes(options_.consumer_tag.c_str()), /*no_local=*/0, /*no_ack=*/0,
-          /*exclusive=*/0, amqp_empty_table);
-      CheckRpc(*connection, amqp_get_rpc_reply(state),
-               "consuming from '" + options_.queue.name + "'");
-      consumer_tag_.assign(static_cast<const char*>(ok->consumer_tag.bytes), ok->consumer_tag.len);
+    std::vector<std::string> tags;
+    for (std::size_t i = 0; consume_ && i < options_.queues.size(); ++i) {
+      const std::string& queue = options_.queues[i].name;
+      const std::string tag = i == 0 || options_.consumer_tag.empty()
+                                  ? options_.consumer_tag
+                                  : options_.consumer_tag + "/" + queue;
+      const auto* ok = amqp_basic_consume(state, kConsumeChannel, amqp_cstring_bytes(queue.c_str()),
+                                          amqp_cstring_bytes(tag.c_str()), /*no_local=*/0,
+                                          /*no_ack=*/0, /*exclusive=*/0, amqp_empty_table);
+      CheckRpc(*connection, amqp_get_rpc_reply(state), "consuming from '" + queue + "'");
+      tags.emplace_back(static_cast<const char*>(ok->consumer_tag.bytes), ok->consumer_tag.len);
     }
+    consumer_tags_ = std::move(tags);
     connection_ = std::move(connection);
   } catch (const std::exception& error) {
     handler_.OnDisconnected(error.what());
@@ -131,16 +137,18 @@ void Consumer::HandleFrame(const amqp_frame_t& frame) {
       return;
     }
     case AMQP_BASIC_RETURN_METHOD: {
-      // Only dead letters are published here, so their queue is missing.
-      // Reconnecting declares it again; the originals come back meanwhile.
+      // Only dead letters and retries are published here, so their queue
+      // is missing. Reconnecting declares it again; the originals come back
+      // meanwhile.
+      const auto* returned_to = static_cast<const amqp_basic_return_t*>(method.decoded);
+      const std::string queue(static_cast<const char*>(returned_to->routing_key.bytes),
+                              returned_to->routing_key.len);
       amqp_message_t returned;
       if (amqp_read_message(connection_->state(), frame.channel, &returned, 0).reply_type ==
           AMQP_RESPONSE_NORMAL) {
         amqp_destroy_message(&returned);
       }
-      Teardown(
-          "dead-letter queue '" + options_.queue.DeadLetterName() + "' is missing on " + endpoint,
-          true);
+      Teardown("queue '" + queue + "' is missing on " + endpoint, true);
       return;
     }
     case AMQP_BASIC_CANCEL_METHOD:
@@ -168,6 +176,12 @@ void Consumer::HandleDelivery(const amqp_frame_t& frame) {
   delivery.redelivered = deliver->redelivered != 0;
   delivery.routing_key.assign(static_cast<const char*>(deliver->routing_key.bytes),
                               deliver->routing_key.len);
+  const std::string_view tag(static_cast<const char*>(deliver->consumer_tag.bytes),
+                             deliver->consumer_tag.len);
+  const auto consumer = std::find(consumer_tags_.begin(), consumer_tags_.end(), tag);
+  delivery.queue = consumer == consumer_tags_.end()
+                       ? 0
+                       : static_cast<std::size_t>(consumer - consumer_tags_.begin());
   amqp_message_t message;
   const amqp_rpc_reply_t reply =
       amqp_read_message(connection_->state(), frame.channel, &message, 0);
@@ -182,7 +196,7 @@ void Consumer::HandleDelivery(const amqp_frame_t& frame) {
   amqp_destroy_message(&message);
 
   const DeliveryRef ref = delivery.ref;
-  unsettled_[ref.tag] = delivery.delivery_count;
+  unsettled_[ref.tag] = Unsettled{delivery.delivery_count, delivery.queue};
   try {
     handler_.OnDelivery(std::move(delivery));
   } catch (const std::exception&) {
@@ -235,22 +249,24 @@ bool Consumer::Reject(DeliveryRef ref, bool requeue) {
 }
 
 bool Consumer::DeadLetter(DeliveryRef ref, std::string_view body, std::string_view reason) {
-  return Forward(ref, options_.queue.DeadLetterName(), body, std::nullopt, reason);
+  return Forward(ref, /*dead=*/true, body, std::nullopt, reason);
 }
 
 bool Consumer::Retry(DeliveryRef ref, std::string_view body, std::chrono::milliseconds delay,
                      std::string_view reason) {
-  return Forward(ref, options_.queue.RetryName(), body, delay, reason);
+  return Forward(ref, /*dead=*/false, body, delay, reason);
 }
 
-bool Consumer::Forward(DeliveryRef ref, const std::string& queue, std::string_view body,
+bool Consumer::Forward(DeliveryRef ref, bool dead, std::string_view body,
                        std::optional<std::chrono::milliseconds> delay, std::string_view reason) {
   if (!connected() || ref.connection_generation != generation_) return false;
   const auto it = unsettled_.find(ref.tag);
   if (it == unsettled_.end()) return false;
+  const QueueOptions& of = options_.queues[it->second.queue];
+  const std::string queue = dead ? of.DeadLetterName() : of.RetryName();
   MessageProperties properties;
   properties.AddString("x-dcp-reason", std::string(reason));
-  properties.AddInt("x-dcp-delivery-count", it->second);
+  properties.AddInt("x-dcp-delivery-count", it->second.delivery_count);
   if (delay) properties.SetExpiration(*delay);
   amqp_bytes_t payload;
   payload.len = body.size();
@@ -267,12 +283,17 @@ bool Consumer::Forward(DeliveryRef ref, const std::string& queue, std::string_vi
 void Consumer::Cancel() {
   if (!consume_) return;
   consume_ = false;
-  if (!connected() || consumer_tag_.empty()) return;
-  amqp_basic_cancel_t cancel{};
-  cancel.consumer_tag = amqp_cstring_bytes(consumer_tag_.c_str());
-  cancel.nowait = 0;
-  Sent(amqp_send_method(connection_->state(), kConsumeChannel, AMQP_BASIC_CANCEL_METHOD, &cancel),
-       "cancelling the consumer");
+  if (!connected()) return;
+  for (const std::string& tag : consumer_tags_) {
+    amqp_basic_cancel_t cancel{};
+    cancel.consumer_tag = amqp_cstring_bytes(tag.c_str());
+    cancel.nowait = 0;
+    if (!Sent(amqp_send_method(connection_->state(), kConsumeChannel, AMQP_BASIC_CANCEL_METHOD,
+                               &cancel),
+              "cancelling the consumer")) {
+      return;
+    }
+  }
 }
 
 void Consumer::Close() {
@@ -295,7 +316,7 @@ void Consumer::Teardown(const std::string& reason, bool graceful) {
   ev_timer_stop(loop_, &fail_);
   if (!graceful) connection_->MarkBroken();
   connection_.reset();
-  consumer_tag_.clear();
+  consumer_tags_.clear();
   unsettled_.clear();
   dead_letters_.Reset();
   acks_.Clear();  // the broker requeues them with the connection

@@ -6,7 +6,9 @@
 # Then what goes wrong with a job: a topology command that fails, a workload
 # command with a duplicate or malformed line: each a FAILED run with the
 # step's error, nothing published; a job file with a typo: a usage error. And
-# `run --local --job` computes the same results.
+# `run --local --job` computes the same results. One worker given two jobs
+# computes each from its own queue with its own step, and refuses a task of
+# one job put on the other's queue.
 source "$(dirname "$0")/lib.sh"
 "$bin/dcp-leader" migrate >/dev/null
 # The job's queue is dcp.<name>: the name is chosen so that it is this
@@ -127,6 +129,43 @@ local_id=$(TEAM_MARK=passed leader run --job "$work/job/good.yaml" --local --all
 expect_eq "$(sql "SELECT p.selection, r.body FROM run_process p JOIN task_result r ON r.task_id = p.task_id WHERE p.run_id='$local_id' ORDER BY p.seq")" \
   "$(sql "SELECT p.selection, r.body FROM run_process p JOIN task_result r ON r.task_id = p.task_id WHERE p.run_id='$run_id' ORDER BY p.seq")" \
   "--local results equal the distributed ones"
+
+echo "-- one worker given two jobs: each job's tasks from its own queue, by its own compute step"
+second=$DCP_QUEUE.second
+queues+=("$second")
+cat >"$work/job/second.yaml" <<YAML
+name: $name-second
+queue: $second
+workload: {items: [s1, s2]}
+window: none
+range: {from: 2024-01-01, to: 2024-01-31}
+compute:
+  command: printf 'second:%s' "\$DCP_SELECTION"
+YAML
+first_id=$(leader run --job "$work/job/good.yaml" --allow-overlap 2>"$work/leader.log") ||
+  fail "leader: $(cat "$work/leader.log")"
+second_id=$(leader run --job "$work/job/second.yaml" 2>"$work/leader.log") || fail "leader: $(cat "$work/leader.log")"
+# The second job's tasks put on the first job's queue (--queue wins over the
+# job file): the worker computes that queue's tasks with the first job only.
+stray_id=$(leader run --job "$work/job/second.yaml" --queue "$DCP_QUEUE" --allow-overlap 2>"$work/leader.log") ||
+  fail "leader: $(cat "$work/leader.log")"
+TEAM_MARK=passed DCP_RETRY_DELAY=0 env -u DCP_QUEUE "$bin/dcp-worker" --job "$work/job/good.yaml" \
+  --job "$work/job/second.yaml" >>"$work/worker.log" 2>&1 &
+pids+=("$!")
+wait_for_sql "SELECT COUNT(*) FROM run WHERE run_id IN ('$first_id', '$second_id') AND status='FINISHED'" "2"
+expect_eq "$(sql "SELECT p.selection, r.body FROM run_process p JOIN task_result r ON r.task_id = p.task_id WHERE p.run_id='$second_id' ORDER BY p.seq" | tr '\t\n' ',;')" \
+  "s1,second:s1;s2,second:s2;" "the second job's results, by its compute command"
+expect_eq "$(sql "SELECT p.selection, r.body FROM run_process p JOIN task_result r ON r.task_id = p.task_id WHERE p.run_id='$first_id' ORDER BY p.seq")" \
+  "$(sql "SELECT p.selection, r.body FROM run_process p JOIN task_result r ON r.task_id = p.task_id WHERE p.run_id='$run_id' ORDER BY p.seq")" \
+  "the first job's results, as from a worker of that job alone"
+wait_for_sql "SELECT status FROM run WHERE run_id='$stray_id'" "FAILED"
+expect_eq "$(sql "SELECT COUNT(*) FROM run_process WHERE run_id='$stray_id' AND error LIKE 'job mismatch: the run was planned with job ''$name-second''%'")" \
+  "2" "tasks on another job's queue are refused, not computed by that job's step"
+expect_eq "$(sql "SELECT COUNT(*) FROM task_result WHERE run_id='$stray_id'")" "0" "nothing computed with the wrong job"
+wait_for_depth "$DCP_QUEUE" 0
+wait_for_depth "$second" 0
+kill -TERM "${pids[-1]}"
+wait "${pids[-1]}" || fail "the worker of two jobs did not stop cleanly"
 
 echo "-- schedule --job: each scheduled run runs the job's steps"
 runs_before=$(sql "SELECT COUNT(*) FROM run")

@@ -23,6 +23,7 @@ export DCP_LOG_LEVEL=${DCP_LOG_LEVEL:-warn}
 export DCP_CONCURRENCY=2 DCP_HEARTBEAT_INTERVAL=0.5
 work=$(mktemp -d)
 pids=()
+queues=("$DCP_QUEUE")  # deleted at the end with their .dead and .retry queues
 
 # mysql://user:pass@host:port/db
 url=${DCP_TEST_MYSQL_URL#mysql://}
@@ -45,9 +46,12 @@ cleanup() {
   [ -n "${DCP_E2E_KEEP:-}" ] && { echo "kept: database $db, logs in $work" >&2; return; }
   sql_nodb "DROP DATABASE IF EXISTS $db" || true
   if [ -n "${DCP_TEST_RABBITMQ_NODE:-}" ]; then
-    rabbitmqctl -q -n "$DCP_TEST_RABBITMQ_NODE" delete_queue -p dcp "$DCP_QUEUE" >/dev/null 2>&1 || true
-    rabbitmqctl -q -n "$DCP_TEST_RABBITMQ_NODE" delete_queue -p dcp "$DCP_QUEUE.dead" >/dev/null 2>&1 || true
-    rabbitmqctl -q -n "$DCP_TEST_RABBITMQ_NODE" delete_queue -p dcp "$DCP_QUEUE.retry" >/dev/null 2>&1 || true
+    local queue q
+    for queue in "${queues[@]}"; do
+      for q in "$queue" "$queue.dead" "$queue.retry"; do
+        rabbitmqctl -q -n "$DCP_TEST_RABBITMQ_NODE" delete_queue -p dcp "$q" >/dev/null 2>&1 || true
+      done
+    done
   fi
   rm -rf "$work"
 }

@@ -28,6 +28,7 @@ void BrokerTest::SetUp() {
   connection_.url = *parsed;
   connection_.name = "dcp-amqp-test";
   queue_.name = "dcp.test." + RandomSuffix();
+  queues_ = {queue_};
   loop_ = ev_loop_new(EVFLAG_AUTO);
   ASSERT_NE(loop_, nullptr);
 }
@@ -37,11 +38,21 @@ void BrokerTest::TearDown() {
   if (connection_.url.host.empty()) return;
   try {
     Connection admin(connection_);
-    DeleteQueue(admin, queue_.name);
-    DeleteQueue(admin, queue_.DeadLetterName());
+    for (const QueueOptions& queue : queues_) {
+      DeleteQueue(admin, queue.name);
+      DeleteQueue(admin, queue.DeadLetterName());
+      DeleteQueue(admin, queue.RetryName());
+    }
   } catch (const std::exception& error) {
     ADD_FAILURE() << "cleanup of " << queue_.name << ": " << error.what();
   }
+}
+
+QueueOptions BrokerTest::AnotherQueue(const std::string& suffix) {
+  QueueOptions another = queue_;
+  another.name += "." + suffix;
+  queues_.push_back(another);
+  return another;
 }
 
 std::uint32_t BrokerTest::Ready(const std::string& queue_name) const {

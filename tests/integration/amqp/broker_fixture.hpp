@@ -9,6 +9,7 @@
 #include <chrono>
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "amqp/connection.hpp"
 #include "amqp/queue_topology.hpp"
@@ -23,6 +24,8 @@ class BrokerTest : public ::testing::Test {
   // Fresh options for the test's own queues: quorum, delivery limit 5.
   ConnectionOptions connection_options() const { return connection_; }
   const QueueOptions& queue() const { return queue_; }
+  // One more queue of the test's (`<queue>.<suffix>`), removed with it.
+  QueueOptions AnotherQueue(const std::string& suffix);
 
   // A short-lived admin connection (declare, inspect, delete).
   Connection Admin() const { return Connection(connection_); }
@@ -38,6 +41,7 @@ class BrokerTest : public ::testing::Test {
   struct ev_loop* loop_ = nullptr;
   ConnectionOptions connection_;
   QueueOptions queue_;
+  std::vector<QueueOptions> queues_;  // deleted at the end, with their dead and retry queues
 };
 
 }  // namespace dcp::amqp::testing

@@ -36,15 +36,16 @@ class ConsumerTest : public testing::BrokerTest {
   ConsumerOptions Options(std::uint16_t prefetch) const {
     ConsumerOptions options;
     options.connection = connection_options();
-    options.queue = queue();
+    options.queues = {queue()};
     options.prefetch = prefetch;
     return options;
   }
 
-  void Publish(std::size_t count) {
+  void Publish(std::size_t count) { Publish(count, queue()); }
+  void Publish(std::size_t count, const QueueOptions& to) {
     PublisherOptions options;
     options.connection = connection_options();
-    options.queue = queue();
+    options.queue = to;
     std::vector<std::string> bodies;
     for (std::size_t i = 0; i < count; ++i) bodies.push_back("{\"n\":" + std::to_string(i) + "}");
     ConfirmPublisher(options).PublishConfirmed(bodies);
@@ -195,6 +196,53 @@ TEST_F(ConsumerTest, StaleAckAfterReconnectIsANoOp) {
   ASSERT_TRUE(RunUntil([&] { return consumer.unsettled() == 0; }));
   consumer.Close();
   EXPECT_EQ(Ready(queue().name), 0U);
+}
+
+// A worker serving several jobs consumes their queues together: each
+// delivery says its queue, and its dead letter and retry go to that queue's.
+TEST_F(ConsumerTest, SeveralQueuesOnOneConsumerEachSettledOnItsOwn) {
+  const QueueOptions second = AnotherQueue("second");
+  Publish(3);
+  Publish(2, second);
+  ConsumerOptions options = Options(10);
+  options.queues.push_back(second);
+  options.consumer_tag = "several";
+  RecordingHandler handler;
+  Consumer consumer(loop_, options, handler);
+  consumer.Start();
+  ASSERT_TRUE(RunUntil([&] { return handler.deliveries.size() == 5; }));
+  std::vector<std::size_t> per_queue(2);
+  for (const Delivery& d : handler.deliveries) {
+    ASSERT_LT(d.queue, 2U);
+    ++per_queue[d.queue];
+    EXPECT_EQ(d.routing_key, options.queues[d.queue].name);
+  }
+  EXPECT_EQ(per_queue, (std::vector<std::size_t>{3, 2}));
+  const auto of = [&](std::size_t queue) {
+    return std::find_if(handler.deliveries.begin(), handler.deliveries.end(),
+                        [queue](const Delivery& d) { return d.queue == queue; });
+  };
+  EXPECT_TRUE(consumer.DeadLetter(of(1)->ref, "dead of second", "test"));
+  EXPECT_TRUE(consumer.Retry(of(0)->ref, "retry of first", milliseconds(600'000), "test"));
+  for (const Delivery& d : handler.deliveries) consumer.Ack(d.ref);  // the other three
+  ASSERT_TRUE(RunUntil([&] { return consumer.unsettled() == 0; }));
+  consumer.Cancel();  // both consumers
+  Publish(1, second);
+  RunFor(milliseconds(300));
+  EXPECT_EQ(handler.deliveries.size(), 5U) << "a queue still consumed after Cancel";
+  consumer.Close();
+
+  Connection admin = Admin();
+  EXPECT_EQ(Inspect(admin, second.name).messages_ready, 1U);
+  EXPECT_EQ(Inspect(admin, queue().name).messages_ready, 0U);
+  EXPECT_EQ(Inspect(admin, queue().DeadLetterName()).messages_ready, 0U);
+  const auto dead = TakeOne(admin, second.DeadLetterName());
+  ASSERT_TRUE(dead.has_value());
+  EXPECT_EQ(dead->body, "dead of second");
+  const auto retry = TakeOne(admin, queue().RetryName());
+  ASSERT_TRUE(retry.has_value());
+  EXPECT_EQ(retry->body, "retry of first");
+  EXPECT_EQ(Inspect(admin, second.RetryName()).messages_ready, 0U);
 }
 
 TEST_F(ConsumerTest, HeartbeatsKeepAnIdleConnectionAlive) {

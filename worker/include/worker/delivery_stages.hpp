@@ -5,6 +5,7 @@
 //   Finishing  computed successfully, its FINISHED not yet recorded;
 //   Done       decided: settle it on the loop (or leave it unacked).
 // Plain values, moved from stage to stage (the body is never copied).
+#include <cstddef>
 #include <optional>
 #include <string>
 
@@ -23,6 +24,7 @@ struct Job {
   std::optional<TaskMessage> task;
   std::string malformed;
   std::optional<StartResult> start;
+  std::size_t queue = 0;  // the consumer's queue it came from: its route
 };
 
 struct Finishing {

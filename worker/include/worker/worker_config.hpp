@@ -5,6 +5,7 @@
 #include <chrono>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "amqp/consumer.hpp"
 #include "completion/completion_wiring.hpp"
@@ -19,6 +20,19 @@
 
 namespace dcp::worker {
 
+// A job the worker serves, and how it computes the job's tasks.
+struct WorkerJob {
+  job::Job job;  // a --job file, or the reference job
+  // reference, exec, or (benchmarks) noop, sleep:MS, spin:MS: checked.
+  // --computation, else exec if --exec is given, else the job's compute step.
+  std::string computation = "reference";
+  compute::ExecSettings exec;  // computation exec: the command, its timeout, limits, work dir
+  int max_attempts = 5;        // --max-attempts, else the job's, else 5
+  // Given as a file: a task of a run planned with another job, or another
+  // version of it, is refused (ProcessorSettings::job_sha256).
+  bool pinned = false;
+};
+
 struct WorkerConfig {
   // Set when there is nothing to run: --help was printed (0), or CLI11
   // refused the command line and said why (kExitUsage). main returns it.
@@ -28,17 +42,18 @@ struct WorkerConfig {
   LogSettings log;
   TimeZone time_zone = TimeZone::Load("UTC").value();
   mysql::MysqlUrl mysql_url;
-  // The broker connection (URL, heartbeat, name), the queue, the prefetch
-  // (2 x concurrency unless given) and the consumer tag (the worker id).
+  // The broker connection (URL, heartbeat, name), the queues (queues[i]:
+  // jobs[i]'s), the prefetch per queue (2 x concurrency unless given) and
+  // the consumer tag (the worker id).
   amqp::ConsumerOptions consumer;
-  // Concurrency, batch window, and the processor's max attempts, retry
-  // delay and worker id (host:pid unless given).
+  // Concurrency, batch window, and the processor's retry delay, result
+  // limit and worker id (host:pid unless given).
   WorkerSettings service;
-  job::Job job;  // --job, or the reference job: the compute step and the queue
-  // reference, exec, or (benchmarks) noop, sleep:MS, spin:MS: checked.
-  // --computation, else exec if --exec is given, else the job's compute step.
-  std::string computation = "reference";
-  compute::ExecSettings exec;  // computation exec: the command (required), its timeout, limits
+  // The jobs served: at least one, distinct names and queues.
+  std::vector<WorkerJob> jobs;
+  // This worker's own directory under --work-dir (the exec commands'
+  // files), removed when it stops.
+  std::string work_dir;
   // --max-result-bytes was given: main refuses to start if it does not fit
   // the database's max_allowed_packet (else the default is lowered to fit).
   bool max_result_bytes_given = false;

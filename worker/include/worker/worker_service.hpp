@@ -72,13 +72,23 @@ struct WorkerSettings {
   std::chrono::milliseconds drain_timeout{std::chrono::seconds(3630)};
 };
 
+// What the worker does with the deliveries of one of its queues (a job it
+// serves): computes them with `computation` (which outlives the service),
+// by the rule of a TaskProcessor with `processor` (the job's attempts and
+// pin). The recorder uses WorkerSettings::processor.
+struct QueueRoute {
+  Computation* computation = nullptr;
+  processing::ProcessorSettings processor;
+};
+
 class WorkerService final : public amqp::ConsumerHandler {
  public:
   // Called once on each pool thread: that thread's store (and connection).
   using StoreFactory = std::function<std::shared_ptr<TaskStore>()>;
 
+  // routes[i] serves consumer_options.queues[i] (as many of each).
   WorkerService(struct ev_loop* loop, const amqp::ConsumerOptions& consumer_options,
-                WorkerSettings settings, StoreFactory make_store, Computation& computation,
+                WorkerSettings settings, StoreFactory make_store, std::vector<QueueRoute> routes,
                 processing::RunContextCache& contexts, WorkerMetrics& metrics);
   ~WorkerService() override;
 
@@ -119,7 +129,7 @@ class WorkerService final : public amqp::ConsumerHandler {
   struct ev_loop* loop_;
   WorkerSettings settings_;
   StoreFactory make_store_;
-  Computation& computation_;
+  std::vector<QueueRoute> routes_;
   processing::RunContextCache& contexts_;
   amqp::Consumer consumer_;
   ConsumerSettler consumer_settler_{consumer_};

@@ -1,6 +1,6 @@
 #pragma once
-// Consumes the task queue on a libev loop, with manual acks, a prefetch,
-// heartbeats and reconnection.
+// Consumes task queues (one, or one per job a worker serves) on a libev
+// loop, with manual acks, a prefetch, heartbeats and reconnection.
 #include <ev.h>
 
 #include <chrono>
@@ -25,15 +25,18 @@ namespace dcp::amqp {
 
 struct ConsumerOptions {
   ConnectionOptions connection;
-  QueueOptions queue;
+  // Consumed together on one channel, a basic.consume each; a delivery says
+  // which (Delivery::queue, its index here). At least one, distinct names.
+  std::vector<QueueOptions> queues{QueueOptions{}};
   // Declare the task and dead-letter queues on every connect, so workers can
   // start before the leader has ever run.
   bool declare_queues = true;
-  // Unacked deliveries this consumer holds at a time (basic.qos per
+  // Unacked deliveries held at a time from each queue (basic.qos per
   // consumer). 1 spreads long tasks fairly across workers; more buys
   // throughput for short ones.
   std::uint16_t prefetch = 1;
-  // Empty: the broker generates one.
+  // Empty: the broker generates them. With several queues, the tag of each
+  // but the first ends in "/<queue name>" (tags are unique per channel).
   std::string consumer_tag;
   runtime::BackoffOptions reconnect;
 };
@@ -79,14 +82,15 @@ class Consumer {
   // the lowest still open, one each for the rest.
   bool Ack(DeliveryRef ref);
   bool Reject(DeliveryRef ref, bool requeue);
-  // Publishes `body` to `<queue>.dead` with headers x-dcp-reason and
+  // Publishes `body` to the dead-letter queue of the delivery's queue
+  // (`<queue>.dead`) with headers x-dcp-reason and
   // x-dcp-delivery-count, and acks the original once the broker confirms
   // that publish (later, on the loop). If the dead letter is refused
   // (nack) the original is requeued; if the connection drops first the
   // broker redelivers it. True when the dead letter was sent.
   bool DeadLetter(DeliveryRef ref, std::string_view body, std::string_view reason);
-  // Publishes `body` to `<queue>.retry` with a TTL of `delay`, after which the
-  // broker returns it to the task queue; the original is settled as for
+  // Publishes `body` to `<queue>.retry` (of the delivery's queue) with a TTL
+  // of `delay`, after which the broker returns it to that queue; the original is settled as for
   // DeadLetter. True when the retry was sent.
   bool Retry(DeliveryRef ref, std::string_view body, std::chrono::milliseconds delay,
              std::string_view reason);
@@ -126,7 +130,8 @@ class Consumer {
   void Fail(std::string reason);
   bool Sent(int status, std::string_view what);
   // Publishes on the confirm channel and settles `ref` when confirmed.
-  bool Forward(DeliveryRef ref, const std::string& queue, std::string_view body,
+  // `dead`: to the dead-letter queue of the delivery's, else its retry queue.
+  bool Forward(DeliveryRef ref, bool dead, std::string_view body,
                std::optional<std::chrono::milliseconds> delay, std::string_view reason);
 
   struct ev_loop* loop_;
@@ -134,16 +139,20 @@ class Consumer {
   ConsumerHandler& handler_;
   runtime::Backoff backoff_;
   std::unique_ptr<Connection> connection_;
-  std::string consumer_tag_;
+  std::vector<std::string> consumer_tags_;  // by queue; empty while not consuming
   ev_io io_{};
   ev_timer heartbeat_{};
   ev_timer reconnect_{};
   ev_timer fail_{};
   ev_prepare flush_{};
   std::uint64_t generation_ = 0;
-  std::map<std::uint64_t, std::int64_t> unsettled_;  // tag => delivery count
-  AckCoalescer acks_;                                // acked, not sent yet
-  PendingConfirms dead_letters_;                     // forwarded, awaiting their confirm
+  struct Unsettled {
+    std::int64_t delivery_count = 0;
+    std::size_t queue = 0;  // index in options_.queues
+  };
+  std::map<std::uint64_t, Unsettled> unsettled_;  // by delivery tag
+  AckCoalescer acks_;                             // acked, not sent yet
+  PendingConfirms dead_letters_;                  // forwarded, awaiting their confirm
   std::string fail_reason_;
   bool started_ = false;
   bool closed_ = false;

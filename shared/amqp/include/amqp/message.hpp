@@ -1,5 +1,6 @@
 #pragma once
 // Messages as the rest of dcp sees them: plain values, no AMQP frames.
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -29,6 +30,8 @@ struct Delivery {
   // Failed deliveries so far (quorum queues' x-delivery-count; 0 if absent).
   std::int64_t delivery_count = 0;
   std::string routing_key;
+  // The queue it came from: its index in the consumer's queues (0 with one).
+  std::size_t queue = 0;
   // Application headers (integers in decimal), e.g. x-dcp-reason.
   Headers headers;
 };
