@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <spawn.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -178,15 +179,25 @@ std::string Describe(const CommandOutcome& o, const CommandSpec& spec, std::size
   return "?";
 }
 
+// Per task: two system calls (mkdir, rmdir) when all goes well, the
+// filesystem walks only for what a crash or the command left behind (a
+// process per task pays this on every task: measured 80 us with the walks,
+// 50 us without, on this overlayfs).
 ScratchDirectory::ScratchDirectory(std::string path) : path_(std::move(path)) {
+  if (mkdir(path_.c_str(), 0700) == 0) return;
   std::error_code ec;
-  std::filesystem::remove_all(path_, ec);
-  if (!std::filesystem::create_directories(path_, ec)) path_.clear();
+  if (errno == EEXIST) {
+    std::filesystem::remove_all(path_, ec);  // a crashed attempt's
+  } else if (errno == ENOENT) {
+    std::filesystem::create_directories(std::filesystem::path(path_).parent_path(), ec);
+  }
+  if (mkdir(path_.c_str(), 0700) != 0) path_.clear();
 }
 
 ScratchDirectory::~ScratchDirectory() {
-  std::error_code ec;
-  if (!path_.empty()) std::filesystem::remove_all(path_, ec);
+  if (path_.empty() || rmdir(path_.c_str()) == 0) return;
+  std::error_code ec;  // the command left files there
+  std::filesystem::remove_all(path_, ec);
 }
 
 CommandOutcome RunCommand(const CommandSpec& spec) {

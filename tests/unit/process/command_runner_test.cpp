@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <fstream>
 
 namespace dcp::process {
 namespace {
@@ -73,6 +74,32 @@ TEST(BoxEnvironment, KeepsItsOwnThenTheBaseAndPassedNamesNeverDcps) {
       nullptr};
   EXPECT_EQ(BoxEnvironment({"DCP_JOB=j"}, {"TEAM", "DCP_MYSQL_URL"}, environment),
             (std::vector<std::string>{"DCP_JOB=j", "PATH=/bin", "TEAM=a"}));
+}
+
+TEST(ScratchDirectory, MadeEmptyAndRemovedWithWhatTheCommandLeft) {
+  namespace fs = std::filesystem;
+  const fs::path root = fs::path(::testing::TempDir()) / "scratch_test";
+  fs::remove_all(root);
+  const fs::path path = root / "tasks" / "t.1";
+  {
+    ScratchDirectory fresh(path.string());  // its parents made too
+    ASSERT_EQ(fresh.path(), path.string());
+    EXPECT_TRUE(fs::is_directory(path));
+  }
+  EXPECT_FALSE(fs::exists(path)) << "an empty one is removed";
+  fs::create_directories(path / "left");
+  std::ofstream(path / "left" / "by a crash") << "x";
+  {
+    ScratchDirectory again(path.string());
+    ASSERT_EQ(again.path(), path.string());
+    EXPECT_TRUE(fs::is_empty(path)) << "a crashed attempt's files are removed first";
+    std::ofstream(path / "output") << "y";
+  }
+  EXPECT_FALSE(fs::exists(path)) << "removed with the command's files";
+  std::ofstream(root / "a file") << "z";
+  EXPECT_TRUE(ScratchDirectory((root / "a file" / "t.1").string()).path().empty())
+      << "a path that cannot be made";
+  fs::remove_all(root);
 }
 
 }  // namespace
