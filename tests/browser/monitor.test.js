@@ -71,7 +71,7 @@ const runRow = runId => page.evaluate(id => {
   const tr = [...document.querySelectorAll('#runs tbody tr')].find(r => r.dataset.runId === id);
   if (!tr) return null;
   const cells = [...tr.querySelectorAll('td')].map(td => td.textContent.trim());
-  return { status: cells[3], progress: cells[4] };
+  return { status: cells[3], progress: cells[4], job: cells[7], export: cells[8] };
 }, runId);
 
 // Polls `probe` until it returns a truthy value, for at most `seconds`.
@@ -107,6 +107,9 @@ test('a run started while the page is open progresses live to FINISHED', async (
   }, 120);
   const [done, total] = finished.progress.match(/(\d+)\/(\d+)/).slice(1).map(Number);
   assert.ok(total > 0 && done === total, `finished progress ${finished.progress}`);
+  // Its job (the reference one, no job file given), which has no export step.
+  assert.equal(finished.job, 'reference');
+  assert.equal(finished.export, '-');
   const partial = [...seen].filter(p => {
     const m = p.match(/(\d+)\/(\d+)/);
     return m && Number(m[1]) > 0 && Number(m[1]) < Number(m[2]);

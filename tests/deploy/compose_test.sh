@@ -10,8 +10,8 @@
 #                                           be monolith.py's output byte for byte (needs node)
 #
 # Talks only to loopback and to the podman network it creates. Waits have
-# deadlines (DCP_COMPOSE_DEADLINE seconds, default 600) and poll the state
-# they check.
+# deadlines (DCP_COMPOSE_DEADLINE seconds from `up`, default 600: the image
+# builds before it take longer from scratch) and poll the state they check.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
@@ -91,8 +91,14 @@ cleanup() {
       podman logs --tail 15 "$c" >&2 2>&1 || true
     done
   fi
+  # down removes the containers, not their anonymous volumes (the mysql
+  # image's /var/lib/mysql in mysql-app-user): those are removed by name.
+  local volumes
+  volumes=$(podman ps -a -q --filter "label=io.podman.compose.project=$project" |
+    xargs -r podman inspect --format '{{range .Mounts}}{{if eq .Type "volume"}}{{.Name}} {{end}}{{end}}' || true)
   compose down -t 5 >/dev/null 2>&1 || true
-  podman volume ls -q | grep "^${project}_" | xargs -r podman volume rm -f >/dev/null 2>&1 || true
+  { echo "$volumes" | tr ' ' '\n'; podman volume ls -q | grep "^${project}_"; } |
+    xargs -r podman volume rm -f >/dev/null 2>&1 || true
   podman network ls -q | grep "^${project}_" | xargs -r podman network rm -f >/dev/null 2>&1 || true
   rm -rf "$tmp"
   log "down (exit $rc)"
@@ -108,6 +114,7 @@ if ! compose up -d >"$up_log" 2>&1; then
   exit 1
 fi
 rm -f "$up_log"
+deadline=$(($(date +%s) + deadline_s))
 
 mysql_container=$(podman ps --filter "label=io.podman.compose.project=$project" \
   --filter "label=com.docker.compose.service=mysql" --format '{{.Names}}' | sed -n 1p)
@@ -121,8 +128,8 @@ sql() {
 # forecast: run); wait for it to end.
 status=""
 until [ "$status" = FINISHED ] || [ "$status" = FAILED ]; do
-  if (($(date +%s) - started > deadline_s)); then
-    echo "compose_test: no finished run within ${deadline_s}s (run status: '${status}')" >&2
+  if (($(date +%s) > deadline)); then
+    echo "compose_test: no finished run within ${deadline_s}s of up (run status: '${status}')" >&2
     exit 1
   fi
   sleep 2
@@ -146,8 +153,8 @@ if [ "$variant" = forecast ]; then
   # A worker runs the job's export step once the run has ended.
   export_status=""
   until [ "$export_status" = FINISHED ] || [ "$export_status" = FAILED ]; do
-    if (($(date +%s) - started > deadline_s)); then
-      echo "compose_test: run $run_id: no export within ${deadline_s}s (export_status: '${export_status}')" >&2
+    if (($(date +%s) > deadline)); then
+      echo "compose_test: run $run_id: no export within ${deadline_s}s of up (export_status: '${export_status}')" >&2
       exit 1
     fi
     sleep 2
