@@ -33,6 +33,9 @@ COPY --from=build /out/bin/ /usr/local/bin/
 COPY data/grid/reference.json /usr/share/dcp/grid/reference.json
 COPY jobs/ /usr/share/dcp/jobs/
 COPY db/migrations/ /usr/share/dcp/migrations/
+# dcp_task (persistent Python programs): found beside the binaries
+# (/usr/local/bin/../share/dcp/python), on every program's PYTHONPATH.
+COPY sdk/python/dcp_task.py /usr/local/share/dcp/python/dcp_task.py
 RUN if ldd /usr/local/bin/* | grep 'not found'; then exit 1; fi \
  && dcp-leader --help >/dev/null && dcp-worker --help >/dev/null && dcp-monitor --help >/dev/null \
  && dcp --help >/dev/null

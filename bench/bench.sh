@@ -3,7 +3,7 @@
 # on loopback, runs each scenario DCP_BENCH_RUNS times (default 3), prints
 # the medians as a table and as JSON (out/bench/results.json).
 # DCP_BENCH_SCENARIOS picks some of: ceilings enqueue end_to_end sleep_work
-# cpu_work reference first_task oneshot job_file (default: all), and profile (perf over an
+# cpu_work reference first_task oneshot job_file persistent (default: all), and profile (perf over an
 # end-to-end run: where the CPU goes, by process and inside the worker).
 # DCP_BENCH_BASELINE=<git revision> also builds that revision's release
 # binaries (in out/bench/baseline) and runs each scenario with them right
@@ -15,7 +15,7 @@ repo=$(cd "$(dirname "$0")/.." && pwd)
 bin=${DCP_BENCH_BIN:-$repo/build/bin}
 runs=${DCP_BENCH_RUNS:-3}
 n=${DCP_BENCH_TASKS:-20000}
-scenarios=${DCP_BENCH_SCENARIOS:-ceilings enqueue end_to_end sleep_work cpu_work reference first_task oneshot job_file}
+scenarios=${DCP_BENCH_SCENARIOS:-ceilings enqueue end_to_end sleep_work cpu_work reference first_task oneshot job_file persistent}
 out=$repo/out/bench
 mkdir -p "$out"
 baseline_bin=${DCP_BENCH_BASELINE_BIN:-}
@@ -196,6 +196,48 @@ job_file() {
   leader_flags=(--job "$repo/jobs/reference.yaml")
   rate_of e2e_noop_2w_tasks_per_s_job_file "$n" 2 noop --job "$repo/jobs/reference.yaml"
   leader_flags=()
+}
+
+# worker_cpu LABEL COMPUTATION [worker flags...]: the end-to-end rate of n
+# tasks on 2 workers and the workers' own CPU per task (utime + stime of
+# dcp-worker itself: what its children, the programs, use is not counted).
+worker_cpu() {
+  local label=$1 computation=$2 rate=() cpu=() r run secs tasks before after
+  shift 2
+  for ((r = 0; r < runs; r++)); do
+    reset
+    start_workers 2 "$computation" "" "$@"
+    before=$(cpu_ticks "${workers[@]}")
+    run=$("$bin/dcp-leader" run $(range_for "$n") --allow-overlap)
+    secs=$(wait_run "$run")
+    after=$(cpu_ticks "${workers[@]}")
+    tasks=$(sqlc "SELECT COUNT(*) FROM run_process WHERE run_id='$run'")
+    rate+=("$(awk -v t="$tasks" -v s="$secs" 'BEGIN {printf "%.0f", t / s}')")
+    cpu+=("$(awk -v d=$((after - before)) -v hz="$ticks" -v t="$tasks" 'BEGIN {printf "%.1f", 1e6 * d / hz / t}')")
+    stop_workers
+  done
+  record "${label}_2w_tasks_per_s" "$(printf '%s\n' "${rate[@]}" | median)"
+  record "${label}_worker_cpu_us_per_task" "$(printf '%s\n' "${cpu[@]}" | median)"
+}
+
+persistent() {
+  echo "== 9. a team's Python program kept between tasks (compute.mode: persistent, dcp_task), no work, 2 workers" >&2
+  local program=$out/noop_task.py st=() r run t0
+  printf 'from dcp_task import serve\nserve(lambda task: "")\n' >"$program"
+  worker_cpu builtin_noop noop
+  worker_cpu persistent_python_noop exec --exec "exec python3 $program" --exec-mode persistent
+  record persistent_protocol_worker_cpu_us_per_task "$(awk -v p="${result[${prefix}persistent_python_noop_worker_cpu_us_per_task]}" \
+    -v b="${result[${prefix}builtin_noop_worker_cpu_us_per_task]}" 'BEGIN {printf "%.1f", p - b}')"
+  for ((r = 0; r < runs; r++)); do  # start-up to the first task done: Python's start included
+    reset
+    run=$("$bin/dcp-leader" run --from 2024-01-01 --to 2024-01-01 --window day --selections S1-F1 --allow-overlap)
+    t0=$(date -u +"%F %T.%6N")
+    start_workers 1 exec --exec "exec python3 $program" --exec-mode persistent
+    wait_run "$run" >/dev/null
+    st+=("$(sqlc "SELECT TIMESTAMPDIFF(MICROSECOND, '$t0', finished_at) / 1000 FROM run_process WHERE run_id='$run'")")
+    stop_workers
+  done
+  record persistent_python_first_task_ms "$(printf '%s\n' "${st[@]}" | median)"
 }
 
 first_task() {

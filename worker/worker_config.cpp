@@ -23,6 +23,7 @@ struct Flags {
   std::vector<std::string> job_files;  // none: the reference job
   compute::ExecSettings exec;          // --exec, --exec-env: the base of each job's
   std::string computation;             // --computation
+  std::string exec_mode;               // --exec-mode; empty: the job's
   std::string work_dir = "/tmp/dcp-work";
   int prefetch = 0;  // 0: 2 x concurrency
   int amqp_heartbeat = 10;
@@ -73,6 +74,11 @@ void AddFlags(CLI::App& app, Flags& f, WorkerConfig& c) {
                  "command run by /bin/sh -c per task (computation exec): task JSON on stdin, "
                  "result on stdout (instead of the job's compute command)")
       ->envname("DCP_EXEC");
+  app.add_option("--exec-mode", f.exec_mode,
+                 "oneshot: a process per task; persistent: one per thread, kept between tasks "
+                 "(docs/protocol.md) (default: the job's, oneshot)")
+      ->envname("DCP_EXEC_MODE")
+      ->check(CLI::IsMember({"oneshot", "persistent"}));
   app.add_option("--exec-env", f.exec.pass_env,
                  "variables of the worker's environment passed through to the exec command, "
                  "besides PATH, HOME, LANG... (comma-separated names; never DCP_*)")
@@ -152,6 +158,7 @@ WorkerJob MakeWorkerJob(const CLI::App& app, const Flags& f, job::Job job, bool 
   } else {
     w.computation = Given(app, "--computation") ? f.computation : step;
   }
+  if (Given(app, "--exec-mode")) w.exec.persistent.enabled = f.exec_mode == "persistent";
   const job::ComputeStep& compute = job.compute;
   w.exec.timeout = std::chrono::seconds(
       Given(app, "--task-timeout") ? f.task_timeout : compute.timeout.value_or(f.task_timeout));

@@ -25,8 +25,10 @@ WorkerService::WorkerService(struct ev_loop* loop, const amqp::ConsumerOptions& 
       settler_(consumer_settler_, metrics),
       policy_(settings_.concurrency, consumer_options.prefetch, settings_.batch_window),
       done_(loop, [this](std::deque<Done>& batch) { OnDone(batch); }),
+      program_events_(loop, [this](std::deque<ProgramEvent>& events) { OnProgramEvents(events); }),
       metrics_(metrics) {
   done_.Start();
+  program_events_.Start();
   ev_signal_init(&sigterm_, &WorkerService::OnSignal, SIGTERM);
   ev_signal_init(&sigint_, &WorkerService::OnSignal, SIGINT);
   sigterm_.data = sigint_.data = this;
@@ -47,8 +49,16 @@ WorkerService::~WorkerService() {
   stopper_.Stop();
   pool_cv_.NotifyAll();
   recorder_cv_.NotifyAll();
+  if (preparer_.joinable()) {
+    // Stopped while a program was starting: end the start-up waits.
+    if (!prepared_) {
+      for (const QueueRoute& route : routes_) route.computation->Abandon();
+    }
+    preparer_.join();
+  }
   for (auto& t : threads_) t.join();
   done_.Stop();
+  program_events_.Stop();
   ev_signal_stop(loop_, &sigterm_);
   ev_signal_stop(loop_, &sigint_);
   ev_timer_stop(loop_, &drain_check_);
@@ -59,7 +69,17 @@ int WorkerService::Run() {
   for (int i = 0; i < settings_.concurrency; ++i)
     threads_.emplace_back([this, i] { PoolThread(i); });
   threads_.emplace_back([this] { RecorderThread(); });
-  consumer_.Start();
+  preparer_ = std::thread([this] {
+    ProgramEvent event{.prepared = true, .error = {}};
+    for (const QueueRoute& route : routes_) {
+      if (auto ready = route.computation->Prepare(settings_.concurrency); !ready) {
+        event.error = ready.reason();
+        break;
+      }
+    }
+    prepared_ = true;
+    program_events_.Post(std::move(event));
+  });
   ev_run(loop_, 0);
   spdlog::info("stopped: {} finished, {} skipped, {} retried, {} failed", metrics_.finished.Value(),
                metrics_.skipped.Value(), metrics_.retried.Value(), metrics_.failed.Value());
@@ -98,6 +118,27 @@ void WorkerService::OnDelivery(amqp::Delivery delivery) {
     wake = StartDue();
   }
   if (wake) recorder_cv_.NotifyOne();
+}
+
+bool WorkerService::ready() const {
+  if (!consuming_.load() || !database_ok_.load()) return false;
+  return std::all_of(routes_.begin(), routes_.end(), [](const QueueRoute& route) {
+    return route.computation->health() == Computation::Health::kReady;
+  });
+}
+
+void WorkerService::OnProgramEvents(std::deque<ProgramEvent>& events) {
+  for (const ProgramEvent& event : events) {
+    if (event.prepared && event.error.empty()) {
+      if (!draining_) consumer_.Start();
+      continue;
+    }
+    if (draining_) continue;
+    spdlog::error("{}: the worker hands its messages back and exits ({})", event.error,
+                  kExitProgramNotReady);
+    exit_code_ = kExitProgramNotReady;
+    BeginDrain();
+  }
 }
 
 PipelineState WorkerService::State() const {
@@ -160,6 +201,10 @@ void WorkerService::PoolThread(int index) {
     }
     const auto took = Clock::now() - began;
     metrics_.duration.Observe(std::chrono::duration<double>(took).count());
+    if (job.task && routes_.at(job.queue).computation->health() == Computation::Health::kBroken &&
+        !gave_up_.exchange(true)) {
+      program_events_.Post({.prepared = false, .error = "a computation's program cannot start"});
+    }
     {
       runtime::MutexLock lock(computing_mutex_);
       computing_.erase(index);

@@ -66,6 +66,14 @@ std::string String(const YAML::Node& node, const std::string& path) {
   return node.Scalar();
 }
 
+bool Boolean(const YAML::Node& node, const std::string& path) {
+  const std::string text = node.IsScalar() ? node.Scalar() : "";
+  if (text == "true") return true;
+  if (text == "false") return false;
+  Fail(path, "expected true or false, got " + (node.IsScalar() ? "'" + text + "'" : KindOf(node)),
+       node);
+}
+
 long long WholeNumber(const YAML::Node& node, const std::string& path, const std::string& what,
                       long long min, long long max) {
   const std::string text = node.IsScalar() ? node.Scalar() : "";
@@ -182,7 +190,8 @@ WorkloadStep WorkloadOf(const YAML::Node& node) {
 
 ComputeStep ComputeOf(const YAML::Node& node) {
   CheckKeys(node, "compute",
-            {"attempts", "builtin", "command", "env", "memory", "mode", "timeout"});
+            {"attempts", "builtin", "command", "env", "memory", "mode", "recycle",
+             "startup_timeout", "startup_tries", "timeout"});
   ComputeStep step;
   const Source source =
       OneSource(node, "compute", {{"command", Source::kCommand}, {"builtin", Source::kBuiltin}});
@@ -199,9 +208,43 @@ ComputeStep ComputeOf(const YAML::Node& node) {
   }
   if (node["mode"]) {
     step.mode = String(node["mode"], "compute.mode");
-    if (step.mode != "oneshot") {
-      Fail("compute.mode", "expected oneshot (a process per task), got '" + step.mode + "'",
+    if (step.mode != "oneshot" && step.mode != "persistent") {
+      Fail("compute.mode",
+           "expected oneshot (a process per task) or persistent (one kept per worker thread), "
+           "got '" +
+               step.mode + "'",
            node["mode"]);
+    }
+    if (step.mode == "persistent" && source != Source::kCommand) {
+      Fail("compute.mode", "persistent needs a compute.command", node["mode"]);
+    }
+  }
+  const bool persistent = step.mode == "persistent";
+  for (const char* key : {"startup_timeout", "startup_tries", "recycle"}) {
+    if (node[key] && !persistent) {
+      Fail(std::string("compute.") + key, "only with mode: persistent", node[key]);
+    }
+  }
+  if (node["startup_timeout"]) {
+    step.startup_timeout =
+        WholeNumber(node["startup_timeout"], "compute.startup_timeout", "seconds", 1, 3600);
+  }
+  if (node["startup_tries"]) {
+    step.startup_tries = static_cast<int>(
+        WholeNumber(node["startup_tries"], "compute.startup_tries", "tries", 1, 100));
+  }
+  if (const YAML::Node recycle = node["recycle"]) {
+    CheckKeys(recycle, "compute.recycle", {"memory", "per_run", "tasks"});
+    if (recycle["tasks"]) {
+      step.recycle.tasks =
+          WholeNumber(recycle["tasks"], "compute.recycle.tasks", "tasks", 1, 1LL << 40);
+    }
+    if (recycle["memory"]) {
+      step.recycle.memory =
+          WholeNumber(recycle["memory"], "compute.recycle.memory", "MiB", 1, 1LL << 24);
+    }
+    if (recycle["per_run"]) {
+      step.recycle.per_run = Boolean(recycle["per_run"], "compute.recycle.per_run");
     }
   }
   if (node["timeout"]) {

@@ -1,11 +1,8 @@
 #include "process/command_runner.hpp"
 
-#include <dirent.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
-#include <spawn.h>
-#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -16,126 +13,31 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
-#include <mutex>
-#include <set>
 #include <string_view>
 
-#include "runtime/mutex.hpp"
+#include "box.hpp"
 
 namespace dcp::process {
 namespace {
 
-struct Pipe {
-  int read = -1;
-  int write = -1;
-  bool Open() {
-    int fds[2];
-    if (pipe2(fds, O_CLOEXEC) != 0) return false;
-    read = fds[0];
-    write = fds[1];
-    return true;
-  }
-  ~Pipe() {
-    if (read >= 0) close(read);
-    if (write >= 0) close(write);
-  }
-};
-
-void CloseFd(int& fd) {
-  if (fd >= 0) close(fd);
-  fd = -1;
-}
+using box::CloseFd;
+using box::OneLineTail;
 
 // stderr kept while the command runs.
 constexpr std::size_t kKeptStderrBytes = 64 * 1024;
 
-// The process's running commands: one subreaper per process, so one set.
-struct Running {
-  runtime::Mutex mutex;
-  std::set<pid_t> groups DCP_GUARDED_BY(mutex);  // process groups of the live commands
-};
-
-Running& TheRunning() {
-  static Running running;
-  return running;
-}
-
-void SetUpProcess() {
-  static std::once_flag once;
-  std::call_once(once, [] {
-    signal(SIGPIPE, SIG_IGN);
-    // Descendants whose parent exits become this process's children (as
-    // they would of PID 1), also those that left their process group with
-    // setsid: EndStrays can then find and end them.
-    prctl(PR_SET_CHILD_SUBREAPER, 1);
-  });
-}
-
-// This process's children, of every thread (/proc/self/task/*/children).
-std::vector<pid_t> Children() {
-  std::vector<pid_t> children;
-  DIR* tasks = opendir("/proc/self/task");
-  if (tasks == nullptr) return children;
-  while (const dirent* entry = readdir(tasks)) {
-    if (entry->d_name[0] == '.') continue;
-    std::ifstream list(std::string("/proc/self/task/") + entry->d_name + "/children");
-    pid_t pid = 0;
-    while (list >> pid) children.push_back(pid);
-  }
-  closedir(tasks);
-  return children;
-}
-
-// Kills and reaps every child of this process that is not a running
-// command: descendants orphaned to it (the subreaper) when their parent
-// exited, whichever command they came from. So a command that forks and
-// leaves, even with setsid, leaves nothing running once it ends.
-void EndStrays(const std::set<pid_t>& running) {
-  // Killing one may orphan its own children to us: look again, a few times.
-  for (int round = 0; round < 8; ++round) {
-    std::vector<pid_t> strays;
-    for (const pid_t child : Children()) {
-      if (!running.contains(child)) strays.push_back(child);
-    }
-    if (strays.empty()) return;
-    for (const pid_t stray : strays) {
-      kill(stray, SIGKILL);
-      while (waitpid(stray, nullptr, 0) < 0 && errno == EINTR) {
-      }
-    }
-  }
-}
-
-std::string OneLineTail(const std::string& text, std::size_t n) {
-  std::string t = text.size() > n ? text.substr(text.size() - n) : text;
-  for (char& c : t) {
-    if (c == '\n' || c == '\r') c = ' ';
-  }
-  while (!t.empty() && t.back() == ' ') t.pop_back();
-  return t;
-}
-
-// With a memory limit, the command runs under a shell that sets it first:
-// no moment where the command runs without it (posix_spawn has no rlimit).
-std::vector<std::string> LimitedArgv(const CommandSpec& spec) {
-  if (spec.memory_limit == 0) return spec.argv;
-  std::vector<std::string> argv = {
-      "/bin/sh", "-c",
-      "ulimit -v " + std::to_string(spec.memory_limit / 1024) + " || exit 125\nexec \"$@\"", "sh"};
-  argv.insert(argv.end(), spec.argv.begin(), spec.argv.end());
-  return argv;
-}
-
-std::vector<char*> Pointers(std::vector<std::string>& strings) {
-  std::vector<char*> pointers;
-  pointers.reserve(strings.size() + 1);
-  for (std::string& s : strings) pointers.push_back(s.data());
-  pointers.push_back(nullptr);
-  return pointers;
-}
-
 }  // namespace
+
+const std::string& HelperDirectory() {
+  static const std::string directory = [] {
+    std::error_code ec;
+    const auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+    if (ec) return std::string();
+    const auto dir = exe.parent_path().parent_path() / "share" / "dcp" / "python";
+    return std::filesystem::is_directory(dir, ec) ? dir.string() : std::string();
+  }();
+  return directory;
+}
 
 std::vector<std::string> BoxEnvironment(std::vector<std::string> own,
                                         const std::vector<std::string>& pass,
@@ -151,6 +53,16 @@ std::vector<std::string> BoxEnvironment(std::vector<std::string> own,
     if (equals == std::string_view::npos) continue;
     const std::string_view name = text.substr(0, equals);
     if (!name.starts_with("DCP_") && passed(name)) own.emplace_back(text);
+  }
+  if (const std::string& helpers = HelperDirectory(); !helpers.empty()) {
+    const auto python_path = std::find_if(own.begin(), own.end(), [](const std::string& entry) {
+      return entry.starts_with("PYTHONPATH=");
+    });
+    if (python_path == own.end()) {
+      own.push_back("PYTHONPATH=" + helpers);
+    } else {
+      python_path->insert(std::string_view("PYTHONPATH=").size(), helpers + ":");
+    }
   }
   return own;
 }
@@ -201,60 +113,20 @@ ScratchDirectory::~ScratchDirectory() {
 }
 
 CommandOutcome RunCommand(const CommandSpec& spec) {
-  SetUpProcess();
   CommandOutcome outcome;
   if (spec.argv.empty()) {
     outcome.not_started = "empty command";
     return outcome;
   }
-  Pipe in, out, err;
+  box::Pipe in, out, err;
   if (!in.Open() || !out.Open() || !err.Open()) {
     outcome.not_started = "pipe: " + std::string(strerror(errno));
     return outcome;
   }
-
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  if (spec.input_file.empty()) {
-    posix_spawn_file_actions_adddup2(&actions, in.read, 0);
-  } else {
-    posix_spawn_file_actions_addopen(&actions, 0, spec.input_file.c_str(), O_RDONLY, 0);
-  }
-  posix_spawn_file_actions_adddup2(&actions, out.write, 1);
-  posix_spawn_file_actions_adddup2(&actions, err.write, 2);
-  posix_spawn_file_actions_addclosefrom_np(&actions, 3);  // the caller's sockets stay here
-  if (!spec.directory.empty()) {
-    posix_spawn_file_actions_addchdir_np(&actions, spec.directory.c_str());
-  }
-  // A process group of its own (pgid = its pid): a kill reaches the
-  // command's own children too.
-  posix_spawnattr_t attributes;
-  posix_spawnattr_init(&attributes);
-  posix_spawnattr_setpgroup(&attributes, 0);
-  // The process ignores SIGPIPE (SetUpProcess) and its threads may block
-  // signals: the command starts with neither.
-  sigset_t signals;
-  sigemptyset(&signals);
-  posix_spawnattr_setsigmask(&attributes, &signals);
-  sigaddset(&signals, SIGPIPE);
-  posix_spawnattr_setsigdefault(&attributes, &signals);
-  posix_spawnattr_setflags(&attributes,
-                           POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-  std::vector<std::string> environment = spec.environment;
-  std::vector<std::string> argv_strings = LimitedArgv(spec);
-  std::vector<char*> envp = Pointers(environment);
-  std::vector<char*> argv = Pointers(argv_strings);
-  Running& running = TheRunning();
+  std::vector<box::ChildFd> child_fds = {{out.write, 1}, {err.write, 2}};
+  if (spec.input_file.empty()) child_fds.push_back({in.read, 0});
   pid_t pid = 0;
-  int rc = 0;
-  {
-    runtime::MutexLock lock(running.mutex);  // registered before KillAllCommands can look
-    rc = posix_spawnp(&pid, argv[0], &actions, &attributes, argv.data(), envp.data());
-    if (rc == 0) running.groups.insert(pid);
-  }
-  posix_spawn_file_actions_destroy(&actions);
-  posix_spawnattr_destroy(&attributes);
-  if (rc != 0) {
+  if (const int rc = box::Spawn(spec, child_fds, pid); rc != 0) {
     outcome.not_started = strerror(rc);
     return outcome;
   }
@@ -332,44 +204,19 @@ CommandOutcome RunCommand(const CommandSpec& spec) {
   CloseFd(in.write);
   if (timed_out || too_big) kill(-pid, SIGKILL);
   int status = 0;
-  pid_t waited = 0;
   // A command may close its output and go on running: the deadline holds
-  // until it has exited too (without a pidfd, look every 10 ms).
-  for (;;) {
-    waited = waitpid(pid, &status, WNOHANG);
-    if (waited < 0 && errno == EINTR) continue;
-    if (waited != 0) break;
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-        deadline - std::chrono::steady_clock::now());
-    if (!timed_out && left.count() <= 0) {
-      timed_out = true;
-      kill(-pid, SIGKILL);
-    }
-    const int wait_ms = timed_out ? 100 : static_cast<int>(std::min<long long>(left.count(), 1000));
-    if (exited >= 0) {
-      pollfd p{exited, POLLIN, 0};
-      poll(&p, 1, wait_ms);
-    } else {
-      poll(nullptr, 0, std::min(wait_ms, 10));
-    }
-  }
+  // until it has exited too.
+  const bool reaped = box::Reap(pid, exited, deadline, timed_out, status);
   const int wait_errno = errno;
   if (exited >= 0) close(exited);
-  {
-    runtime::MutexLock lock(running.mutex);
-    running.groups.erase(pid);
-    // What the command left behind: its group, and whatever was orphaned
-    // to us (the subreaper) as the command exited, setsid or not.
-    kill(-pid, SIGKILL);
-    EndStrays(running.groups);
-  }
+  box::EndGroup(pid);
   if (stderr_text.size() > kKeptStderrBytes) {
     stderr_text.erase(0, stderr_text.size() - kKeptStderrBytes);
   }
   if (too_big) {
     stdout_text.resize(spec.max_stdout);
     outcome.end = CommandOutcome::End::kTooMuchOutput;
-  } else if (waited != pid) {
+  } else if (!reaped) {
     // Someone else reaped the child (a SIGCHLD handler): its status is
     // lost, so success cannot be claimed.
     outcome.end = CommandOutcome::End::kStatusLost;
@@ -386,11 +233,6 @@ CommandOutcome RunCommand(const CommandSpec& spec) {
   return outcome;
 }
 
-void KillAllCommands() {
-  Running& running = TheRunning();
-  runtime::MutexLock lock(running.mutex);
-  for (const pid_t group : running.groups) kill(-group, SIGKILL);
-  EndStrays(running.groups);
-}
+void KillAllCommands() { box::KillAll(); }
 
 }  // namespace dcp::process

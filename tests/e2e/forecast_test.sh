@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The proof of issue 12: a team's monolith (examples/forecast, Python) run
 # as a dcp job on 2 workers exports exactly the bytes of its own for loop,
-# and so does `dcp-leader run --job FILE --local` in one process. Then its
+# and so does `dcp-leader run --job FILE --local` in one process; in both
+# compute modes (oneshot, and persistent: issue 13). Then its
 # export step going wrong: an export command that fails leaves the run
 # FINISHED and its export FAILED (attempt, stderr tail), visible in `dcp
 # status`; `dcp export --rerun --wait` runs it again, as attempt 2.
@@ -58,6 +59,29 @@ grep -q EXPORT_GATE "$work/forecast/gated.yaml" || fail "could not write the gat
 for pid in "${pids[@]}"; do kill -TERM "$pid"; done
 for pid in "${pids[@]}"; do wait "$pid" || fail "a worker did not stop cleanly"; done
 [ -z "$(ls -A "$DCP_WORK_DIR")" ] || fail "a worker that stopped left its files: $(ls -A "$DCP_WORK_DIR")"
+
+echo "-- the same job in persistent mode (issue 13: a Python process per worker thread, kept): the same bytes"
+sed -e 's|  command: \[python3, job.py, compute\]|  command: [python3, job.py, serve]|' \
+  -e 's|  mode: oneshot|  mode: persistent|' "$job" >"$work/forecast/persistent.yaml"
+grep -q 'mode: persistent' "$work/forecast/persistent.yaml" || fail "could not write the persistent job"
+persistent_pids=()
+for _ in 1 2; do
+  start_worker --job "$work/forecast/persistent.yaml" --export-dir "$work/export" --completion-poll 0.2
+  persistent_pids+=("${pids[-1]}")
+done
+persistent_id=$("$bin/dcp-leader" run --job "$work/forecast/persistent.yaml" --wait 2>"$work/leader.log") ||
+  fail "leader: $(tail -3 "$work/leader.log")"
+wait_for_sql "SELECT export_status FROM run WHERE run_id='$persistent_id'" "FINISHED" 120
+expect_eq "$(sql "SELECT status, tasks_finished, (SELECT COUNT(*) FROM task_result WHERE run_id='$persistent_id') FROM run WHERE run_id='$persistent_id'")" \
+  "$(printf 'FINISHED\t144\t144')" "persistent: every task once"
+cmp "$work/monolith.csv" "$work/export/forecast-$persistent_id.csv" ||
+  fail "the persistent export differs from the monolith's output"
+local_persistent=$("$bin/dcp-leader" run --job "$work/forecast/persistent.yaml" --local --allow-overlap \
+  --export-dir "$work/local" 2>"$work/local.log") || fail "local run: $(tail -3 "$work/local.log")"
+cmp "$work/monolith.csv" "$work/local/forecast-$local_persistent.csv" || fail "the persistent --local export differs"
+for pid in "${persistent_pids[@]}"; do kill -TERM "$pid"; done
+for pid in "${persistent_pids[@]}"; do wait "$pid" || fail "a persistent worker did not stop cleanly"; done
+[ -z "$(ls -A "$DCP_WORK_DIR")" ] || fail "a persistent worker left its files: $(ls -A "$DCP_WORK_DIR")"
 export EXPORT_GATE=$work/gate
 for _ in 1 2; do
   start_worker --job "$work/forecast/gated.yaml" --export-dir "$work/export" --completion-poll 0.2

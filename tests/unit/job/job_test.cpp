@@ -92,7 +92,7 @@ TEST(ParseJob, AnErrorNamesTheKeyPathAndTheLine) {
               "schedule, topology, tz, window, workload) (line 4)");
   ExpectError(std::string(kBase) + "compute:\n  command: [./run]\n  timout: 3\n",
               "compute.timout: unknown key (known here: attempts, builtin, command, env, memory, "
-              "mode, timeout) (line 5)");
+              "mode, recycle, startup_timeout, startup_tries, timeout) (line 5)");
   ExpectError(std::string(kBase) + "compute:\n  command: [./run]\n  timeout: soon\n",
               "compute.timeout: expected seconds from 1 to 604800, got 'soon' (line 5)");
   ExpectError(std::string(kBase) + "compute:\n  command: {run: x}\n",
@@ -105,8 +105,19 @@ TEST(ParseJob, AnErrorNamesTheKeyPathAndTheLine) {
   ExpectError(std::string(kBase) + "compute: {command: ./run, env: [DCP_MYSQL_URL]}\n",
               "compute.env[0]: DCP_MYSQL_URL: dcp's own variables are never passed to a step "
               "(they hold its secrets) (line 3)");
-  ExpectError(std::string(kBase) + "compute: {command: ./run, mode: persistent}\n",
-              "compute.mode: expected oneshot (a process per task), got 'persistent' (line 3)");
+  ExpectError(std::string(kBase) + "compute: {command: ./run, mode: forever}\n",
+              "compute.mode: expected oneshot (a process per task) or persistent (one kept per "
+              "worker thread), got 'forever' (line 3)");
+  ExpectError(std::string(kBase) + "compute: {builtin: noop, mode: persistent}\n",
+              "compute.mode: persistent needs a compute.command (line 3)");
+  ExpectError(std::string(kBase) + "compute: {command: ./run, recycle: {tasks: 10}}\n",
+              "compute.recycle: only with mode: persistent (line 3)");
+  ExpectError(std::string(kBase) +
+                  "compute: {command: ./run, mode: persistent, recycle: {per_run: maybe}}\n",
+              "compute.recycle.per_run: expected true or false, got 'maybe' (line 3)");
+  ExpectError(
+      std::string(kBase) + "compute: {command: ./run, mode: persistent, recycle: {memory: 0}}\n",
+      "compute.recycle.memory: expected MiB from 1 to 16777216, got '0' (line 3)");
   ExpectError(std::string(kBase) + "compute: {builtin: magic}\n",
               "compute.builtin: unknown built-in 'magic' (reference, noop, sleep:MS, spin:MS) "
               "(line 3)");
@@ -168,6 +179,27 @@ TEST(ReferenceJob, IsTheShippedGridWorkloadOnTheClassicQueue) {
 
 TEST(Sha256Hex, IsTheStandardDigest) {
   EXPECT_EQ(Sha256Hex("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+}
+
+}  // namespace
+}  // namespace dcp::job
+
+namespace dcp::job {
+namespace {
+
+TEST(ParseJob, PersistentModeAndItsKeys) {
+  const auto job = ParseJob(
+      "name: j\nworkload: {items: [a]}\ncompute:\n  command: [python3, job.py, serve]\n"
+      "  mode: persistent\n  startup_timeout: 20\n  startup_tries: 4\n"
+      "  recycle: {tasks: 500, memory: 256, per_run: true}\n");
+  ASSERT_TRUE(job.ok()) << job.reason();
+  const ComputeStep& c = job->compute;
+  EXPECT_EQ(c.mode, "persistent");
+  EXPECT_EQ(c.startup_timeout, 20);
+  EXPECT_EQ(c.startup_tries, 4);
+  EXPECT_EQ(c.recycle.tasks, 500);
+  EXPECT_EQ(c.recycle.memory, 256);
+  EXPECT_TRUE(c.recycle.per_run);
 }
 
 }  // namespace

@@ -72,8 +72,17 @@ TEST(BoxEnvironment, KeepsItsOwnThenTheBaseAndPassedNamesNeverDcps) {
   const char* environment[] = {
       "PATH=/bin", "DCP_MYSQL_URL=mysql://u:p@h/d", "TEAM=a", "OTHER=b", "DCP_X=1", "broken",
       nullptr};
-  EXPECT_EQ(BoxEnvironment({"DCP_JOB=j"}, {"TEAM", "DCP_MYSQL_URL"}, environment),
-            (std::vector<std::string>{"DCP_JOB=j", "PATH=/bin", "TEAM=a"}));
+  std::vector<std::string> expected = {"DCP_JOB=j", "PATH=/bin", "TEAM=a"};
+  if (!HelperDirectory().empty()) expected.push_back("PYTHONPATH=" + HelperDirectory());
+  EXPECT_EQ(BoxEnvironment({"DCP_JOB=j"}, {"TEAM", "DCP_MYSQL_URL"}, environment), expected);
+}
+
+TEST(BoxEnvironment, DcpsHelpersComeFirstOnAPassedPythonPath) {
+  ASSERT_FALSE(HelperDirectory().empty()) << "share/dcp/python beside bin/ in the build tree";
+  EXPECT_TRUE(std::filesystem::exists(HelperDirectory() + "/dcp_task.py"));
+  const char* environment[] = {"PYTHONPATH=/team/lib", nullptr};
+  EXPECT_EQ(BoxEnvironment({}, {"PYTHONPATH"}, environment),
+            (std::vector<std::string>{"PYTHONPATH=" + HelperDirectory() + ":/team/lib"}));
 }
 
 TEST(ScratchDirectory, MadeEmptyAndRemovedWithWhatTheCommandLeft) {

@@ -126,6 +126,27 @@ TEST(WorkerConfig, SeveralJobsAQueueAndAComputeStepEach) {
   EXPECT_EQ(flagged->jobs[0].exec.timeout, seconds(5));
 }
 
+TEST(WorkerConfig, APersistentComputeStepAndTheExecModeFlag) {
+  const std::string job = JobFile("kept",
+                                  "name: kept\nworkload: {items: [a]}\n"
+                                  "compute: {command: [python3, job.py, serve], mode: persistent, "
+                                  "startup_timeout: 9, recycle: {tasks: 100, memory: 64}}\n");
+  const auto c = Load({"--job", job.c_str()});
+  ASSERT_TRUE(c) << c.reason();
+  const compute::PersistentSettings& p = c->jobs[0].exec.persistent;
+  EXPECT_TRUE(p.enabled);
+  EXPECT_EQ(p.startup_timeout, seconds(9));
+  EXPECT_EQ(p.startup_tries, 3);
+  EXPECT_EQ(p.recycle_tasks, 100);
+  EXPECT_EQ(p.recycle_memory, std::size_t{64} << 20);
+  EXPECT_FALSE(
+      Load({"--job", job.c_str(), "--exec-mode", "oneshot"})->jobs[0].exec.persistent.enabled);
+  EXPECT_TRUE(Load({"--exec", "python3 serve.py", "--exec-mode", "persistent"})
+                  ->jobs[0]
+                  .exec.persistent.enabled);
+  EXPECT_EQ(Load({"--exec-mode", "forever"})->exit_now, 2);  // refused by the flag parser
+}
+
 TEST(WorkerConfig, SeveralJobsRefuseWhatWouldMakeThemOne) {
   const std::string forecast = JobFile("forecast_a",
                                        "name: forecast\nworkload: {items: [a]}\n"

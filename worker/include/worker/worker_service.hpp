@@ -28,6 +28,14 @@
 // publish is confirmed. SIGTERM/SIGINT drain: stop consuming, hand back the
 // messages not yet started, compute those started, record and ack them,
 // exit 0; by the drain deadline in any case (WorkerSettings::drain_timeout).
+//
+// Computations that keep a program between tasks (persistent mode) are
+// prepared first, on a thread of their own: the worker consumes only once
+// every thread's program is ready, and is not ready (readiness probe)
+// while one fails to start. If one never gets ready in its tries, at start
+// or later, the worker hands its messages back (a drain: those started are
+// failed as retryable by the broken computation) and Run returns
+// kExitProgramNotReady, so that an autoscaler does not keep a useless pod.
 #include <ev.h>
 
 #include <atomic>
@@ -103,8 +111,9 @@ class WorkerService final : public amqp::ConsumerHandler {
 
   // Thread-safe.
   std::int64_t settled() const { return settled_.load(); }
-  // Consuming, and the last database operation succeeded. Thread-safe.
-  bool ready() const { return consuming_.load() && database_ok_.load(); }
+  // Consuming, the last database operation succeeded, and every
+  // computation can compute. Thread-safe.
+  bool ready() const;
   std::int64_t in_flight() const { return static_cast<std::int64_t>(in_flight_.load()); }
   // The id of the task computed longest among those being computed now, if
   // any (for the heartbeat). Thread-safe.
@@ -121,6 +130,13 @@ class WorkerService final : public amqp::ConsumerHandler {
   bool StartDue() const DCP_REQUIRES(mutex_);
   bool FinishDue(std::chrono::steady_clock::time_point now) const DCP_REQUIRES(mutex_);
   void OnDone(std::deque<Done>& batch);  // loop thread
+  // What the preparer thread, or a pool thread that found its computation
+  // broken, tells the loop: `error` empty when every computation is ready.
+  struct ProgramEvent {
+    bool prepared = false;  // from the preparer
+    std::string error;
+  };
+  void OnProgramEvents(std::deque<ProgramEvent>& events);  // loop thread
   void MaybeFinishDrain();
   static void OnSignal(struct ev_loop* loop, ev_signal* w, int revents);
   static void OnDrainCheck(struct ev_loop* loop, ev_timer* w, int revents);
@@ -156,6 +172,10 @@ class WorkerService final : public amqp::ConsumerHandler {
   std::map<int, Computing> computing_ DCP_GUARDED_BY(computing_mutex_);  // by pool thread
 
   runtime::LoopMailbox<Done> done_;  // pool and recorder threads -> loop: settle these
+  runtime::LoopMailbox<ProgramEvent> program_events_;
+  std::thread preparer_;               // runs each computation's Prepare
+  std::atomic<bool> prepared_{false};  // the preparer is done
+  std::atomic<bool> gave_up_{false};   // a computation broke: reported once
 
   // Written on the loop thread only (database_ok_: by the pool and recorder
   // threads); read anywhere.

@@ -12,10 +12,29 @@
 #include <string_view>
 #include <vector>
 
+#include "compute/topology_files.hpp"
 #include "ports/computation.hpp"
-#include "runtime/mutex.hpp"
 
 namespace dcp::compute {
+
+// compute.mode: persistent (docs/protocol.md): the program is started once
+// per pool thread and kept between tasks, spoken to by lines on its
+// descriptors 3 and 4 (compute/persistent_computation.hpp).
+struct PersistentSettings {
+  bool enabled = false;
+  std::chrono::seconds startup_timeout{60};  // to write {"ready": true}
+  // Starts in a row that fail (never ready, or exited) before the worker
+  // gives up and exits (kExitProgramNotReady); a second apart, then two...
+  int startup_tries = 3;
+  // Recycling, so that a slow leak cannot grow for ever: a fresh process
+  // after about this many tasks (each process its own count within
+  // +-10 %, so that they do not all restart at once); 0: never.
+  long long recycle_tasks = 0;
+  // ... when its resident memory is above this after a task (bytes); 0: never.
+  std::size_t recycle_memory = 0;
+  // ... when a task of another run than its last comes (state per run).
+  bool recycle_per_run = false;
+};
 
 struct ExecSettings {
   std::string command{};            // run by /bin/sh -c (--exec) ...
@@ -35,6 +54,7 @@ struct ExecSettings {
   // (tasks/<task>.<attempt>, removed after the task) live (DCP_WORK_DIR of
   // the worker). Empty: neither (the variables are not set).
   std::string work_dir{};
+  PersistentSettings persistent{};
 };
 
 // The command's environment, built per task: the task's own variables
@@ -62,15 +82,9 @@ class ExecComputation final : public Computation {
   void Abandon() override;
 
  private:
-  // The run's topology as a read-only file under work_dir, written on the
-  // first task of the run (once per worker). Error: it cannot be written.
-  Result<std::string> TopologyFile(const TaskMessage& task, const RunContext& run);
-
   ExecSettings settings_;
   std::vector<std::string> argv_;
-  runtime::Mutex mutex_;
-  std::vector<std::pair<RunId, std::string>> topology_files_
-      DCP_GUARDED_BY(mutex_);  // newest first
+  TopologyFiles topology_files_;
 };
 
 }  // namespace dcp::compute

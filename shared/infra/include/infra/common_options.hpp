@@ -54,6 +54,8 @@ inline constexpr int kExitDrainDeadline =
     5;  // worker: stopped at its drain deadline, work handed back
 inline constexpr int kExitJobStep =
     6;  // a job's topology or workload step failed: nothing published
+inline constexpr int kExitProgramNotReady =
+    7;  // worker: its persistent program never got ready in its tries, work handed back
 
 }  // namespace dcp
 

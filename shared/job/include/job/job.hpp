@@ -43,10 +43,22 @@ struct WorkloadStep {
   Command command;                 // kCommand: run by the leader once per run
 };
 
+// compute.recycle: when a persistent program is replaced by a fresh one.
+struct Recycle {
+  long long tasks = 0;   // after about this many tasks (+-10 %); 0: never
+  long long memory = 0;  // MiB resident, checked after each task; 0: never
+  bool per_run = false;  // when a task of another run comes
+};
+
 struct ComputeStep {
   std::string builtin;  // reference, noop, sleep:MS, spin:MS; empty: command
   Command command;
-  std::string mode = "oneshot";      // a process per task
+  // oneshot: a process per task; persistent: one per worker thread, kept
+  // between tasks (docs/protocol.md), with the keys below.
+  std::string mode = "oneshot";
+  std::optional<long long> startup_timeout;  // seconds to say ready (60)
+  std::optional<int> startup_tries;          // failed starts in a row before the worker exits (3)
+  Recycle recycle;
   std::optional<long long> timeout;  // seconds (--task-timeout)
   std::optional<int> attempts;       // deliveries before FAILED (--max-attempts)
   std::optional<long long> memory;   // MiB of address space (--exec-memory)

@@ -1,7 +1,9 @@
 #pragma once
 // The work done for one task. Implementations: grid::ReferenceComputation
-// (the embedded default), compute::ExecComputation (a team's own program)
-// and the synthetic ones (compute/computations.hpp makes one by name).
+// (the embedded default), compute::ExecComputation (a team's own program,
+// a process per task), compute::PersistentComputation (one kept between
+// tasks) and the synthetic ones (compute/computations.hpp makes one by
+// name).
 #include <string>
 #include <string_view>
 
@@ -28,6 +30,21 @@ class Computation {
   // killed). Nothing it returned afterwards is recorded. Default: nothing to
   // end (an in-process computation ends with the process).
   virtual void Abandon() {}
+
+  // Before the worker consumes, on a thread of its own (it may take the
+  // start-up timeouts of its tries): start what the computation keeps
+  // between tasks, for `threads` pool threads (a persistent program each).
+  // Error: it could not; the worker then exits without taking a task
+  // (kExitProgramNotReady). Default: nothing to start.
+  virtual Result<bool> Prepare(int /*threads*/) { return true; }
+
+  enum class Health {
+    kReady,    // computes
+    kFailing,  // its program failed to start and is being tried again
+    kBroken,   // it gave up starting its program: every Compute fails now
+  };
+  // Thread-safe and cheap (readiness probes ask it).
+  virtual Health health() const { return Health::kReady; }
 };
 
 }  // namespace dcp

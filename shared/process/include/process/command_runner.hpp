@@ -26,10 +26,15 @@ inline const std::vector<std::string> kBaseEnvironment = {
 
 // `own` (NAME=value), then the entries of `environment` (the caller's,
 // NAME=value) named in kBaseEnvironment or `pass`: never a DCP_ name, which
-// only dcp itself sets.
+// only dcp itself sets. And dcp's helpers for programs (HelperDirectory)
+// first on PYTHONPATH, so that `import dcp_task` works.
 std::vector<std::string> BoxEnvironment(std::vector<std::string> own,
                                         const std::vector<std::string>& pass,
                                         const char* const* environment);
+
+// Where dcp's helpers for programs are (sdk/: dcp_task.py), as built and
+// installed: share/dcp/python beside the binary's bin/. Empty if not there.
+const std::string& HelperDirectory();
 
 struct CommandSpec {
   std::vector<std::string> argv;         // argv[0] is looked up in PATH; never empty
