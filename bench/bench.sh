@@ -232,7 +232,7 @@ persistent() {
     reset
     run=$("$bin/dcp-leader" run --from 2024-01-01 --to 2024-01-01 --window day --selections S1-F1 --allow-overlap)
     t0=$(date -u +"%F %T.%6N")
-    start_workers 1 exec --exec "exec python3 $program" --exec-mode persistent
+    start_workers 1 exec "" --exec "exec python3 $program" --exec-mode persistent
     wait_run "$run" >/dev/null
     st+=("$(sqlc "SELECT TIMESTAMPDIFF(MICROSECOND, '$t0', finished_at) / 1000 FROM run_process WHERE run_id='$run'")")
     stop_workers

@@ -4,15 +4,20 @@
     job.py topology   stdout: the topology (JSON)
     job.py workload   stdout: one selection id per line, in the monolith's order
     job.py compute    stdin: one task message (JSON); stdout: its CSV rows
+    job.py serve      compute.mode: persistent: the same rows for each request,
+                      one process for many tasks (dcp_task, docs/protocol.md)
     job.py export     stdin: the run's results (JSON Lines);
                       writes $DCP_EXPORT_DIR/forecast-$DCP_RUN_ID.csv
 
 All the logic is monolith.py's; this file only translates between dcp's
-contract (stdin, stdout, DCP_* variables) and the monolith's functions.
-Expected failures exit 1 with one line on stderr; a bad command line exits 2.
+contract (stdin, stdout, DCP_* variables; serve: requests on descriptor 3,
+responses on descriptor 4) and the monolith's functions. Expected failures
+exit 1 with one line on stderr (serve: they fail the task, retryable); a
+bad command line exits 2, and so does serve when not run by dcp-worker.
 """
 from __future__ import annotations
 
+import functools
 import json
 import os
 import re
@@ -40,7 +45,10 @@ def _write_stdout(text: str) -> None:
 
 
 def _load_topology(env: Env) -> Topology:
-    path = _require(env, "DCP_TOPOLOGY_FILE")
+    return _read_topology(_require(env, "DCP_TOPOLOGY_FILE"))
+
+
+def _read_topology(path: str) -> Topology:
     try:
         return json.loads(Path(path).read_bytes())
     except OSError as error:
@@ -77,16 +85,44 @@ def step_workload(env: Env) -> int:
     return 0
 
 
+def _compute(topology: Topology, message: Mapping[str, Any]) -> str:
+    """The CSV rows of one task message (extra fields are ignored)."""
+    selection = _string_field(message, "selection", "task message")
+    start = monolith.parse_minute(_string_field(message, "start_date", "task message"))
+    end = monolith.parse_minute(_string_field(message, "end_date", "task message"))
+    return monolith.compute(topology, selection, start, end)
+
+
 def step_compute(env: Env) -> int:
     """One task. The message on stdin is the reference; extra fields are ignored."""
     body = sys.stdin.buffer.read().decode("utf-8").strip()
     if not body:
         raise JobError("no task message on stdin")
     message = _decode_object(body, "task message")
-    selection = _string_field(message, "selection", "task message")
-    start = monolith.parse_minute(_string_field(message, "start_date", "task message"))
-    end = monolith.parse_minute(_string_field(message, "end_date", "task message"))
-    _write_stdout(monolith.compute(_load_topology(env), selection, start, end))
+    _write_stdout(_compute(_load_topology(env), message))
+    return 0
+
+
+@functools.lru_cache(maxsize=4)  # one per run: runs may overlap, a process outlives runs
+def _cached_topology(path: str) -> Topology:
+    return _read_topology(path)
+
+
+def _serve_task(task: Any) -> str:
+    """compute's rows for a persistent request (a dcp_task.Task)."""
+    if not task.topology_file:
+        raise JobError("the request has no topology_file")
+    return _compute(_cached_topology(task.topology_file), task.message)
+
+
+def step_serve(env: Env) -> int:
+    """compute for every request of dcp-worker (compute.mode: persistent)."""
+    try:
+        from dcp_task import serve  # dcp's helper: dcp-worker puts it on PYTHONPATH
+    except ImportError:
+        raise JobError("no module dcp_task: run by dcp-worker, or set "
+                       "PYTHONPATH=<dcp>/sdk/python") from None
+    serve(_serve_task)
     return 0
 
 
@@ -152,6 +188,7 @@ STEPS: dict[str, Callable[[Env], int]] = {
     "topology": step_topology,
     "workload": step_workload,
     "compute": step_compute,
+    "serve": step_serve,
     "export": step_export,
 }
 

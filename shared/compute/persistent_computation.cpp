@@ -137,11 +137,13 @@ void PersistentComputation::Give(std::unique_ptr<Slot> slot) {
 }
 
 Result<bool> PersistentComputation::Prepare(int threads) {
-  std::vector<std::unique_ptr<Slot>> slots;
-  std::vector<std::string> errors(static_cast<std::size_t>(threads));
-  for (int i = 0; i < threads; ++i) slots.push_back(std::make_unique<Slot>());
+  const auto count = static_cast<std::size_t>(std::max(threads, 0));
+  std::vector<std::unique_ptr<Slot>> slots(count);
+  std::vector<std::string> errors(count);
+  for (auto& slot : slots) slot = std::make_unique<Slot>();
   {
     std::vector<std::thread> starters;  // in parallel: a slow start is paid once
+    starters.reserve(count);
     for (std::size_t i = 0; i < slots.size(); ++i) {
       starters.emplace_back([this, &slots, &errors, i] {
         if (auto started = Start(*slots[i]); !started) errors[i] = started.reason();

@@ -8,6 +8,7 @@
 # exits at start-up, makes the worker unready (503), hand its messages back
 # and exit 7 without computing a task; one that cannot be started again in
 # the middle of a run does the same, and another worker finishes the run.
+# And the protocol spoken by the shell example (examples/persistent-shell).
 source "$(dirname "$0")/lib.sh"
 command -v python3 >/dev/null || fail "python3 is needed (the test's programs)"
 "$bin/dcp-leader" migrate >/dev/null
@@ -94,6 +95,19 @@ expect_eq "$(sql "SELECT GROUP_CONCAT(TRIM(TRAILING '\\n' FROM r.body) ORDER BY 
   "each bad attempt retried once, on a process that answers; the rest on their first"
 expect_eq "$(sql "SELECT COUNT(*) FROM run_process WHERE run_id='$run_id' AND task_status='FINISHED'")" "10" "all FINISHED"
 wait_for_depth "$DCP_QUEUE" 0
+kill -TERM "${pids[-1]}"
+wait "${pids[-1]}" || fail "the worker did not stop cleanly"
+
+echo "-- the protocol in another language: examples/persistent-shell (POSIX sh), on 2 threads"
+repo=$(cd "$(dirname "$0")/../.." && pwd)
+cp -r "$repo/examples/persistent-shell" "$work/shell"
+sed -i "s/^name: persistent-shell$/name: $name/" "$work/shell/job.yaml"
+shell_run=$(leader run --job "$work/shell/job.yaml" --allow-overlap 2>"$work/leader.log") || fail "leader: $(cat "$work/leader.log")"
+start_worker --job "$work/shell/job.yaml"
+wait_for_sql "SELECT status FROM run WHERE run_id='$shell_run'" "FINISHED" 60
+expect_eq "$(sql "SELECT GROUP_CONCAT(TRIM(TRAILING '\n' FROM r.body) ORDER BY p.seq SEPARATOR ';') FROM run_process p JOIN task_result r ON r.task_id = p.task_id WHERE p.run_id='$shell_run'")" \
+  "a,2024-01-01 00:00;b,2024-01-01 00:00;c,2024-01-01 00:00;a,2024-02-01 00:00;b,2024-02-01 00:00;c,2024-02-01 00:00;a,2024-03-01 00:00;b,2024-03-01 00:00;c,2024-03-01 00:00" \
+  "the shell program's rows, one per task"
 kill -TERM "${pids[-1]}"
 wait "${pids[-1]}" || fail "the worker did not stop cleanly"
 
