@@ -238,6 +238,9 @@ persistent() {
     stop_workers
   done
   record persistent_python_first_task_ms "$(printf '%s\n' "${st[@]}" | median)"
+  # The same Python no-op as a process per task, for scale.
+  rate_of oneshot_python_noop_2w_tasks_per_s 400 2 exec \
+    --exec "python3 -c 'import sys, json; print(json.dumps(json.load(sys.stdin)))'"
 }
 
 first_task() {
