@@ -195,8 +195,8 @@ TEST(PersistentComputation, RecycledAfterItsTasks) {
   ExecSettings s = Persistent(Program(kAnswerPid));
   s.persistent.recycle_tasks = 2;  // no jitter below 10
   PersistentComputation c(s);
-  std::vector<std::string> pids;
-  for (int i = 0; i < 4; ++i) pids.push_back(c.Compute(Task(), kRun, 1).value());
+  std::vector<std::string> pids(4);
+  for (std::string& pid : pids) pid = c.Compute(Task(), kRun, 1).value();
   EXPECT_EQ(pids[0], pids[1]);
   EXPECT_NE(pids[1], pids[2]);
   EXPECT_EQ(pids[2], pids[3]);
