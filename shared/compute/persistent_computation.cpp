@@ -224,6 +224,8 @@ Result<bool> PersistentComputation::StartOnce(Slot& slot) {
   {
     runtime::MutexLock lock(mutex_);
     live_.push_back(slot.process->pid());
+    // Abandoned while it was spawned: its ready wait ends at once.
+    if (abandoned_) kill(-slot.process->pid(), SIGKILL);
   }
   const auto timeout = std::chrono::milliseconds(settings_.persistent.startup_timeout);
   std::string line;
