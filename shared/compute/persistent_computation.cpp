@@ -80,16 +80,6 @@ std::string Ready(const std::string& line) {
   return {};
 }
 
-// The last 300 bytes of a program's stderr, on one line.
-std::string StderrTail(const std::string& err) {
-  std::string tail = err.size() > 300 ? err.substr(err.size() - 300) : err;
-  for (char& c : tail) {
-    if (c == '\n' || c == '\r') c = ' ';
-  }
-  while (!tail.empty() && tail.back() == ' ') tail.pop_back();
-  return tail;
-}
-
 std::string Seconds(std::chrono::milliseconds ms) {
   return ms.count() % 1000 == 0 ? std::to_string(ms.count() / 1000) + " s"
                                 : std::to_string(ms.count()) + " ms";
@@ -244,7 +234,7 @@ Result<bool> PersistentComputation::StartOnce(Slot& slot) {
   } else if (!problem.empty()) {
     const std::string err = slot.process->err();
     End(slot, std::chrono::milliseconds(0));
-    if (!err.empty()) problem += ": " + StderrTail(err);
+    if (!err.empty()) problem += ": " + process::OneLineTail(err, 300);
   }
   if (!problem.empty()) return Error{problem};
   slot.tasks = 0;
@@ -378,7 +368,7 @@ Result<std::string> PersistentComputation::Ask(Slot& slot, const TaskMessage& ta
     named.argv = settings_.argv;
     failure = "ended while computing the task: " + process::Describe(end, named);
   } else if (!err.empty()) {
-    failure += ": " + StderrTail(err);
+    failure += ": " + process::OneLineTail(err, 300);
   }
   spdlog::warn("persistent program {}: {}; killed, a fresh one is started", pid, failure);
   return Error{"program: " + failure};

@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstring>
 #include <fstream>
 #include <mutex>
 #include <set>
@@ -203,13 +204,21 @@ bool Reap(pid_t pid, int pidfd, std::chrono::steady_clock::time_point deadline, 
   }
 }
 
-std::string OneLineTail(const std::string& text, std::size_t n) {
-  std::string t = text.size() > n ? text.substr(text.size() - n) : text;
-  for (char& c : t) {
-    if (c == '\n' || c == '\r') c = ' ';
+void SetEnd(CommandOutcome& outcome, bool reaped, int wait_errno, bool timed_out, int status) {
+  if (!reaped) {
+    // Someone else reaped the child (a SIGCHLD handler): its status is
+    // lost, so success cannot be claimed.
+    outcome.end = CommandOutcome::End::kStatusLost;
+    outcome.not_started = strerror(wait_errno);
+  } else if (timed_out) {
+    outcome.end = CommandOutcome::End::kTimedOut;
+  } else if (WIFSIGNALED(status)) {
+    outcome.end = CommandOutcome::End::kSignalled;
+    outcome.code = WTERMSIG(status);
+  } else {
+    outcome.end = CommandOutcome::End::kExited;
+    outcome.code = WEXITSTATUS(status);
   }
-  while (!t.empty() && t.back() == ' ') t.pop_back();
-  return t;
 }
 
 void KeepTail(std::string& text, std::size_t keep) {

@@ -57,8 +57,10 @@ void CloseFd(int& fd);
 bool Reap(pid_t pid, int pidfd, std::chrono::steady_clock::time_point deadline, bool& timed_out,
           int& status);
 
-// The last `n` bytes of `text` on one line (newlines as spaces).
-std::string OneLineTail(const std::string& text, std::size_t n);
+// How a reaped program ended, into `outcome` (end and code): kStatusLost
+// when `reaped` is false (`wait_errno` says why), kTimedOut when its
+// deadline killed it, else its exit or signal.
+void SetEnd(CommandOutcome& outcome, bool reaped, int wait_errno, bool timed_out, int status);
 
 // Keeps only the last `keep` bytes of a drained stream once it grows past
 // twice that (amortised: one move per `keep` bytes read).

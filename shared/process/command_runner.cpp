@@ -21,7 +21,6 @@ namespace dcp::process {
 namespace {
 
 using box::CloseFd;
-using box::OneLineTail;
 
 // stderr kept while the command runs.
 constexpr std::size_t kKeptStderrBytes = 64 * 1024;
@@ -65,6 +64,15 @@ std::vector<std::string> BoxEnvironment(std::vector<std::string> own,
     }
   }
   return own;
+}
+
+std::string OneLineTail(const std::string& text, std::size_t n) {
+  std::string t = text.size() > n ? text.substr(text.size() - n) : text;
+  for (char& c : t) {
+    if (c == '\n' || c == '\r') c = ' ';
+  }
+  while (!t.empty() && t.back() == ' ') t.pop_back();
+  return t;
 }
 
 std::string Describe(const CommandOutcome& o, const CommandSpec& spec, std::size_t tail) {
@@ -216,19 +224,8 @@ CommandOutcome RunCommand(const CommandSpec& spec) {
   if (too_big) {
     stdout_text.resize(spec.max_stdout);
     outcome.end = CommandOutcome::End::kTooMuchOutput;
-  } else if (!reaped) {
-    // Someone else reaped the child (a SIGCHLD handler): its status is
-    // lost, so success cannot be claimed.
-    outcome.end = CommandOutcome::End::kStatusLost;
-    outcome.not_started = strerror(wait_errno);
-  } else if (timed_out) {
-    outcome.end = CommandOutcome::End::kTimedOut;
-  } else if (WIFSIGNALED(status)) {
-    outcome.end = CommandOutcome::End::kSignalled;
-    outcome.code = WTERMSIG(status);
   } else {
-    outcome.end = CommandOutcome::End::kExited;
-    outcome.code = WEXITSTATUS(status);
+    box::SetEnd(outcome, reaped, wait_errno, timed_out, status);
   }
   return outcome;
 }

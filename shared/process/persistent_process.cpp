@@ -159,18 +159,7 @@ CommandOutcome PersistentProcess::Stop(std::chrono::milliseconds grace) {
   const int wait_errno = errno;
   box::EndGroup(pid_);
   for (int* fd : {&pidfd_, &responses_, &stdout_, &stderr_}) box::CloseFd(*fd);
-  if (!reaped) {
-    end_.end = CommandOutcome::End::kStatusLost;
-    end_.not_started = strerror(wait_errno);
-  } else if (timed_out && grace.count() > 0) {
-    end_.end = CommandOutcome::End::kTimedOut;
-  } else if (WIFSIGNALED(status)) {
-    end_.end = CommandOutcome::End::kSignalled;
-    end_.code = WTERMSIG(status);
-  } else {
-    end_.end = CommandOutcome::End::kExited;
-    end_.code = WEXITSTATUS(status);
-  }
+  box::SetEnd(end_, reaped, wait_errno, timed_out && grace.count() > 0, status);
   end_.err = err_;
   end_.out = out_;
   return end_;

@@ -57,6 +57,10 @@ struct CommandOutcome {
   bool ok() const { return end == End::kExited && code == 0; }
 };
 
+// The last `n` bytes of `text` on one line (newlines as spaces, no trailing
+// blanks): how a program's stderr tail is quoted in an error.
+std::string OneLineTail(const std::string& text, std::size_t n);
+
 // "exit 3: <stderr tail>", "killed by signal 9: ...", "timed out after 2 s",
 // "more than N bytes on stdout", ...: one line, the stderr tail at most
 // `tail` bytes, newlines as spaces.
