@@ -174,7 +174,7 @@ int OnRun(const CliConfig& c, RunStore& store, const RunId& run) {
   }
   switch (c.command) {
     case cli::CliCommand::kTasks:
-      return Print(c, store.ListTasks(run, c.status_filter, c.task_limit), cli::TasksTable,
+      return Print(c, store.ListTasks(run, c.status_filter, c.task_limit, 0), cli::TasksTable,
                    views::TaskJson);
     case cli::CliCommand::kCancel:
       return Cancel(store, run);
@@ -205,7 +205,7 @@ int Main(int argc, char** argv) {
           [](const RunSummary& r) { return views::RunJson(r, Now()); });
     case cli::CliCommand::kWorkers:
       return Print(
-          c, store.ListWorkers(),
+          c, store.ListWorkers(std::nullopt, 10000),
           [&c](const auto& rows) { return cli::WorkersTable(rows, Now(), c.stale_after); },
           [&c](const WorkerView& w) { return views::WorkerJson(w, Now(), c.stale_after); });
     default:

@@ -10,6 +10,10 @@ namespace {
 using nlohmann::json;
 
 constexpr std::string_view kRuns = "/api/runs";
+// The bounds of one answer: a page of tasks, the workers.
+constexpr std::size_t kMaxTasks = 1000;
+constexpr std::size_t kMaxOffset = 1'000'000'000;
+constexpr std::size_t kMaxWorkers = 1000;
 
 SysSeconds Now() {
   return std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
@@ -48,7 +52,35 @@ std::optional<std::pair<std::string, std::string>> RunPath(const std::string& pa
   return std::pair{tail.substr(0, slash), tail.substr(slash + 1)};
 }
 
+// Whether `request` carries `Authorization: Bearer <one of tokens>`.
+bool HasBearer(const http::Request& request, std::initializer_list<const std::string*> tokens) {
+  const std::string auth = request.Header("authorization");
+  constexpr std::string_view kBearer = "Bearer ";
+  if (auth.compare(0, kBearer.size(), kBearer) != 0) return false;
+  const std::string given = auth.substr(kBearer.size());
+  bool match = false;
+  for (const std::string* token : tokens) {
+    match |= !token->empty() && SameToken(given, *token);  // no early exit either
+  }
+  return match;
+}
+
+http::Response Unauthorized() {
+  http::Response denied = ErrorResponse(401, "missing or wrong bearer token");
+  denied.headers.emplace_back("WWW-Authenticate", "Bearer");
+  return denied;
+}
+
 }  // namespace
+
+std::optional<http::Response> ReadDenied(const http::Request& request,
+                                         const ApiSettings& settings) {
+  if (settings.read_token.empty() ||
+      HasBearer(request, {&settings.read_token, &settings.token})) {
+    return std::nullopt;
+  }
+  return Unauthorized();
+}
 
 http::Response ErrorResponse(int status, const std::string& reason) {
   return Json(status, json{{"error", reason}});
@@ -88,21 +120,17 @@ Api::Api(RunReadModel& reads, RunOperations& operations, ApiActions actions, Api
       settings_(std::move(settings)) {}
 
 http::Response Api::Handle(const http::Request& request) {
-  if (request.method == "GET" || request.method == "HEAD") return Get(request.path, request.query);
+  if (request.method == "GET" || request.method == "HEAD") {
+    if (auto denied = ReadDenied(request, settings_)) return *denied;
+    return Get(request.path, request.query);
+  }
   if (request.method != "POST") return ErrorResponse(405, "GET or POST only");
   if (settings_.token.empty()) {
     return ErrorResponse(403,
                          "mutating endpoints are disabled: the monitor has no token "
                          "(set DCP_MONITOR_TOKEN)");
   }
-  const std::string auth = request.Header("authorization");
-  constexpr std::string_view kBearer = "Bearer ";
-  if (auth.compare(0, kBearer.size(), kBearer) != 0 ||
-      !SameToken(auth.substr(kBearer.size()), settings_.token)) {
-    http::Response denied = ErrorResponse(401, "missing or wrong bearer token");
-    denied.headers.emplace_back("WWW-Authenticate", "Bearer");
-    return denied;
-  }
+  if (!HasBearer(request, {&settings_.token})) return Unauthorized();
   return Post(request);
 }
 
@@ -116,8 +144,10 @@ http::Response Api::Get(const std::string& path, const std::string& query) {
     return Json(200, out);
   }
   if (path == "/api/workers") {
+    const bool all = QueryParam(query, "all") == "1";
     json out = json::array();
-    for (const auto& w : store_.ListWorkers()) {
+    for (const auto& w : store_.ListWorkers(
+             all ? std::nullopt : std::optional(settings_.live_workers), kMaxWorkers)) {
       out.push_back(views::WorkerJson(w, now, settings_.stale_after));
     }
     return Json(200, out);
@@ -138,12 +168,25 @@ http::Response Api::Get(const std::string& path, const std::string& query) {
     status = ParseTaskStatus(text);
     if (!status) return ErrorResponse(400, "status '" + text + "': not a task status");
   }
-  const auto limit = Limit(QueryParam(query, "limit"), 1000, 100000);
-  if (!limit) return ErrorResponse(400, "limit: a number from 1 to 100000");
+  const auto limit = Limit(QueryParam(query, "limit"), 100, kMaxTasks);
+  if (!limit) return ErrorResponse(400, "limit: a number from 1 to " + std::to_string(kMaxTasks));
+  const std::string offset_text = QueryParam(query, "offset");
+  const auto offset = offset_text == "0" ? 0 : Limit(offset_text, 0, kMaxOffset);
+  if (!offset)
+    return ErrorResponse(400, "offset: a number from 0 to " + std::to_string(kMaxOffset));
   if (!store_.GetRun(*run)) return ErrorResponse(404, "no run " + run->ToString());
   json out = json::array();
-  for (const auto& t : store_.ListTasks(*run, status, *limit)) out.push_back(views::TaskJson(t));
-  return Json(200, out);
+  for (const auto& t : store_.ListTasks(*run, status, *limit, *offset)) {
+    out.push_back(views::TaskJson(t));
+  }
+  auto response = Json(200, out);
+  if (out.size() == *limit) {  // perhaps more: the next page
+    std::string next =
+        path + "?limit=" + std::to_string(*limit) + "&offset=" + std::to_string(*offset + *limit);
+    if (status) next += "&status=" + std::string(ToString(*status));
+    response.headers.emplace_back("Link", "<" + next + ">; rel=\"next\"");
+  }
+  return response;
 }
 
 http::Response Api::Post(const http::Request& request) {

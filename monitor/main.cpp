@@ -104,8 +104,7 @@ void InstallWebAssets(http::Server& server) {
       http::Response r;
       r.content_type = std::string(asset.content_type);
       r.body = std::string(asset.body);
-      r.headers = {{"Content-Security-Policy", "default-src 'self'"},
-                   {"X-Content-Type-Options", "nosniff"}};
+      r.headers = {{"Content-Security-Policy", "default-src 'self'; frame-ancestors 'none'"}};
       return r;
     });
   }
@@ -134,6 +133,8 @@ int Main(int argc, char** argv) {
   http::ServerOptions http_options;
   http_options.bind_address = c.bind;
   http_options.port = c.port;
+  http_options.allowed_hosts = c.allowed_hosts;
+  http_options.trusted_proxies = c.trusted_proxies;
   http::Server server(loop, http_options);
   metrics::Registry registry;
   http::InstallHealthEndpoints(server, registry, {});
@@ -144,8 +145,13 @@ int Main(int argc, char** argv) {
   service.Start();
   completions->Start();
   if (exports) exports->Start();
-  spdlog::info("dcp-monitor on http://{}:{} (mutations {})", c.bind, server.port(),
-               c.service.api.token.empty() ? "disabled: no DCP_MONITOR_TOKEN" : "enabled");
+  spdlog::info("dcp-monitor on http://{}:{} (mutations {}, reads {})", c.bind, server.port(),
+               c.service.api.token.empty() ? "disabled: no DCP_MONITOR_TOKEN" : "enabled",
+               c.service.api.read_token.empty() ? "open" : "need DCP_MONITOR_READ_TOKEN");
+  if (c.token_generated) {
+    // Printed once, for the operator who started it (compose's default).
+    spdlog::warn("DCP_MONITOR_TOKEN=generate: this start's token is {}", c.service.api.token);
+  }
   ev_signal sigterm, sigint;
   ev_signal_init(&sigterm, OnSignal, SIGTERM);
   ev_signal_init(&sigint, OnSignal, SIGINT);

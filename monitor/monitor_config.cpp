@@ -1,8 +1,11 @@
 #include "monitor/monitor_config.hpp"
 
+#include <arpa/inet.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <fstream>
+#include <stdexcept>
 
 #include "grid/workload.hpp"
 #include "infra/common_options.hpp"
@@ -16,9 +19,44 @@ namespace {
 struct Flags {
   CommonSettings common;
   std::string topology_file, job_file;
-  int port = 8080, stale_after = 30;
+  int port = 8080, stale_after = 30, worker_retention_hours = 24;
   double refresh = 2;
+  std::string allowed_hosts, trusted_proxies;
 };
+
+// "a, b,c" -> {"a", "b", "c"}; empty entries dropped.
+std::vector<std::string> SplitList(const std::string& text) {
+  std::vector<std::string> out;
+  std::size_t pos = 0;
+  while (pos <= text.size()) {
+    const auto comma = std::min(text.find(',', pos), text.size());
+    std::string entry = text.substr(pos, comma - pos);
+    entry.erase(0, entry.find_first_not_of(" \t"));
+    entry.erase(entry.find_last_not_of(" \t") + 1);
+    if (!entry.empty()) out.push_back(std::move(entry));
+    pos = comma + 1;
+  }
+  return out;
+}
+
+bool NumericAddress(const std::string& text) {
+  unsigned char buffer[sizeof(in6_addr)];
+  return inet_pton(AF_INET, text.c_str(), buffer) == 1 ||
+         inet_pton(AF_INET6, text.c_str(), buffer) == 1;
+}
+
+// 32 hex digits from the kernel's random source.
+std::string RandomToken() {
+  std::ifstream random("/dev/urandom", std::ios::binary);
+  std::string token;
+  for (int i = 0; i < 16; ++i) {
+    const auto byte = static_cast<unsigned>(random.get());
+    if (!random) throw std::runtime_error("cannot read /dev/urandom for a token");
+    token += "0123456789abcdef"[byte >> 4];
+    token += "0123456789abcdef"[byte & 15];
+  }
+  return token;
+}
 
 void AddFlags(CLI::App& app, Flags& f, MonitorConfig& c) {
   AddCommonOptions(app, f.common);
@@ -33,6 +71,20 @@ void AddFlags(CLI::App& app, Flags& f, MonitorConfig& c) {
   app.add_option("--token", c.service.api.token,
                  "bearer token of the mutating endpoints (prefer the environment; none: disabled)")
       ->envname("DCP_MONITOR_TOKEN");
+  app.add_option("--read-token", c.service.api.read_token,
+                 "bearer token of the GET API and the live events (none: reads are open)")
+      ->envname("DCP_MONITOR_READ_TOKEN");
+  app.add_option("--allowed-hosts", f.allowed_hosts,
+                 "comma-separated Host header values served, name or name:port (none: any)")
+      ->envname("DCP_MONITOR_ALLOWED_HOSTS");
+  app.add_option("--trusted-proxies", f.trusted_proxies,
+                 "comma-separated addresses of proxies whose X-Forwarded-For names the client")
+      ->envname("DCP_MONITOR_TRUSTED_PROXIES");
+  app.add_option("--worker-retention", f.worker_retention_hours,
+                 "hours a worker row is kept after its last heartbeat")
+      ->envname("DCP_MONITOR_WORKER_RETENTION")
+      ->check(CLI::Range(1, 24 * 365))
+      ->capture_default_str();
   app.add_option("--stale-after", f.stale_after,
                  "seconds without a heartbeat before a worker is silent")
       ->envname("DCP_STALE_AFTER")
@@ -70,6 +122,23 @@ Result<bool> Convert(const CLI::App& app, Flags& f, MonitorConfig& c) {
   c.work_dir += "/monitor-" + std::to_string(getpid());
   c.port = static_cast<std::uint16_t>(f.port);
   c.service.api.stale_after = std::chrono::seconds(f.stale_after);
+  c.service.worker_retention = std::chrono::hours(f.worker_retention_hours);
+  c.allowed_hosts = SplitList(f.allowed_hosts);
+  for (const auto& host : c.allowed_hosts) {
+    if (host.find_first_of(" /@") != std::string::npos) {
+      return Error{"--allowed-hosts: '" + host + "' is not a host name or name:port"};
+    }
+  }
+  c.trusted_proxies = SplitList(f.trusted_proxies);
+  for (const auto& proxy : c.trusted_proxies) {
+    if (!NumericAddress(proxy)) {
+      return Error{"--trusted-proxies: '" + proxy + "' is not a numeric IP address"};
+    }
+  }
+  if (c.service.api.token == "generate") {
+    c.service.api.token = RandomToken();
+    c.token_generated = true;
+  }
   c.service.refresh = std::chrono::milliseconds(static_cast<long long>(f.refresh * 1000));
   return true;
 }

@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <atomic>
+
 #include "monitor/queue_history.hpp"
 #include "ports/errors.hpp"
 #include "views/run_progress.hpp"
@@ -22,16 +24,24 @@ MonitorService::MonitorService(struct ev_loop* loop, http::Server& server,
     : settings_(std::move(settings)),
       make_backend_(std::move(make_backend)),
       answers_(loop, [this](std::deque<Answer>& answers) { OnAnswers(answers); }) {
+  // Answered from the backend thread (see OnAnswers). The server bounds how
+  // many wait (so jobs_ is bounded too) and for how long; a job whose client
+  // has gone, or whose deadline passed, is dropped by the backend.
   auto queue_job = [this](const http::Request& request, std::shared_ptr<http::Stream> stream) {
-    stream->Defer();  // answered from the backend thread, see OnAnswers
+    auto gone = std::make_shared<std::atomic<bool>>(false);
+    stream->OnClose([gone] { gone->store(true); });
     runtime::MutexLock lock(mutex_);
-    jobs_.push_back({request, std::move(stream)});
+    jobs_.push_back({request, std::move(stream), std::move(gone)});
     cv_.NotifyOne();
   };
-  server.HandleStream("GET", "/api/", queue_job);
-  server.HandleStream("POST", "/api/", queue_job);
+  server.HandleDeferred("GET", "/api/", queue_job);
+  server.HandleDeferred("POST", "/api/", queue_job);
   server.HandleStream("GET", "/api/events",
-                      [this](const http::Request&, std::shared_ptr<http::Stream> stream) {
+                      [this](const http::Request& request, std::shared_ptr<http::Stream> stream) {
+                        if (auto denied = ReadDenied(request, settings_.api)) {
+                          stream->Reject(*denied);
+                          return;
+                        }
                         stream->SendComment("dcp-monitor");
                         if (!last_snapshot_.empty()) stream->SendEvent(last_snapshot_, "snapshot");
                         clients_.push_back(std::move(stream));
@@ -72,6 +82,10 @@ void MonitorService::BackendLoop() {
     }
     return backend.has_value();
   };
+  auto next_prune = std::chrono::steady_clock::now();
+  // The snapshot's own reads need no token.
+  ApiSettings internal = settings_.api;
+  internal.read_token.clear();
   ApiActions actions;
   actions.queue = [&] {
     json q = queue_now;
@@ -88,22 +102,26 @@ void MonitorService::BackendLoop() {
       while (!stopping_ && jobs_.empty() && cv_.WaitUntil(mutex_, next_refresh)) {
       }
       if (stopping_) return;
-      if (!jobs_.empty()) {
+      // A queue of requests must not stop the snapshots: a due refresh first.
+      if (!jobs_.empty() && std::chrono::steady_clock::now() < next_refresh) {
         job = std::move(jobs_.front());
         jobs_.pop_front();
       }
     }
     if (job) {
-      http::Response response = ErrorResponse(503, "database unreachable: " + backend_error);
+      if (job->gone->load()) continue;  // the client left, or was answered 503 in the meantime
+      // The details go to the log, not to the client.
+      http::Response response = ErrorResponse(503, "database unavailable");
       if (connect()) {
         try {
           response =
               Api(*backend->store, *backend->store, actions, settings_.api).Handle(job->request);
         } catch (const DbError& e) {
-          response = ErrorResponse(503, e.what());
+          spdlog::warn("monitor {} {}: {}", job->request.method, job->request.path, e.what());
           if (e.transient()) backend.reset();
         } catch (const std::exception& e) {
-          response = ErrorResponse(503, e.what());
+          spdlog::warn("monitor {} {}: {}", job->request.method, job->request.path, e.what());
+          response = ErrorResponse(503, "broker or database unavailable");
         }
       }
       answers_.Post({std::move(job->stream), std::move(response), {}});
@@ -121,10 +139,22 @@ void MonitorService::BackendLoop() {
                    {"dead", q.dead},
                    {"error", nullptr}};
     } catch (const std::exception& e) {
-      queue_now["error"] = e.what();
+      spdlog::debug("monitor queue sample: {}", e.what());
+      queue_now["error"] = "broker unavailable";
+    }
+    if (std::chrono::steady_clock::now() >= next_prune) {
+      next_prune = std::chrono::steady_clock::now() + std::chrono::minutes(10);
+      try {
+        if (const auto pruned = backend->store->PruneWorkers(settings_.worker_retention, 10000)) {
+          spdlog::info("monitor: pruned {} worker rows older than {} s", pruned,
+                       settings_.worker_retention.count());
+        }
+      } catch (const std::exception& e) {
+        spdlog::warn("monitor: pruning worker rows: {}", e.what());
+      }
     }
     try {
-      Api api(*backend->store, *backend->store, actions, settings_.api);
+      Api api(*backend->store, *backend->store, actions, internal);
       http::Request get;
       get.method = "GET";
       for (const char* what : {"runs", "workers", "queue"}) {
@@ -134,7 +164,8 @@ void MonitorService::BackendLoop() {
         snapshot[what] = json::parse(api.Handle(get).body);
       }
     } catch (const std::exception& e) {
-      snapshot = {{"error", e.what()}};
+      spdlog::debug("monitor snapshot: {}", e.what());
+      snapshot = {{"error", "database unavailable"}};
       backend.reset();
     }
     snapshot["at"] = views::FormatUtc(Now());

@@ -1,5 +1,6 @@
 #include "http/connection.hpp"
 
+#include <spdlog/spdlog.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -24,24 +25,38 @@ double Seconds(std::chrono::milliseconds ms) { return static_cast<double>(ms.cou
 
 }  // namespace
 
-Connection::Connection(Server& server, int fd) : server_(server), fd_(fd) {
+Connection::Connection(Server& server, int fd, std::string client, bool reserved)
+    : server_(server),
+      fd_(fd),
+      client_(std::move(client)),
+      reserved_(reserved),
+      parser_({server.options_.max_header_bytes, server.options_.max_body_bytes}) {
   ev_io_init(&read_io_, &Connection::OnIo, fd_, EV_READ);
   ev_io_init(&write_io_, &Connection::OnIo, fd_, EV_WRITE);
   ev_init(&timer_, &Connection::OnTimeout);
-  read_io_.data = write_io_.data = timer_.data = this;
+  ev_init(&deadline_, &Connection::OnDeadlineTimer);
+  read_io_.data = write_io_.data = timer_.data = deadline_.data = this;
 }
 
 Connection::~Connection() {
   ev_io_stop(server_.loop_, &read_io_);
   ev_io_stop(server_.loop_, &write_io_);
   ev_timer_stop(server_.loop_, &timer_);
+  ev_timer_stop(server_.loop_, &deadline_);
+  Hold(Server::Hold::kNothing);
   if (stream_) stream_->Detach();
   ::close(fd_);
 }
 
 void Connection::Start() {
+  Hold(Server::Hold::kPending);
   ev_io_start(server_.loop_, &read_io_);
-  Arm(Seconds(server_.options_.request_timeout));
+  Arm(Seconds(reserved_ ? server_.options_.probe_timeout : server_.options_.request_timeout));
+}
+
+void Connection::Hold(Server::Hold hold) {
+  server_.Account(client_, hold_, hold);
+  hold_ = hold;
 }
 
 void Connection::Arm(double seconds) {
@@ -53,6 +68,8 @@ void Connection::Arm(double seconds) {
 void Connection::Close() {
   if (phase_ == Phase::kClosed) return;
   phase_ = Phase::kClosed;
+  Hold(Server::Hold::kNothing);
+  ev_timer_stop(server_.loop_, &deadline_);
   ev_io_stop(server_.loop_, &read_io_);
   ev_io_stop(server_.loop_, &write_io_);
   if (stream_) stream_->Detach();
@@ -81,6 +98,20 @@ void Connection::OnTimeout(struct ev_loop*, ev_timer* watcher, int) {
   if (stream && stream->on_close_) {
     auto callback = std::move(stream->on_close_);
     callback();
+  }
+}
+
+void Connection::OnDeadlineTimer(struct ev_loop*, ev_timer* watcher, int) {
+  static_cast<Connection*>(watcher->data)->OnDeadline();
+}
+
+void Connection::OnDeadline() {
+  if (hold_ == Server::Hold::kWaiting && stream_ && !stream_->started_) {
+    Respond(Response::Text(503, "no answer in time\n"));
+  } else if (hold_ == Server::Hold::kStream && stream_) {
+    stream_->Close();  // its age is up; the client reconnects
+  } else {
+    Close();
   }
 }
 
@@ -114,8 +145,7 @@ void Connection::OnReadable() {
     return;
   }
   const bool open = ReadAvailable(true);
-  const ParseLimits limits{server_.options_.max_header_bytes, server_.options_.max_body_bytes};
-  auto outcome = ParseRequest(in_, limits);
+  auto outcome = parser_.Parse(in_);
   switch (outcome.state) {
     case ParseOutcome::State::kComplete:
       ev_io_stop(server_.loop_, &read_io_);
@@ -131,12 +161,52 @@ void Connection::OnReadable() {
   }
 }
 
+std::optional<Response> Connection::Refuse(const Request& request, const Server::Route* route) {
+  const bool probe = route && route->kind == Server::RouteKind::kProbe;
+  if (reserved_ && !probe) {
+    auto busy = Response::Text(503, "server busy\n");
+    busy.headers.emplace_back("Retry-After", "1");
+    return busy;
+  }
+  if (!probe && !server_.HostAllowed(request.Header("host"))) {
+    return Response::Text(403, "host not allowed\n");
+  }
+  if (!route) return std::nullopt;
+  const auto hold = route->kind == Server::RouteKind::kStream     ? Server::Hold::kStream
+                    : route->kind == Server::RouteKind::kDeferred ? Server::Hold::kWaiting
+                                                                  : Server::Hold::kNothing;
+  if (hold == Server::Hold::kNothing) return std::nullopt;
+  if (const int status = server_.Refusal(client_, hold); status != 0) {
+    auto refused = Response::Text(
+        status, status == 429 ? "too many requests from this client\n" : "server busy\n");
+    refused.headers.emplace_back("Retry-After", "1");
+    return refused;
+  }
+  Hold(hold);
+  return std::nullopt;
+}
+
 void Connection::Dispatch(const Request& request) {
   head_only_ = request.method == "HEAD";
+  Hold(Server::Hold::kNothing);
+  if (server_.Trusted(client_)) {
+    // The entry the proxy added is the last; earlier ones are the client's word.
+    const std::string forwarded = request.Header("x-forwarded-for");
+    const auto comma = forwarded.rfind(',');
+    std::string_view last(forwarded);
+    if (comma != std::string::npos) last.remove_prefix(comma + 1);
+    while (!last.empty() && last.front() == ' ') last.remove_prefix(1);
+    while (!last.empty() && last.back() == ' ') last.remove_suffix(1);
+    if (!last.empty()) client_ = std::string(last);
+  }
   const auto match = server_.Find(request.method, request.path);
+  if (auto refused = Refuse(request, match.route)) {
+    Respond(*refused);
+    return;
+  }
   if (!match.route) {
     if (match.allow.empty()) {
-      Respond(Response::Text(404, "no route for " + request.path + "\n"));
+      Respond(Response::Text(404, "no such path\n"));
     } else {
       auto response = Response::Text(405, request.method + " not allowed here\n");
       response.headers.emplace_back("Allow", match.allow);
@@ -149,7 +219,8 @@ void Connection::Dispatch(const Request& request) {
     try {
       response = match.route->handler(request);
     } catch (const std::exception& e) {
-      response = Response::Text(500, std::string("internal error: ") + e.what() + "\n");
+      spdlog::error("http {} {}: {}", request.method, request.path, e.what());
+      response = Response::Text(500, "internal error\n");
     } catch (...) {
       response = Response::Text(500, "internal error\n");
     }
@@ -157,12 +228,18 @@ void Connection::Dispatch(const Request& request) {
     return;
   }
   phase_ = Phase::kStreaming;
-  ev_timer_stop(server_.loop_, &timer_);  // only stalled output has a deadline now
+  ev_timer_stop(server_.loop_, &timer_);  // stalled output has its own deadline now
   stream_ = std::make_shared<Stream>(this);
+  const bool deferred = match.route->kind == Server::RouteKind::kDeferred;
+  if (deferred) stream_->Defer();
+  const auto& options = server_.options_;
+  ev_timer_set(&deadline_, Seconds(deferred ? options.wait_timeout : options.stream_max_age), 0.);
+  ev_timer_start(server_.loop_, &deadline_);
   auto stream = stream_;  // the handler may drop its copy
   try {
     match.route->stream_handler(request, stream);
-  } catch (...) {
+  } catch (const std::exception& e) {
+    spdlog::error("http {} {}: {}", request.method, request.path, e.what());
     if (!stream->started_ && stream->open()) {
       stream->Reject(Response::Text(500, "internal error\n"));
     } else {
@@ -178,6 +255,8 @@ void Connection::Dispatch(const Request& request) {
 void Connection::Respond(const Response& response) {
   if (phase_ == Phase::kClosed) return;
   if (stream_) stream_->Detach();
+  Hold(Server::Hold::kNothing);
+  ev_timer_stop(server_.loop_, &deadline_);
   ev_io_stop(server_.loop_, &read_io_);
   phase_ = Phase::kResponding;
   out_ += Serialize(response, head_only_);

@@ -1,5 +1,6 @@
 #include "http/message.hpp"
 
+#include <algorithm>
 #include <cctype>
 
 namespace dcp::http {
@@ -56,6 +57,10 @@ const char* ReasonPhrase(int status) {
       return "Request Timeout";
     case 409:
       return "Conflict";
+    case 421:
+      return "Misdirected Request";
+    case 429:
+      return "Too Many Requests";
     case 413:
       return "Content Too Large";
     case 431:
@@ -73,12 +78,21 @@ const char* ReasonPhrase(int status) {
   }
 }
 
+std::string SecurityHeaders(const std::vector<std::pair<std::string, std::string>>& given) {
+  const bool has_policy = std::any_of(given.begin(), given.end(), [](const auto& header) {
+    return header.first == "Content-Security-Policy";
+  });
+  return std::string("X-Content-Type-Options: nosniff\r\nX-Frame-Options: DENY\r\n") +
+         (has_policy ? "" : "Content-Security-Policy: frame-ancestors 'none'\r\n");
+}
+
 std::string Serialize(const Response& response, bool head_only) {
   std::string out =
       "HTTP/1.1 " + std::to_string(response.status) + ' ' + ReasonPhrase(response.status) + "\r\n";
   if (!response.content_type.empty()) out += "Content-Type: " + response.content_type + "\r\n";
   out += "Content-Length: " + std::to_string(response.body.size()) + "\r\n";
   for (const auto& [name, value] : response.headers) out += name + ": " + value + "\r\n";
+  out += SecurityHeaders(response.headers);
   out += "Connection: close\r\n\r\n";
   if (!head_only) out += response.body;
   return out;

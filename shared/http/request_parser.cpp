@@ -105,48 +105,76 @@ bool ParseHeaderLine(std::string_view line, Request& request, ParseOutcome& erro
 
 }  // namespace
 
-ParseOutcome ParseRequest(std::string_view buffer, const ParseLimits& limits) {
-  // Tolerate empty lines before the request line (RFC 9112 2.2).
-  std::size_t start = 0;
-  while (start < buffer.size() && (buffer[start] == '\r' || buffer[start] == '\n')) ++start;
-  auto end = buffer.find("\r\n\r\n", start);
-  std::size_t header_end = end == std::string_view::npos ? end : end + 4;
-  if (const auto lf = buffer.find("\n\n", start);
-      lf != std::string_view::npos && (end == std::string_view::npos || lf + 2 < header_end)) {
-    header_end = lf + 2;
+ParseOutcome RequestParser::Parse(std::string_view buffer) {
+  if (header_end_ == 0) {
+    // Tolerate empty lines before the request line (RFC 9112 2.2).
+    if (start_ == scan_) {
+      while (start_ < buffer.size() && (buffer[start_] == '\r' || buffer[start_] == '\n')) {
+        ++start_;
+      }
+      scan_ = start_;
+    }
+    // The headers end at an empty line: LF then LF, or LF then CR LF.
+    for (; scan_ < buffer.size(); ++scan_) {
+      if (buffer[scan_] != '\n') continue;
+      if (scan_ + 1 >= buffer.size()) break;
+      if (buffer[scan_ + 1] == '\n') {
+        header_end_ = scan_ + 2;
+        break;
+      }
+      if (buffer[scan_ + 1] != '\r') continue;
+      if (scan_ + 2 >= buffer.size()) break;
+      if (buffer[scan_ + 2] == '\n') {
+        header_end_ = scan_ + 3;
+        break;
+      }
+    }
+    if (header_end_ == 0) {
+      if (buffer.size() > limits_.max_header_bytes) return Error(431, "request headers too large");
+      return {};
+    }
+    if (header_end_ - start_ > limits_.max_header_bytes) {
+      return Error(431, "request headers too large");
+    }
+    auto outcome = ParseHeaders(buffer.substr(start_, header_end_ - start_));
+    if (outcome.state == ParseOutcome::State::kError) return outcome;
   }
-  if (header_end == std::string_view::npos) {
-    if (buffer.size() > limits.max_header_bytes) return Error(431, "request headers too large");
-    return {};
-  }
-  if (header_end - start > limits.max_header_bytes) return Error(431, "request headers too large");
-
+  if (buffer.size() - header_end_ < body_length_) return {};
   ParseOutcome outcome;
-  auto& request = outcome.request;
-  std::string_view rest = buffer.substr(start, header_end - start);
-  if (!ParseRequestLine(NextLine(rest), request, outcome)) return outcome;
-  for (auto line = NextLine(rest); !line.empty(); line = NextLine(rest)) {
-    if (!ParseHeaderLine(line, request, outcome)) return outcome;
-  }
+  outcome.request = std::move(request_);
+  outcome.request.body = std::string(buffer.substr(header_end_, body_length_));
+  outcome.consumed = header_end_ + body_length_;
+  outcome.state = ParseOutcome::State::kComplete;
+  return outcome;
+}
 
-  if (request.headers.count("transfer-encoding")) {
+ParseOutcome RequestParser::ParseHeaders(std::string_view headers) {
+  ParseOutcome outcome;
+  std::string_view rest = headers;
+  if (!ParseRequestLine(NextLine(rest), request_, outcome)) return outcome;
+  for (auto line = NextLine(rest); !line.empty(); line = NextLine(rest)) {
+    if (!ParseHeaderLine(line, request_, outcome)) return outcome;
+  }
+  if (request_.headers.count("transfer-encoding")) {
     return Error(501, "Transfer-Encoding is not supported; send Content-Length");
   }
-  std::size_t length = 0;
-  if (const auto it = request.headers.find("content-length"); it != request.headers.end()) {
+  if (const auto it = request_.headers.find("content-length"); it != request_.headers.end()) {
     const auto& text = it->second;
     if (text.empty() || text.size() > 18 ||
         text.find_first_not_of("0123456789") != std::string::npos) {
       return Error(400, "malformed Content-Length");
     }
-    length = std::stoull(text);
+    body_length_ = std::stoull(text);
   }
-  if (length > limits.max_body_bytes) return Error(413, "request body too large");
-  if (buffer.size() - header_end < length) return {};
-  request.body = std::string(buffer.substr(header_end, length));
-  outcome.consumed = header_end + length;
-  outcome.state = ParseOutcome::State::kComplete;
+  if (body_length_ > limits_.max_body_bytes) return Error(413, "request body too large");
+  if (body_length_ > 0 && (request_.method == "GET" || request_.method == "HEAD")) {
+    return Error(400, request_.method + " requests carry no body");
+  }
   return outcome;
+}
+
+ParseOutcome ParseRequest(std::string_view buffer, const ParseLimits& limits) {
+  return RequestParser(limits).Parse(buffer);
 }
 
 }  // namespace dcp::http

@@ -5,6 +5,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <limits>
 #include <stdexcept>
@@ -17,6 +19,18 @@ namespace {
 
 constexpr int kBacklog = 64;
 constexpr double kAcceptRetrySeconds = 0.5;
+
+// The numeric address of an accepted peer ("" if not IP).
+std::string PeerAddress(const sockaddr_storage& peer) {
+  char text[INET6_ADDRSTRLEN] = "";
+  if (peer.ss_family == AF_INET) {
+    ::inet_ntop(AF_INET, &reinterpret_cast<const sockaddr_in*>(&peer)->sin_addr, text, sizeof text);
+  } else if (peer.ss_family == AF_INET6) {
+    ::inet_ntop(AF_INET6, &reinterpret_cast<const sockaddr_in6*>(&peer)->sin6_addr, text,
+                sizeof text);
+  }
+  return text;
+}
 
 [[noreturn]] void ThrowErrno(const std::string& what) {
   throw std::system_error(errno, std::generic_category(), what);
@@ -39,11 +53,87 @@ Server::~Server() {
 }
 
 void Server::Handle(std::string method, std::string path, Handler handler) {
-  AddRoute({std::move(method), std::move(path), std::move(handler), nullptr});
+  AddRoute({std::move(method), std::move(path), RouteKind::kPlain, std::move(handler), nullptr});
+}
+
+void Server::HandleProbe(std::string method, std::string path, Handler handler) {
+  AddRoute({std::move(method), std::move(path), RouteKind::kProbe, std::move(handler), nullptr});
 }
 
 void Server::HandleStream(std::string method, std::string path, StreamHandler handler) {
-  AddRoute({std::move(method), std::move(path), nullptr, std::move(handler)});
+  AddRoute({std::move(method), std::move(path), RouteKind::kStream, nullptr, std::move(handler)});
+}
+
+void Server::HandleDeferred(std::string method, std::string path, StreamHandler handler) {
+  AddRoute({std::move(method), std::move(path), RouteKind::kDeferred, nullptr, std::move(handler)});
+}
+
+std::size_t Server::Holds::*Server::Holds::Of(Hold hold) {
+  switch (hold) {
+    case Hold::kStream:
+      return &Holds::streams;
+    case Hold::kWaiting:
+      return &Holds::waiting;
+    default:
+      return &Holds::pending;
+  }
+}
+
+bool Server::Trusted(const std::string& address) const {
+  return std::find(options_.trusted_proxies.begin(), options_.trusted_proxies.end(), address) !=
+         options_.trusted_proxies.end();
+}
+
+bool Server::HostAllowed(const std::string& host) const {
+  if (options_.allowed_hosts.empty()) return true;
+  const auto lower = [](std::string_view s) {
+    std::string out(s);
+    for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return out;
+  };
+  const std::string given = lower(host);
+  // The name without its port: "[::1]:8080" -> "[::1]", "a.b:8080" -> "a.b".
+  const auto colon = given.rfind(':');
+  const bool has_port = colon != std::string::npos && given.find(']', colon) == std::string::npos &&
+                        (given.front() == '[' || given.find(':') == colon);
+  const std::string name = has_port ? given.substr(0, colon) : given;
+  return std::any_of(options_.allowed_hosts.begin(), options_.allowed_hosts.end(),
+                     [&](const std::string& allowed) {
+                       const std::string a = lower(allowed);
+                       return a == given || a == name;
+                     });
+}
+
+void Server::Account(const std::string& client, Hold from, Hold to) {
+  if (from == to) return;
+  if (from != Hold::kNothing) {
+    --(totals_.*Holds::Of(from));
+    auto it = clients_.find(client);
+    if (it != clients_.end()) {
+      --(it->second.*Holds::Of(from));
+      const Holds& h = it->second;
+      if (h.pending == 0 && h.streams == 0 && h.waiting == 0) clients_.erase(it);
+    }
+  }
+  if (to != Hold::kNothing) {
+    ++(totals_.*Holds::Of(to));
+    ++(clients_[client].*Holds::Of(to));
+  }
+}
+
+int Server::Refusal(const std::string& client, Hold hold) const {
+  const auto it = clients_.find(client);
+  const std::size_t mine = it == clients_.end() ? 0 : it->second.*Holds::Of(hold);
+  if (hold == Hold::kStream) {
+    if (totals_.streams >= options_.max_streams) return 503;
+    if (mine >= options_.max_streams_per_client) return 429;
+  } else if (hold == Hold::kWaiting) {
+    if (totals_.waiting >= options_.max_waiting) return 503;
+    if (mine >= options_.max_waiting_per_client) return 429;
+  } else if (hold == Hold::kPending) {
+    if (mine >= options_.max_pending_per_client) return 429;
+  }
+  return 0;
 }
 
 void Server::AddRoute(Route route) {
@@ -144,7 +234,10 @@ void Server::OnAcceptResume(struct ev_loop* loop, ev_timer* watcher, int) {
 
 void Server::OnAcceptReady() {
   for (int i = 0; i < kBacklog; ++i) {
-    const int fd = ::accept4(listen_fd_, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    sockaddr_storage peer{};
+    socklen_t peer_length = sizeof peer;
+    const int fd = ::accept4(listen_fd_, reinterpret_cast<sockaddr*>(&peer), &peer_length,
+                             SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (fd < 0) {
       if (errno == EINTR || errno == ECONNABORTED) continue;
       if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
@@ -155,11 +248,17 @@ void Server::OnAcceptReady() {
       }
       return;  // EAGAIN: nothing more to accept
     }
-    if (connections_.size() >= options_.max_connections) {
+    std::string address = PeerAddress(peer);
+    const bool trusted = Trusted(address);
+    if (connections_.size() >= options_.max_connections ||
+        (!trusted && Refusal(address, Hold::kPending) != 0)) {
       ::close(fd);
       continue;
     }
-    auto connection = std::make_unique<Connection>(*this, fd);
+    const std::size_t general =
+        options_.max_connections - std::min(options_.probe_reserve, options_.max_connections);
+    const bool reserved = connections_.size() >= general;
+    auto connection = std::make_unique<Connection>(*this, fd, std::move(address), reserved);
     auto* raw = connection.get();
     connections_.emplace(raw, std::move(connection));
     raw->Start();

@@ -21,8 +21,8 @@ bool Stream::SendHeadersIfNeeded() {
   if (started_) return true;
   started_ = true;
   return connection_->Write("HTTP/1.1 200 OK\r\nContent-Type: " + content_type_ +
-                            "\r\nCache-Control: no-cache\r\nX-Accel-Buffering: no\r\n"
-                            "Connection: close\r\n\r\n");
+                            "\r\nCache-Control: no-cache\r\nX-Accel-Buffering: no\r\n" +
+                            SecurityHeaders({}) + "Connection: close\r\n\r\n");
 }
 
 bool Stream::Reject(const Response& response) {

@@ -84,7 +84,8 @@ std::optional<ExportClaim> MysqlRunStore::ClaimExport(const std::vector<JobVersi
   if (only) params.emplace_back(only->ToString());
   std::vector<std::string> due;
   session_.Query("SELECT run_id FROM run WHERE " + JobsIn(jobs.size()) + " AND " + kExportDue +
-                     (only ? " AND run_id = ?" : "") + " ORDER BY finished_at, id LIMIT 16",
+                     (only ? " AND run_id = ?" : " AND trigger_kind <> 'local'") +
+                     " ORDER BY finished_at, id LIMIT 16",
                  params, [&](const Row& r) { due.push_back(r.String(0)); });
   for (const std::string& run_id : due) {
     // Of concurrent claimers, the row lock lets one UPDATE match.

@@ -46,7 +46,7 @@ std::vector<RunSummary> MysqlRunStore::ListRuns(std::size_t limit) {
 }
 
 std::vector<TaskView> MysqlRunStore::ListTasks(const RunId& run, std::optional<TaskStatus> status,
-                                               std::size_t limit) {
+                                               std::size_t limit, std::size_t offset) {
   std::string sql =
       "SELECT task_id, seq, task_status, selection, start_date, end_date, attempt, worker, "
       "started_at, finished_at, error FROM run_process WHERE run_id = ? ";
@@ -55,8 +55,9 @@ std::vector<TaskView> MysqlRunStore::ListTasks(const RunId& run, std::optional<T
     sql += "AND task_status = ? ";
     params.emplace_back(std::string(ToString(*status)));
   }
-  sql += "ORDER BY seq IS NULL, seq, task_id LIMIT ?";
+  sql += "ORDER BY seq IS NULL, seq, task_id LIMIT ? OFFSET ?";
   params.emplace_back(Limit(limit));
+  params.emplace_back(Limit(offset));
   std::vector<TaskView> tasks;
   session_.Query(sql, params, [&](const Row& r) {
     const std::string status_text = r.String(2);
@@ -79,17 +80,34 @@ std::vector<TaskView> MysqlRunStore::ListTasks(const RunId& run, std::optional<T
   return tasks;
 }
 
-std::vector<WorkerView> MysqlRunStore::ListWorkers() {
+std::vector<WorkerView> MysqlRunStore::ListWorkers(std::optional<std::chrono::seconds> live_within,
+                                                   std::size_t limit) {
   std::vector<WorkerView> workers;
+  std::vector<Value> params;
+  std::string where;
+  if (live_within) {
+    where = "WHERE stopped_at IS NULL AND last_seen >= NOW(6) - INTERVAL ? SECOND ";
+    params.emplace_back(static_cast<std::int64_t>(live_within->count()));
+  }
+  params.emplace_back(Limit(limit));
   session_.Query(
       "SELECT worker_id, host, pid, started_at, last_seen, stopped_at, tasks_done, in_flight, "
-      "current_task FROM worker ORDER BY last_seen DESC, worker_id",
-      {}, [&](const Row& r) {
+      "current_task FROM worker " +
+          where + "ORDER BY last_seen DESC, worker_id LIMIT ?",
+      params, [&](const Row& r) {
         workers.push_back(WorkerView{r.String(0), r.String(1), r.Int(2), ParseSqlUtc(r.String(3)),
                                      ParseSqlUtc(r.String(4)), OptUtc(r, 5), r.Int(6), r.Int(7),
                                      r.OptString(8)});
       });
   return workers;
+}
+
+std::int64_t MysqlRunStore::PruneWorkers(std::chrono::seconds older_than, std::size_t limit) {
+  // last_seen is indexed; a stopped worker's last_seen is its last beat.
+  return static_cast<std::int64_t>(session_.Execute(
+      "DELETE FROM worker WHERE last_seen < NOW(6) - INTERVAL ? SECOND ORDER BY last_seen "
+      "LIMIT ?",
+      {Value{static_cast<std::int64_t>(older_than.count())}, Value{Limit(limit)}}));
 }
 
 }  // namespace dcp::mysql

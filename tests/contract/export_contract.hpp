@@ -17,7 +17,7 @@ class ExportContract : public StoreContract<Stores> {
 
   // A run of the forecast job with an export step, its tasks planned
   // window-major as the leader does: 2 windows x selections "10", "2", "1".
-  RunId ExportingRun() {
+  RunId ExportingRun(const std::string& trigger = "manual") {
     const RunId run = RunId::New();
     std::vector<PlannedTask> tasks;
     const char* starts[] = {"2024-01-01 00:00", "2024-02-01 00:00"};
@@ -33,6 +33,7 @@ class ExportContract : public StoreContract<Stores> {
     NewRun record = MakeRun(run, "forecast");
     record.selection_count = 3;
     record.has_export = true;
+    record.trigger = trigger;
     this->runs().CreateRun(record, tasks);
     this->runs().MarkPublished(run, seq);
     this->runs().MarkRunning(run);
@@ -95,6 +96,17 @@ TYPED_TEST_P(ExportContract, AnExportIsClaimedOnceByItsJobOnlyWhenTheRunHasEnded
   EXPECT_TRUE(state->finished_at);
   EXPECT_FALSE(this->runs().ClaimExport(this->kJobs, this->kLease));  // FAILED stays FAILED
   EXPECT_EQ(this->Run(run).status, RunStatus::kFinished);             // the run is not touched
+}
+
+// A worker of the job must not take a `run --local`'s export from the
+// process that computed it (and was told where to write it).
+TYPED_TEST_P(ExportContract, ALocalRunIsClaimedOnlyByName) {
+  const RunId run = this->ExportingRun("local");
+  this->EndAll(run);
+  EXPECT_FALSE(this->runs().ClaimExport(this->kJobs, this->kLease));
+  const auto claim = this->runs().ClaimExport(this->kJobs, this->kLease, run);
+  ASSERT_TRUE(claim);
+  EXPECT_EQ(claim->run, run);
 }
 
 TYPED_TEST_P(ExportContract, AClaimPastItsLeaseIsTakenOverAndTheOldAttemptIsIgnored) {
@@ -168,6 +180,7 @@ TYPED_TEST_P(ExportContract, AFailedStepIsAFailedRunWithItsErrorAndNoTasks) {
 
 REGISTER_TYPED_TEST_SUITE_P(ExportContract, TasksComeInTheWorkloadsOrderThenWindowStart,
                             AnExportIsClaimedOnceByItsJobOnlyWhenTheRunHasEnded,
+                            ALocalRunIsClaimedOnlyByName,
                             AClaimPastItsLeaseIsTakenOverAndTheOldAttemptIsIgnored,
                             ARerunIsRequestedOnlyForAnEndedRunWithAnExport,
                             AnOperatorRetryMakesTheExportPendingAgain,

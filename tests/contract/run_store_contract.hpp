@@ -37,7 +37,7 @@ TYPED_TEST_P(RunStoreContract, CreateRunRecordsThePlannedTasksAsQueued) {
   EXPECT_EQ(summary.trigger, "manual");
   EXPECT_EQ(summary.task_count, 3);
   EXPECT_EQ(summary.counts.queued, 3);
-  const auto listed = this->runs().ListTasks(run, std::nullopt, 10);
+  const auto listed = this->runs().ListTasks(run, std::nullopt, 10, 0);
   ASSERT_EQ(listed.size(), 3u);
   for (std::size_t i = 0; i < 3; ++i) {
     EXPECT_EQ(listed[i].id, planned[i].id);
@@ -45,8 +45,14 @@ TYPED_TEST_P(RunStoreContract, CreateRunRecordsThePlannedTasksAsQueued) {
     EXPECT_EQ(listed[i].selection, planned[i].selection);
     EXPECT_EQ(listed[i].start, planned[i].start);
   }
-  EXPECT_EQ(this->runs().ListTasks(run, TaskStatus::kQueued, 2).size(), 2u);
-  EXPECT_TRUE(this->runs().ListTasks(run, TaskStatus::kStarted, 10).empty());
+  EXPECT_EQ(this->runs().ListTasks(run, TaskStatus::kQueued, 2, 0).size(), 2u);
+  EXPECT_TRUE(this->runs().ListTasks(run, TaskStatus::kStarted, 10, 0).empty());
+  // Pages: the offset skips in the same order, and past the end is empty.
+  const auto second = this->runs().ListTasks(run, std::nullopt, 2, 1);
+  ASSERT_EQ(second.size(), 2u);
+  EXPECT_EQ(second[0].id, planned[1].id);
+  EXPECT_EQ(second[1].id, planned[2].id);
+  EXPECT_TRUE(this->runs().ListTasks(run, std::nullopt, 10, 3).empty());
   EXPECT_EQ(this->tasks().LoadRunContext(run)->time_zone, "Europe/Amsterdam");
   EXPECT_EQ(this->runs().LatestRun()->id, run);
   EXPECT_FALSE(this->runs().GetRun(RunId::New()));

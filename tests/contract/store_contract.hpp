@@ -90,7 +90,7 @@ class StoreContract : public Stores {
   }
   // The task as the read model shows it.
   TaskView View(const RunId& run, const TaskId& task) {
-    for (const TaskView& v : this->runs().ListTasks(run, std::nullopt, 1000)) {
+    for (const TaskView& v : this->runs().ListTasks(run, std::nullopt, 1000, 0)) {
       if (v.id == task) return v;
     }
     ADD_FAILURE() << "no task " << task.ToString() << " in run " << run.ToString();

@@ -108,7 +108,8 @@ describe("docker-compose.yml", () => {
     assert.ok(published.some((p) => p[2] === m.environment.DCP_MONITOR_PORT));
     assert.match(raw.services.monitor.environment.DCP_MONITOR_TOKEN, /^\$\{DCP_MONITOR_TOKEN:-[^}]+\}$/,
       "the token comes from .env");
-    assert.equal(m.environment.DCP_MONITOR_TOKEN, env.DCP_MONITOR_TOKEN);
+    assert.equal(m.environment.DCP_MONITOR_TOKEN, "generate", "no default token: one made per start");
+    assert.equal(m.environment.DCP_MONITOR_ALLOWED_HOSTS, "localhost,127.0.0.1", "the Host allowlist");
     assert.equal(m.environment.DCP_MYSQL_URL, s.leader.environment.DCP_MYSQL_URL, "the application user");
     assert.equal(m.environment.DCP_QUEUE, s.worker.environment.DCP_QUEUE);
     assert.deepEqual(m.depends_on, s.leader.depends_on);

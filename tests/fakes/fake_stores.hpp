@@ -60,8 +60,10 @@ class FakeStore final : public RunStore, public TaskStore {
   // CompletionClaims, ExportClaims.
   std::vector<RunSummary> ListRuns(std::size_t limit) override;
   std::vector<TaskView> ListTasks(const RunId& run, std::optional<TaskStatus> status,
-                                  std::size_t limit) override;
-  std::vector<WorkerView> ListWorkers() override { return workers; }
+                                  std::size_t limit, std::size_t offset) override;
+  std::vector<WorkerView> ListWorkers(std::optional<std::chrono::seconds> live_within,
+                                      std::size_t limit) override;
+  std::int64_t PruneWorkers(std::chrono::seconds older_than, std::size_t limit) override;
   CancelResult CancelRun(const RunId& run) override;
   std::vector<PlannedTask> RequeueFailed(const RunId& run) override;
   std::optional<RunSummary> ClaimCompletion(std::chrono::seconds lease) override;
@@ -93,7 +95,7 @@ class FakeStore final : public RunStore, public TaskStore {
   std::map<TaskId, FakeTask> tasks;
   std::map<TaskId, TaskResult> results;
   std::vector<PlannedTask> planned;  // every task ever created, for UnpublishedTasks
-  std::vector<WorkerView> workers;   // what ListWorkers returns
+  std::vector<WorkerView> workers;   // what ListWorkers returns, most recently seen first
 
  private:
   void MaybeFail();

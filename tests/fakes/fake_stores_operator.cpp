@@ -15,7 +15,7 @@ std::vector<RunSummary> FakeStore::ListRuns(std::size_t limit) {
 }
 
 std::vector<TaskView> FakeStore::ListTasks(const RunId& run, std::optional<TaskStatus> status,
-                                           std::size_t limit) {
+                                           std::size_t limit, std::size_t offset) {
   std::vector<TaskView> out;
   for (const auto& [id, t] : tasks) {
     if (t.run != run || (status && t.status != *status)) continue;
@@ -40,8 +40,32 @@ std::vector<TaskView> FakeStore::ListTasks(const RunId& run, std::optional<TaskS
     return std::tuple(!a.seq, a.seq.value_or(0), a.id.ToString()) <
            std::tuple(!b.seq, b.seq.value_or(0), b.id.ToString());
   });
+  out.erase(out.begin(), out.begin() + static_cast<std::ptrdiff_t>(std::min(offset, out.size())));
   if (out.size() > limit) out.resize(limit);
   return out;
+}
+
+std::vector<WorkerView> FakeStore::ListWorkers(std::optional<std::chrono::seconds> live_within,
+                                               std::size_t limit) {
+  const auto now = std::chrono::system_clock::now();
+  std::vector<WorkerView> out;
+  for (const auto& w : workers) {
+    if (out.size() == limit) break;
+    if (live_within && (w.stopped_at || w.last_seen < now - *live_within)) continue;
+    out.push_back(w);
+  }
+  return out;
+}
+
+std::int64_t FakeStore::PruneWorkers(std::chrono::seconds older_than, std::size_t limit) {
+  const auto before = std::chrono::system_clock::now() - older_than;
+  std::int64_t pruned = 0;
+  std::erase_if(workers, [&](const WorkerView& w) {
+    const bool old = static_cast<std::size_t>(pruned) < limit && w.last_seen < before;
+    pruned += old ? 1 : 0;
+    return old;
+  });
+  return pruned;
 }
 
 CancelResult FakeStore::CancelRun(const RunId& run) {
@@ -107,6 +131,7 @@ std::optional<ExportClaim> FakeStore::ClaimExport(const std::vector<JobVersion>&
   for (const RunId& id : run_order) {
     if (only && id != *only) continue;
     FakeRun& r = runs.at(id);
+    if (!only && r.info.trigger == "local") continue;  // its own process exports it
     const std::string job = r.info.context.job_name.empty() ? "reference" : r.info.context.job_name;
     const bool given = std::any_of(jobs.begin(), jobs.end(), [&](const JobVersion& j) {
       return j.name == job && j.sha256 == r.info.context.job_sha256;

@@ -5,12 +5,15 @@
 //
 //   GET  /api/runs                      newest runs (?limit=, default 50)
 //   GET  /api/runs/{id}                 one run (with stale tasks)
-//   GET  /api/runs/{id}/tasks           ?status=FAILED&limit=1000
-//   GET  /api/workers                   heartbeats
+//   GET  /api/runs/{id}/tasks           ?status=FAILED&limit=100&offset=0 (a page;
+//                                       a full one has a Link rel="next" header)
+//   GET  /api/workers                   live workers (?all=1: every row kept)
 //   GET  /api/queue                     depth, consumers, recent depths
 //   POST /api/runs                      {"from","to","window","selections"} -> 201
 //   POST /api/runs/{id}/retry           FAILED tasks back to QUEUED, published
 //   POST /api/runs/{id}/cancel
+// With a read token, every GET needs `Authorization: Bearer` and the read
+// token or the token (401 otherwise).
 // Errors are {"error": "one line"} with 400 (bad input), 401 (wrong token),
 // 403 (mutations disabled: no token configured), 404, 405, 409 (conflict:
 // run lock held, run already ended or cancelled), 503 (a server is down).
@@ -30,8 +33,16 @@ namespace dcp::monitor {
 struct ApiSettings {
   // Bearer token of the mutating endpoints; empty: they are disabled.
   std::string token;
+  // Bearer token of the reads (the token also reads); empty: reads are open.
+  std::string read_token;
   std::chrono::seconds stale_after{30};  // a worker's heartbeat older than this: not alive
+  // /api/workers lists workers not stopped and seen this recently.
+  std::chrono::seconds live_workers{std::chrono::minutes(5)};
 };
+
+// The 401 answer to a read without the read token (or the token), if the
+// settings have one; nullopt when `request` may read.
+std::optional<http::Response> ReadDenied(const http::Request& request, const ApiSettings& settings);
 
 // What the API needs beyond the database, as functions so that tests can
 // stand in for the broker.

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "amqp/confirm_publisher.hpp"
 #include "completion/completion_wiring.hpp"
@@ -31,7 +32,14 @@ struct MonitorConfig {
   amqp::PublisherOptions publishing;
   std::string bind = "0.0.0.0";  // numeric address of the HTTP server
   std::uint16_t port = 8080;
-  MonitorSettings service;  // the API token, stale_after, the refresh period
+  // The Host header values served (empty: any; DNS rebinding, see README).
+  std::vector<std::string> allowed_hosts;
+  // The proxies whose X-Forwarded-For names the client (the router's).
+  std::vector<std::string> trusted_proxies;
+  // DCP_MONITOR_TOKEN=generate: service.api.token was made at random for
+  // this start, and main prints it once.
+  bool token_generated = false;
+  MonitorSettings service;  // the API tokens, stale_after, the refresh period
   job::Job job =
       job::ReferenceJob();          // --job: the job of triggered runs, and whose exports it runs
   planning::WorkloadLimits limits;  // of triggered runs

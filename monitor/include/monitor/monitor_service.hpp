@@ -12,6 +12,7 @@
 // loop, the page or the other clients.
 #include <ev.h>
 
+#include <atomic>
 #include <deque>
 #include <functional>
 #include <memory>
@@ -50,6 +51,8 @@ struct MonitorSettings {
   std::chrono::milliseconds refresh{std::chrono::seconds(2)};  // snapshot and queue sample
   std::chrono::seconds history{std::chrono::minutes(10)};      // of the queue chart
   std::size_t snapshot_runs = 20;
+  // Rows of workers last seen longer ago are deleted (every 10 minutes).
+  std::chrono::seconds worker_retention{std::chrono::hours(24)};
 };
 
 class MonitorService {
@@ -69,7 +72,8 @@ class MonitorService {
  private:
   struct Job {
     http::Request request;
-    std::shared_ptr<http::Stream> stream;
+    std::shared_ptr<http::Stream> stream;     // touched on the loop thread only
+    std::shared_ptr<std::atomic<bool>> gone;  // set on the loop when the stream closed
   };
   struct Answer {
     std::shared_ptr<http::Stream> stream;  // null: `snapshot` for every SSE client

@@ -57,11 +57,11 @@ TEST_F(RunOperatorTest, ListTasksFiltersByStatusAndShowsWorkerAndError) {
   const RunId run = Running(planned);
   tasks.StartTask(Message(run, planned[1]), "w1");
   tasks.FailTask(planned[1].id, run, 1, "boom <b>");
-  const auto all = store.ListTasks(run, std::nullopt, 100);
+  const auto all = store.ListTasks(run, std::nullopt, 100, 0);
   ASSERT_EQ(all.size(), 3u);
   EXPECT_EQ(all[0].seq, 1);
   EXPECT_EQ(all[1].status, TaskStatus::kFailed);
-  const auto failed = store.ListTasks(run, TaskStatus::kFailed, 100);
+  const auto failed = store.ListTasks(run, TaskStatus::kFailed, 100, 0);
   ASSERT_EQ(failed.size(), 1u);
   EXPECT_EQ(failed[0].id, planned[1].id);
   EXPECT_EQ(failed[0].error, "boom <b>");
@@ -71,7 +71,7 @@ TEST_F(RunOperatorTest, ListTasksFiltersByStatusAndShowsWorkerAndError) {
   EXPECT_EQ(failed[0].start, planned[1].start);
   EXPECT_TRUE(failed[0].started_at.has_value());
   EXPECT_TRUE(failed[0].finished_at.has_value());
-  EXPECT_EQ(store.ListTasks(run, std::nullopt, 2).size(), 2u);
+  EXPECT_EQ(store.ListTasks(run, std::nullopt, 2, 0).size(), 2u);
 }
 
 TEST_F(RunOperatorTest, ListWorkersShowsHeartbeats) {
@@ -80,7 +80,7 @@ TEST_F(RunOperatorTest, ListWorkersShowsHeartbeats) {
   registry.Beat({"w1", "host-a", 11, 5, 2, task});
   registry.Beat({"w2", "host-b", 12, 0, 1, task});
   registry.Leave("w2");
-  const auto workers = MysqlRunStore(session()).ListWorkers();
+  const auto workers = MysqlRunStore(session()).ListWorkers(std::nullopt, 100);
   ASSERT_EQ(workers.size(), 2u);
   const auto& w1 = workers[0].worker_id == "w1" ? workers[0] : workers[1];
   const auto& w2 = workers[0].worker_id == "w1" ? workers[1] : workers[0];
@@ -92,8 +92,32 @@ TEST_F(RunOperatorTest, ListWorkersShowsHeartbeats) {
   EXPECT_TRUE(w2.stopped_at.has_value());
   EXPECT_EQ(w2.current_task, std::nullopt) << "a stopped worker computes nothing";
   registry.Beat({"w1", "host-a", 11, 6, 0, std::nullopt});
-  const auto idle = MysqlRunStore(session()).ListWorkers();
+  const auto idle = MysqlRunStore(session()).ListWorkers(std::nullopt, 100);
   for (const auto& w : idle) EXPECT_EQ(w.current_task, std::nullopt) << w.worker_id;
+}
+
+// The monitor's snapshot lists live workers only, and old rows are pruned:
+// autoscaled pods leave one row each.
+TEST_F(RunOperatorTest, LiveWorkersAndPruningOfOldRows) {
+  MysqlWorkerRegistry registry(session());
+  registry.Beat({"live", "h", 1, 0, 0, std::nullopt});
+  registry.Beat({"left", "h", 2, 0, 0, std::nullopt});
+  registry.Leave("left");
+  registry.Beat({"lost", "h", 3, 0, 0, std::nullopt});
+  session().Execute(
+      "UPDATE worker SET last_seen = NOW(6) - INTERVAL 2 HOUR WHERE worker_id IN ('lost', 'left')");
+  MysqlRunStore store(session());
+  const auto live = store.ListWorkers(std::chrono::minutes(5), 100);
+  ASSERT_EQ(live.size(), 1u);
+  EXPECT_EQ(live[0].worker_id, "live");
+  EXPECT_EQ(store.ListWorkers(std::nullopt, 100).size(), 3u);
+  EXPECT_EQ(store.ListWorkers(std::nullopt, 2).size(), 2u);
+  EXPECT_EQ(store.PruneWorkers(std::chrono::hours(1), 1), 1) << "bounded by its limit";
+  EXPECT_EQ(store.PruneWorkers(std::chrono::hours(1), 100), 1);
+  EXPECT_EQ(store.PruneWorkers(std::chrono::hours(1), 100), 0);
+  const auto kept = store.ListWorkers(std::nullopt, 100);
+  ASSERT_EQ(kept.size(), 1u);
+  EXPECT_EQ(kept[0].worker_id, "live");
 }
 
 TEST_F(RunOperatorTest, ConcurrentClaimersClaimOnce) {

@@ -61,13 +61,46 @@ INSTANTIATE_TEST_SUITE_P(
         BadCase{"POST / HTTP/1.1\r\nContent-Length: -1\r\n\r\n", 400},
         BadCase{"POST / HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n", 400},
         BadCase{"POST / HTTP/1.1\r\nContent-Length: 101\r\n\r\n", 413},
-        BadCase{"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n", 501}));
+        BadCase{"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n", 501},
+        BadCase{"GET / HTTP/1.1\r\nContent-Length: 5\r\n\r\n", 400},
+        BadCase{"HEAD / HTTP/1.1\r\nContent-Length: 1\r\n\r\n", 400}));
 
 TEST(RequestParser, RejectsOversizedHeadersEvenBeforeTheyEnd) {
   const std::string endless = "GET / HTTP/1.1\r\nX: " + std::string(2000, 'a');
   const auto outcome = ParseRequest(endless, {1024, 100});
   ASSERT_EQ(outcome.state, State::kError);
   EXPECT_EQ(outcome.error_status, 431);
+}
+
+// The connection calls Parse after every read with the grown buffer: fed a
+// byte at a time, the parser must come to the same request as in one call,
+// and say complete exactly when the last byte of the body arrives.
+TEST(RequestParser, FedAByteAtATimeParsesOnceAndCompletesAtTheLastByte) {
+  const std::string raw =
+      "\r\nPOST /api/runs HTTP/1.1\r\nHost: a\nContent-Length: 3\r\nX: y\r\n\r\nabcTAIL";
+  RequestParser parser({});
+  ParseOutcome outcome;
+  std::size_t fed = 0;
+  while (fed < raw.size() && outcome.state == State::kIncomplete) {
+    outcome = parser.Parse(std::string_view(raw).substr(0, ++fed));
+  }
+  ASSERT_EQ(outcome.state, State::kComplete);
+  EXPECT_EQ(fed, raw.size() - 4);
+  EXPECT_EQ(outcome.consumed, fed);
+  EXPECT_EQ(outcome.request.path, "/api/runs");
+  EXPECT_EQ(outcome.request.Header("x"), "y");
+  EXPECT_EQ(outcome.request.body, "abc");
+}
+
+TEST(RequestParser, AnEndOfHeadersSplitAcrossReadsIsFound) {
+  for (const std::string end : {"\r\n\r\n", "\n\n", "\n\r\n"}) {
+    const std::string raw = "GET /x HTTP/1.1\r\nHost: a" + end;
+    for (std::size_t split = 1; split < raw.size(); ++split) {
+      RequestParser parser({});
+      EXPECT_EQ(parser.Parse(std::string_view(raw).substr(0, split)).state, State::kIncomplete);
+      EXPECT_EQ(parser.Parse(raw).state, State::kComplete) << "split at " << split;
+    }
+  }
 }
 
 }  // namespace

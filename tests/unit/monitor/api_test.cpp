@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "fake_stores.hpp"
 
 namespace dcp::monitor {
@@ -38,7 +40,11 @@ class ApiTest : public ::testing::Test {
 
   fakes::FakeStore store;
   ApiActions actions;
-  ApiSettings settings{"s3cret", std::chrono::seconds(30)};
+  ApiSettings settings = [] {
+    ApiSettings s;
+    s.token = "s3cret";
+    return s;
+  }();
   RunId run = RunId::New();
   std::vector<planning::RunParameters> triggered;
 };
@@ -73,6 +79,58 @@ TEST_F(ApiTest, MutationsAreDisabledWithoutATokenAndNeedTheRightOne) {
   EXPECT_EQ(Call("POST", "/api/runs", "{}", "s3cret-and-more").status, 401);
   EXPECT_TRUE(triggered.empty());
   EXPECT_EQ(store.runs.at(run).status, RunStatus::kRunning);
+}
+
+TEST_F(ApiTest, AReadTokenGuardsEveryGetAndTheTokenAlsoReads) {
+  settings.read_token = "reader";
+  for (const std::string& target : std::vector<std::string>{
+           "/api/runs", "/api/workers", "/api/queue", "/api/runs/" + run.ToString() + "/tasks"}) {
+    EXPECT_EQ(Call("GET", target, {}, "").status, 401) << target;
+    EXPECT_EQ(Call("GET", target, {}, "readers").status, 401) << target;
+    EXPECT_EQ(Call("GET", target, {}, "reader").status, 200) << target;
+    EXPECT_EQ(Call("GET", target, {}, "s3cret").status, 200) << target;
+  }
+  // The read token does not mutate.
+  EXPECT_EQ(Call("POST", "/api/runs/" + run.ToString() + "/cancel", {}, "reader").status, 401);
+  EXPECT_EQ(store.runs.at(run).status, RunStatus::kRunning);
+  settings.read_token.clear();
+  EXPECT_EQ(Call("GET", "/api/runs", {}, "").status, 200) << "without one, reads are open";
+}
+
+TEST_F(ApiTest, TasksComeInBoundedPagesWithALinkToTheNext) {
+  std::vector<PlannedTask> more;
+  for (int i = 0; i < 5; ++i) {
+    more.push_back({TaskId::New(), i + 1, "S" + std::to_string(i),
+                    *ParseLocalMinute("2024-01-01 00:00"), *ParseLocalMinute("2024-01-01 23:59")});
+  }
+  const RunId big = RunId::New();
+  store.CreateRun(NewRun{big, "manual", "{}", RunContext{"UTC", "{}"}}, more);
+  const std::string tasks = "/api/runs/" + big.ToString() + "/tasks";
+  const auto first = Call("GET", tasks + "?limit=2");
+  ASSERT_EQ(first.status, 200);
+  EXPECT_EQ(json::parse(first.body).size(), 2u);
+  const auto link = std::find_if(first.headers.begin(), first.headers.end(),
+                                 [](const auto& h) { return h.first == "Link"; });
+  ASSERT_NE(link, first.headers.end());
+  EXPECT_EQ(link->second, "<" + tasks + "?limit=2&offset=2>; rel=\"next\"");
+  const auto last = Call("GET", tasks + "?limit=2&offset=4");
+  EXPECT_EQ(json::parse(last.body).at(0).at("selection"), "S4");
+  EXPECT_TRUE(std::none_of(last.headers.begin(), last.headers.end(),
+                           [](const auto& h) { return h.first == "Link"; }));
+  EXPECT_EQ(Call("GET", tasks + "?limit=1001").status, 400) << "a page is at most 1000";
+  EXPECT_EQ(Call("GET", tasks + "?offset=-1").status, 400);
+}
+
+TEST_F(ApiTest, WorkersAreTheLiveOnesUnlessAllAreAskedFor) {
+  const auto now = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
+  store.workers = {WorkerView{"live", "h", 1, now, now, std::nullopt, 0, 0, std::nullopt},
+                   WorkerView{"stopped", "h", 2, now, now, now, 0, 0, std::nullopt},
+                   WorkerView{"lost", "h", 3, now, now - std::chrono::hours(1), std::nullopt, 0, 0,
+                              std::nullopt}};
+  const auto live = json::parse(Call("GET", "/api/workers").body);
+  ASSERT_EQ(live.size(), 1u);
+  EXPECT_EQ(live.at(0).at("worker_id"), "live");
+  EXPECT_EQ(json::parse(Call("GET", "/api/workers?all=1").body).size(), 3u);
 }
 
 TEST_F(ApiTest, TriggerValidatesTheBody) {

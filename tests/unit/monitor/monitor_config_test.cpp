@@ -49,6 +49,32 @@ TEST(MonitorConfig, TheFlagWinsOverTheEnvironment) {
   EXPECT_EQ(from_flag->port, 9001);
 }
 
+TEST(MonitorConfig, AccessSettings) {
+  ScopedEnv hosts("DCP_MONITOR_ALLOWED_HOSTS", "dcp.example.com, localhost:8081,");
+  ScopedEnv proxies("DCP_MONITOR_TRUSTED_PROXIES", "10.128.0.1,::1");
+  ScopedEnv read("DCP_MONITOR_READ_TOKEN", "reader");
+  const auto c = Load({"--worker-retention", "48"});
+  ASSERT_TRUE(c) << c.reason();
+  EXPECT_EQ(c->allowed_hosts, (std::vector<std::string>{"dcp.example.com", "localhost:8081"}));
+  EXPECT_EQ(c->trusted_proxies, (std::vector<std::string>{"10.128.0.1", "::1"}));
+  EXPECT_EQ(c->service.api.read_token, "reader");
+  EXPECT_EQ(c->service.worker_retention, std::chrono::hours(48));
+  ExpectError(Load({"--trusted-proxies", "router.local"}), "--trusted-proxies");
+  ExpectError(Load({"--allowed-hosts", "http://x/"}), "--allowed-hosts");
+}
+
+TEST(MonitorConfig, AGeneratedTokenIsRandomPerStart) {
+  ScopedEnv token("DCP_MONITOR_TOKEN", "generate");
+  const auto a = Load({});
+  const auto b = Load({});
+  ASSERT_TRUE(a && b);
+  EXPECT_TRUE(a->token_generated);
+  EXPECT_EQ(a->service.api.token.size(), 32u);
+  EXPECT_EQ(a->service.api.token.find_first_not_of("0123456789abcdef"), std::string::npos);
+  EXPECT_NE(a->service.api.token, b->service.api.token);
+  EXPECT_FALSE(Load({"--token", "chosen"})->token_generated);
+}
+
 TEST(MonitorConfig, AJobGivesTheQueueAndZoneOfTriggeredRuns) {
   const std::string path = ::testing::TempDir() + "/monitor_config_job.yaml";
   std::ofstream(path) << "name: forecast\ntz: Europe/Oslo\nworkload: {items: [a]}\n"

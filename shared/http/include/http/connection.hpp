@@ -4,19 +4,22 @@
 #include <ev.h>
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
 #include "http/message.hpp"
+#include "http/request_parser.hpp"
+#include "http/server.hpp"
 
 namespace dcp::http {
 
-class Server;
 class Stream;
 
 class Connection {
  public:
-  Connection(Server& server, int fd);
+  // `client`: the peer's address; `reserved`: accepted into the probe reserve.
+  Connection(Server& server, int fd, std::string client, bool reserved);
   // Stops its watchers and closes the socket; detaches the stream silently.
   ~Connection();
   Connection(const Connection&) = delete;
@@ -41,7 +44,12 @@ class Connection {
   void OnReadable();
   void OnWritable();
   void OnTimer();
+  void OnDeadline();
   void Dispatch(const Request& request);
+  // The response for `route` (null: none) when it is not to be served here:
+  // a reserved connection, a Host not allowed, a limit reached.
+  std::optional<Response> Refuse(const Request& request, const Server::Route* route);
+  void Hold(Server::Hold hold);
   void Flush();
   void AfterFlushed();
   void Arm(double seconds);
@@ -50,9 +58,14 @@ class Connection {
 
   static void OnIo(struct ev_loop* loop, ev_io* watcher, int events);
   static void OnTimeout(struct ev_loop* loop, ev_timer* watcher, int events);
+  static void OnDeadlineTimer(struct ev_loop* loop, ev_timer* watcher, int events);
 
   Server& server_;
   int fd_;
+  std::string client_;  // the peer, then (from a trusted proxy) X-Forwarded-For's
+  bool reserved_;
+  Server::Hold hold_ = Server::Hold::kNothing;
+  RequestParser parser_;
   Phase phase_ = Phase::kReading;
   bool finish_after_flush_ = false;
   bool head_only_ = false;
@@ -62,7 +75,8 @@ class Connection {
   std::shared_ptr<Stream> stream_;
   ev_io read_io_{};
   ev_io write_io_{};
-  ev_timer timer_{};
+  ev_timer timer_{};     // request, write stall, linger
+  ev_timer deadline_{};  // a waiting request's answer, a stream's age
 };
 
 }  // namespace dcp::http

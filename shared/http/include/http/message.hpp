@@ -35,8 +35,13 @@ struct Response {
 // "Not Found" for 404; "Unknown" for a code it does not know.
 const char* ReasonPhrase(int status);
 
-// Status line, headers (with Content-Length and Connection: close) and, unless
-// `head_only`, the body.
+// What every response carries against content sniffing and framing
+// (clickjacking): nosniff, X-Frame-Options DENY and, unless `given` has a
+// Content-Security-Policy of its own, `frame-ancestors 'none'`. CRLF-ended.
+std::string SecurityHeaders(const std::vector<std::pair<std::string, std::string>>& given);
+
+// Status line, headers (with Content-Length, the security headers and
+// Connection: close) and, unless `head_only`, the body.
 std::string Serialize(const Response& response, bool head_only = false);
 
 }  // namespace dcp::http

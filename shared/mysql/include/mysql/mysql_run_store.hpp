@@ -58,8 +58,10 @@ class MysqlRunStore final : public RunStore {
   // In mysql_run_listing.cpp.
   std::vector<RunSummary> ListRuns(std::size_t limit) override;
   std::vector<TaskView> ListTasks(const RunId& run, std::optional<TaskStatus> status,
-                                  std::size_t limit) override;
-  std::vector<WorkerView> ListWorkers() override;
+                                  std::size_t limit, std::size_t offset) override;
+  std::vector<WorkerView> ListWorkers(std::optional<std::chrono::seconds> live_within,
+                                      std::size_t limit) override;
+  std::int64_t PruneWorkers(std::chrono::seconds older_than, std::size_t limit) override;
   CancelResult CancelRun(const RunId& run) override;
   std::optional<RunSummary> ClaimCompletion(std::chrono::seconds lease) override;
   void CompletionReported(const RunId& run) override;

@@ -37,7 +37,9 @@ class ExportClaims {
   // whose export is PENDING, or RUNNING under a claim older than `lease`
   // (its claimer died): one conditional UPDATE, so of any number of
   // claimers exactly one wins. The export becomes RUNNING, its attempt + 1.
-  // `only`: that run's export, if it is due.
+  // `only`: that run's export, if it is due. Without `only`, a `local` run
+  // (dcp-leader run --local) is never claimed: its own process exports it
+  // (to its --export-dir), and `dcp export --rerun` if that process died.
   virtual std::optional<ExportClaim> ClaimExport(const std::vector<JobVersion>& jobs,
                                                  std::chrono::seconds lease,
                                                  const std::optional<RunId>& only = {}) = 0;

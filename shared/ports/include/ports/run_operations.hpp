@@ -33,6 +33,10 @@ class RunOperations {
   // (and a retry cut short is finished by the next leader). One transaction.
   // A CANCELLED run stays as it is. Returns those tasks.
   virtual std::vector<PlannedTask> RequeueFailed(const RunId& run) = 0;
+  // Deletes at most `limit` rows of workers last seen (a stopped one: its
+  // last beat) longer than `older_than` ago (autoscaled pods leave one row each);
+  // returns how many.
+  virtual std::int64_t PruneWorkers(std::chrono::seconds older_than, std::size_t limit) = 0;
 };
 
 }  // namespace dcp

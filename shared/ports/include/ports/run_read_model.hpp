@@ -83,11 +83,15 @@ class RunReadModel {
   // not computed: 0).
   virtual std::vector<RunSummary> ListRuns(std::size_t limit) = 0;
   // The run's tasks in (seq, task id) order, only those in `status` if
-  // given, at most `limit`.
+  // given: at most `limit` of them, after skipping `offset` (a page).
   virtual std::vector<TaskView> ListTasks(const RunId& run, std::optional<TaskStatus> status,
-                                          std::size_t limit) = 0;
-  // Every worker that ever sent a heartbeat, most recently seen first.
-  virtual std::vector<WorkerView> ListWorkers() = 0;
+                                          std::size_t limit, std::size_t offset) = 0;
+  // Workers that sent a heartbeat, most recently seen first, at most
+  // `limit`. With `live_within`, only those not stopped and seen that
+  // recently (by the database's clock, which stamps the heartbeats); without,
+  // every row kept (see RunOperations::PruneWorkers).
+  virtual std::vector<WorkerView> ListWorkers(std::optional<std::chrono::seconds> live_within,
+                                              std::size_t limit) = 0;
 };
 
 }  // namespace dcp
