@@ -7,7 +7,7 @@ import { describe, it } from "node:test";
 import YAML from "yaml";
 import { MergeComposeFiles } from "./lib/compose_merge.js";
 import { ReadEnvFile } from "./lib/template.js";
-import { repo } from "./lib/render.js";
+import { CodeTmpDirDefault, CodeWorkDirDefaults, repo } from "./lib/render.js";
 
 const text = fs.readFileSync(path.join(repo, "docker-compose.yml"), "utf8");
 const env = ReadEnvFile(path.join(repo, ".env.example"));
@@ -29,6 +29,25 @@ function Interpolate(node, values) {
 const raw = YAML.parse(text, { merge: true });
 const withEnv = Interpolate(raw, env).services;
 const withoutEnv = Interpolate(raw, {}).services;
+// The dcp services run on a read-only root: every place dcp writes
+// (DCP_WORK_DIR, else the code's default; TMPDIR's default; DCP_EXPORT_DIR)
+// is on a tmpfs or a volume.
+function CheckReadOnly(services, names) {
+  for (const name of names) {
+    const service = services[name];
+    assert.equal(service.read_only, true, `${name}: writable root`);
+    const program = service.command[0];
+    const e = service.environment;
+    const dirs = [e.DCP_WORK_DIR || CodeWorkDirDefaults()[program], e.TMPDIR || CodeTmpDirDefault()];
+    if (e.DCP_EXPORT_DIR) dirs.push(e.DCP_EXPORT_DIR);
+    const writable = [...(service.tmpfs ?? []).map((t) => t.split(":")[0]),
+      ...(service.volumes ?? []).filter((v) => !v.endsWith(":ro")).map((v) => v.split(":")[1])];
+    for (const dir of dirs) {
+      assert.ok(writable.some((w) => dir === w || dir.startsWith(`${w}/`)), `${name}: nothing writable at ${dir}`);
+    }
+  }
+}
+
 const Seconds = (d) => {
   const m = String(d).match(/^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/);
   return Number(m[1] ?? 0) * 3600 + Number(m[2] ?? 0) * 60 + Number(m[3] ?? 0);
@@ -119,6 +138,10 @@ describe("docker-compose.yml", () => {
     assert.match(dockerfile, /--target [^\n]*\bdcp-monitor\b/, "the image builds dcp-monitor");
   });
 
+  it("runs the dcp services on a read-only root, writing only to /tmp", () => {
+    CheckReadOnly(s, ["migrate", "leader", "worker", "monitor"]);
+  });
+
   it("lets a worker drain its task, and the broker wait for it", () => {
     const timeout = Number(s.worker.environment.DCP_TASK_TIMEOUT);
     assert.ok(Seconds(s.worker.stop_grace_period) > timeout, "stop_grace_period vs DCP_TASK_TIMEOUT");
@@ -195,6 +218,10 @@ describe("examples/forecast/compose.yaml", () => {
       }
     }
     assert.ok(Seconds(s.worker.stop_grace_period) > job.compute.timeout, "stop_grace_period vs compute.timeout");
+  });
+
+  it("keeps the root read-only, the export folder writable", () => {
+    CheckReadOnly(s, kJobServices);
   });
 
   it("gives the workers and the monitor an export folder they may write, on one named volume", () => {

@@ -9,9 +9,10 @@ import { after, describe, it } from "node:test";
 import YAML from "yaml";
 import { LoadYaml, ProcessTemplate } from "./lib/template.js";
 import { ValidateObject } from "./lib/validate.js";
+import { Allowed, Matches } from "./lib/network_policy.js";
 import {
-  AllTemplateFiles, Find, JobParams, kTestParams, kVariants, kWorkerKinds, Params, PodSpecs, RenderJobVariant,
-  RenderVariant, repo, templatesDir,
+  AllTemplateFiles, CodeTmpDirDefault, CodeWorkDirDefaults, Find, JobParams, kTestParams, kVariants, kWorkerKinds,
+  Params, PodSpecs, RenderJobVariant, RenderVariant, repo, templatesDir,
 } from "./lib/render.js";
 
 const kSecretish = /password|passwd|secret|token|_url$|^url$/i;
@@ -45,6 +46,11 @@ describe("templates", () => {
     bad((o) => (o.spec.to.kind = "Pod"), "Route");
     bad((o) => (o.spec.tls.termination = "none"), "Route");
     bad((o) => (o.spec.port = { targetPort: "not a port name" }), "Route");
+    bad((o) => (o.spec.policyTypes = ["Ingres"]), "NetworkPolicy", "dcp-monitor");
+    bad((o) => (o.spec.ingress[0].ports[0].port = { number: 8080 }), "NetworkPolicy", "dcp-monitor");
+    bad((o) => (o.spec.ingress[0].form = o.spec.ingress[0].from), "NetworkPolicy", "dcp-monitor");
+    bad((o) => (o.spec.ingres = o.spec.ingress), "NetworkPolicy", "dcp-rabbitmq");
+    bad((o) => (o.spec.podSelector.matchExpressions[0].operator = "in"), "NetworkPolicy", "dcp-pods");
   });
 });
 
@@ -97,6 +103,122 @@ function CheckScalesOnQueue(objects, autoscaler, worker, queue, params) {
     assert.ok(Number(min) >= 1 || Number(perPod) === 1, "its division rounds down: min >= 1");
     assert.ok(Number(max) >= Number(min));
     assert.match(secret.stringData["amqp-url"], /\/%2F$/, "it only knows vhost /");
+  }
+}
+
+
+// The third-party pod that keeps a writable root: k8s-rabbit-pod-autoscaler
+// (a script around kubectl; its image's writes are not known here).
+const kWritableRoot = new Set(["dcp-rabbit-pod-autoscaler"]);
+// Where each program writes, given its container's environment and
+// dcp-config: DCP_WORK_DIR (else the code's default), TMPDIR (else the
+// code's), DCP_EXPORT_DIR when set; RabbitMQ its data directory and /tmp.
+function WritablePaths(container, config) {
+  const value = (name) => container.env?.find((e) => e.name === name)?.value ?? config[name];
+  const program = container.command?.[0];
+  if (container.name === "rabbitmq") return ["/var/lib/rabbitmq", "/tmp"];
+  const workDir = CodeWorkDirDefaults()[program];
+  assert.ok(workDir, `${container.name}: unknown program ${program}`);
+  const paths = [value("DCP_WORK_DIR") || workDir, value("TMPDIR") || CodeTmpDirDefault()];
+  if (value("DCP_EXPORT_DIR")) paths.push(value("DCP_EXPORT_DIR"));
+  return paths;
+}
+
+// Every container but kWritableRoot's on a read-only root, with a writable
+// volume (emptyDir or a claim) under every path its program writes; no pod
+// mounts an API token unless it runs as a ServiceAccount a RoleBinding binds.
+function CheckReadOnlyAndTokenless(objects) {
+  const config = Find(objects, "ConfigMap", "dcp-config").data;
+  const bound = new Set(objects.filter((o) => o.kind === "RoleBinding")
+    .flatMap((b) => b.subjects.filter((s) => s.kind === "ServiceAccount").map((s) => s.name)));
+  for (const [pod, owner] of PodSpecs(objects)) {
+    const name = owner.metadata.name;
+    if (pod.serviceAccountName) {
+      assert.ok(bound.has(pod.serviceAccountName), `${name}: ServiceAccount ${pod.serviceAccountName} has no Role`);
+      assert.equal(pod.automountServiceAccountToken, true, `${name}: say that it needs its token`);
+    } else {
+      assert.equal(pod.automountServiceAccountToken, false, `${name}: the default ServiceAccount's token is mounted`);
+    }
+    for (const c of [...(pod.initContainers ?? []), ...pod.containers]) {
+      if (kWritableRoot.has(name)) {
+        assert.notEqual(c.securityContext?.readOnlyRootFilesystem, true, `${name}: remove it from kWritableRoot`);
+        continue;
+      }
+      assert.equal(c.securityContext?.readOnlyRootFilesystem, true, `${name}/${c.name}: writable root filesystem`);
+      for (const dir of WritablePaths(c, config)) {
+        const mount = (c.volumeMounts ?? []).filter((m) => dir === m.mountPath || dir.startsWith(`${m.mountPath}/`))
+          .sort((a, b) => b.mountPath.length - a.mountPath.length)[0];
+        assert.ok(mount && !mount.readOnly && !mount.subPath, `${name}/${c.name}: nothing writable mounted at ${dir}`);
+        const volume = pod.volumes.find((v) => v.name === mount.name);
+        assert.ok(volume?.emptyDir || volume?.persistentVolumeClaim, `${name}/${c.name}: ${dir} on ${JSON.stringify(volume)}`);
+      }
+    }
+  }
+}
+
+// The namespaces, labelled as OpenShift labels them (kubernetes.io/metadata.name
+// on every namespace; the router's policy-group labels).
+const kNamespaces = {
+  router: { "kubernetes.io/metadata.name": "openshift-ingress", "network.openshift.io/policy-group": "ingress",
+    "policy-group.network.openshift.io/ingress": "" },
+  monitoring: { "kubernetes.io/metadata.name": "openshift-user-workload-monitoring" },
+  keda: { "kubernetes.io/metadata.name": "openshift-keda" },
+  other: { "kubernetes.io/metadata.name": "someone-else" },
+};
+const kPolicyComponents = ["leader", "worker", "monitor", "migrate", "rabbitmq", "autoscaler"];
+
+// Who reaches which dcp pod on which port, under the rendered NetworkPolicies.
+function CheckNetworkPolicies(objects, params, extraTargets = []) {
+  const policies = objects.filter((o) => o.kind === "NetworkPolicy");
+  const namespace = params.NAMESPACE;
+  const pods = Object.fromEntries(PodSpecs(objects).map(([pod, owner]) => {
+    const template = owner.kind === "CronJob" ? owner.spec.jobTemplate.spec.template : owner.spec.template;
+    return [template.metadata.labels["app.kubernetes.io/component"],
+      { labels: template.metadata.labels, ports: pod.containers.flatMap((c) => c.ports ?? []) }];
+  }));
+  for (const target of extraTargets) pods[target.component] = target;
+  const inNamespace = (labels) => ({ namespace, namespaceLabels: { "kubernetes.io/metadata.name": namespace }, labels });
+  const fromPod = (component) => inNamespace(pods[component]?.labels ??
+    { "app.kubernetes.io/part-of": "dcp", "app.kubernetes.io/component": component });
+  const fromNamespace = (key) => ({ namespace: kNamespaces[key]["kubernetes.io/metadata.name"],
+    namespaceLabels: kNamespaces[key], labels: { app: "anything" } });
+  const sources = {
+    ...Object.fromEntries(kPolicyComponents.map((c) => [c, fromPod(c)])),
+    "a pod of the namespace": inNamespace({ app: "unrelated" }),
+    ...Object.fromEntries(Object.keys(kNamespaces).map((k) => [`namespace ${k}`, fromNamespace(k)])),
+  };
+  // Every dcp pod is isolated: some policy selects it.
+  for (const [component, pod] of Object.entries(pods)) {
+    assert.ok(policies.some((p) => Matches(p.spec.podSelector, pod.labels)), `no policy selects ${component}`);
+  }
+  const secret = Find(objects, "Secret", "dcp-credentials").stringData;
+  const urlPort = (url) => Number(new URL(url).port);
+  // target component -> port -> the sources allowed, exactly.
+  const expected = {
+    rabbitmq: {
+      [urlPort(secret["amqp-url"])]: ["leader", "worker", "monitor"],
+      [urlPort(secret["rabbitmq-management-url"])]: ["namespace keda", "autoscaler"],
+      15692: ["namespace monitoring"],
+    },
+    monitor: { 8080: ["namespace router", "namespace monitoring"] },
+    worker: { 8080: ["namespace monitoring"] },
+    leader: { 8080: ["namespace monitoring"] },
+  };
+  for (const target of extraTargets) expected[target.component] = target.expected;
+  for (const [component, byPort] of Object.entries(expected)) {
+    const to = pods[component];
+    assert.ok(to, `no ${component} pod`);
+    for (const [port, allowed] of Object.entries(byPort)) {
+      assert.ok(to.ports.some((p) => p.containerPort === Number(port)), `${component} does not listen on ${port}`);
+      for (const [source, from] of Object.entries(sources)) {
+        assert.equal(Allowed(policies, namespace, from, to, Number(port)), allowed.includes(source),
+          `${source} -> ${component}:${port}`);
+      }
+    }
+    // Nobody on a port not listed.
+    for (const [source, from] of Object.entries(sources)) {
+      assert.ok(!Allowed(policies, namespace, from, to, 22), `${source} -> ${component}:22`);
+    }
   }
 }
 
@@ -248,6 +370,12 @@ for (const [workerKind, autoscaler] of kVariants) {
       assert.ok(token.valueFrom.secretKeyRef.key in secret.stringData, "the Secret has the token's key");
       assert.ok(secret.stringData[token.valueFrom.secretKeyRef.key].length > 0, "an empty token");
       assert.ok(!Object.keys(config).some((k) => /TOKEN/i.test(k)), "token in the ConfigMap");
+      const read = env("DCP_MONITOR_READ_TOKEN")?.valueFrom?.secretKeyRef;
+      assert.ok(read, "DCP_MONITOR_READ_TOKEN from a Secret");
+      assert.equal(read.name, secret.metadata.name);
+      assert.notEqual(read.key, token.valueFrom.secretKeyRef.key, "one token for reads and writes");
+      assert.ok(read.key in secret.stringData, "the Secret has the read token's key");
+      assert.equal(read.optional, true, "a Secret made before the key existed still starts the monitor");
 
       // Service -> the monitor's pods only -> its http port.
       const service = Find(objects, "Service", "dcp-monitor");
@@ -267,6 +395,7 @@ for (const [workerKind, autoscaler] of kVariants) {
       assert.equal(route.spec.tls.termination, "edge");
       assert.equal(route.spec.tls.insecureEdgeTerminationPolicy, "Redirect");
       assert.match(route.metadata.annotations["haproxy.router.openshift.io/timeout"], /^\d+[smhd]$/);
+      assert.equal(env("DCP_MONITOR_ALLOWED_HOSTS")?.value, route.spec.host, "the monitor serves the Route's host");
     });
 
     it("gives every container requests, limits and no privileges", () => {
@@ -281,6 +410,14 @@ for (const [workerKind, autoscaler] of kVariants) {
       }
     });
 
+    it("runs every dcp container on a read-only root, writing only to its volumes, without an API token", () => {
+      CheckReadOnlyAndTokenless(objects);
+    });
+
+    it("lets only the pods that must talk reach RabbitMQ, the monitor and the metrics", () => {
+      CheckNetworkPolicies(objects, params);
+    });
+
     it("uses one dcp image everywhere, resolvable through the ImageStream", () => {
       const images = new Set(PodSpecs(objects).filter(([, o]) => !/rabbit/.test(o.metadata.name))
         .flatMap(([pod]) => pod.containers.map((c) => c.image)));
@@ -290,6 +427,101 @@ for (const [workerKind, autoscaler] of kVariants) {
     });
   });
 }
+
+describe("pod security and network access", () => {
+  const { objects, params } = RenderVariant("deployment", "keda-rabbitmq");
+  const monitorOf = (list) => Find(list, "Deployment", "dcp-monitor").spec.template.spec.containers[0];
+  const envOf = (c, name) => c.env.find((e) => e.name === name);
+
+  it("each check catches what it is about", () => {
+    const broken = (mutate) => {
+      const copy = structuredClone(objects);
+      mutate(copy);
+      return copy;
+    };
+    const worker = (list) => Find(list, "Deployment", "dcp-worker").spec.template.spec;
+    const rabbit = (list) => Find(list, "DeploymentConfig", "dcp-rabbitmq").spec.template.spec;
+    const policy = (list, name) => Find(list, "NetworkPolicy", name).spec;
+    for (const mutate of [
+      (o) => delete worker(o).containers[0].securityContext.readOnlyRootFilesystem,
+      (o) => delete worker(o).automountServiceAccountToken,
+      (o) => (rabbit(o).automountServiceAccountToken = true),
+      (o) => (worker(o).containers[0].volumeMounts = []),
+      (o) => (worker(o).containers[0].volumeMounts[0].readOnly = true),
+      (o) => (worker(o).volumes[0] = { name: "tmp", configMap: { name: "dcp-config" } }),
+      (o) => (rabbit(o).containers[0].volumeMounts = rabbit(o).containers[0].volumeMounts.filter((m) => m.name !== "tmp")),
+      (o) => worker(o).containers[0].env.push({ name: "DCP_WORK_DIR", value: "/var/dcp" }),
+      (o) => Find(o, "ConfigMap", "dcp-config").data.DCP_WORK_DIR = "/srv/work",
+    ]) {
+      assert.throws(() => CheckReadOnlyAndTokenless(broken(mutate)), assert.AssertionError, mutate.toString());
+    }
+    for (const mutate of [
+      (o) => (policy(o, "dcp-rabbitmq").ingress[0].from[0].podSelector.matchExpressions[0].values.push("migrate")),
+      (o) => (policy(o, "dcp-rabbitmq").ingress[0].ports[0].port = 5671),
+      (o) => delete policy(o, "dcp-rabbitmq").ingress[1].from,
+      (o) => delete policy(o, "dcp-rabbitmq").ingress[2].ports,
+      (o) => (policy(o, "dcp-monitor").ingress[0].from.push({ podSelector: {} })),
+      (o) => delete policy(o, "dcp-monitor").ingress[0].from[0].namespaceSelector,
+      (o) => (policy(o, "dcp-monitor").podSelector.matchLabels["app.kubernetes.io/component"] = "monitr"),
+      (o) => (policy(o, "dcp-pods").podSelector.matchExpressions[0].values = ["worker", "leader"]),
+      (o) => (policy(o, "dcp-pods").ingress = [{}]),
+      (o) => o.splice(o.findIndex((x) => x.kind === "NetworkPolicy" && x.metadata.name === "dcp-monitor"), 1),
+    ]) {
+      assert.throws(() => CheckNetworkPolicies(broken(mutate), params), assert.AssertionError, mutate.toString());
+    }
+  });
+
+  it("serves only MONITOR_HOST, the Route's host, and takes the read token from the Secret", () => {
+    const host = "dcp.apps.example.com";
+    const rendered = RenderVariant("deployment", "none", { MONITOR_HOST: host, MONITOR_READ_TOKEN: "reader" }).objects;
+    assert.equal(Find(rendered, "Route", "dcp-monitor").spec.host, host);
+    assert.equal(envOf(monitorOf(rendered), "DCP_MONITOR_ALLOWED_HOSTS").value, host);
+    const key = envOf(monitorOf(rendered), "DCP_MONITOR_READ_TOKEN").valueFrom.secretKeyRef.key;
+    assert.equal(Find(rendered, "Secret", "dcp-credentials").stringData[key], "reader");
+    const job = RenderJobVariant("forecast", "none", { MONITOR_HOST: host }).objects;
+    assert.equal(envOf(monitorOf(job), "DCP_MONITOR_ALLOWED_HOSTS").value, host);
+    // By default: any host (the router makes one up) and open reads.
+    assert.equal(envOf(monitorOf(objects), "DCP_MONITOR_ALLOWED_HOSTS").value, "");
+    assert.equal(Find(objects, "Secret", "dcp-credentials").stringData["monitor-read-token"], "");
+  });
+
+  it("lets the namespaces' labels be changed: upstream KEDA in keda, a host-network router", () => {
+    const { objects: rendered } = RenderVariant("deployment", "keda-rabbitmq", {
+      KEDA_NAMESPACE_LABEL_VALUE: "keda",
+      ROUTER_NAMESPACE_LABEL: "policy-group.network.openshift.io/host-network", ROUTER_NAMESPACE_LABEL_VALUE: "" });
+    const policies = rendered.filter((o) => o.kind === "NetworkPolicy");
+    const pod = (kind, name, port) => {
+      const t = Find(rendered, kind, name).spec.template;
+      return { labels: t.metadata.labels, ports: t.spec.containers[0].ports, port };
+    };
+    const from = (labels) => ({ namespace: "x", namespaceLabels: labels, labels: {} });
+    const rabbit = pod("DeploymentConfig", "dcp-rabbitmq");
+    const monitor = pod("Deployment", "dcp-monitor");
+    const ns = params.NAMESPACE;
+    assert.ok(Allowed(policies, ns, from({ "kubernetes.io/metadata.name": "keda" }), rabbit, 15672));
+    assert.ok(!Allowed(policies, ns, from(kNamespaces.keda), rabbit, 15672));
+    assert.ok(Allowed(policies, ns, from({ "policy-group.network.openshift.io/host-network": "" }), monitor, 8080));
+    assert.ok(!Allowed(policies, ns, from(kNamespaces.router), monitor, 8080));
+  });
+
+  it("with --mysql-policy, only the leader, the workers, the monitor and migrate reach the project's MySQL", () => {
+    const rendered = ProcessTemplate(LoadYaml(path.join(templatesDir, "network-policy-mysql.yaml")), Params()).objects;
+    for (const o of rendered) ValidateObject(o);
+    const all = [...objects, ...rendered];
+    const port = Number(new URL(kTestParams.MYSQL_URL).port);
+    assert.equal(Number(new URL(kTestParams.MYSQL_MIGRATE_URL).port), port);
+    CheckNetworkPolicies(all, params, [{
+      component: "mysql", labels: { [params.MYSQL_POD_LABEL]: params.MYSQL_POD_LABEL_VALUE, app: "mysql" },
+      ports: [{ name: "mysql", containerPort: port }], expected: { [port]: ["leader", "worker", "monitor", "migrate"] },
+    }]);
+    // It selects the MySQL pods only, none of dcp's.
+    const [policy] = rendered;
+    for (const [, owner] of PodSpecs(objects)) {
+      const t = owner.kind === "CronJob" ? owner.spec.jobTemplate.spec.template : owner.spec.template;
+      assert.ok(!Matches(policy.spec.podSelector, t.metadata.labels), owner.metadata.name);
+    }
+  });
+});
 
 describe("worker kinds", () => {
   it("DeploymentConfig and Deployment run the same pod", () => {
@@ -335,6 +567,11 @@ for (const autoscaler of ["keda-rabbitmq", "keda-prometheus", "rabbit-pod-autosc
       for (const object of objects) ValidateObject(object);
       const names = objects.map((o) => `${o.kind}/${o.metadata.name}`);
       assert.equal(new Set(names).size, names.length, "duplicate objects");
+    });
+
+    it("runs its pods on a read-only root, writing only to their volumes, without an API token", () => {
+      CheckReadOnlyAndTokenless(objects);
+      CheckNetworkPolicies(objects, params);
     });
 
     it("holds examples/forecast/job.yaml, byte for byte, in its ConfigMap", () => {
@@ -476,6 +713,12 @@ describe("openshift/apply --dry-run", () => {
     const objects = Apply("--job", "forecast", "-p", "DCP_QUEUE=dcp.other");
     assert.equal(Find(objects, "ConfigMap", "dcp-config").data.DCP_QUEUE, "dcp.other");
     assert.equal(Find(objects, "ScaledObject", "dcp-worker").spec.triggers[0].metadata.queueName, "dcp.other");
+  });
+
+  it("--mysql-policy adds the MySQL NetworkPolicy, and only then", () => {
+    const names = (objects) => objects.filter((o) => o.kind === "NetworkPolicy").map((o) => o.metadata.name).sort();
+    assert.deepEqual(names(Apply()), ["dcp-monitor", "dcp-pods", "dcp-rabbitmq"]);
+    assert.deepEqual(names(Apply("--mysql-policy")), ["dcp-monitor", "dcp-mysql", "dcp-pods", "dcp-rabbitmq"]);
   });
 
   it("refuses a job with a DeploymentConfig worker, or a job it has no template for", () => {

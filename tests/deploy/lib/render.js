@@ -91,3 +91,23 @@ export function PodSpecs(objects) {
   }
   return specs;
 }
+
+// DCP_WORK_DIR's default of each program, from its config source: the
+// folder the manifests must give a writable volume when it is not set.
+export function CodeWorkDirDefaults() {
+  const sources = { "dcp-leader": "leader/leader_config.cpp", "dcp-worker": "worker/worker_config.cpp",
+    "dcp-monitor": "monitor/include/monitor/monitor_config.hpp" };
+  return Object.fromEntries(Object.entries(sources).map(([program, file]) => {
+    const found = fs.readFileSync(path.join(repo, file), "utf8").match(/std::string work_dir = "([^"]+)";/);
+    if (!found) throw new Error(`${file}: no work_dir default`);
+    return [program, found[1]];
+  }));
+}
+
+// TMPDIR's default where dcp makes its temporary files (the leader's step files).
+export function CodeTmpDirDefault() {
+  const file = "shared/app/planning/job_workload.cpp";
+  const found = fs.readFileSync(path.join(repo, file), "utf8").match(/getenv\("TMPDIR"\)[\s\S]*?: "(\/[^"]*)"\)/);
+  if (!found) throw new Error(`${file}: no TMPDIR default`);
+  return found[1];
+}

@@ -2,7 +2,8 @@
 // Kubernetes kinds with kubernetes-models, KEDA and prometheus-operator kinds
 // with their @kubernetes-models packages, OpenShift kinds with the strict
 // schemas in ../schemas/openshift.json (their pod templates with
-// kubernetes-models; Route with the schema below). Throws with the object's name and the first errors.
+// kubernetes-models; Route with the schema below), NetworkPolicy with
+// kubernetes-models and a strict schema below. Throws with the object's name and the first errors.
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -10,6 +11,7 @@ import Ajv from "ajv";
 import { ConfigMap, PersistentVolumeClaim, PodTemplateSpec, ResourceRequirements, Secret, Service, ServiceAccount } from "kubernetes-models/v1";
 import { Deployment } from "kubernetes-models/apps/v1";
 import { CronJob, Job } from "kubernetes-models/batch/v1";
+import { NetworkPolicy } from "kubernetes-models/networking.k8s.io/v1";
 import { Role, RoleBinding } from "kubernetes-models/rbac.authorization.k8s.io/v1";
 import { ScaledObject, TriggerAuthentication } from "@kubernetes-models/keda/keda.sh/v1alpha1";
 import { PodMonitor } from "@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1";
@@ -72,6 +74,88 @@ ajv.addSchema({
   },
 });
 
+// networking.k8s.io/v1 NetworkPolicy, strictly (kubernetes-models checks
+// types and enums but lets an unknown field through, and a misspelt
+// "ingress" would leave the pods isolated with no rule): the fields of
+// k8s.io/api/networking/v1 types.go.
+const kLabelSelector = {
+  type: "object",
+  additionalProperties: false,
+  properties: {
+    matchLabels: { type: "object", additionalProperties: { type: "string" } },
+    matchExpressions: {
+      type: "array",
+      items: {
+        type: "object",
+        additionalProperties: false,
+        required: ["key", "operator"],
+        properties: {
+          key: { type: "string", minLength: 1 },
+          operator: { enum: ["In", "NotIn", "Exists", "DoesNotExist"] },
+          values: { type: "array", items: { type: "string" } },
+        },
+      },
+    },
+  },
+};
+const kPeers = {
+  type: "array",
+  items: {
+    type: "object",
+    additionalProperties: false,
+    properties: {
+      podSelector: kLabelSelector,
+      namespaceSelector: kLabelSelector,
+      ipBlock: {
+        type: "object",
+        additionalProperties: false,
+        required: ["cidr"],
+        properties: { cidr: { type: "string" }, except: { type: "array", items: { type: "string" } } },
+      },
+    },
+  },
+};
+const kPorts = {
+  type: "array",
+  items: {
+    type: "object",
+    additionalProperties: false,
+    properties: {
+      protocol: { enum: ["TCP", "UDP", "SCTP"] },
+      port: { anyOf: [{ type: "integer", minimum: 1, maximum: 65535 }, { type: "string", minLength: 1, maxLength: 15 }] },
+      endPort: { type: "integer", minimum: 1, maximum: 65535 },
+    },
+  },
+};
+ajv.addSchema({
+  $id: "networkpolicy",
+  type: "object",
+  additionalProperties: false,
+  required: ["apiVersion", "kind", "metadata", "spec"],
+  properties: {
+    apiVersion: { const: "networking.k8s.io/v1" },
+    kind: { const: "NetworkPolicy" },
+    metadata: { $ref: "openshift#/definitions/metadata" },
+    spec: {
+      type: "object",
+      additionalProperties: false,
+      required: ["podSelector"],
+      properties: {
+        podSelector: kLabelSelector,
+        policyTypes: { type: "array", items: { enum: ["Ingress", "Egress"] } },
+        ingress: {
+          type: "array",
+          items: { type: "object", additionalProperties: false, properties: { from: kPeers, ports: kPorts } },
+        },
+        egress: {
+          type: "array",
+          items: { type: "object", additionalProperties: false, properties: { to: kPeers, ports: kPorts } },
+        },
+      },
+    },
+  },
+});
+
 function Strict(kind) {
   const check = ajv.getSchema(`openshift#/${kind}`);
   return (object) => {
@@ -95,6 +179,7 @@ const models = {
   "monitoring.coreos.com/v1/PodMonitor": PodMonitor,
 };
 
+// OpenShift kinds, and NetworkPolicy (kubernetes-models and a strict schema).
 const openshiftKinds = {
   "apps.openshift.io/v1/DeploymentConfig": (o) => {
     Strict("DeploymentConfig")(o);
@@ -107,6 +192,11 @@ const openshiftKinds = {
     if (o.spec.resources) new ResourceRequirements(o.spec.resources).validate();
   },
   "template.openshift.io/v1/Template": Strict("Template"),
+  "networking.k8s.io/v1/NetworkPolicy": (o) => {
+    new NetworkPolicy(o).validate();
+    const check = ajv.getSchema("networkpolicy");
+    if (!check(o)) throw new Error(ajv.errorsText(check.errors, { dataVar: "NetworkPolicy" }));
+  },
   "route.openshift.io/v1/Route": (o) => {
     const check = ajv.getSchema("openshift-route");
     if (!check(o)) throw new Error(ajv.errorsText(check.errors, { dataVar: "Route" }));
