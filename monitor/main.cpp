@@ -135,6 +135,7 @@ int Main(int argc, char** argv) {
   http_options.port = c.port;
   http_options.allowed_hosts = c.allowed_hosts;
   http_options.trusted_proxies = c.trusted_proxies;
+  http_options.wait_timeout = c.answer_timeout;
   http::Server server(loop, http_options);
   metrics::Registry registry;
   http::InstallHealthEndpoints(server, registry, {});

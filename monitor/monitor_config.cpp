@@ -20,7 +20,7 @@ struct Flags {
   CommonSettings common;
   std::string topology_file, job_file;
   int port = 8080, stale_after = 30, worker_retention_hours = 24;
-  double refresh = 2;
+  double refresh = 2, answer_timeout = 10;
   std::string allowed_hosts, trusted_proxies;
 };
 
@@ -80,6 +80,11 @@ void AddFlags(CLI::App& app, Flags& f, MonitorConfig& c) {
   app.add_option("--trusted-proxies", f.trusted_proxies,
                  "comma-separated addresses of proxies whose X-Forwarded-For names the client")
       ->envname("DCP_MONITOR_TRUSTED_PROXIES");
+  app.add_option("--answer-timeout", f.answer_timeout,
+                 "seconds an API request may wait for the database before it is answered 503")
+      ->envname("DCP_MONITOR_ANSWER_TIMEOUT")
+      ->check(CLI::Range(0.1, 300.0))
+      ->capture_default_str();
   app.add_option("--worker-retention", f.worker_retention_hours,
                  "hours a worker row is kept after its last heartbeat")
       ->envname("DCP_MONITOR_WORKER_RETENTION")
@@ -123,6 +128,7 @@ Result<bool> Convert(const CLI::App& app, Flags& f, MonitorConfig& c) {
   c.port = static_cast<std::uint16_t>(f.port);
   c.service.api.stale_after = std::chrono::seconds(f.stale_after);
   c.service.worker_retention = std::chrono::hours(f.worker_retention_hours);
+  c.answer_timeout = std::chrono::milliseconds(static_cast<long long>(f.answer_timeout * 1000));
   c.allowed_hosts = SplitList(f.allowed_hosts);
   for (const auto& host : c.allowed_hosts) {
     if (host.find_first_of(" /@") != std::string::npos) {

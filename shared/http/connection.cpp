@@ -49,6 +49,7 @@ Connection::~Connection() {
 }
 
 void Connection::Start() {
+  accepted_at_ = ev_now(server_.loop_);
   Hold(Server::Hold::kPending);
   ev_io_start(server_.loop_, &read_io_);
   Arm(Seconds(reserved_ ? server_.options_.probe_timeout : server_.options_.request_timeout));

@@ -223,6 +223,17 @@ void Server::Stop() {
 
 void Server::Remove(Connection* connection) { connections_.erase(connection); }
 
+bool Server::EvictSlowest() {
+  Connection* slowest = nullptr;
+  for (const auto& [raw, connection] : connections_) {
+    if (raw->pending() && (!slowest || raw->accepted_at() < slowest->accepted_at())) {
+      slowest = raw;
+    }
+  }
+  if (slowest) Remove(slowest);  // no stream yet: nobody to tell
+  return slowest != nullptr;
+}
+
 void Server::OnAccept(struct ev_loop*, ev_io* watcher, int) {
   static_cast<Server*>(watcher->data)->OnAcceptReady();
 }
@@ -249,9 +260,8 @@ void Server::OnAcceptReady() {
       return;  // EAGAIN: nothing more to accept
     }
     std::string address = PeerAddress(peer);
-    const bool trusted = Trusted(address);
-    if (connections_.size() >= options_.max_connections ||
-        (!trusted && Refusal(address, Hold::kPending) != 0)) {
+    if ((!Trusted(address) && Refusal(address, Hold::kPending) != 0) ||
+        (connections_.size() >= options_.max_connections && !EvictSlowest())) {
       ::close(fd);
       continue;
     }

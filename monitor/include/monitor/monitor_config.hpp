@@ -2,6 +2,7 @@
 // dcp-monitor's configuration: its flags and environment (see README,
 // "Configuration") turned into one validated struct, once, in main.
 // Nothing below main reads a flag or the environment.
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -36,6 +37,9 @@ struct MonitorConfig {
   std::vector<std::string> allowed_hosts;
   // The proxies whose X-Forwarded-For names the client (the router's).
   std::vector<std::string> trusted_proxies;
+  // An API request not answered by then (the database is slow or gone) is
+  // answered 503.
+  std::chrono::milliseconds answer_timeout{std::chrono::seconds(10)};
   // DCP_MONITOR_TOKEN=generate: service.api.token was made at random for
   // this start, and main prints it once.
   bool token_generated = false;

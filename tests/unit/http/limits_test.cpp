@@ -59,6 +59,30 @@ TEST_F(LimitsTest, ProbesAreAnsweredWhenSlowClientsHoldEveryOtherConnection) {
   for (const auto& s : slow) EXPECT_FALSE(s->closed());
 }
 
+TEST_F(LimitsTest, WhenEveryConnectionIsTakenTheSlowestClientMakesRoom) {
+  ServerOptions options;
+  options.max_connections = 3;
+  options.probe_reserve = 0;
+  auto& server = Start(options);
+  LoopClient stream(loop_, server.port());
+  stream.Send(GetRequest("/events"));
+  ASSERT_TRUE(RunUntil(loop_, [&] { return stream.status() == 200; }));
+  LoopClient oldest(loop_, server.port());
+  oldest.Send("GET /page HT");
+  ASSERT_TRUE(RunUntil(loop_, [&] { return server.connection_count() == 2; }));
+  LoopClient newer(loop_, server.port());
+  newer.Send("GET /page HT");
+  ASSERT_TRUE(RunUntil(loop_, [&] { return server.connection_count() == 3; }));
+  LoopClient probe(loop_, server.port());
+  probe.Send(GetRequest("/healthz"));
+  ASSERT_TRUE(RunUntil(loop_, [&] { return probe.closed(); }));
+  EXPECT_EQ(probe.status(), 200);
+  EXPECT_TRUE(oldest.closed()) << "the one waiting longest for its request made room";
+  EXPECT_EQ(oldest.received(), "");
+  EXPECT_FALSE(newer.closed());
+  EXPECT_FALSE(stream.closed()) << "a stream is never evicted";
+}
+
 TEST_F(LimitsTest, OneClientsSlowConnectionsAreCappedAtAccept) {
   ServerOptions options;
   options.max_pending_per_client = 2;

@@ -126,13 +126,19 @@ TEST_F(ServerTest, ClientVanishingMidRequestFreesTheConnection) {
   EXPECT_TRUE(RunUntil(loop_, [&] { return server.connection_count() == 0; }));
 }
 
-TEST_F(ServerTest, ConnectionsBeyondTheLimitAreClosed) {
+// (A slow client would make room instead: limits_test.cpp.)
+TEST_F(ServerTest, ConnectionsBeyondTheLimitAreClosedWhenNoneIsWaitingForItsRequest) {
   ServerOptions options;
   options.max_connections = 1;
+  options.probe_reserve = 0;
   auto& server = StartServer(options);
+  std::shared_ptr<Stream> kept;
+  server.HandleStream("GET", "/events",
+                      [&](const Request&, std::shared_ptr<Stream> stream) { kept = stream; });
   Listen();
   LoopClient first(loop_, server.port());
-  ASSERT_TRUE(RunUntil(loop_, [&] { return server.connection_count() == 1; }));
+  first.Send("GET /events HTTP/1.1\r\n\r\n");
+  ASSERT_TRUE(RunUntil(loop_, [&] { return kept != nullptr; }));
   LoopClient second(loop_, server.port());
   ASSERT_TRUE(RunUntil(loop_, [&] { return second.closed(); }));
   EXPECT_EQ(second.received(), "");

@@ -26,6 +26,10 @@ class Connection {
   Connection& operator=(const Connection&) = delete;
 
   void Start();
+  // Still receiving its request, since accepted_at(): a slow client can be
+  // closed to make room (Server::OnAcceptReady).
+  bool pending() const { return phase_ == Phase::kReading && hold_ == Server::Hold::kPending; }
+  double accepted_at() const { return accepted_at_; }
   // Deferred close: stops I/O now; the stream's OnClose and the destruction
   // run from the loop, so this is safe from inside any callback.
   void Close();
@@ -64,6 +68,7 @@ class Connection {
   int fd_;
   std::string client_;  // the peer, then (from a trusted proxy) X-Forwarded-For's
   bool reserved_;
+  double accepted_at_ = 0;  // ev_now
   Server::Hold hold_ = Server::Hold::kNothing;
   RequestParser parser_;
   Phase phase_ = Phase::kReading;

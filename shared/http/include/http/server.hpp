@@ -39,7 +39,9 @@ struct ServerOptions {
   // A client that takes none of our pending output for this long is dropped
   // (responses and streams alike).
   std::chrono::milliseconds write_timeout{std::chrono::seconds(10)};
-  // Every open connection; beyond it a new one is closed on accept.
+  // Every open connection. When all are taken, a new one takes the place of
+  // the connection that has waited longest for its request (a slow client);
+  // if none is waiting (all stream or wait for an answer), it is closed.
   std::size_t max_connections = 256;
   // The last `probe_reserve` of them serve probe routes only (HandleProbe):
   // a connection accepted there has `probe_timeout` to ask for one, and any
@@ -161,6 +163,9 @@ class Server {
   int Refusal(const std::string& client, Hold hold) const;
   void OnAcceptReady();
   void Remove(Connection* connection);  // destroys it; the last thing its callback does
+  // Destroys the connection that has waited longest for its request; false
+  // if none is waiting for one.
+  bool EvictSlowest();
   static void OnAccept(struct ev_loop* loop, ev_io* watcher, int events);
   static void OnAcceptResume(struct ev_loop* loop, ev_timer* watcher, int events);
 
