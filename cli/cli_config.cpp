@@ -16,7 +16,8 @@ namespace {
 struct Flags {
   CommonSettings common;
   std::string run_text, status_filter, topology_file, job_file;
-  int stale_after = 30, watch_interval = 2, limit = 20, task_limit = 10000;
+  int stale_after = 30, watch_interval = 2, limit = 20, task_limit = 10000, dead_limit = 100;
+  bool crash_before_ack = false;
 };
 
 using Commands = std::map<CliCommand, CLI::App*>;
@@ -35,6 +36,26 @@ void AddRunParameters(CLI::App& sub, Flags& f, CliConfig& c) {
   sub.add_flag("--allow-overlap", c.allow_overlap, "start even if the previous run is active");
   AddJobOption(sub, f.job_file);
   AddRunLimitOptions(sub, c.limits);
+}
+
+// dcp dead list / replay: the dead letters of the task queue (--queue).
+void AddDeadCommands(CLI::App& app, Flags& f, CliConfig& c, Commands& commands) {
+  auto* dead = app.add_subcommand("dead", "the dead-letter queue: list or replay its messages");
+  dead->require_subcommand(1);
+  auto* list = commands[CliCommand::kDeadList] =
+      dead->add_subcommand("list", "show dead letters, leaving them in the queue");
+  list->add_flag("--json", c.json, "JSON, for scripts");
+  auto* replay = commands[CliCommand::kDeadReplay] = dead->add_subcommand(
+      "replay", "requeue the FAILED tasks of dead letters, publish them, then ack the letters");
+  replay->add_flag("--dry-run", c.dry_run, "say what would be done; change nothing");
+  // Tests only: SIGKILL itself once the tasks are published, before any ack.
+  replay->add_flag("--test-crash-before-ack", f.crash_before_ack)->group("");
+  for (auto* sub : {list, replay}) {
+    sub->add_option("--run", f.run_text, "only the dead letters of this run");
+    sub->add_option("-n,--limit", f.dead_limit, "at most this many dead letters (of the run)")
+        ->check(CLI::Range(1, 100000))
+        ->capture_default_str();
+  }
 }
 
 Commands AddFlags(CLI::App& app, Flags& f, CliConfig& c) {
@@ -81,6 +102,7 @@ Commands AddFlags(CLI::App& app, Flags& f, CliConfig& c) {
   auto* retry = commands[CliCommand::kRetry] =
       app.add_subcommand("retry", "put a run's FAILED tasks back to QUEUED and publish them");
   retry->add_option("RUN_ID", f.run_text, "the run")->required();
+  AddDeadCommands(app, f, c, commands);
   return commands;
 }
 
@@ -103,7 +125,7 @@ Result<bool> ValidateTrigger(const Flags& f, const CLI::App& trigger, CliConfig&
 
 Result<bool> Validate(Flags& f, const CLI::App& app, const Commands& commands, CliConfig& c) {
   // Each command checks what it uses: the zone and the broker only trigger
-  // (and retry: the broker), as before the loader existed.
+  // (and retry and dead: the broker), as before the loader existed.
   const bool trigger = c.command == CliCommand::kTrigger;
   if (trigger) {  // the job's queue and zone, unless given
     auto job = ApplyJob(app, f.job_file, f.common);
@@ -112,7 +134,10 @@ Result<bool> Validate(Flags& f, const CLI::App& app, const Commands& commands, C
   }
   int which = static_cast<int>(CommonOption::kMysql) | static_cast<int>(CommonOption::kQueue);
   if (trigger) which |= static_cast<int>(CommonOption::kTimeZone);
-  if (trigger || c.command == CliCommand::kRetry) which |= static_cast<int>(CommonOption::kAmqp);
+  if (trigger || c.command == CliCommand::kRetry || c.command == CliCommand::kDeadList ||
+      c.command == CliCommand::kDeadReplay) {
+    which |= static_cast<int>(CommonOption::kAmqp);
+  }
   auto servers = ParseServerSettings(f.common, which);
   if (!servers) return Error{servers.reason()};
   c.time_zone = std::move(servers->time_zone);
@@ -121,7 +146,10 @@ Result<bool> Validate(Flags& f, const CLI::App& app, const Commands& commands, C
   c.queue = std::move(servers->queue);
   if (!f.run_text.empty()) {
     c.run = RunId::Parse(f.run_text);
-    if (!c.run) return Error{"RUN_ID '" + f.run_text + "': not a UUID"};
+    if (!c.run) {
+      const bool dead = c.command == CliCommand::kDeadList || c.command == CliCommand::kDeadReplay;
+      return Error{std::string(dead ? "--run" : "RUN_ID") + " '" + f.run_text + "': not a UUID"};
+    }
   }
   if (!f.status_filter.empty()) {
     c.status_filter = ParseTaskStatus(f.status_filter);
@@ -151,6 +179,8 @@ Result<CliConfig> LoadCliConfig(int argc, const char* const* argv) {
   c.watch_interval = std::chrono::seconds(f.watch_interval);
   c.limit = static_cast<std::size_t>(f.limit);
   c.task_limit = static_cast<std::size_t>(f.task_limit);
+  c.dead_limit = static_cast<std::size_t>(f.dead_limit);
+  if (f.crash_before_ack) c.failpoints.push_back({"dead.crash-before-ack", ""});
   if (auto valid = Validate(f, app, commands, c); !valid) return Error{valid.reason()};
   return c;
 }

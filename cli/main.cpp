@@ -1,5 +1,6 @@
 // dcp: the operator CLI. Wiring only: the configuration is cli_config.hpp,
-// formatting cli/tables.hpp and views/, planning and publishing planning/.
+// formatting cli/tables.hpp and views/, planning and publishing planning/,
+// the dead-letter commands cli/dead_commands.hpp.
 #include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -7,6 +8,7 @@
 
 #include "amqp/confirm_publisher.hpp"
 #include "cli/cli_config.hpp"
+#include "cli/dead_commands.hpp"
 #include "cli/tables.hpp"
 #include "grid/workload.hpp"
 #include "infra/common_options.hpp"
@@ -17,6 +19,7 @@
 #include "planning/run_publisher.hpp"
 #include "planning/run_trigger.hpp"
 #include "ports/errors.hpp"
+#include "runtime/failpoint.hpp"
 #include "views/export_csv.hpp"
 #include "views/status_report.hpp"
 #include "views/view_json.hpp"
@@ -191,6 +194,7 @@ int Main(int argc, char** argv) {
   const CliConfig& c = *loaded;
   if (c.exit_now) return *c.exit_now;
   if (auto logging = InitLogging(c.log, "dcp"); !logging) throw ConfigError(logging.reason());
+  failpoint::Arm(c.failpoints);  // tests only: the hidden --test-* flags
   mysql::InitDriver();
   mysql::Session session(c.mysql_url);
   mysql::MysqlRunStore store(session, c.stale_after);
@@ -208,6 +212,10 @@ int Main(int argc, char** argv) {
           c, store.ListWorkers(std::nullopt, 10000),
           [&c](const auto& rows) { return cli::WorkersTable(rows, Now(), c.stale_after); },
           [&c](const WorkerView& w) { return views::WorkerJson(w, Now(), c.stale_after); });
+    case cli::CliCommand::kDeadList:
+      return cli::DeadList(c, store, std::cout, std::cerr);
+    case cli::CliCommand::kDeadReplay:
+      return cli::DeadReplay(c, store, std::cout, std::cerr);
     default:
       return OnRun(c, store, *c.run);
   }

@@ -83,4 +83,28 @@ std::string WorkersTable(const std::vector<WorkerView>& workers, SysSeconds now,
   return Render(rows);
 }
 
+std::string DeadLettersTable(const std::vector<DeadLetter>& letters) {
+  std::vector<std::vector<std::string>> rows = {
+      {"RUN", "TASK", "SELECTION", "WINDOW", "STATUS", "DEAD-LETTERED", "DELIVERIES", "REASON"}};
+  for (const auto& l : letters) {
+    std::string selection = "(malformed, " + std::to_string(l.body_bytes) + " bytes)";
+    std::string window = "-";
+    if (l.task) {
+      selection = l.task->selection;
+      window = FormatLocalMinute(l.task->start) + " .. " + FormatLocalMinute(l.task->end);
+    }
+    std::string status = "-";
+    if (l.row) {
+      status = std::string(ToString(l.row->status)) + " (" + std::to_string(l.row->attempt) + ")";
+    }
+    std::string reason = l.reason.empty() ? "-" : l.reason;
+    if (!l.task && l.malformed != l.reason) reason += " [" + l.malformed + "]";
+    rows.push_back({l.run ? l.run->ToString() : "-", l.task_id ? l.task_id->ToString() : "-",
+                    selection, window, status,
+                    l.dead_lettered_at ? views::FormatUtc(*l.dead_lettered_at) : "-",
+                    std::to_string(l.deliveries), reason});
+  }
+  return Render(rows);
+}
+
 }  // namespace dcp::cli

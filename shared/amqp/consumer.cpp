@@ -268,6 +268,11 @@ bool Consumer::Forward(DeliveryRef ref, bool dead, std::string_view body,
   properties.AddString("x-dcp-reason", std::string(reason));
   properties.AddInt("x-dcp-delivery-count", it->second.delivery_count);
   if (delay) properties.SetExpiration(*delay);
+  if (dead) {
+    properties.SetTimestamp(std::chrono::duration_cast<std::chrono::seconds>(
+                                std::chrono::system_clock::now().time_since_epoch())
+                                .count());
+  }
   amqp_bytes_t payload;
   payload.len = body.size();
   payload.bytes = const_cast<char*>(body.data());  // rabbitmq-c only reads it

@@ -24,6 +24,11 @@ void MessageProperties::SetExpiration(std::chrono::milliseconds ttl) {
   properties_.expiration = Keep(std::to_string(ttl.count()));
 }
 
+void MessageProperties::SetTimestamp(std::int64_t unix_seconds) {
+  properties_._flags |= AMQP_BASIC_TIMESTAMP_FLAG;
+  properties_.timestamp = static_cast<std::uint64_t>(unix_seconds);
+}
+
 void MessageProperties::AddString(std::string name, std::string value) {
   amqp_table_entry_t entry{};
   entry.key = Keep(std::move(name));
@@ -92,6 +97,28 @@ Headers ReadHeaders(const amqp_basic_properties_t& properties) {
     }
   }
   return headers;
+}
+
+std::optional<std::int64_t> DeadLetteredAt(const amqp_basic_properties_t& properties) {
+  if ((properties._flags & AMQP_BASIC_TIMESTAMP_FLAG) != 0) {
+    return static_cast<std::int64_t>(properties.timestamp);
+  }
+  if ((properties._flags & AMQP_BASIC_HEADERS_FLAG) == 0) return std::nullopt;
+  for (int i = 0; i < properties.headers.num_entries; ++i) {
+    const amqp_table_entry_t& entry = properties.headers.entries[i];
+    if (Text(entry.key) != "x-death" || entry.value.kind != AMQP_FIELD_KIND_ARRAY) continue;
+    const amqp_array_t& deaths = entry.value.value.array;
+    if (deaths.num_entries == 0 || deaths.entries[0].kind != AMQP_FIELD_KIND_TABLE) break;
+    const amqp_table_t& death = deaths.entries[0].value.table;
+    for (int j = 0; j < death.num_entries; ++j) {
+      if (Text(death.entries[j].key) == "time" &&
+          death.entries[j].value.kind == AMQP_FIELD_KIND_TIMESTAMP) {
+        return static_cast<std::int64_t>(death.entries[j].value.value.u64);
+      }
+    }
+    break;
+  }
+  return std::nullopt;
 }
 
 std::int64_t IntHeader(const amqp_basic_properties_t& properties, std::string_view name) {

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstdint>
 #include <deque>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -25,6 +26,8 @@ class MessageProperties {
   void AddInt(std::string name, std::int64_t value);
   // Per-message TTL: the broker dead-letters the message when it expires.
   void SetExpiration(std::chrono::milliseconds ttl);
+  // basic.properties timestamp (Unix seconds): when a dead letter was made.
+  void SetTimestamp(std::int64_t unix_seconds);
 
   // Valid until *this is modified or destroyed.
   const amqp_basic_properties_t* get();
@@ -39,6 +42,10 @@ class MessageProperties {
 
 // String headers as text, integer headers in decimal; others are skipped.
 Headers ReadHeaders(const amqp_basic_properties_t& properties);
+
+// The timestamp property, else the `time` of the first (latest) x-death
+// entry: Delivery::dead_lettered_at.
+std::optional<std::int64_t> DeadLetteredAt(const amqp_basic_properties_t& properties);
 
 // The integer header `name` of received properties, or 0 when absent.
 std::int64_t IntHeader(const amqp_basic_properties_t& properties, std::string_view name);

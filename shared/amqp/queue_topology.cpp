@@ -5,7 +5,7 @@
 #include <utility>
 #include <vector>
 
-#include "message_properties.hpp"
+#include "get_message.hpp"
 #include "ports/errors.hpp"
 #include "rpc_check.hpp"
 
@@ -95,26 +95,7 @@ void DeleteQueue(Connection& connection, std::string_view queue) {
 }
 
 std::optional<Delivery> TakeOne(Connection& connection, std::string_view queue) {
-  amqp_connection_state_t state = connection.state();
-  const std::string what = "getting from queue '" + std::string(queue) + "'";
-  const amqp_rpc_reply_t reply =
-      amqp_basic_get(state, Connection::kMainChannel, Bytes(queue), /*no_ack=*/1);
-  CheckRpc(connection, reply, what);
-  if (reply.reply.id == AMQP_BASIC_GET_EMPTY_METHOD) return std::nullopt;
-  const auto* get_ok = static_cast<const amqp_basic_get_ok_t*>(reply.reply.decoded);
-  Delivery delivery;
-  delivery.redelivered = get_ok->redelivered != 0;
-  delivery.routing_key.assign(static_cast<const char*>(get_ok->routing_key.bytes),
-                              get_ok->routing_key.len);
-  amqp_message_t message;
-  const amqp_rpc_reply_t read = amqp_read_message(state, Connection::kMainChannel, &message, 0);
-  CheckRpc(connection, read, what);
-  delivery.body.assign(static_cast<const char*>(message.body.bytes), message.body.len);
-  delivery.headers = ReadHeaders(message.properties);
-  delivery.delivery_count = IntHeader(message.properties, "x-delivery-count");
-  amqp_destroy_message(&message);
-  amqp_maybe_release_buffers(state);
-  return delivery;
+  return GetMessage(connection, queue, /*no_ack=*/true);
 }
 
 }  // namespace dcp::amqp

@@ -45,11 +45,36 @@ std::vector<RunSummary> MysqlRunStore::ListRuns(std::size_t limit) {
   return runs;
 }
 
+namespace {
+
+constexpr const char* kTaskColumns =
+    "SELECT task_id, seq, task_status, selection, start_date, end_date, attempt, worker, "
+    "started_at, finished_at, error FROM run_process ";
+
+TaskView TaskViewRow(const Row& r) {
+  const std::string status_text = r.String(2);
+  const auto parsed = ParseTaskStatus(status_text);
+  if (!parsed) throw DbError("mysql: unexpected task status '" + status_text + "'", false);
+  TaskView t;
+  t.id = ParseTaskIdColumn(r.String(0));
+  t.seq = r.OptInt(1);
+  t.status = *parsed;
+  t.selection = r.OptString(3).value_or("");
+  if (auto start = r.OptString(4)) t.start = ParseSqlLocalMinute(*start);
+  if (auto end = r.OptString(5)) t.end = ParseSqlLocalMinute(*end);
+  t.attempt = static_cast<int>(r.Int(6));
+  t.worker = r.OptString(7).value_or("");
+  t.started_at = OptUtc(r, 8);
+  t.finished_at = OptUtc(r, 9);
+  t.error = r.OptString(10).value_or("");
+  return t;
+}
+
+}  // namespace
+
 std::vector<TaskView> MysqlRunStore::ListTasks(const RunId& run, std::optional<TaskStatus> status,
                                                std::size_t limit, std::size_t offset) {
-  std::string sql =
-      "SELECT task_id, seq, task_status, selection, start_date, end_date, attempt, worker, "
-      "started_at, finished_at, error FROM run_process WHERE run_id = ? ";
+  std::string sql = std::string(kTaskColumns) + "WHERE run_id = ? ";
   std::vector<Value> params{run.ToString()};
   if (status) {
     sql += "AND task_status = ? ";
@@ -59,25 +84,15 @@ std::vector<TaskView> MysqlRunStore::ListTasks(const RunId& run, std::optional<T
   params.emplace_back(Limit(limit));
   params.emplace_back(Limit(offset));
   std::vector<TaskView> tasks;
-  session_.Query(sql, params, [&](const Row& r) {
-    const std::string status_text = r.String(2);
-    const auto parsed = ParseTaskStatus(status_text);
-    if (!parsed) throw DbError("mysql: unexpected task status '" + status_text + "'", false);
-    TaskView t;
-    t.id = ParseTaskIdColumn(r.String(0));
-    t.seq = r.OptInt(1);
-    t.status = *parsed;
-    t.selection = r.OptString(3).value_or("");
-    if (auto start = r.OptString(4)) t.start = ParseSqlLocalMinute(*start);
-    if (auto end = r.OptString(5)) t.end = ParseSqlLocalMinute(*end);
-    t.attempt = static_cast<int>(r.Int(6));
-    t.worker = r.OptString(7).value_or("");
-    t.started_at = OptUtc(r, 8);
-    t.finished_at = OptUtc(r, 9);
-    t.error = r.OptString(10).value_or("");
-    tasks.push_back(std::move(t));
-  });
+  session_.Query(sql, params, [&](const Row& r) { tasks.push_back(TaskViewRow(r)); });
   return tasks;
+}
+
+std::optional<TaskView> MysqlRunStore::GetTask(const RunId& run, const TaskId& task) {
+  std::optional<TaskView> view;
+  session_.Query(std::string(kTaskColumns) + "WHERE task_id = ? AND run_id = ?",
+                 {task.ToString(), run.ToString()}, [&](const Row& r) { view = TaskViewRow(r); });
+  return view;
 }
 
 std::vector<WorkerView> MysqlRunStore::ListWorkers(std::optional<std::chrono::seconds> live_within,

@@ -258,7 +258,34 @@ std::vector<RunId> MysqlRunStore::RunsLeftPublishing(const std::string& job) {
 }
 
 std::vector<PlannedTask> MysqlRunStore::RequeueFailed(const RunId& run) {
+  return Requeue(run, std::nullopt);
+}
+
+std::vector<PlannedTask> MysqlRunStore::RequeueFailedTasks(const RunId& run,
+                                                           std::span<const TaskId> tasks) {
+  if (tasks.empty()) return {};
+  return Requeue(run, tasks);
+}
+
+std::vector<PlannedTask> MysqlRunStore::Requeue(const RunId& run,
+                                                std::optional<std::span<const TaskId>> only) {
   const std::string run_id = run.ToString();
+  // The tasks' own clause (prepared per list length; the common retry of a
+  // whole run keeps its statements built once).
+  std::string among;
+  std::vector<Value> params{run_id};
+  if (only) {
+    among = " AND task_id IN (";
+    for (std::size_t i = 0; i < only->size(); ++i) {
+      among += i == 0 ? "?" : ", ?";
+      params.emplace_back((*only)[i].ToString());
+    }
+    among += ")";
+  }
+  const std::string retryable = only ? kRetryableSql.substr(0, kRetryableSql.rfind(" ORDER BY")) +
+                                           among + " ORDER BY seq FOR UPDATE"
+                                     : kRetryableSql;
+  const std::string retry = kRetrySql + among;
   return RunTransaction(session_, [&](Session& s) {
     std::vector<PlannedTask> tasks;
     // A cancelled run stays cancelled.
@@ -267,9 +294,9 @@ std::vector<PlannedTask> MysqlRunStore::RequeueFailed(const RunId& run) {
     if (!status || !CanApply(RunEvent::kOperatorRetry, ParseRunStatusColumn(*status))) {
       return tasks;
     }
-    s.Query(kRetryableSql, {run_id}, [&](const Row& r) { tasks.push_back(PlannedTaskRow(r)); });
+    s.Query(retryable, params, [&](const Row& r) { tasks.push_back(PlannedTaskRow(r)); });
     if (tasks.empty()) return tasks;
-    const auto moved = s.Execute(kRetrySql, {run_id});
+    const auto moved = s.Execute(retry, params);
     // Back to PUBLISHING with the watermark before the first of them: if the
     // publishing that follows is cut short, the next leader start finishes it.
     s.Execute(kReopenSql, {static_cast<std::int64_t>(moved), tasks.front().seq - 1, run_id});

@@ -195,6 +195,40 @@ TYPED_TEST_P(RunStoreContract, OperatorRetryRequeuesFailedTasksAndReopensTheRun)
   EXPECT_TRUE(this->runs().RequeueFailed(run).empty());  // nothing failed
 }
 
+TYPED_TEST_P(RunStoreContract, RequeueingSomeFailedTasksMovesOnlyThoseAndCountsThemOnce) {
+  const RunId run = this->RunningRun(4);
+  this->EndAll(run, 4, /*failing=*/3);  // 0, 1, 2 FAILED; 3 FINISHED
+  ASSERT_EQ(this->Run(run).status, RunStatus::kFailed);
+  const RunId other = this->RunningRun(1);
+  const std::vector<TaskId> ids = {this->Planned(run, 1).id, this->Planned(run, 2).id,
+                                   this->Planned(run, 2).id,     // twice: moved once
+                                   this->Planned(run, 3).id,     // FINISHED: left alone
+                                   this->Planned(other, 0).id};  // another run's
+  const auto requeued = this->runs().RequeueFailedTasks(run, ids);
+  ASSERT_EQ(requeued.size(), 2u);
+  EXPECT_EQ(requeued[0].id, this->Planned(run, 1).id);
+  EXPECT_EQ(requeued[1].id, this->Planned(run, 2).id);
+  const RunSummary summary = this->Run(run);
+  EXPECT_EQ(summary.status, RunStatus::kPublishing);
+  EXPECT_EQ(summary.published, 1);  // before the first of them
+  EXPECT_EQ(summary.counts.failed, 1);
+  EXPECT_EQ(summary.counts.queued, 2);
+  EXPECT_EQ(this->StatusOf(run, this->Planned(run, 0).id), TaskStatus::kFailed);
+  EXPECT_EQ(this->StatusOf(run, this->Planned(run, 3).id), TaskStatus::kFinished);
+  EXPECT_EQ(this->StatusOf(other, this->Planned(other, 0).id), TaskStatus::kQueued);
+  this->ExpectCountersMatchRows(run);
+  // Again: nothing moves, nothing is counted twice.
+  EXPECT_TRUE(this->runs().RequeueFailedTasks(run, ids).empty());
+  EXPECT_TRUE(this->runs().RequeueFailedTasks(run, {}).empty());
+  this->ExpectCountersMatchRows(run);
+  const auto row = this->runs().GetTask(run, this->Planned(run, 1).id);
+  ASSERT_TRUE(row);
+  EXPECT_EQ(row->status, TaskStatus::kQueued);
+  EXPECT_EQ(row->attempt, 0);
+  EXPECT_EQ(row->seq, this->Planned(run, 1).seq);
+  EXPECT_FALSE(this->runs().GetTask(other, this->Planned(run, 1).id));  // not that run's
+}
+
 TYPED_TEST_P(RunStoreContract, OperatorRetryLeavesACancelledRunAlone) {
   const RunId run = this->RunningRun(2);
   this->tasks().StartTask(this->Message(run, 0), "w");
@@ -267,7 +301,8 @@ REGISTER_TYPED_TEST_SUITE_P(
     TheContextComesBackWithItsJobAndItsTopologyAsBytes,
     TheWatermarkOnlyRisesAndUnpublishedTasksArePastIt, MarkRunningCompletesARunWhoseTasksAllEnded,
     CancelCancelsTheQueuedTasksOnce, AnEndedRunCannotBeCancelled,
-    OperatorRetryRequeuesFailedTasksAndReopensTheRun, OperatorRetryLeavesACancelledRunAlone,
+    OperatorRetryRequeuesFailedTasksAndReopensTheRun,
+    RequeueingSomeFailedTasksMovesOnlyThoseAndCountsThemOnce, OperatorRetryLeavesACancelledRunAlone,
     ACompletionIsClaimedOnceThenReported, AClaimNotReportedWithinItsLeaseIsClaimedAgain,
     ACancelledRunIsReportedToo, ResultsComeInSelectionAndStartOrder);
 

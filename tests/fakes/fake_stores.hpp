@@ -10,7 +10,9 @@
 // threads); RunStore calls are for one thread.
 #include <map>
 #include <mutex>
+#include <optional>
 #include <set>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -65,7 +67,10 @@ class FakeStore final : public RunStore, public TaskStore {
                                       std::size_t limit) override;
   std::int64_t PruneWorkers(std::chrono::seconds older_than, std::size_t limit) override;
   CancelResult CancelRun(const RunId& run) override;
+  std::optional<TaskView> GetTask(const RunId& run, const TaskId& task) override;
   std::vector<PlannedTask> RequeueFailed(const RunId& run) override;
+  std::vector<PlannedTask> RequeueFailedTasks(const RunId& run,
+                                              std::span<const TaskId> only) override;
   std::optional<RunSummary> ClaimCompletion(std::chrono::seconds lease) override;
   void CompletionReported(const RunId& run) override;
   std::optional<ExportClaim> ClaimExport(const std::vector<JobVersion>& jobs,
@@ -98,6 +103,8 @@ class FakeStore final : public RunStore, public TaskStore {
   std::vector<WorkerView> workers;   // what ListWorkers returns, most recently seen first
 
  private:
+  // RequeueFailed of every FAILED planned task, or only of `only`'s.
+  std::vector<PlannedTask> Requeue(const RunId& run, std::optional<std::span<const TaskId>> only);
   void MaybeFail();
   // The run of another producer's message, created if it has no row.
   void EnsureRun(const RunId& run);

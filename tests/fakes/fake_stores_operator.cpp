@@ -86,13 +86,32 @@ CancelResult FakeStore::CancelRun(const RunId& run) {
   return {CancelResult::Status::kCancelled, cancelled};
 }
 
+std::optional<TaskView> FakeStore::GetTask(const RunId& run, const TaskId& task) {
+  for (TaskView& view : ListTasks(run, std::nullopt, tasks.size())) {
+    if (view.id == task) return std::move(view);
+  }
+  return std::nullopt;
+}
+
 std::vector<PlannedTask> FakeStore::RequeueFailed(const RunId& run) {
+  return Requeue(run, std::nullopt);
+}
+
+std::vector<PlannedTask> FakeStore::RequeueFailedTasks(const RunId& run,
+                                                       std::span<const TaskId> only) {
+  if (only.empty()) return {};
+  return Requeue(run, only);
+}
+
+std::vector<PlannedTask> FakeStore::Requeue(const RunId& run,
+                                            std::optional<std::span<const TaskId>> only) {
   std::vector<PlannedTask> out;
   auto r = runs.find(run);
   if (r == runs.end() || !CanApply(RunEvent::kOperatorRetry, r->second.status)) return out;
   for (const auto& p : planned) {
     FakeTask& t = tasks.at(p.id);
     if (t.run != run || !CanApply(TaskEvent::kOperatorRetry, t.status)) continue;
+    if (only && std::find(only->begin(), only->end(), p.id) == only->end()) continue;
     t.status = TransitionOf(TaskEvent::kOperatorRetry).to;
     t.attempt = 0;
     out.push_back(p);

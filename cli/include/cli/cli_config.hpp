@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "amqp/amqp_url.hpp"
 #include "amqp/queue_topology.hpp"
@@ -19,10 +20,22 @@
 #include "planning/job_workload.hpp"
 #include "planning/run_parameters.hpp"
 #include "ports/workload.hpp"
+#include "runtime/failpoint.hpp"
 
 namespace dcp::cli {
 
-enum class CliCommand { kRuns, kStatus, kTasks, kWorkers, kTrigger, kCancel, kExport, kRetry };
+enum class CliCommand {
+  kRuns,
+  kStatus,
+  kTasks,
+  kWorkers,
+  kTrigger,
+  kCancel,
+  kExport,
+  kRetry,
+  kDeadList,
+  kDeadReplay
+};
 
 struct CliConfig {
   // Set when there is nothing to run: --help was printed (0), or CLI11
@@ -31,16 +44,17 @@ struct CliConfig {
   CliCommand command = CliCommand::kStatus;
   LogSettings log;
   mysql::MysqlUrl mysql_url;
-  // Checked only for the commands that publish (trigger, retry).
+  // Checked only for the commands that use the broker (trigger, retry, dead).
   amqp::AmqpUrl amqp_url;
   amqp::QueueOptions queue;
   // Seconds without a heartbeat before a worker is silent (its STARTED
   // tasks stale).
   std::chrono::seconds stale_after{30};
 
-  // The run of status (none: the latest), tasks, cancel, export, retry.
+  // The run of status (none: the latest), tasks, cancel, export, retry;
+  // dead list / replay --run (none: every run).
   std::optional<RunId> run;
-  bool json = false;                        // runs, status, tasks, workers
+  bool json = false;                        // runs, status, tasks, workers, dead list
   bool watch = false;                       // status: until the run ends
   std::chrono::seconds watch_interval{2};   // status --watch
   std::size_t limit = 20;                   // runs
@@ -49,6 +63,10 @@ struct CliConfig {
   std::string output;                       // export: the file; empty: stdout
   bool rerun_export = false;                // export --rerun: the job's export command again
   bool wait = false;                        // export --rerun --wait
+  std::size_t dead_limit = 100;             // dead list / replay: letters looked at
+  bool dry_run = false;                     // dead replay: say what it would do
+  // Tests only: failpoints the hidden --test-* flags ask for; main arms them.
+  std::vector<failpoint::Armed> failpoints;
 
   // trigger: checked (the default range is taken when the run starts).
   planning::RunParameters parameters;

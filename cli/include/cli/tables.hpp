@@ -1,5 +1,5 @@
 #pragma once
-// The plain-text tables of `dcp runs`, `dcp tasks` and `dcp workers`: one
+// The plain-text tables of `dcp runs`, `tasks`, `workers` and `dead list`: one
 // line per item, columns separated by two spaces, for a terminal (scripts use
 // --json). Text from the database is shown as stored, with control
 // characters replaced by '?' so that it cannot move the cursor.
@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "cli/dead_letters.hpp"
 #include "ports/run_store.hpp"
 
 namespace dcp::cli {
@@ -18,5 +19,10 @@ std::string TasksTable(const std::vector<TaskView>& tasks);
 // id, host, last heartbeat (seconds ago), tasks done, in flight, state.
 std::string WorkersTable(const std::vector<WorkerView>& workers, SysSeconds now,
                          std::chrono::seconds stale_after);
+// dcp dead list: run, task, selection, window, status (the row's, with its
+// attempts), dead-lettered (UTC), deliveries, reason. A malformed letter
+// shows what could be read of it and "(malformed, N bytes)" as its
+// selection, and why it is malformed after its reason.
+std::string DeadLettersTable(const std::vector<DeadLetter>& letters);
 
 }  // namespace dcp::cli

@@ -46,6 +46,8 @@ TEST(CliConfig, EachCommandIsRecognised) {
       {{"cancel", kRun.c_str()}, CliCommand::kCancel},
       {{"export", kRun.c_str(), "-o", "out.csv"}, CliCommand::kExport},
       {{"retry", kRun.c_str()}, CliCommand::kRetry},
+      {{"dead", "list"}, CliCommand::kDeadList},
+      {{"dead", "replay", "--run", kRun.c_str()}, CliCommand::kDeadReplay},
   };
   for (const auto& k : cases) {
     const auto c = Load(k.args);
@@ -134,6 +136,30 @@ TEST(CliConfig, EachBadValueNamesItsFlag) {
 TEST(CliConfig, OnlyPublishingCommandsNeedTheBroker) {
   EXPECT_TRUE(Load({"--amqp-url", "nonsense", "runs"}));
   ExpectError(Load({"--amqp-url", "nonsense", "retry", kRun.c_str()}), "--amqp-url");
+  ExpectError(Load({"--amqp-url", "nonsense", "dead", "list"}), "--amqp-url");
+  ExpectError(Load({"dead", "replay", "--amqp-url", "nonsense"}), "--amqp-url");
+}
+
+TEST(CliConfig, DeadCommandsTakeARunALimitAndTheirFlags) {
+  const auto list = Load({"dead", "list"});
+  ASSERT_TRUE(list) << list.reason();
+  EXPECT_FALSE(list->run);
+  EXPECT_EQ(list->dead_limit, 100u);
+  EXPECT_FALSE(list->json || list->dry_run);
+  const auto json = Load({"dead", "list", "--run", kRun.c_str(), "-n", "3", "--json"});
+  ASSERT_TRUE(json) << json.reason();
+  EXPECT_EQ(json->run->ToString(), kRun);
+  EXPECT_EQ(json->dead_limit, 3u);
+  EXPECT_TRUE(json->json);
+  const auto replay = Load({"dead", "replay", "--dry-run", "--limit", "7", "--queue", "dcp.team"});
+  ASSERT_TRUE(replay) << replay.reason();
+  EXPECT_TRUE(replay->dry_run);
+  EXPECT_EQ(replay->dead_limit, 7u);
+  EXPECT_EQ(replay->queue.DeadLetterName(), "dcp.team.dead");
+  ExpectError(Load({"dead", "list", "--run", "nope"}), "--run 'nope'");
+  EXPECT_EQ(Load({"dead", "list", "-n", "0"})->exit_now, 2);
+  EXPECT_EQ(Load({"dead", "replay", "--json"})->exit_now, 2);  // list's flag only
+  EXPECT_EQ(Load({"dead"})->exit_now, 2);                      // list or replay
 }
 
 TEST(CliConfig, OnlyTriggerNeedsTheTimeZone) {

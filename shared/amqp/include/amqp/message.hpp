@@ -2,6 +2,7 @@
 // Messages as the rest of dcp sees them: plain values, no AMQP frames.
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -34,6 +35,11 @@ struct Delivery {
   std::size_t queue = 0;
   // Application headers (integers in decimal), e.g. x-dcp-reason.
   Headers headers;
+  // Read by QueueReader only (dead letters): when the message was
+  // dead-lettered, in Unix seconds: the timestamp property dcp sets on its
+  // dead letters, else the time of the broker's latest x-death entry; none
+  // if neither is there.
+  std::optional<std::int64_t> dead_lettered_at;
 };
 
 }  // namespace dcp::amqp

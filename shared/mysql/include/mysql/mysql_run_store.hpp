@@ -15,6 +15,8 @@
 // ForEachTask streams rows from the server: the visitor must not use this
 // store or its session.
 #include <map>
+#include <optional>
+#include <span>
 #include <string>
 
 #include "mysql/server_lock.hpp"
@@ -45,6 +47,8 @@ class MysqlRunStore final : public RunStore {
   std::vector<PlannedTask> UnpublishedTasks(const RunId& run) override;
   std::vector<RunId> RunsLeftPublishing(const std::string& job) override;
   std::vector<PlannedTask> RequeueFailed(const RunId& run) override;
+  std::vector<PlannedTask> RequeueFailedTasks(const RunId& run,
+                                              std::span<const TaskId> tasks) override;
   std::optional<RunSummary> GetRun(const RunId& run) override;
   std::optional<RunSummary> LatestRun() override;
   void RecordFailedRun(const NewRun& run, const std::string& error) override;
@@ -62,11 +66,14 @@ class MysqlRunStore final : public RunStore {
   std::vector<WorkerView> ListWorkers(std::optional<std::chrono::seconds> live_within,
                                       std::size_t limit) override;
   std::int64_t PruneWorkers(std::chrono::seconds older_than, std::size_t limit) override;
+  std::optional<TaskView> GetTask(const RunId& run, const TaskId& task) override;
   CancelResult CancelRun(const RunId& run) override;
   std::optional<RunSummary> ClaimCompletion(std::chrono::seconds lease) override;
   void CompletionReported(const RunId& run) override;
 
  private:
+  // RequeueFailed of every FAILED planned task, or only of `only`'s.
+  std::vector<PlannedTask> Requeue(const RunId& run, std::optional<std::span<const TaskId>> only);
   std::optional<RunSummary> LoadRun(const std::string& where, const std::vector<Value>& params);
 
   Session& session_;

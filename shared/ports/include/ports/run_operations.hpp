@@ -3,6 +3,7 @@
 // POST /api/...).
 // Not thread-safe: one instance per thread. Throws DbError on failure.
 #include <cstdint>
+#include <span>
 #include <vector>
 
 #include "domain/ids.hpp"
@@ -37,6 +38,13 @@ class RunOperations {
   // last beat) longer than `older_than` ago (autoscaled pods leave one row each);
   // returns how many.
   virtual std::int64_t PruneWorkers(std::chrono::seconds older_than, std::size_t limit) = 0;
+
+  // RequeueFailed restricted to `tasks` (ids of other runs, or of tasks not
+  // FAILED, are ignored): `dcp dead replay` requeues the tasks whose dead
+  // letters it holds, no others. Same transaction, same counters, same
+  // reopening of the run; nothing happens when none of them moves.
+  virtual std::vector<PlannedTask> RequeueFailedTasks(const RunId& run,
+                                                      std::span<const TaskId> tasks) = 0;
 };
 
 }  // namespace dcp

@@ -92,6 +92,8 @@ class RunReadModel {
   // every row kept (see RunOperations::PruneWorkers).
   virtual std::vector<WorkerView> ListWorkers(std::optional<std::chrono::seconds> live_within,
                                               std::size_t limit) = 0;
+  // One task of `run`, or nullopt when the run has no such task.
+  virtual std::optional<TaskView> GetTask(const RunId& run, const TaskId& task) = 0;
 };
 
 }  // namespace dcp

@@ -10,6 +10,7 @@
 //   worker.crash-before-ack              after a task's FINISHED is committed, before its ack
 //   worker.crash-on-selection=SELECTION  when computing a task of that selection
 //   leader.crash-after-batches=N         after N confirmed publish batches (of 100 messages)
+//   dead.crash-before-ack                dcp dead replay: tasks published, their letters not acked
 #include <optional>
 #include <string>
 #include <string_view>
