@@ -87,7 +87,7 @@ CancelResult FakeStore::CancelRun(const RunId& run) {
 }
 
 std::optional<TaskView> FakeStore::GetTask(const RunId& run, const TaskId& task) {
-  for (TaskView& view : ListTasks(run, std::nullopt, tasks.size())) {
+  for (TaskView& view : ListTasks(run, std::nullopt, tasks.size(), 0)) {
     if (view.id == task) return std::move(view);
   }
   return std::nullopt;
