@@ -7,7 +7,7 @@ RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       cmake ninja-build g++ pkg-config libev-dev libmysqlcppconn-dev nlohmann-json3-dev \
       libhowardhinnant-date-dev libspdlog-dev libfmt-dev librabbitmq-dev uuid-dev libcli11-dev \
-      libyaml-cpp-dev libssl-dev tzdata \
+      libyaml-cpp-dev libssl-dev libcurl4-openssl-dev tzdata \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY . .
@@ -19,12 +19,14 @@ RUN cmake --preset release \
  && for b in dcp-leader dcp-worker dcp-monitor dcp; do strip -o "/out/bin/$b" "out/release/bin/$b"; done
 
 # Runtime stage: only the shared libraries the binaries link (checked below),
-# tzdata for DCP_TZ, and a non-root user.
+# tzdata for DCP_TZ, the system's CAs for an https:// webhook
+# (ca-certificates; DCP_WEBHOOK_CA_FILE for a private CA), and a non-root
+# user.
 FROM debian:bookworm-slim
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       libev4 librabbitmq4 libmysqlcppconn7v5 libmariadb3 libfmt9 libdate-tz3 \
-      libssl3 libyaml-cpp0.7 tzdata \
+      libssl3 libyaml-cpp0.7 libcurl4 ca-certificates tzdata \
  && rm -rf /var/lib/apt/lists/* \
  && useradd --system --uid 10001 --gid 0 --home-dir /nonexistent --shell /usr/sbin/nologin dcp
 COPY --from=build /out/bin/ /usr/local/bin/

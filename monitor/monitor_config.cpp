@@ -160,6 +160,9 @@ Result<MonitorConfig> LoadMonitorConfig(int argc, const char* const* argv) {
   if (c.exit_now) return c;
   c.log = f.common.log;
   if (auto converted = Convert(app, f, c); !converted) return Error{converted.reason()};
+  if (auto checked = completion::CheckCompletionConfig(c.completion); !checked) {
+    return Error{checked.reason()};
+  }
   return c;
 }
 

@@ -276,6 +276,9 @@ Result<WorkerConfig> LoadWorkerConfig(int argc, const char* const* argv) {
   if (!jobs) return Error{jobs.reason()};
   c.jobs = std::move(jobs).value();
   if (auto converted = Convert(f, c); !converted) return Error{converted.reason()};
+  if (auto checked = completion::CheckCompletionConfig(c.completion); !checked) {
+    return Error{checked.reason()};
+  }
   if (!f.crash_on_selection.empty()) {  // tests: a poison message
     c.failpoints.push_back({"worker.crash-on-selection", f.crash_on_selection});
   }

@@ -5,13 +5,14 @@
 
 dcp_packages_build=(cmake ninja-build g++ clang pkg-config libev-dev libmysqlcppconn-dev
   nlohmann-json3-dev libhowardhinnant-date-dev libspdlog-dev libfmt-dev libgtest-dev libgmock-dev
-  librabbitmq-dev uuid-dev libcli11-dev libyaml-cpp-dev libssl-dev tzdata)
+  librabbitmq-dev uuid-dev libcli11-dev libyaml-cpp-dev libssl-dev libcurl4-openssl-dev tzdata)
 dcp_packages_servers=(rabbitmq-server mariadb-server mariadb-client)
 # What the test suite needs beyond those: sanitizer/fuzzer runtimes, HTTP
 # probes, the manifest validation (node), the format check, the browser test
 # (chromium, driven by playwright-core from tests/browser), the lint of the
-# C++ (clang-tidy, with run-clang-tidy) and of the shell scripts (shellcheck).
-dcp_packages_test=(libclang-rt-14-dev curl clang-format clang-tidy shellcheck python3 chromium)
+# C++ (clang-tidy, with run-clang-tidy) and of the shell scripts (shellcheck),
+# the webhook's https tests (openssl makes their CA; python3 serves).
+dcp_packages_test=(libclang-rt-14-dev curl clang-format clang-tidy shellcheck python3 chromium openssl)
 
 dcp_install_tools() {
   local missing=() p

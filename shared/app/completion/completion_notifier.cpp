@@ -72,8 +72,11 @@ bool CompletionNotifier::Report(const RunSummary& run) {
     const bool posted = Retry(settings_.webhook_attempts, [&](int attempt) {
       const WebhookResponse response = webhook_->Post(event);
       if (response.ok()) return true;
-      spdlog::warn("run {}: webhook failed (attempt {}): {}", id, attempt,
-                   response.status ? "HTTP " + std::to_string(response.status) : response.error);
+      std::string why = response.error;
+      if (response.status != 0) {
+        why = "HTTP " + std::to_string(response.status) + (why.empty() ? "" : " (" + why + ")");
+      }
+      spdlog::warn("run {}: webhook failed (attempt {}): {}", id, attempt, why);
       return false;
     });
     if (!posted && stopper_.stopped()) return false;

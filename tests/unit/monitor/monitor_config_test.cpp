@@ -100,6 +100,15 @@ TEST(MonitorConfig, EachBadValueNamesItsFlag) {
   EXPECT_EQ(mysql.reason().find("secret-pw"), std::string::npos) << mysql.reason();
 }
 
+TEST(MonitorConfig, ABadWebhookStopsItAtStart) {
+  const auto url = Load({"--webhook-url", "https://u:secret-pw@hooks.example.org/x"});
+  ExpectError(url, "--webhook-url");
+  EXPECT_EQ(url.reason().find("secret-pw"), std::string::npos) << url.reason();
+  ScopedEnv ca("DCP_WEBHOOK_CA_FILE", "/nonexistent/ca.pem");
+  ExpectError(Load({"--webhook-url", "https://hooks.example.org/x"}), "--webhook-ca-file");
+  ASSERT_TRUE(Load({}));  // a CA file and no webhook: nothing to check
+}
+
 TEST(MonitorConfig, HelpAndOutOfRangeValuesExitWithoutRunning) {
   const auto help = Load({"--help"});
   ASSERT_TRUE(help) << help.reason();

@@ -213,6 +213,19 @@ TEST(WorkerConfig, ABadUrlKeepsItsPasswordOut) {
   EXPECT_EQ(c.reason().find("secret-pw"), std::string::npos) << c.reason();
 }
 
+TEST(WorkerConfig, TheWebhookIsCheckedAtStart) {
+  ExpectError(Load({"--webhook-url", "ftp://hooks.example.org/"}), "--webhook-url");
+  ExpectError(
+      Load({"--webhook-url", "http://hooks.example.org/", "--webhook-ca-file", "/etc/hosts"}),
+      "--webhook-ca-file");
+  ScopedEnv url("DCP_WEBHOOK_URL", "https://[::1]:8443/hook?token=t");
+  const auto c = Load({});
+  ASSERT_TRUE(c) << c.reason();
+  EXPECT_EQ(c->completion.webhook_url, "https://[::1]:8443/hook?token=t");
+  ScopedEnv export_dir("DCP_EXPORT_DIR", "/nonexistent/export");
+  ExpectError(Load({}), "--export-dir");
+}
+
 TEST(WorkerConfig, HelpAndOutOfRangeValuesExitWithoutRunning) {
   const auto help = Load({"--help"});
   ASSERT_TRUE(help) << help.reason();

@@ -17,7 +17,7 @@ class EventPublisher {
 
 struct WebhookResponse {
   int status = 0;     // HTTP status; 0 when no response was received
-  std::string error;  // why, when status is 0
+  std::string error;  // why, when status is 0; else a hint or empty (a 3xx: not followed)
   bool ok() const { return status >= 200 && status < 300; }
 };
 

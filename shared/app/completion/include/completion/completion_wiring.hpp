@@ -18,17 +18,24 @@ class App;
 namespace dcp::completion {
 
 struct CompletionConfig {
-  std::string webhook_url;  // http://...; empty: none
-  std::string export_dir;   // empty: no export
-  double poll_seconds = 2;  // how often to look for completed runs
+  std::string webhook_url;      // http:// or https://; empty: none
+  std::string webhook_ca_file;  // PEM CAs for an https:// webhook; empty: the system store
+  std::string export_dir;       // empty: no export
+  double poll_seconds = 2;      // how often to look for completed runs
 };
 
-// --webhook-url (DCP_WEBHOOK_URL), --export-dir (DCP_EXPORT_DIR),
-// --completion-poll (DCP_COMPLETION_POLL).
+// --webhook-url (DCP_WEBHOOK_URL), --webhook-ca-file (DCP_WEBHOOK_CA_FILE),
+// --export-dir (DCP_EXPORT_DIR), --completion-poll (DCP_COMPLETION_POLL).
 void AddCompletionOptions(CLI::App& app, CompletionConfig& config);
 
-// Validates the config (ConfigError for a bad webhook URL or a missing
-// export directory) and makes the service; not started.
+// A one-line reason, naming the flag, for a bad webhook URL, a CA file that
+// is unreadable or given for an http:// URL, or a missing export directory.
+// The binaries' config loaders call it, so that a bad setting stops them
+// before they connect anywhere.
+Result<bool> CheckCompletionConfig(const CompletionConfig& config);
+
+// Checks the config as CheckCompletionConfig (ConfigError with its reason)
+// and makes the service; not started.
 std::unique_ptr<CompletionService> MakeCompletionService(const CompletionConfig& config,
                                                          const mysql::MysqlUrl& mysql_url,
                                                          const amqp::ConnectionOptions& broker,
