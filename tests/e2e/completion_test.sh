@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Exactly one completion: a run whose last tasks end on several workers at
 # once is reported once: one run.completed event on dcp.events, one webhook
-# call (after a refused first attempt), one exported CSV equal to `dcp export`.
+# call (after a refused first attempt; over https, verified against a CA of
+# the test's own given by DCP_WEBHOOK_CA_FILE), one exported CSV equal to
+# `dcp export`.
 source "$(dirname "$0")/lib.sh"
 events_queue=$DCP_QUEUE.events
 trap 'cleanup_completion' EXIT
@@ -14,7 +16,9 @@ cleanup_completion() {
 "$bin/dcp-leader" migrate >/dev/null
 "$bin/dcp-test-events" subscribe "$DCP_AMQP_URL" "$events_queue" || fail "cannot bind $events_queue"
 
-python3 "$(dirname "$0")/webhook_receiver.py" "$work/webhook.port" "$work/webhook.log" 1 &
+bash "$(dirname "$0")/make_test_certs.sh" "$work" || fail "cannot make the test's certificates"
+python3 "$(dirname "$0")/webhook_receiver.py" "$work/webhook.port" "$work/webhook.log" 1 \
+  --tls "$work/server.pem" "$work/server.key" &
 pids+=($!)
 deadline=$((SECONDS + 20))
 until [ -s "$work/webhook.port" ]; do
@@ -23,7 +27,7 @@ until [ -s "$work/webhook.port" ]; do
 done
 mkdir "$work/export"
 webhook_port=$(cat "$work/webhook.port")
-export DCP_WEBHOOK_URL="http://127.0.0.1:$webhook_port/hook"
+export DCP_WEBHOOK_URL="https://127.0.0.1:$webhook_port/hook" DCP_WEBHOOK_CA_FILE=$work/ca.pem
 export DCP_EXPORT_DIR=$work/export DCP_COMPLETION_POLL=0.05
 
 # Publish first, then start four workers together: they take the tasks in
