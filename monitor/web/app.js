@@ -1,9 +1,19 @@
-// dcp monitor page: live state from /api/events (Server-Sent Events), a
-// run's tasks from /api/runs/{id}/tasks. Everything shown comes from the
-// database and is inserted as text (textContent), never as markup.
+// dcp monitor page: live state from /api/events (Server-Sent Events, read
+// by events.js), a run's tasks from /api/runs/{id}/tasks, and the operator's
+// actions (trigger, retry, cancel) as POSTs with the monitor's token.
+// Everything shown comes from the database or the API and is inserted as text
+// (textContent), never as markup.
+//
+// The token is asked for when needed (an action, or a 401 answer), kept in
+// this tab's sessionStorage only (never a URL, a cookie or localStorage), and
+// sent as "Authorization: Bearer" on every API call, GETs included (a monitor
+// with a read token needs it there). A 401 forgets it and asks again.
 'use strict';
 
-const state = { runs: [], selected: null, tasks: [], failed: [] };
+const state = { runs: [], selected: null, selectedRun: null, tasks: [], failed: [] };
+// busy: an action's request (or its token prompt) is in flight; mutations:
+// false once the monitor said 403 (it has no token: no action can work).
+const ui = { busy: false, mutations: true };
 
 function el(tag, text, className) {
   const e = document.createElement(tag);
@@ -70,6 +80,7 @@ function renderRuns() {
     if (run.export && run.export.error) notes.push('export FAILED: ' + run.export.error);
     document.getElementById('run-notes').textContent = notes.join(' · ');
   }
+  updateActions();
 }
 
 function renderTasks() {
@@ -119,16 +130,238 @@ function renderQueue(q) {
   svg.replaceChildren(line, label);
 }
 
+// --- The token: this tab's sessionStorage, or memory if storage is refused.
+const kTokenKey = 'dcp-monitor-token';
+const tokenStore = {
+  memory: '',
+  get() {
+    try { return sessionStorage.getItem(kTokenKey) || ''; } catch { return this.memory; }
+  },
+  set(value) {
+    try { sessionStorage.setItem(kTokenKey, value); } catch { this.memory = value; }
+  },
+  clear() {
+    try { sessionStorage.removeItem(kTokenKey); } catch { /* nothing stored */ }
+    this.memory = '';
+  },
+};
+let tokenWaiters = [];     // askToken's callers, answered when the dialog closes
+let tokenSetWaiters = [];  // whenTokenSet's callers, answered by the next token
+
+function authHeaders() {
+  const token = tokenStore.get();
+  return token ? { Authorization: 'Bearer ' + token } : {};
+}
+
+function renderTokenState() {
+  const has = tokenStore.get() !== '';
+  document.getElementById('token-state').textContent = has ? 'token set (this tab)' : 'no token';
+  document.getElementById('token-enter').hidden = has;
+  document.getElementById('token-forget').hidden = !has;
+}
+
+function setToken(value) {
+  tokenStore.set(value);
+  renderTokenState();
+  const waiters = tokenSetWaiters;
+  tokenSetWaiters = [];
+  for (const resolve of waiters) resolve(value);
+}
+
+// After a 401 to a request that carried `sent`: forget it (unless another
+// token was entered meanwhile).
+function forgetRefused(sent) {
+  if (tokenStore.get() === sent) tokenStore.clear();
+  renderTokenState();
+}
+
+// Opens the token dialog (or updates its reason if open); resolves with the
+// token entered, or '' if the dialog was cancelled.
+function askToken(reason) {
+  const dialog = document.getElementById('token-dialog');
+  document.getElementById('token-reason').textContent = reason;
+  if (!dialog.open) {
+    document.getElementById('token-input').value = '';
+    dialog.showModal();
+  }
+  return new Promise(resolve => tokenWaiters.push(resolve));
+}
+
+function answerToken(value) {
+  const dialog = document.getElementById('token-dialog');
+  if (dialog.open) dialog.close();
+  if (value) setToken(value);
+  const waiters = tokenWaiters;
+  tokenWaiters = [];
+  for (const resolve of waiters) resolve(value);
+}
+
+const whenTokenSet = () => new Promise(resolve => tokenSetWaiters.push(resolve));
+
+// A GET answered 401: the monitor has a read token.
+function readRefused(sent, error) {
+  forgetRefused(sent);
+  askToken('This monitor needs a token to show its data (' + error + ').' +
+           (sent ? ' The token given was refused.' : ''));
+}
+
+async function getJson(path) {
+  const sent = tokenStore.get();
+  const response = await fetch(path, { headers: authHeaders(), cache: 'no-store' });
+  const body = await response.json().catch(() => null);
+  if (response.status === 401) readRefused(sent, (body && body.error) || 'HTTP 401');
+  return response.ok ? body : null;
+}
+
+// --- Actions.
+const plural = (n, what) => n + ' ' + what + (n === 1 ? '' : 's');
+
+function feedback(text, kind) {
+  const p = document.getElementById('feedback');
+  p.textContent = text;
+  p.className = kind || '';
+  p.hidden = false;
+}
+
+const selectedRun = () => state.runs.find(r => r.run_id === state.selected) ||
+  (state.selectedRun && state.selectedRun.run_id === state.selected ? state.selectedRun : null);
+
+function updateActions() {
+  document.getElementById('trigger-section').hidden = !ui.mutations;
+  document.getElementById('run-actions').hidden = !ui.mutations;
+  document.getElementById('trigger-button').disabled = ui.busy;
+  const run = selectedRun();
+  document.getElementById('retry-button').disabled =
+    ui.busy || !run || !(run.counts.FAILED > 0) || run.status === 'CANCELLED';
+  document.getElementById('cancel-button').disabled =
+    ui.busy || !run || !['PUBLISHING', 'RUNNING'].includes(run.status);
+}
+
+function mutationsOff(error) {
+  ui.mutations = false;
+  const note = document.getElementById('mutations-off');
+  note.textContent = 'Actions are off: this monitor has no token configured, so it refuses every ' +
+    'change (' + error + '). Trigger, retry and cancel with the dcp command, or set DCP_MONITOR_TOKEN.';
+  note.hidden = false;
+  updateActions();
+}
+
+// POSTs `body` (if any) to `path` with the token, asking for it first if
+// there is none and again after a 401 (nothing was done then). Returns the
+// answer's JSON, or null after showing why not. One action at a time: the
+// buttons are disabled meanwhile, and a second call returns null at once.
+async function mutate(what, path, body) {
+  if (ui.busy || !ui.mutations) return null;
+  ui.busy = true;
+  updateActions();
+  feedback(what + '…', 'pending');
+  try {
+    let reason = "The monitor's token (DCP_MONITOR_TOKEN) is needed to " + what + '.';
+    for (;;) {
+      let sent = tokenStore.get();
+      if (!sent) {
+        sent = await askToken(reason);
+        if (!sent) {
+          feedback(what + ': nothing done (no token given)', 'error');
+          return null;
+        }
+      }
+      const response = await fetch(path, {
+        method: 'POST',
+        cache: 'no-store',
+        headers: { Authorization: 'Bearer ' + sent, 'Content-Type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      const answer = await response.json().catch(() => ({}));
+      const error = answer.error || 'HTTP ' + response.status;
+      if (response.status === 401) {
+        forgetRefused(sent);
+        reason = 'The monitor refused the token (' + error + '); nothing was done. Enter it again to ' +
+          what + '.';
+        continue;
+      }
+      if (response.status === 403) {
+        mutationsOff(error);
+        feedback(what + ': refused, ' + error, 'error');
+        return null;
+      }
+      if (!response.ok) {
+        feedback(what + ' failed: ' + error, 'error');
+        return null;
+      }
+      return answer;
+    }
+  } catch (e) {
+    feedback(what + ': no answer (' + e.message + '); look at the runs before trying again', 'error');
+    return null;
+  } finally {
+    ui.busy = false;
+    updateActions();
+  }
+}
+
+async function triggerRun(event) {
+  event.preventDefault();
+  const body = {};
+  for (const field of ['from', 'to', 'window', 'selections']) {
+    const value = document.getElementById('trigger-' + field).value.trim();
+    if (value) body[field] = value;  // absent: the job's default
+  }
+  const answer = await mutate('trigger a run', '/api/runs', body);
+  if (!answer) return;
+  feedback('run ' + answer.run_id + ' triggered: ' + plural(answer.tasks, 'task'), 'ok');
+  select(answer.run_id);
+}
+
+async function retryRun() {
+  const run = selectedRun();
+  if (!run || ui.busy) return;
+  const answer = await mutate('retry run ' + run.run_id, '/api/runs/' + encodeURIComponent(run.run_id) + '/retry');
+  if (!answer) return;
+  feedback('run ' + answer.run_id + ': ' + (answer.requeued === 0 ? 'no FAILED task to requeue' :
+    plural(answer.requeued, 'task') + ' requeued (' + answer.published + ' published)'), 'ok');
+  loadTasks();
+}
+
+async function cancelRun() {
+  const run = selectedRun();
+  if (!run || ui.busy) return;
+  if (!confirm('Cancel run ' + run.run_id + '?\nIts QUEUED tasks become CANCELLED; this cannot be undone.')) {
+    feedback('cancel run ' + run.run_id + ': not confirmed, nothing done');
+    return;
+  }
+  const answer = await mutate('cancel run ' + run.run_id, '/api/runs/' + encodeURIComponent(run.run_id) + '/cancel');
+  if (!answer) return;
+  feedback('run ' + answer.run_id + ' cancelled: ' + plural(answer.tasks_cancelled, 'queued task') +
+    ' cancelled', 'ok');
+  loadTasks();
+}
+
+// Whether this monitor takes actions at all, before an operator tries one:
+// a POST without credentials changes nothing and answers 401 when mutations
+// are on, 403 when the monitor has no token.
+async function probeMutations() {
+  try {
+    const response = await fetch('/api/runs', { method: 'POST', cache: 'no-store' });
+    if (response.status === 403) mutationsOff(((await response.json().catch(() => ({}))).error) || 'HTTP 403');
+  } catch { /* the monitor is down: the connection badge says so */ }
+}
+
+// --- Data.
 async function loadTasks() {
   if (!state.selected) return;
   const id = encodeURIComponent(state.selected);
   const filter = document.getElementById('task-filter').value;
-  const [tasks, failed] = await Promise.all([
-    fetch('/api/runs/' + id + '/tasks' + (filter ? '?status=' + encodeURIComponent(filter) : '')).then(r => r.json()),
-    fetch('/api/runs/' + id + '/tasks?status=FAILED').then(r => r.json())]);
+  const inSnapshot = state.runs.some(r => r.run_id === state.selected);
+  const [tasks, failed, run] = await Promise.all([
+    getJson('/api/runs/' + id + '/tasks' + (filter ? '?status=' + encodeURIComponent(filter) : '')),
+    getJson('/api/runs/' + id + '/tasks?status=FAILED'),
+    inSnapshot ? null : getJson('/api/runs/' + id)]);
   if (Array.isArray(tasks)) state.tasks = tasks;
   if (Array.isArray(failed)) state.failed = failed;
+  if (run && run.run_id) state.selectedRun = run;
   renderTasks();
+  updateActions();
 }
 
 function select(runId) {
@@ -150,13 +383,50 @@ function onSnapshot(snapshot) {
   loadTasks();
 }
 
+function setBadge(text, className) {
+  const badge = document.getElementById('connection');
+  badge.textContent = text;
+  badge.className = 'badge ' + className;
+}
+
 document.getElementById('task-filter').addEventListener('change', loadTasks);
 document.getElementById('selection-filter').addEventListener('input', renderTasks);
+document.getElementById('trigger-form').addEventListener('submit', triggerRun);
+document.getElementById('retry-button').addEventListener('click', retryRun);
+document.getElementById('cancel-button').addEventListener('click', cancelRun);
+document.getElementById('token-form').addEventListener('submit', e => {
+  e.preventDefault();
+  answerToken(document.getElementById('token-input').value.trim());
+});
+document.getElementById('token-cancel').addEventListener('click', () => answerToken(''));
+document.getElementById('token-dialog').addEventListener('cancel', e => { e.preventDefault(); answerToken(''); });
+document.getElementById('token-enter').addEventListener('click', () => {
+  askToken("The monitor's token: DCP_MONITOR_TOKEN for actions (or its read token, if it has one).");
+});
 const params = new URLSearchParams(location.search);
 if (params.get('run')) select(params.get('run'));
+renderTokenState();
+updateActions();
+probeMutations();
 
-const events = new EventSource('/api/events');
-const badge = document.getElementById('connection');
-events.addEventListener('open', () => { badge.textContent = 'live'; badge.className = 'badge live'; });
-events.addEventListener('error', () => { badge.textContent = 'reconnecting…'; badge.className = 'badge down'; });
-events.addEventListener('snapshot', e => onSnapshot(JSON.parse(e.data)));
+let streamToken = '';  // the token the event stream was last opened with
+const events = streamEvents('/api/events', {
+  headers: () => {
+    streamToken = tokenStore.get();
+    return authHeaders();
+  },
+  onOpen: () => setBadge('live', 'live'),
+  onEvent: (type, data) => { if (type === 'snapshot') onSnapshot(JSON.parse(data)); },
+  onDown: () => setBadge('reconnecting…', 'down'),
+  onUnauthorized: error => {
+    setBadge('token needed', 'down');
+    readRefused(streamToken, error);
+    return whenTokenSet();
+  },
+});
+document.getElementById('token-forget').addEventListener('click', () => {
+  tokenStore.clear();
+  renderTokenState();
+  feedback('token forgotten: this tab no longer holds it');
+  events.restart();  // a stream opened with the token ends with it
+});
