@@ -52,7 +52,8 @@ start_monitor "$port" DCP_MONITOR_TOKEN=s3cret
 auth=(-H "Authorization: Bearer s3cret")
 expect_call 200 '^200 \[\]' GET /api/runs
 expect_call 200 '<title>dcp monitor</title>' GET /
-expect_call 200 'EventSource' GET /app.js
+expect_call 200 'streamEvents' GET /app.js
+expect_call 200 'class SseParser' GET /events.js
 expect_call 401 'token' POST /api/runs -d '{}'
 expect_call 401 'token' POST /api/runs -H "Authorization: Bearer wrong" -d '{}'
 expect_call 400 "from '2024-13-01'" POST /api/runs "${auth[@]}" -d '{"from":"2024-13-01","to":"2024-12-31"}'
