@@ -77,6 +77,19 @@ fail() {
 }
 expect_eq() { [ "$1" = "$2" ] || fail "$3: expected '$2', got '$1'"; }
 
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+# start_monitor PORT [env...]: dcp-monitor on 127.0.0.1:PORT, once it answers.
+start_monitor() {
+  local port=$1; shift
+  env "$@" "$bin/dcp-monitor" --bind 127.0.0.1 --port "$port" --refresh 0.2 >>"$work/monitor.log" 2>&1 &
+  pids+=($!)
+  local deadline=$((SECONDS + 30))
+  until curl -sf "http://127.0.0.1:$port/healthz" >/dev/null; do
+    ((SECONDS < deadline)) || fail "monitor did not start: $(tail -3 "$work/monitor.log")"
+    sleep 0.05
+  done
+}
+
 sql_nodb "CREATE DATABASE $db"
 
 start_worker() {

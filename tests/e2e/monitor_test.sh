@@ -6,17 +6,6 @@
 source "$(dirname "$0")/lib.sh"
 "$bin/dcp-leader" migrate >/dev/null
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-start_monitor() {  # start_monitor PORT [env...]
-  local port=$1; shift
-  env "$@" "$bin/dcp-monitor" --bind 127.0.0.1 --port "$port" --refresh 0.2 >>"$work/monitor.log" 2>&1 &
-  pids+=($!)
-  local deadline=$((SECONDS + 30))
-  until curl -sf "http://127.0.0.1:$port/healthz" >/dev/null; do
-    ((SECONDS < deadline)) || fail "monitor did not start: $(tail -3 "$work/monitor.log")"
-    sleep 0.05
-  done
-}
 # call METHOD PATH [curl args...]: prints "<status> <body>"
 call() {
   local method=$1 path=$2; shift 2
