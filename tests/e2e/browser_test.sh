@@ -30,8 +30,14 @@ pids+=($!)
 port_off=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 DCP_MONITOR_TOKEN='' "$bin/dcp-monitor" --bind 127.0.0.1 --port "$port_off" --refresh 0.2 >>"$work/monitor.log" 2>&1 &
 pids+=($!)
+# And a third whose reads need a read token.
+port_read=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+read_token=reader-$suffix
+DCP_MONITOR_TOKEN=$token DCP_MONITOR_READ_TOKEN=$read_token "$bin/dcp-monitor" --bind 127.0.0.1 --port "$port_read" \
+  --refresh 0.2 >>"$work/monitor.log" 2>&1 &
+pids+=($!)
 deadline=$((SECONDS + 30))
-for p in "$port" "$port_off"; do
+for p in "$port" "$port_off" "$port_read"; do
   until curl -sf "http://127.0.0.1:$p/healthz" >/dev/null; do
     ((SECONDS < deadline)) || fail "monitor did not start: $(tail -3 "$work/monitor.log")"
     sleep 0.05
@@ -59,6 +65,7 @@ done
 mkdir -p "$root/out/browser"
 DCP_MONITOR_URL=http://127.0.0.1:$port DCP_MONITOR_TOKEN=$token DCP_TEST_CHROMIUM=$chromium DCP_BIN=$bin \
   DCP_MONITOR_OFF_URL=http://127.0.0.1:$port_off DCP_FLAKY_FILE=$flaky \
+  DCP_MONITOR_READ_URL=http://127.0.0.1:$port_read DCP_MONITOR_READ_TOKEN=$read_token \
   DCP_BROWSER_PROFILE=$work/profile DCP_SCREENSHOT=$root/out/browser/monitor.png \
   node --test "$browser_dir/sse.test.js" "$browser_dir/monitor.test.js" || fail "the browser test failed (monitor log: $(tail -3 "$work/monitor.log"))"
 if [ "${DCP_UPDATE_SCREENSHOT:-}" = 1 ]; then
