@@ -75,8 +75,7 @@ http::Response Unauthorized() {
 
 std::optional<http::Response> ReadDenied(const http::Request& request,
                                          const ApiSettings& settings) {
-  if (settings.read_token.empty() ||
-      HasBearer(request, {&settings.read_token, &settings.token})) {
+  if (settings.read_token.empty() || HasBearer(request, {&settings.read_token, &settings.token})) {
     return std::nullopt;
   }
   return Unauthorized();
