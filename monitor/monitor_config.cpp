@@ -1,6 +1,5 @@
 #include "monitor/monitor_config.hpp"
 
-#include <arpa/inet.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -8,6 +7,7 @@
 #include <stdexcept>
 
 #include "grid/workload.hpp"
+#include "http/address_range.hpp"
 #include "infra/common_options.hpp"
 #include "infra/job_option.hpp"
 #include "infra/server_settings.hpp"
@@ -37,12 +37,6 @@ std::vector<std::string> SplitList(const std::string& text) {
     pos = comma + 1;
   }
   return out;
-}
-
-bool NumericAddress(const std::string& text) {
-  unsigned char buffer[sizeof(in6_addr)];
-  return inet_pton(AF_INET, text.c_str(), buffer) == 1 ||
-         inet_pton(AF_INET6, text.c_str(), buffer) == 1;
 }
 
 // 32 hex digits from the kernel's random source.
@@ -78,7 +72,8 @@ void AddFlags(CLI::App& app, Flags& f, MonitorConfig& c) {
                  "comma-separated Host header values served, name or name:port (none: any)")
       ->envname("DCP_MONITOR_ALLOWED_HOSTS");
   app.add_option("--trusted-proxies", f.trusted_proxies,
-                 "comma-separated addresses of proxies whose X-Forwarded-For names the client")
+                 "comma-separated addresses or CIDR ranges of proxies whose X-Forwarded-For "
+                 "names the client")
       ->envname("DCP_MONITOR_TRUSTED_PROXIES");
   app.add_option("--answer-timeout", f.answer_timeout,
                  "seconds an API request may wait for the database before it is answered 503")
@@ -137,8 +132,8 @@ Result<bool> Convert(const CLI::App& app, Flags& f, MonitorConfig& c) {
   }
   c.trusted_proxies = SplitList(f.trusted_proxies);
   for (const auto& proxy : c.trusted_proxies) {
-    if (!NumericAddress(proxy)) {
-      return Error{"--trusted-proxies: '" + proxy + "' is not a numeric IP address"};
+    if (!http::AddressRange::Parse(proxy)) {
+      return Error{"--trusted-proxies: '" + proxy + "' is not a numeric address or CIDR range"};
     }
   }
   if (c.service.api.token == "generate") {

@@ -40,6 +40,11 @@ std::string PeerAddress(const sockaddr_storage& peer) {
 
 Server::Server(struct ev_loop* loop, ServerOptions options)
     : loop_(loop), options_(std::move(options)) {
+  for (const auto& proxy : options_.trusted_proxies) {
+    auto range = AddressRange::Parse(proxy);
+    if (!range) throw std::invalid_argument("trusted proxy is not an address or range: " + proxy);
+    trusted_.push_back(*range);
+  }
   ev_init(&accept_io_, &Server::OnAccept);
   ev_init(&accept_resume_, &Server::OnAcceptResume);
   accept_io_.data = accept_resume_.data = this;
@@ -80,8 +85,8 @@ std::size_t Server::Holds::*Server::Holds::Of(Hold hold) {
 }
 
 bool Server::Trusted(const std::string& address) const {
-  return std::find(options_.trusted_proxies.begin(), options_.trusted_proxies.end(), address) !=
-         options_.trusted_proxies.end();
+  return std::any_of(trusted_.begin(), trusted_.end(),
+                     [&](const AddressRange& range) { return range.Contains(address); });
 }
 
 bool Server::HostAllowed(const std::string& host) const {

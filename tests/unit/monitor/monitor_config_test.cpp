@@ -51,16 +51,17 @@ TEST(MonitorConfig, TheFlagWinsOverTheEnvironment) {
 
 TEST(MonitorConfig, AccessSettings) {
   ScopedEnv hosts("DCP_MONITOR_ALLOWED_HOSTS", "dcp.example.com, localhost:8081,");
-  ScopedEnv proxies("DCP_MONITOR_TRUSTED_PROXIES", "10.128.0.1,::1");
+  ScopedEnv proxies("DCP_MONITOR_TRUSTED_PROXIES", "10.128.0.0/14,::1");
   ScopedEnv read("DCP_MONITOR_READ_TOKEN", "reader");
   const auto c = Load({"--worker-retention", "48", "--answer-timeout", "1.5"});
   ASSERT_TRUE(c) << c.reason();
   EXPECT_EQ(c->allowed_hosts, (std::vector<std::string>{"dcp.example.com", "localhost:8081"}));
-  EXPECT_EQ(c->trusted_proxies, (std::vector<std::string>{"10.128.0.1", "::1"}));
+  EXPECT_EQ(c->trusted_proxies, (std::vector<std::string>{"10.128.0.0/14", "::1"}));
   EXPECT_EQ(c->service.api.read_token, "reader");
   EXPECT_EQ(c->service.worker_retention, std::chrono::hours(48));
   EXPECT_EQ(c->answer_timeout, std::chrono::milliseconds(1500));
   ExpectError(Load({"--trusted-proxies", "router.local"}), "--trusted-proxies");
+  ExpectError(Load({"--trusted-proxies", "10.0.0.0/33"}), "--trusted-proxies");
   ExpectError(Load({"--allowed-hosts", "http://x/"}), "--allowed-hosts");
 }
 

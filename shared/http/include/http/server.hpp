@@ -14,6 +14,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "http/address_range.hpp"
 #include "http/message.hpp"
 #include "http/stream.hpp"
 
@@ -66,8 +67,9 @@ struct ServerOptions {
   // A stream whose unsent output exceeds it is closed: a slow consumer must
   // not make the server buffer without limit.
   std::size_t max_stream_buffer_bytes = 1024 * 1024;
-  // Numeric addresses of the proxies whose X-Forwarded-For is believed
-  // (the OpenShift router's); empty: the header is ignored.
+  // The proxies whose X-Forwarded-For is believed (the OpenShift router's):
+  // numeric addresses or CIDR ranges (AddressRange); empty: the header is
+  // ignored. A malformed entry makes the constructor throw invalid_argument.
   std::vector<std::string> trusted_proxies;
   // Host header values served ("name" matches any port, "name:port" that
   // port only; case-insensitive); others are answered 403. Empty: any.
@@ -176,6 +178,7 @@ class Server {
   ev_io accept_io_{};
   ev_timer accept_resume_{};  // out of file descriptors: retry accepting later
   std::vector<Route> routes_;
+  std::vector<AddressRange> trusted_;  // options_.trusted_proxies, parsed
   std::unordered_map<Connection*, std::unique_ptr<Connection>> connections_;
   std::unordered_map<std::string, Holds> clients_;  // only clients holding something
   Holds totals_;
