@@ -136,6 +136,11 @@ Result<bool> Convert(const CLI::App& app, Flags& f, MonitorConfig& c) {
       return Error{"--trusted-proxies: '" + proxy + "' is not a numeric address or CIDR range"};
     }
   }
+  // "none" is no token, as unset (compose's defaults cannot be empty:
+  // podman-compose 1.0.3 keeps `${VAR:-}` as it is).
+  for (auto* token : {&c.service.api.token, &c.service.api.read_token}) {
+    if (*token == "none") token->clear();
+  }
   if (c.service.api.token == "generate") {
     c.service.api.token = RandomToken();
     c.token_generated = true;

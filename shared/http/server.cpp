@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <cctype>
 #include <cerrno>
 #include <limits>
@@ -228,15 +229,26 @@ void Server::Stop() {
 
 void Server::Remove(Connection* connection) { connections_.erase(connection); }
 
-bool Server::EvictSlowest() {
-  Connection* slowest = nullptr;
+Server::Place Server::MakeRoom() {
+  std::size_t general = 0;
+  std::array<Connection*, 2> slowest{};  // pending the longest: general, reserved
   for (const auto& [raw, connection] : connections_) {
-    if (raw->pending() && (!slowest || raw->accepted_at() < slowest->accepted_at())) {
-      slowest = raw;
+    if (!raw->reserved()) ++general;
+    Connection*& candidate = slowest[raw->reserved() ? 1 : 0];
+    if (raw->pending() && (!candidate || raw->accepted_at() < candidate->accepted_at())) {
+      candidate = raw;
     }
   }
-  if (slowest) Remove(slowest);  // no stream yet: nobody to tell
-  return slowest != nullptr;
+  const std::size_t reserve = std::min(options_.probe_reserve, options_.max_connections);
+  const auto evict = [this](Connection* connection, Place place) {
+    Remove(connection);  // no stream yet: nobody to tell
+    return place;
+  };
+  if (general < options_.max_connections - reserve) return Place::kGeneral;
+  if (slowest[0] != nullptr) return evict(slowest[0], Place::kGeneral);
+  if (connections_.size() - general < reserve) return Place::kReserve;
+  if (slowest[1] != nullptr) return evict(slowest[1], Place::kReserve);
+  return Place::kNone;
 }
 
 void Server::OnAccept(struct ev_loop*, ev_io* watcher, int) {
@@ -265,14 +277,13 @@ void Server::OnAcceptReady() {
       return;  // EAGAIN: nothing more to accept
     }
     std::string address = PeerAddress(peer);
-    if ((!Trusted(address) && Refusal(address, Hold::kPending) != 0) ||
-        (connections_.size() >= options_.max_connections && !EvictSlowest())) {
+    const Place place =
+        !Trusted(address) && Refusal(address, Hold::kPending) != 0 ? Place::kNone : MakeRoom();
+    if (place == Place::kNone) {
       ::close(fd);
       continue;
     }
-    const std::size_t general =
-        options_.max_connections - std::min(options_.probe_reserve, options_.max_connections);
-    const bool reserved = connections_.size() >= general;
+    const bool reserved = place == Place::kReserve;
     auto connection = std::make_unique<Connection>(*this, fd, std::move(address), reserved);
     auto* raw = connection.get();
     connections_.emplace(raw, std::move(connection));

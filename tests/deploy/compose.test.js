@@ -58,6 +58,8 @@ describe("docker-compose.yml", () => {
     for (const [, dollar, name, fallback] of text.matchAll(kVar)) {
       if (dollar) continue;
       assert.notEqual(fallback, undefined, `\${${name}} has no default: compose up would need a .env`);
+      // podman-compose 1.0.3 keeps `${VAR:-}` as it is: the value would be that text.
+      assert.notEqual(fallback, "", `\${${name}:-} is empty: podman-compose would pass it literally`);
       assert.equal(env[name], fallback, `${name}: .env.example and the default differ`);
     }
     assert.deepEqual(withEnv, withoutEnv);

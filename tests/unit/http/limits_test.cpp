@@ -36,17 +36,17 @@ class LimitsTest : public ServerTest {
   int waits_closed_ = 0;
 };
 
-TEST_F(LimitsTest, ProbesAreAnsweredWhenSlowClientsHoldEveryOtherConnection) {
+TEST_F(LimitsTest, ProbesAreAnsweredWhenStreamsHoldEveryOtherConnection) {
   ServerOptions options;
   options.max_connections = 6;
   options.probe_reserve = 2;
   auto& server = Start(options);
-  std::vector<std::unique_ptr<LoopClient>> slow;
+  std::vector<std::unique_ptr<LoopClient>> streams;
   for (int i = 0; i < 4; ++i) {
-    slow.push_back(std::make_unique<LoopClient>(loop_, server.port()));
-    slow.back()->Send("GET /page HTTP/1.1\r\nHo");  // and never more
+    streams.push_back(std::make_unique<LoopClient>(loop_, server.port()));
+    streams.back()->Send(GetRequest("/events"));
+    ASSERT_TRUE(RunUntil(loop_, [&] { return streams.back()->status() == 200; }));
   }
-  ASSERT_TRUE(RunUntil(loop_, [&] { return server.connection_count() == 4; }));
   LoopClient busy(loop_, server.port());
   busy.Send(GetRequest("/page"));
   ASSERT_TRUE(RunUntil(loop_, [&] { return busy.closed(); }));
@@ -56,7 +56,27 @@ TEST_F(LimitsTest, ProbesAreAnsweredWhenSlowClientsHoldEveryOtherConnection) {
   ASSERT_TRUE(RunUntil(loop_, [&] { return probe.closed(); }));
   EXPECT_EQ(probe.status(), 200);
   EXPECT_EQ(probe.body(), "ok");
-  for (const auto& s : slow) EXPECT_FALSE(s->closed());
+  for (const auto& s : streams) EXPECT_FALSE(s->closed());
+}
+
+TEST_F(LimitsTest, SlowClientsGiveWayBeforeAnOrdinaryClientFallsIntoTheReserve) {
+  ServerOptions options;
+  options.max_connections = 6;
+  options.probe_reserve = 2;
+  auto& server = Start(options);
+  std::vector<std::unique_ptr<LoopClient>> slow;
+  for (int i = 0; i < 4; ++i) {
+    slow.push_back(std::make_unique<LoopClient>(loop_, server.port()));
+    slow.back()->Send("GET /page HTTP/1.1\r\nHo");  // and never more
+    ASSERT_TRUE(RunUntil(loop_, [&] { return server.connection_count() == slow.size(); }));
+  }
+  LoopClient ordinary(loop_, server.port());
+  ordinary.Send(GetRequest("/page"));
+  ASSERT_TRUE(RunUntil(loop_, [&] { return ordinary.closed(); }));
+  EXPECT_EQ(ordinary.status(), 200)
+      << "served in a slow client's place, not refused by the reserve";
+  EXPECT_TRUE(slow.front()->closed()) << "the one waiting longest for its request made room";
+  for (std::size_t i = 1; i < slow.size(); ++i) EXPECT_FALSE(slow[i]->closed());
 }
 
 TEST_F(LimitsTest, WhenEveryConnectionIsTakenTheSlowestClientMakesRoom) {

@@ -77,6 +77,14 @@ TEST(MonitorConfig, AGeneratedTokenIsRandomPerStart) {
   EXPECT_FALSE(Load({"--token", "chosen"})->token_generated);
 }
 
+TEST(MonitorConfig, NoneIsNoToken) {  // compose's default read token
+  ScopedEnv read("DCP_MONITOR_READ_TOKEN", "none");
+  const auto c = Load({"--token", "none"});
+  ASSERT_TRUE(c) << c.reason();
+  EXPECT_TRUE(c->service.api.read_token.empty()) << "reads open";
+  EXPECT_TRUE(c->service.api.token.empty()) << "mutations off";
+}
+
 TEST(MonitorConfig, AJobGivesTheQueueAndZoneOfTriggeredRuns) {
   const std::string path = ::testing::TempDir() + "/monitor_config_job.yaml";
   std::ofstream(path) << "name: forecast\ntz: Europe/Oslo\nworkload: {items: [a]}\n"

@@ -30,6 +30,7 @@ class Connection {
   // closed to make room (Server::OnAcceptReady).
   bool pending() const { return phase_ == Phase::kReading && hold_ == Server::Hold::kPending; }
   double accepted_at() const { return accepted_at_; }
+  bool reserved() const { return reserved_; }
   // Deferred close: stops I/O now; the stream's OnClose and the destruction
   // run from the loop, so this is safe from inside any callback.
   void Close();

@@ -40,9 +40,11 @@ struct ServerOptions {
   // A client that takes none of our pending output for this long is dropped
   // (responses and streams alike).
   std::chrono::milliseconds write_timeout{std::chrono::seconds(10)};
-  // Every open connection. When all are taken, a new one takes the place of
-  // the connection that has waited longest for its request (a slow client);
-  // if none is waiting (all stream or wait for an answer), it is closed.
+  // Every open connection. When the general places are taken, a new one
+  // takes the place of the connection that has waited longest for its
+  // request (a slow client); if none is waiting (all stream or wait for an
+  // answer), it goes to the probe reserve, and when that is full too, it is
+  // closed.
   std::size_t max_connections = 256;
   // The last `probe_reserve` of them serve probe routes only (HandleProbe):
   // a connection accepted there has `probe_timeout` to ask for one, and any
@@ -165,9 +167,13 @@ class Server {
   int Refusal(const std::string& client, Hold hold) const;
   void OnAcceptReady();
   void Remove(Connection* connection);  // destroys it; the last thing its callback does
-  // Destroys the connection that has waited longest for its request; false
-  // if none is waiting for one.
-  bool EvictSlowest();
+  enum class Place { kGeneral, kReserve, kNone };
+  // Where a new connection goes: a general place, the place of the slow
+  // client that has waited longest for its request if the general places
+  // are all taken (so ordinary clients are not pushed into the probe
+  // reserve), else the reserve (again making room there if it is full);
+  // kNone when every place streams or waits for an answer.
+  Place MakeRoom();
   static void OnAccept(struct ev_loop* loop, ev_io* watcher, int events);
   static void OnAcceptResume(struct ev_loop* loop, ev_timer* watcher, int events);
 
