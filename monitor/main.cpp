@@ -13,6 +13,7 @@
 #include "infra/common_options.hpp"
 #include "monitor/embedded_web.hpp"
 #include "monitor/monitor_config.hpp"
+#include "monitor/monitor_metrics.hpp"
 #include "monitor/monitor_service.hpp"
 #include "mysql/driver.hpp"
 #include "mysql/mysql_run_store.hpp"
@@ -140,8 +141,10 @@ int Main(int argc, char** argv) {
   metrics::Registry registry;
   http::InstallHealthEndpoints(server, registry, {});
   InstallWebAssets(server);
+  monitor::MonitorMetrics alerts_metrics(registry, {c.job.name, c.publishing.queue.name, c.cron,
+                                                    c.time_zone, c.service.api.stale_after});
   monitor::MonitorService service(
-      loop, server, [&c] { return MakeBackend(c); }, c.service);
+      loop, server, [&c] { return MakeBackend(c); }, c.service, &alerts_metrics);
   server.Start();
   service.Start();
   completions->Start();

@@ -18,7 +18,7 @@ namespace {
 // What the flags hold before validation and conversion.
 struct Flags {
   CommonSettings common;
-  std::string topology_file, job_file;
+  std::string topology_file, job_file, cron;
   int port = 8080, stale_after = 30, worker_retention_hours = 24;
   double refresh = 2, answer_timeout = 10;
   std::string allowed_hosts, trusted_proxies;
@@ -97,6 +97,10 @@ void AddFlags(CLI::App& app, Flags& f, MonitorConfig& c) {
   app.add_option("--topology", f.topology_file, "topology JSON file for triggered runs")
       ->envname("DCP_TOPOLOGY");
   AddJobOption(app, f.job_file);
+  app.add_option("--cron", f.cron,
+                 "the leader's cron in DCP_TZ, for the schedule metrics (default: the job's "
+                 "schedule; \"none\": no schedule)")
+      ->envname("DCP_CRON");
   AddRunLimitOptions(app, c.limits);
   app.add_option("--work-dir", c.work_dir, "directory of the job's export commands' files")
       ->envname("DCP_WORK_DIR")
@@ -107,6 +111,12 @@ Result<bool> Convert(const CLI::App& app, Flags& f, MonitorConfig& c) {
   auto job = ApplyJob(app, f.job_file, f.common);  // its queue and zone, unless given
   if (!job) return Error{job.reason()};
   c.job = std::move(job).value();
+  if (f.cron.empty()) f.cron = c.job.schedule;
+  if (!f.cron.empty() && f.cron != "none") {
+    auto cron = CronSchedule::Parse(f.cron);
+    if (!cron) return Error{"--cron: " + cron.reason()};
+    c.cron = std::move(cron).value();
+  }
   auto servers = ParseServerSettings(f.common, static_cast<int>(CommonOption::kAll));
   if (!servers) return Error{servers.reason()};
   c.time_zone = std::move(servers->time_zone);

@@ -4,6 +4,7 @@
 
 #include <atomic>
 
+#include "monitor/monitor_metrics.hpp"
 #include "monitor/queue_history.hpp"
 #include "ports/errors.hpp"
 #include "views/run_progress.hpp"
@@ -20,9 +21,11 @@ SysSeconds Now() {
 }  // namespace
 
 MonitorService::MonitorService(struct ev_loop* loop, http::Server& server,
-                               BackendFactory make_backend, MonitorSettings settings)
+                               BackendFactory make_backend, MonitorSettings settings,
+                               MonitorMetrics* metrics)
     : settings_(std::move(settings)),
       make_backend_(std::move(make_backend)),
+      metrics_(metrics),
       answers_(loop, [this](std::deque<Answer>& answers) { OnAnswers(answers); }) {
   // Answered from the backend thread (see OnAnswers). The server bounds how
   // many wait (so jobs_ is bounded too) and for how long; a job whose client
@@ -128,10 +131,16 @@ void MonitorService::BackendLoop() {
       continue;
     }
     next_refresh = std::chrono::steady_clock::now() + settings_.refresh;
-    if (!connect()) continue;
+    if (metrics_) metrics_->SetSchedule(Now());
+    if (!connect()) {
+      if (metrics_) metrics_->SetBackendUp(false);
+      continue;
+    }
     json snapshot = json::object();
+    bool up = true;
     try {
       const QueueSample q = backend->inspect_queue();
+      if (metrics_) metrics_->SetQueue(q);
       history.Add(Now(), q.depth);
       queue_now = {{"queue", q.queue},
                    {"depth", q.depth},
@@ -141,6 +150,7 @@ void MonitorService::BackendLoop() {
     } catch (const std::exception& e) {
       spdlog::debug("monitor queue sample: {}", e.what());
       queue_now["error"] = "broker unavailable";
+      up = false;
     }
     if (std::chrono::steady_clock::now() >= next_prune) {
       next_prune = std::chrono::steady_clock::now() + std::chrono::minutes(10);
@@ -163,11 +173,14 @@ void MonitorService::BackendLoop() {
             std::string(what) == "runs" ? "limit=" + std::to_string(settings_.snapshot_runs) : "";
         snapshot[what] = json::parse(api.Handle(get).body);
       }
+      if (metrics_) metrics_->Refresh(*backend->store, Now());
     } catch (const std::exception& e) {
       spdlog::debug("monitor snapshot: {}", e.what());
       snapshot = {{"error", "database unavailable"}};
       backend.reset();
+      up = false;
     }
+    if (metrics_) metrics_->SetBackendUp(up);
     snapshot["at"] = views::FormatUtc(Now());
     answers_.Post({nullptr, {}, snapshot.dump()});
   }

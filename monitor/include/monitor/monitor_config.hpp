@@ -10,6 +10,7 @@
 
 #include "amqp/confirm_publisher.hpp"
 #include "completion/completion_wiring.hpp"
+#include "domain/cron_schedule.hpp"
 #include "domain/local_time.hpp"
 #include "domain/result.hpp"
 #include "infra/logging.hpp"
@@ -45,9 +46,12 @@ struct MonitorConfig {
   bool token_generated = false;
   MonitorSettings service;  // the API tokens, stale_after, the refresh period
   job::Job job =
-      job::ReferenceJob();          // --job: the job of triggered runs, and whose exports it runs
-  planning::WorkloadLimits limits;  // of triggered runs
-  Workload workload;                // the reference grid, for a job's builtin steps
+      job::ReferenceJob();  // --job: the job of triggered runs, and whose exports it runs
+  // --cron / DCP_CRON, else the job's schedule: the schedule metrics
+  // (MonitorMetrics); none: the leader runs no schedule that the monitor knows.
+  std::optional<CronSchedule> cron;
+  planning::WorkloadLimits limits;         // of triggered runs
+  Workload workload;                       // the reference grid, for a job's builtin steps
   std::string work_dir = "/tmp/dcp-work";  // + /monitor-<pid>: the export commands' files
   completion::CompletionConfig completion;
 };

@@ -29,6 +29,8 @@
 
 namespace dcp::monitor {
 
+class MonitorMetrics;
+
 struct QueueSample {
   std::string queue;
   std::int64_t depth = 0;      // ready messages
@@ -60,9 +62,10 @@ class MonitorService {
   using BackendFactory = std::function<Backend()>;
 
   // Installs the routes (/api/..., /api/events) on `server`; the page's
-  // routes are installed by the caller. Loop thread.
+  // routes are installed by the caller. Loop thread. `metrics`, if given,
+  // is updated by the backend thread at each refresh and outlives the service.
   MonitorService(struct ev_loop* loop, http::Server& server, BackendFactory make_backend,
-                 MonitorSettings settings);
+                 MonitorSettings settings, MonitorMetrics* metrics = nullptr);
   ~MonitorService();  // Stop()
 
   void Start();
@@ -86,6 +89,7 @@ class MonitorService {
 
   MonitorSettings settings_;
   BackendFactory make_backend_;
+  MonitorMetrics* metrics_;  // null: none
 
   runtime::Mutex mutex_;
   runtime::CondVar cv_;  // jobs_ or stopping_
