@@ -11,8 +11,9 @@ dcp_packages_servers=(rabbitmq-server mariadb-server mariadb-client)
 # probes, the manifest validation (node), the format check, the browser test
 # (chromium, driven by playwright-core from tests/browser), the lint of the
 # C++ (clang-tidy, with run-clang-tidy) and of the shell scripts (shellcheck),
-# the webhook's https tests (openssl makes their CA; python3 serves).
-dcp_packages_test=(libclang-rt-14-dev curl clang-format clang-tidy shellcheck python3 chromium openssl)
+# the webhook's https tests (openssl makes their CA; python3 serves), the
+# alert rules' check (promtool, from prometheus).
+dcp_packages_test=(libclang-rt-14-dev curl clang-format clang-tidy shellcheck python3 chromium openssl prometheus)
 
 dcp_install_tools() {
   local missing=() p

@@ -9,6 +9,7 @@ import { after, describe, it } from "node:test";
 import YAML from "yaml";
 import { LoadYaml, ProcessTemplate } from "./lib/template.js";
 import { ValidateObject } from "./lib/validate.js";
+import { PlainRules } from "./render_rules.js";
 import { Allowed, Matches } from "./lib/network_policy.js";
 import {
   AllTemplateFiles, CodeTmpDirDefault, CodeWorkDirDefaults, Find, JobParams, kTestParams, kVariants, kWorkerKinds,
@@ -678,6 +679,53 @@ for (const autoscaler of ["keda-rabbitmq", "keda-prometheus", "rabbit-pod-autosc
   });
 }
 
+// The alerts: the PrometheusRule of templates/prometheus-rule.yaml and the
+// plain rules file openshift/alerts/dcp-rules.yaml (promtool checks both
+// files' rules: tests/deploy/rules_test.sh).
+describe("alerts", () => {
+  const kAlerts = ["DcpScheduledRunMissing", "DcpRunOverdue", "DcpDeadLettersGrowing", "DcpWorkersNotReady",
+    "DcpQueueWithoutConsumer", "DcpMonitorBackendDown"];
+  const plain = LoadYaml(path.join(repo, "openshift/alerts/dcp-rules.yaml"));
+  const rendered = ProcessTemplate(LoadYaml(path.join(templatesDir, "prometheus-rule.yaml")), Params()).objects;
+
+  it("the plain file is the template's rules with their defaults (node tests/deploy/render_rules.js)", () => {
+    assert.deepEqual(plain, PlainRules());
+    assert.deepEqual(plain.groups, Find(rendered, "PrometheusRule", "dcp").spec.groups);
+  });
+
+  it("every alert has an expression, a for, a severity, a summary, a description and a runbook", () => {
+    const rules = plain.groups.flatMap((g) => g.rules);
+    assert.deepEqual(rules.map((r) => r.alert), kAlerts);
+    const readme = fs.readFileSync(path.join(repo, "README.md"), "utf8");
+    for (const r of rules) {
+      assert.ok(r.expr && typeof r.expr === "string", r.alert);
+      assert.match(r.for, /^\d+[smh]$/, r.alert);
+      assert.ok(["critical", "warning"].includes(r.labels?.severity), r.alert);
+      for (const a of ["summary", "description", "runbook_url"]) assert.ok(r.annotations?.[a], `${r.alert}: ${a}`);
+      // The runbook is README's heading of the alert.
+      assert.equal(r.annotations.runbook_url, `README.md#${r.alert.toLowerCase()}`);
+      assert.match(readme, new RegExp(`^#### ${r.alert}$`, "m"), `README has no runbook of ${r.alert}`);
+      // The job label of dcp-monitor's gauges is dcp_job: Prometheus owns `job`.
+      assert.doesNotMatch(r.expr + JSON.stringify(r.annotations), /\$labels\.job\b|[{,]\s*job=/, r.alert);
+    }
+  });
+
+  it("the thresholds are parameters", () => {
+    const rule = Find(ProcessTemplate(LoadYaml(path.join(templatesDir, "prometheus-rule.yaml")),
+      { ...Params(), RUN_MAX_SECONDS: "3600", NO_CONSUMER_FOR: "15m" }).objects, "PrometheusRule", "dcp");
+    const byName = Object.fromEntries(rule.spec.groups[0].rules.map((r) => [r.alert, r]));
+    assert.equal(byName.DcpRunOverdue.expr, "dcp_run_active_seconds > 3600");
+    assert.equal(byName.DcpQueueWithoutConsumer.for, "15m");
+  });
+
+  it("its PodMonitor is autoscaler-keda-prometheus's: applying both makes one", () => {
+    const keda = ProcessTemplate(LoadYaml(path.join(templatesDir, "autoscaler-keda-prometheus.yaml")), Params()).objects;
+    assert.deepEqual(Find(rendered, "PodMonitor", "dcp"), Find(keda, "PodMonitor", "dcp"));
+    // It scrapes dcp-monitor's /metrics (port http).
+    assert.ok(Find(rendered, "PodMonitor", "dcp").spec.podMetricsEndpoints.some((e) => e.port === "http"));
+  });
+});
+
 // openshift/apply --dry-run with a fake oc on PATH (lib/fake_oc.js): what it
 // applies, in order; an object applied twice counts once, as the last.
 describe("openshift/apply --dry-run", () => {
@@ -719,6 +767,13 @@ describe("openshift/apply --dry-run", () => {
     const names = (objects) => objects.filter((o) => o.kind === "NetworkPolicy").map((o) => o.metadata.name).sort();
     assert.deepEqual(names(Apply()), ["dcp-monitor", "dcp-pods", "dcp-rabbitmq"]);
     assert.deepEqual(names(Apply("--mysql-policy")), ["dcp-monitor", "dcp-mysql", "dcp-pods", "dcp-rabbitmq"]);
+  });
+
+  it("applies the alerts unless --no-alerts", () => {
+    assert.equal(Apply().filter((o) => o.kind === "PrometheusRule").length, 1);
+    assert.deepEqual(Apply("--no-alerts", "--autoscaler", "none"),
+      RenderVariant("deployment", "none", {}, false).objects);
+    assert.equal(Apply("--no-alerts", "--autoscaler", "none").filter((o) => ["PrometheusRule", "PodMonitor"].includes(o.kind)).length, 0);
   });
 
   it("refuses a job with a DeploymentConfig worker, or a job it has no template for", () => {

@@ -33,10 +33,11 @@ export function Params(extra = {}) {
 
 // A team's job (templates/job-NAME.yaml) replaces the leader, the monitor
 // and the worker.
-export function TemplateNames(workerKind, autoscaler, job = "") {
+export function TemplateNames(workerKind, autoscaler, job = "", alerts = true) {
   const names = ["dcp-secrets", "dcp", "dcp-migrate"];
   names.push(...(job ? [`job-${job}`] : ["leader", "monitor", `worker-${workerKind}`]));
   if (autoscaler !== "none") names.push(`autoscaler-${autoscaler}`);
+  if (alerts) names.push("prometheus-rule");
   return names;
 }
 
@@ -47,8 +48,8 @@ export function JobParams(job) {
 }
 
 // {objects, params} of one variant; each object remembers its template.
-export function RenderVariant(workerKind, autoscaler, extra = {}) {
-  return Render(TemplateNames(workerKind, autoscaler), { ...Params(extra), ...kWorkerKinds[workerKind] });
+export function RenderVariant(workerKind, autoscaler, extra = {}, alerts = true) {
+  return Render(TemplateNames(workerKind, autoscaler, "", alerts), { ...Params(extra), ...kWorkerKinds[workerKind] });
 }
 
 // The same for a team's job (a Deployment worker): apply --job JOB.
@@ -57,16 +58,19 @@ export function RenderJobVariant(job, autoscaler, extra = {}) {
   return Render(TemplateNames("deployment", autoscaler, job), params);
 }
 
+// As oc apply: an object in two templates (the PodMonitor of
+// autoscaler-keda-prometheus and prometheus-rule) is one: the last, in the first one's place.
 function Render(names, params) {
-  const objects = [];
+  const objects = new Map();
   for (const name of names) {
     const template = LoadYaml(path.join(templatesDir, `${name}.yaml`));
     for (const object of ProcessTemplate(template, params).objects) {
       Object.defineProperty(object, "template", { value: name, enumerable: false });
-      objects.push(object);
+      const key = `${object.kind}/${object.metadata.name}`;
+      objects.set(key, object);
     }
   }
-  return { objects, params };
+  return { objects: [...objects.values()], params };
 }
 
 export function AllTemplateFiles() {
