@@ -29,6 +29,17 @@ wait_for_api() {
   fail "waited for $1 to show '$2', last: $got"
 }
 
+# wait_for_metric REGEX [SECONDS]: a line of the monitor's /metrics matches.
+wait_for_metric() {
+  local deadline=$((SECONDS + ${2:-30}))
+  while ((SECONDS < deadline)); do
+    curl -s "$api/metrics" >"$work/metrics" || true
+    grep -Eq -- "^$1\$" "$work/metrics" && return 0
+    sleep 0.2
+  done
+  fail "/metrics has no line '$1': $(grep '^dcp_' "$work/metrics" | tr '\n' ' ')"
+}
+
 # Without a token the mutating endpoints are disabled.
 port=$(free_port); api=http://127.0.0.1:$port
 start_monitor "$port" DCP_MONITOR_TOKEN=
@@ -74,6 +85,19 @@ curl -s -N --max-time 2 "$api/api/events" >"$work/events" || true
 grep -q '^event: snapshot' "$work/events" || fail "no snapshot event on /api/events: $(head -c 300 "$work/events")"
 grep -q "$run_id" "$work/events" || fail "the snapshot does not show the run"
 
+# The alert metrics of that run, queue and worker: both FAILED tasks are
+# dead letters, the worker consumes and is live, nothing is active.
+q=${DCP_QUEUE//./\\.}
+created=$(sql "SELECT TIMESTAMPDIFF(SECOND, '1970-01-01', created_at) FROM run WHERE run_id='$run_id'")
+wait_for_metric "dcp_dead_letter_messages\\{queue=\"$q\"\\} 2"
+wait_for_metric "dcp_queue_consumers\\{queue=\"$q\"\\} 1"
+wait_for_metric "dcp_workers_live 1"
+wait_for_metric "dcp_workers_stale 0"
+wait_for_metric "dcp_monitor_backend_up 1"
+wait_for_metric "dcp_run_last_started_timestamp_seconds\\{dcp_job=\"reference\"\\} $created"
+wait_for_metric "dcp_run_active_seconds\\{dcp_job=\"reference\"\\} 0"
+grep -q '^dcp_schedule_' "$work/metrics" && fail "schedule metrics without a cron"
+
 # The CLI sees the same.
 "$bin/dcp" runs | grep -q "^$run_id  manual" || fail "dcp runs: $("$bin/dcp" runs)"
 "$bin/dcp" tasks "$run_id" --status FAILED | grep -q 'feeder <b>on fire</b>' || fail "dcp tasks"
@@ -89,6 +113,10 @@ wait_for_api "/api/runs/$run_id" '"status":"FAILED"'   # S1-F1 still fails
 kill -TERM "${pids[-1]}"; wait "${pids[-1]}" || fail "worker did not drain"; unset 'pids[-1]'
 second=$("$bin/dcp" trigger --from 2024-03-01 --to 2024-03-31 --window week) || fail "dcp trigger"
 [[ "$second" =~ ^[0-9a-f-]{36}$ ]] || fail "dcp trigger printed '$second'"
+# No worker now: the run's messages wait with no consumer, and it is active.
+wait_for_metric "dcp_queue_consumers\\{queue=\"$q\"\\} 0"
+wait_for_metric "dcp_queue_messages_ready\\{queue=\"$q\"\\} [1-9][0-9]*"
+wait_for_metric "dcp_run_active_seconds\\{dcp_job=\"reference\"\\} [0-9]+"
 "$bin/dcp" cancel "$second" | grep -q 'cancelled' || fail "dcp cancel"
 expect_call 200 '"status":"CANCELLED"' GET "/api/runs/$second"
 "$bin/dcp" cancel "$second" >/dev/null 2>&1 && fail "cancelling twice succeeded"
