@@ -4,7 +4,8 @@
 # the medians as a table and as JSON (out/bench/results.json).
 # DCP_BENCH_SCENARIOS picks some of: ceilings enqueue end_to_end sleep_work
 # cpu_work reference first_task oneshot job_file persistent (default: all), and profile (perf over an
-# end-to-end run: where the CPU goes, by process and inside the worker).
+# end-to-end run: where the CPU goes, by process and inside the worker) and
+# soak (dcp-monitor under hostile load for DCP_BENCH_SOAK_SECONDS, default 60).
 # DCP_BENCH_BASELINE=<git revision> also builds that revision's release
 # binaries (in out/bench/baseline) and runs each scenario with them right
 # before the current ones, in the same run: the table then shows both and
@@ -276,6 +277,52 @@ profile() {
     perf report -i "$out/perf.data" --no-children --comm dcp-worker --sort dso -g none --stdio 2>/dev/null | grep -v '^#' | grep -v '^$' | head -8
     perf report -i "$out/perf.data" --no-children --comm dcp-worker --sort sym -g none --stdio 2>/dev/null | grep -v '^#' | grep -v '^$' | head -15 | cut -c1-120
   } | tee "$out/profile.txt" >&2
+}
+
+# A bounded soak (issue 14): for DCP_BENCH_SOAK_SECONDS (60), dcp-monitor
+# beside a run in progress under hostile and ordinary load at once
+# (bench/soak_load.py: 60 event streams, 400 slowloris connections from 20
+# addresses, 4 API readers, /healthz every 50 ms; all on loopback). Not in
+# the default list: one timed run, not a median. Targets, printed and not
+# asserted: /healthz p99 under 100 ms, the monitor's RSS bounded.
+soak() {
+  local secs=${DCP_BENCH_SOAK_SECONDS:-60} port monitor deadline t0 t1 run tasks key value
+  if [ ! -x "$bin/dcp-monitor" ]; then
+    echo "== soak: no dcp-monitor in $bin, skipped" >&2
+    return 0
+  fi
+  echo "== 10. hostile load (soak): ${secs} s of streams, slowloris and API readers on dcp-monitor beside a run" >&2
+  reset
+  # 10 ms sleeps, 2 workers of concurrency 4: at most 800 tasks/s, so
+  # secs * 1000 tasks outlast the soak.
+  start_workers 2 sleep:10 4
+  run=$("$bin/dcp-leader" run $(range_for $((secs * 1000))) --allow-overlap)
+  port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+  "$bin/dcp-monitor" --bind 127.0.0.1 --port "$port" >>"$out/monitor.log" 2>&1 &
+  monitor=$!
+  deadline=$((SECONDS + 30))
+  until curl -sf -o /dev/null "http://127.0.0.1:$port/healthz"; do
+    if ((SECONDS >= deadline)); then
+      echo "soak: dcp-monitor did not start: $(tail -3 "$out/monitor.log")" >&2
+      kill -TERM "$monitor" 2>/dev/null || true
+      stop_workers
+      return 1
+    fi
+    sleep 0.05
+  done
+  t0=$(date -u +"%F %T.%6N")
+  python3 "$repo/bench/soak_load.py" "$port" "$secs" "$run" >"$out/soak.txt"
+  t1=$(date -u +"%F %T.%6N")
+  record soak_monitor_peak_rss_mib "$(awk '/VmHWM/ {printf "%.1f", $2 / 1024}' "/proc/$monitor/status")"
+  kill -TERM "$monitor"
+  wait "$monitor" 2>/dev/null || true
+  while read -r key value; do record "$key" "$value"; done <"$out/soak.txt"
+  tasks=$(sqlc "SELECT COUNT(*) FROM run_process WHERE run_id='$run' AND finished_at >= '$t0' AND finished_at < '$t1'")
+  record soak_run_tasks_per_s "$(sqlc "SELECT ROUND($tasks / (TIMESTAMPDIFF(MICROSECOND, '$t0', '$t1') / 1e6))")"
+  [ "$(sqlc "SELECT status FROM run WHERE run_id='$run'")" = FINISHED ] &&
+    echo "  (the run finished before the soak did: its rate is low)" >&2
+  stop_workers
+  reset
 }
 
 current_bin=$bin
