@@ -7,8 +7,6 @@ namespace {
 
 double Seconds(SysSeconds t) { return static_cast<double>(t.time_since_epoch().count()); }
 
-// Enough of the newest runs to find the job's among others'.
-constexpr std::size_t kRuns = 100;
 constexpr std::size_t kWorkers = 10000;
 
 }  // namespace
@@ -66,15 +64,9 @@ void MonitorMetrics::SetQueue(const QueueSample& q) {
   dead_.Set(static_cast<double>(q.dead));
 }
 
-void MonitorMetrics::SetRuns(const std::vector<RunSummary>& newest, SysSeconds now) {
-  std::optional<SysSeconds> last, oldest_active;
-  for (const auto& r : newest) {
-    if (r.job != settings_.job) continue;
-    last = std::max(last.value_or(r.created_at), r.created_at);
-    if (!IsTerminal(r.status)) {
-      oldest_active = std::min(oldest_active.value_or(r.created_at), r.created_at);
-    }
-  }
+void MonitorMetrics::SetRuns(const JobRunTimes& times, SysSeconds now) {
+  const auto& last = times.newest_created;
+  const auto& oldest_active = times.oldest_active_created;
   last_started_.Set(last ? Seconds(*last) : 0);
   oldest_active_.Set(oldest_active ? Seconds(*oldest_active) : 0);
   active_seconds_.Set(oldest_active ? static_cast<double>((now - *oldest_active).count()) : 0);
@@ -86,7 +78,7 @@ void MonitorMetrics::SetWorkers(std::int64_t live, std::int64_t not_stopped) {
 }
 
 void MonitorMetrics::Refresh(RunReadModel& reads, SysSeconds now) {
-  SetRuns(reads.ListRuns(kRuns), now);
+  SetRuns(reads.RunTimesOf(settings_.job), now);
   const auto live = reads.ListWorkers(settings_.stale_after, kWorkers).size();
   const auto all = reads.ListWorkers(std::nullopt, kWorkers);
   const auto not_stopped =

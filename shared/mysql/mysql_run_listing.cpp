@@ -7,6 +7,7 @@
 #include "ports/errors.hpp"
 #include "run_rows.hpp"
 #include "sql_codec.hpp"
+#include "status_sql.hpp"
 
 namespace dcp::mysql {
 namespace {
@@ -43,6 +44,20 @@ std::vector<RunSummary> MysqlRunStore::ListRuns(std::size_t limit) {
     runs.push_back(std::move(s));
   });
   return runs;
+}
+
+const std::string kRunTimesSql =
+    "SELECT (SELECT MAX(created_at) FROM run WHERE job_name = ?), (SELECT MIN(created_at) FROM "
+    "run WHERE job_name = ? AND " +
+    RunStatusIn(ActiveRunStatuses()) + ")";
+
+JobRunTimes MysqlRunStore::RunTimesOf(const std::string& job) {
+  JobRunTimes times;
+  session_.Query(kRunTimesSql, {Value{job}, Value{job}}, [&](const Row& r) {
+    times.newest_created = OptUtc(r, 0);
+    times.oldest_active_created = OptUtc(r, 1);
+  });
+  return times;
 }
 
 namespace {

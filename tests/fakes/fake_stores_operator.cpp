@@ -14,6 +14,22 @@ std::vector<RunSummary> FakeStore::ListRuns(std::size_t limit) {
   return out;
 }
 
+// The fake keeps no creation times (they are the epoch): this says which runs
+// count, MysqlRunStore's integration test says when.
+JobRunTimes FakeStore::RunTimesOf(const std::string& job) {
+  JobRunTimes times;
+  for (const RunId& id : run_order) {
+    const RunSummary r = *Summary(id);
+    if (r.job != job) continue;
+    times.newest_created = std::max(times.newest_created.value_or(r.created_at), r.created_at);
+    if (!IsTerminal(r.status)) {
+      times.oldest_active_created =
+          std::min(times.oldest_active_created.value_or(r.created_at), r.created_at);
+    }
+  }
+  return times;
+}
+
 std::vector<TaskView> FakeStore::ListTasks(const RunId& run, std::optional<TaskStatus> status,
                                            std::size_t limit, std::size_t offset) {
   std::vector<TaskView> out;

@@ -35,10 +35,10 @@ class MonitorMetrics {
   MonitorMetrics(metrics::Registry& registry, MonitorMetricsSettings settings);
 
   void SetQueue(const QueueSample& q);
-  // From the newest runs (any job; those of other jobs are skipped): the
-  // newest one's start, and the oldest active one's start and age at `now`
-  // (0 and 0 when none is active). No run of the job: last started is 0.
-  void SetRuns(const std::vector<RunSummary>& newest, SysSeconds now);
+  // The job's newest run's start, and its oldest active one's start and age
+  // at `now` (0 and 0 when none is active). No run of the job: last started
+  // is 0.
+  void SetRuns(const JobRunTimes& times, SysSeconds now);
   // Heartbeats: live = not stopped and seen within stale_after; stale = not
   // stopped and not seen within stale_after.
   void SetWorkers(std::int64_t live, std::int64_t not_stopped);

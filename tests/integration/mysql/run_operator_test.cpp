@@ -50,6 +50,26 @@ TEST_F(RunOperatorTest, ListRunsNewestFirstWithCounts) {
   EXPECT_EQ(store.ListRuns(1).size(), 1u);
 }
 
+TEST_F(RunOperatorTest, RunTimesOfAJobSkipOtherJobsRunsHoweverMany) {
+  MysqlRunStore store(session());
+  EXPECT_FALSE(store.RunTimesOf("reference").newest_created);
+  const RunId old_active = Running(PlanTasks(1));
+  const RunId finished = Running(PlanTasks(1));
+  store.CancelRun(finished);
+  for (int i = 0; i < 120; ++i) {  // newer runs of another job than any listing would show
+    NewRun other = MakeRun(RunId::New());
+    other.context.job_name = "other";
+    store.CreateRun(other, PlanTasks(1));
+  }
+  const auto created = [&](const RunId& run) { return store.GetRun(run)->created_at; };
+  const JobRunTimes times = store.RunTimesOf("reference");
+  EXPECT_EQ(times.newest_created, created(finished));
+  EXPECT_EQ(times.oldest_active_created, created(old_active));
+  store.CancelRun(old_active);
+  EXPECT_FALSE(store.RunTimesOf("reference").oldest_active_created);
+  EXPECT_TRUE(store.RunTimesOf("other").oldest_active_created) << "PUBLISHING is active";
+}
+
 TEST_F(RunOperatorTest, ListTasksFiltersByStatusAndShowsWorkerAndError) {
   MysqlRunStore store(session());
   MysqlTaskStore tasks(session());

@@ -100,6 +100,30 @@ TEST(MonitorConfig, AJobGivesTheQueueAndZoneOfTriggeredRuns) {
   EXPECT_EQ(Load({})->job.name, "reference");
 }
 
+TEST(MonitorConfig, TheCronOfTheScheduleMetrics) {
+  const auto utc = TimeZone::Load("UTC").value();
+  const SysSeconds noon{std::chrono::sys_days{std::chrono::year{2026} / 12 / 3} +
+                        std::chrono::hours(12)};
+  const auto next = [&](const Result<MonitorConfig>& c) { return c->cron->Next(noon, utc); };
+  EXPECT_FALSE(Load({})->cron) << "no job schedule, no DCP_CRON: no schedule gauges";
+  const std::string path = ::testing::TempDir() + "/monitor_config_schedule.yaml";
+  std::ofstream(path) << "name: hourly\nschedule: \"30 * * * *\"\nworkload: {items: [a]}\n"
+                         "compute: {command: [./run]}\n";
+  const auto job = Load({"--job", path.c_str()});
+  ASSERT_TRUE(job && job->cron) << job.reason();
+  EXPECT_EQ(next(job), noon + std::chrono::minutes(30)) << "the job's schedule";
+  const auto flag = Load({"--job", path.c_str(), "--cron", "15 * * * *"});
+  ASSERT_TRUE(flag && flag->cron) << flag.reason();
+  EXPECT_EQ(next(flag), noon + std::chrono::minutes(15)) << "the leader's cron wins";
+  ScopedEnv cron("DCP_CRON", "0 2 * * *");
+  const auto from_env = Load({});
+  ASSERT_TRUE(from_env && from_env->cron) << from_env.reason();
+  EXPECT_EQ(next(from_env),
+            std::chrono::sys_days{std::chrono::year{2026} / 12 / 4} + std::chrono::hours(2));
+  EXPECT_FALSE(Load({"--cron", "none"})->cron);
+  ExpectError(Load({"--cron", "61 * * * *"}), "--cron");
+}
+
 TEST(MonitorConfig, EachBadValueNamesItsFlag) {
   ExpectError(Load({"--tz", "Nowhere/Else"}), "--tz");
   ExpectError(Load({"--topology", "/nonexistent.json"}), "--topology");

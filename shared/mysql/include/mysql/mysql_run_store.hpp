@@ -61,6 +61,7 @@ class MysqlRunStore final : public RunStore {
   ExportRequest RequestExport(const RunId& run) override;
   // In mysql_run_listing.cpp.
   std::vector<RunSummary> ListRuns(std::size_t limit) override;
+  JobRunTimes RunTimesOf(const std::string& job) override;
   std::vector<TaskView> ListTasks(const RunId& run, std::optional<TaskStatus> status,
                                   std::size_t limit, std::size_t offset) override;
   std::vector<WorkerView> ListWorkers(std::optional<std::chrono::seconds> live_within,

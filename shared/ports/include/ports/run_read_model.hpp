@@ -72,6 +72,13 @@ struct WorkerView {
   std::optional<std::string> current_task;  // the task it computes now, if any
 };
 
+// A job's newest run and its oldest active (PUBLISHING or RUNNING) one, by
+// creation time: none when it has none.
+struct JobRunTimes {
+  std::optional<SysSeconds> newest_created;
+  std::optional<SysSeconds> oldest_active_created;
+};
+
 class RunReadModel {
  public:
   virtual ~RunReadModel() = default;
@@ -82,6 +89,9 @@ class RunReadModel {
   // The newest `limit` runs, newest first, with their counts (stale is
   // not computed: 0).
   virtual std::vector<RunSummary> ListRuns(std::size_t limit) = 0;
+  // Two index lookups on (job_name, created_at), however many runs there
+  // are and whoever made the newer ones (the monitor's alert gauges).
+  virtual JobRunTimes RunTimesOf(const std::string& job) = 0;
   // The run's tasks in (seq, task id) order, only those in `status` if
   // given: at most `limit` of them, after skipping `offset` (a page).
   virtual std::vector<TaskView> ListTasks(const RunId& run, std::optional<TaskStatus> status,
