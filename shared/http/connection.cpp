@@ -7,6 +7,9 @@
 #include <algorithm>
 #include <cerrno>
 #include <exception>
+#include <optional>
+#include <string>
+#include <string_view>
 
 #include "http/request_parser.hpp"
 #include "http/server.hpp"
@@ -22,6 +25,18 @@ constexpr std::size_t kReadChunk = 16 * 1024;
 constexpr double kLingerSeconds = 1.0;
 
 double Seconds(std::chrono::milliseconds ms) { return static_cast<double>(ms.count()) / 1000.0; }
+
+// The client a trusted proxy names in X-Forwarded-For: the last entry, the
+// one the proxy appended (earlier ones are the client's word); none if empty.
+std::optional<std::string> ProxiedClient(std::string_view forwarded) {
+  if (const auto comma = forwarded.rfind(','); comma != std::string_view::npos) {
+    forwarded.remove_prefix(comma + 1);
+  }
+  while (!forwarded.empty() && forwarded.front() == ' ') forwarded.remove_prefix(1);
+  while (!forwarded.empty() && forwarded.back() == ' ') forwarded.remove_suffix(1);
+  if (forwarded.empty()) return std::nullopt;
+  return std::string(forwarded);
+}
 
 }  // namespace
 
@@ -191,14 +206,7 @@ void Connection::Dispatch(const Request& request) {
   head_only_ = request.method == "HEAD";
   Hold(Server::Hold::kNothing);
   if (server_.Trusted(client_)) {
-    // The entry the proxy added is the last; earlier ones are the client's word.
-    const std::string forwarded = request.Header("x-forwarded-for");
-    const auto comma = forwarded.rfind(',');
-    std::string_view last(forwarded);
-    if (comma != std::string::npos) last.remove_prefix(comma + 1);
-    while (!last.empty() && last.front() == ' ') last.remove_prefix(1);
-    while (!last.empty() && last.back() == ' ') last.remove_suffix(1);
-    if (!last.empty()) client_ = std::string(last);
+    if (auto forwarded = ProxiedClient(request.Header("x-forwarded-for"))) client_ = *forwarded;
   }
   const auto match = server_.Find(request.method, request.path);
   if (auto refused = Refuse(request, match.route)) {

@@ -74,17 +74,6 @@ void Server::HandleDeferred(std::string method, std::string path, StreamHandler 
   AddRoute({std::move(method), std::move(path), RouteKind::kDeferred, nullptr, std::move(handler)});
 }
 
-std::size_t Server::Holds::*Server::Holds::Of(Hold hold) {
-  switch (hold) {
-    case Hold::kStream:
-      return &Holds::streams;
-    case Hold::kWaiting:
-      return &Holds::waiting;
-    default:
-      return &Holds::pending;
-  }
-}
-
 bool Server::Trusted(const std::string& address) const {
   return std::any_of(trusted_.begin(), trusted_.end(),
                      [&](const AddressRange& range) { return range.Contains(address); });
@@ -113,28 +102,27 @@ bool Server::HostAllowed(const std::string& host) const {
 void Server::Account(const std::string& client, Hold from, Hold to) {
   if (from == to) return;
   if (from != Hold::kNothing) {
-    --(totals_.*Holds::Of(from));
+    --totals_[from];
     auto it = clients_.find(client);
     if (it != clients_.end()) {
-      --(it->second.*Holds::Of(from));
-      const Holds& h = it->second;
-      if (h.pending == 0 && h.streams == 0 && h.waiting == 0) clients_.erase(it);
+      --it->second[from];
+      if (it->second.Empty()) clients_.erase(it);
     }
   }
   if (to != Hold::kNothing) {
-    ++(totals_.*Holds::Of(to));
-    ++(clients_[client].*Holds::Of(to));
+    ++totals_[to];
+    ++clients_[client][to];
   }
 }
 
 int Server::Refusal(const std::string& client, Hold hold) const {
   const auto it = clients_.find(client);
-  const std::size_t mine = it == clients_.end() ? 0 : it->second.*Holds::Of(hold);
+  const std::size_t mine = it == clients_.end() ? 0 : it->second[hold];
   if (hold == Hold::kStream) {
-    if (totals_.streams >= options_.max_streams) return 503;
+    if (totals_[hold] >= options_.max_streams) return 503;
     if (mine >= options_.max_streams_per_client) return 429;
   } else if (hold == Hold::kWaiting) {
-    if (totals_.waiting >= options_.max_waiting) return 503;
+    if (totals_[hold] >= options_.max_waiting) return 503;
     if (mine >= options_.max_waiting_per_client) return 429;
   } else if (hold == Hold::kPending) {
     if (mine >= options_.max_pending_per_client) return 429;

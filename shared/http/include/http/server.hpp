@@ -5,6 +5,7 @@
 // `Connection: close`); no TLS, no chunked request bodies.
 #include <ev.h>
 
+#include <array>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -130,8 +131,8 @@ class Server {
   std::uint16_t port() const { return port_; }
   std::size_t connection_count() const { return connections_.size(); }
   // Open streams and waiting requests now (for tests and metrics).
-  std::size_t stream_count() const { return totals_.streams; }
-  std::size_t waiting_count() const { return totals_.waiting; }
+  std::size_t stream_count() const { return totals_[Hold::kStream]; }
+  std::size_t waiting_count() const { return totals_[Hold::kWaiting]; }
   const ServerOptions& options() const { return options_; }
 
  private:
@@ -146,11 +147,12 @@ class Server {
   };
   // What a connection holds, per client and in all.
   enum class Hold { kNothing, kPending, kStream, kWaiting };
+  // Counts by Hold (kNothing is not counted).
   struct Holds {
-    std::size_t pending = 0;
-    std::size_t streams = 0;
-    std::size_t waiting = 0;
-    static std::size_t Holds::*Of(Hold hold);  // not kNothing
+    std::array<std::size_t, 4> of{};
+    std::size_t& operator[](Hold hold) { return of[static_cast<std::size_t>(hold)]; }
+    std::size_t operator[](Hold hold) const { return of[static_cast<std::size_t>(hold)]; }
+    bool Empty() const { return of == decltype(of){}; }
   };
   struct Match {
     const Route* route = nullptr;
