@@ -8,6 +8,8 @@ namespace {
 double Seconds(SysSeconds t) { return static_cast<double>(t.time_since_epoch().count()); }
 
 constexpr std::size_t kWorkers = 10000;
+// How long a silent worker that never stopped counts as stale (SetWorkers).
+constexpr std::chrono::hours kStaleHorizon{1};
 
 }  // namespace
 
@@ -72,17 +74,18 @@ void MonitorMetrics::SetRuns(const JobRunTimes& times, SysSeconds now) {
   active_seconds_.Set(oldest_active ? static_cast<double>((now - *oldest_active).count()) : 0);
 }
 
-void MonitorMetrics::SetWorkers(std::int64_t live, std::int64_t not_stopped) {
+void MonitorMetrics::SetWorkers(std::int64_t live, std::int64_t recent_not_stopped) {
   live_.Set(static_cast<double>(live));
-  stale_.Set(static_cast<double>(std::max<std::int64_t>(0, not_stopped - live)));
+  stale_.Set(static_cast<double>(std::max<std::int64_t>(0, recent_not_stopped - live)));
 }
 
 void MonitorMetrics::Refresh(RunReadModel& reads, SysSeconds now) {
   SetRuns(reads.RunTimesOf(settings_.job), now);
   const auto live = reads.ListWorkers(settings_.stale_after, kWorkers).size();
   const auto all = reads.ListWorkers(std::nullopt, kWorkers);
-  const auto not_stopped =
-      std::count_if(all.begin(), all.end(), [](const WorkerView& w) { return !w.stopped_at; });
+  const auto not_stopped = std::count_if(all.begin(), all.end(), [&](const WorkerView& w) {
+    return !w.stopped_at && w.last_seen >= now - kStaleHorizon;
+  });
   SetWorkers(static_cast<std::int64_t>(live), not_stopped);
 }
 

@@ -40,8 +40,11 @@ class MonitorMetrics {
   // is 0.
   void SetRuns(const JobRunTimes& times, SysSeconds now);
   // Heartbeats: live = not stopped and seen within stale_after; stale = not
-  // stopped and not seen within stale_after.
-  void SetWorkers(std::int64_t live, std::int64_t not_stopped);
+  // stopped and not seen within stale_after, but within the last hour. A
+  // worker killed without stopping (SIGKILL, a node lost) keeps its row
+  // until it is pruned (DCP_MONITOR_WORKER_RETENTION): counted for an hour,
+  // its alert fires and then resolves, instead of lasting a day.
+  void SetWorkers(std::int64_t live, std::int64_t recent_not_stopped);
   // Reads the runs and workers from `reads` (throws its DbError).
   void Refresh(RunReadModel& reads, SysSeconds now);
   // The schedule's last and next due times at `now`.

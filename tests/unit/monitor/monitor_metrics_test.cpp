@@ -78,9 +78,11 @@ TEST(MonitorMetrics, WorkersFromTheHeartbeats) {
   worker("stale-1", now - minutes(2), false);
   worker("stale-2", now - minutes(3), false);
   worker("stopped-long-ago", now - minutes(9), true);
+  worker("killed-yesterday", now - std::chrono::hours(20), false);  // kept until pruned
   m.Refresh(store, now);
   EXPECT_EQ(Line(registry, "dcp_workers_live"), "dcp_workers_live 1");
-  EXPECT_EQ(Line(registry, "dcp_workers_stale"), "dcp_workers_stale 2");
+  EXPECT_EQ(Line(registry, "dcp_workers_stale"), "dcp_workers_stale 2")
+      << "a worker killed a day ago is no alert";
   m.SetBackendUp(false);
   EXPECT_EQ(Line(registry, "dcp_monitor_backend_up"), "dcp_monitor_backend_up 0");
   m.SetBackendUp(true);
