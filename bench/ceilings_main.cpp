@@ -54,7 +54,7 @@ class CountingHandler final : public dcp::amqp::ConsumerHandler {
 
 void Broker(const dcp::amqp::AmqpUrl& url, std::size_t messages) {
   dcp::amqp::PublisherOptions options;
-  options.connection.url = url;
+  options.connection.nodes = {url};
   options.queue.name = "dcp.bench.ceiling";
   const std::vector<std::string> bodies(messages, std::string(180, 'x'));
   {
@@ -67,7 +67,7 @@ void Broker(const dcp::amqp::AmqpUrl& url, std::size_t messages) {
   struct ev_loop* loop = ev_loop_new(EVFLAG_AUTO);
   CountingHandler handler(loop, messages);
   dcp::amqp::ConsumerOptions consumer_options;
-  consumer_options.connection.url = url;
+  consumer_options.connection.nodes = {url};
   consumer_options.queues = {options.queue};
   consumer_options.prefetch = 500;
   {

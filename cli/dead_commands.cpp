@@ -17,7 +17,7 @@ namespace {
 
 amqp::ConnectionOptions Connecting(const CliConfig& c, const char* name) {
   amqp::ConnectionOptions options;
-  options.url = c.amqp_url;
+  options.nodes = c.amqp_url;
   options.name = name;
   return options;
 }

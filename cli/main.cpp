@@ -35,7 +35,7 @@ SysSeconds Now() {
 
 amqp::PublisherOptions Publishing(const CliConfig& c, const char* name) {
   amqp::PublisherOptions publishing;
-  publishing.connection.url = c.amqp_url;
+  publishing.connection.nodes = c.amqp_url;
   publishing.connection.name = name;
   publishing.queue = c.queue;
   return publishing;

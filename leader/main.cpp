@@ -170,7 +170,7 @@ int Main(int argc, char** argv) {
   if (c.command == leader::LeaderCommand::kRun && c.local) return RunLocally(c, session, runs);
 
   amqp::PublisherOptions publishing;
-  publishing.connection.url = c.amqp_url;
+  publishing.connection.nodes = c.amqp_url;
   publishing.connection.name = "dcp-leader";
   publishing.queue = c.queue;
   amqp::ConfirmPublisher publisher(publishing);

@@ -121,7 +121,7 @@ Result<bool> Convert(const CLI::App& app, Flags& f, MonitorConfig& c) {
   if (!servers) return Error{servers.reason()};
   c.time_zone = std::move(servers->time_zone);
   c.mysql_url = std::move(servers->mysql_url);
-  c.publishing.connection.url = std::move(servers->amqp_url);
+  c.publishing.connection.nodes = std::move(servers->amqp_url);
   c.publishing.connection.name = "dcp-monitor";
   c.publishing.queue = std::move(servers->queue);
   if (c.job.topology.source == job::Source::kBuiltin) {  // the reference grid

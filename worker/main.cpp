@@ -12,6 +12,7 @@
 
 #include "completion/completion_wiring.hpp"
 #include "compute/computations.hpp"
+#include "domain/url_list.hpp"
 #include "grid/reference_topology.hpp"
 #include "grid/workload.hpp"
 #include "http/health_endpoints.hpp"
@@ -146,8 +147,8 @@ int Main(int argc, char** argv) {
   }
   spdlog::info("worker {}: {} threads, prefetch {} per queue, queue(s) {}, broker {}, database {}",
                c.service.processor.worker_id, c.service.concurrency, c.consumer.prefetch,
-               QueueNames(c.consumer), c.consumer.connection.url.Redacted(),
-               c.mysql_url.Redacted());
+               QueueNames(c.consumer), RedactedList(c.consumer.connection.nodes),
+               RedactedList(c.mysql_url));
   // Not the default loop: that one reaps every child on SIGCHLD, which would
   // steal the exit status of exec computations.
   const std::unique_ptr<struct ev_loop, void (*)(struct ev_loop*)> loop_owner(
@@ -156,6 +157,7 @@ int Main(int argc, char** argv) {
   if (loop == nullptr) throw std::runtime_error("cannot create the event loop");
   metrics::Registry registry;
   worker::WorkerMetrics worker_metrics(registry);
+  const worker::DatabaseNodeMetrics database_metrics(registry);  // before any session
   worker::WorkerService service(
       loop, c.consumer, c.service,
       [url = c.mysql_url] {

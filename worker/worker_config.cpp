@@ -247,7 +247,7 @@ Result<bool> Convert(const Flags& f, WorkerConfig& c) {
   if (!servers) return Error{servers.reason()};
   c.time_zone = std::move(servers->time_zone);
   c.mysql_url = std::move(servers->mysql_url);
-  c.consumer.connection.url = std::move(servers->amqp_url);
+  c.consumer.connection.nodes = std::move(servers->amqp_url);
   c.consumer.connection.heartbeat = std::chrono::seconds(f.amqp_heartbeat);
   c.consumer.connection.name = "dcp-worker " + processor.worker_id;
   c.consumer.queues = {std::move(servers->queue)};

@@ -88,11 +88,13 @@ int WorkerService::Run() {
 
 void WorkerService::OnConnected() {
   consuming_ = !draining_;
-  spdlog::info("consuming");
+  metrics_.ConsumingFrom(consumer_.endpoint());
+  spdlog::info("consuming from {}", consumer_.endpoint());
 }
 
 void WorkerService::OnDisconnected(const std::string& reason) {
   spdlog::warn("broker connection lost ({}); reconnecting", reason);
+  metrics_.ConsumingFrom("");
   if (consuming_.exchange(false)) metrics_.broker_reconnects.Increment();
   // Messages not being computed went back to the queue with the connection:
   // someone else computes them now (those STARTED here count an attempt).

@@ -4,6 +4,7 @@
 #include <optional>
 
 #include "domain/percent_encoding.hpp"
+#include "domain/url_list.hpp"
 
 namespace dcp::amqp {
 namespace {
@@ -110,6 +111,10 @@ std::string AmqpUrl::Redacted() const {
 std::string AmqpUrl::Endpoint() const {
   const bool ipv6 = host.find(':') != std::string::npos;
   return (ipv6 ? "[" + host + "]" : host) + ":" + std::to_string(port);
+}
+
+Result<AmqpNodes> ParseNodes(std::string_view text) {
+  return ParseUrlList<AmqpUrl>(text, {"amqp://", "amqps://"}, AmqpUrl::Parse);
 }
 
 }  // namespace dcp::amqp

@@ -134,13 +134,18 @@ ConfirmPublisher::~ConfirmPublisher() = default;
 
 Connection& ConfirmPublisher::Connected() {
   if (connection_ && !connection_->broken()) return *connection_;
-  connection_.reset();
+  Drop();
   published_ = 0;
-  auto connection = std::make_unique<Connection>(options_.connection);
+  auto connection = std::make_unique<Connection>(options_.connection, next_node_);
   if (options_.declare_queues) DeclareTaskQueues(*connection, options_.queue);
   connection->OpenChannel(kConfirmChannel, /*confirms=*/true);
   connection_ = std::move(connection);
   return *connection_;
+}
+
+void ConfirmPublisher::Drop() {
+  if (connection_) next_node_ = connection_->NextNode();
+  connection_.reset();
 }
 
 void ConfirmPublisher::PublishConfirmed(std::span<const std::string> bodies) {
@@ -163,7 +168,7 @@ void ConfirmPublisher::PublishConfirmed(std::span<const std::string> bodies) {
     }
     AwaitConfirms(connection, batch, 0, true, options_.confirm_timeout);
   } catch (...) {
-    connection_.reset();  // confirm state unknown: start clean next time
+    Drop();  // confirm state unknown: start clean next time
     throw;
   }
 }
@@ -179,7 +184,7 @@ void ConfirmPublisher::PublishConfirmed(std::string_view queue, std::string_view
     batch.last = ++published_;
     AwaitConfirms(connection, batch, 0, true, options_.confirm_timeout);
   } catch (...) {
-    connection_.reset();
+    Drop();
     throw;
   }
 }

@@ -2,6 +2,7 @@
 
 #include <amqp.h>
 #include <amqp_tcp_socket.h>
+#include <spdlog/spdlog.h>
 #include <sys/time.h>
 
 #include <array>
@@ -31,15 +32,46 @@ amqp_table_entry_t BoolEntry(const char* key, bool value) {
 
 }  // namespace
 
-Connection::Connection(const ConnectionOptions& options) : endpoint_(options.url.Endpoint()) {
+Connection::Connection(const ConnectionOptions& options, std::size_t first_node) {
+  const std::size_t count = options.nodes.size();
+  if (count == 0) throw AmqpError("no RabbitMQ node configured");
+  std::string unreachable;  // why each node failed, for the error
+  std::string refused;
+  for (std::size_t i = 0; i < count; ++i) {
+    node_ = (first_node + i) % count;
+    const AmqpUrl& url = options.nodes[node_];
+    endpoint_ = url.Endpoint();
+    try {
+      Open(options, url);
+      if (count > 1) {
+        spdlog::info("RabbitMQ: connected to {} (node {} of {})", endpoint_, node_ + 1, count);
+      }
+      return;
+    } catch (const UnavailableError& error) {
+      if (count > 1) spdlog::warn("RabbitMQ: {}; trying the next node", error.what());
+      unreachable += (unreachable.empty() ? "" : "; ") + std::string(error.what());
+    } catch (const AmqpError& error) {
+      if (count > 1) spdlog::warn("RabbitMQ: {}; trying the next node", error.what());
+      refused += (refused.empty() ? "" : "; ") + std::string(error.what());
+    }
+  }
+  // A refusal is a configuration error, whatever the other nodes did.
+  if (!refused.empty()) throw AmqpError(refused);
+  throw UnavailableError(count == 1 ? unreachable
+                                    : "no RabbitMQ node answered (" + unreachable + ")");
+}
+
+void Connection::Open(const ConnectionOptions& options, const AmqpUrl& url) {
+  broken_ = false;
+  confirm_channels_ = 0;
   state_ = amqp_new_connection();
   if (state_ == nullptr) throw AmqpError("rabbitmq-c: out of memory");
   try {
     amqp_socket_t* socket = amqp_tcp_socket_new(state_);
     if (socket == nullptr) throw AmqpError("rabbitmq-c: cannot create a TCP socket");
     timeval connect_timeout = ToTimeval(options.connect_timeout);
-    const int status = amqp_socket_open_noblock(socket, options.url.host.c_str(), options.url.port,
-                                                &connect_timeout);
+    const int status =
+        amqp_socket_open_noblock(socket, url.host.c_str(), url.port, &connect_timeout);
     if (status != AMQP_STATUS_OK) {
       // rabbitmq-c keeps no OS error here: "a socket error occurred" covers
       // refused, reset and unreachable alike.
@@ -49,15 +81,16 @@ Connection::Connection(const ConnectionOptions& options) : endpoint_(options.url
     amqp_set_handshake_timeout(state_, &connect_timeout);
     timeval rpc_timeout = ToTimeval(options.rpc_timeout);
     amqp_set_rpc_timeout(state_, &rpc_timeout);
-    Login(options);
+    Login(options, url);
     OpenChannel(kMainChannel, false);
   } catch (...) {
     amqp_destroy_connection(state_);
+    state_ = nullptr;
     throw;
   }
 }
 
-void Connection::Login(const ConnectionOptions& options) {
+void Connection::Login(const ConnectionOptions& options, const AmqpUrl& url) {
   std::array<amqp_table_entry_t, 2> capabilities = {BoolEntry("consumer_cancel_notify", true),
                                                     BoolEntry("basic.nack", true)};
   std::array<amqp_table_entry_t, 2> properties{};
@@ -70,12 +103,11 @@ void Connection::Login(const ConnectionOptions& options) {
   const amqp_table_t client_properties = {static_cast<int>(properties.size()), properties.data()};
 
   const amqp_rpc_reply_t reply = amqp_login_with_properties(
-      state_, options.url.vhost.c_str(), 0, kFrameMax, static_cast<int>(options.heartbeat.count()),
-      &client_properties, AMQP_SASL_METHOD_PLAIN, options.url.user.c_str(),
-      options.url.password.c_str());
+      state_, url.vhost.c_str(), 0, kFrameMax, static_cast<int>(options.heartbeat.count()),
+      &client_properties, AMQP_SASL_METHOD_PLAIN, url.user.c_str(), url.password.c_str());
   if (reply.reply_type == AMQP_RESPONSE_NORMAL) return;
   broken_ = true;
-  const std::string who = "user '" + options.url.user + "' on vhost '" + options.url.vhost + "'";
+  const std::string who = "user '" + url.user + "' on vhost '" + url.vhost + "'";
   if (reply.reply_type == AMQP_RESPONSE_SERVER_EXCEPTION) {
     SendConnectionCloseOk(state_);
     throw AmqpError("RabbitMQ at " + endpoint_ + " refused " + who + ": " + DescribeReply(reply));

@@ -43,7 +43,7 @@ void Consumer::Start() {
 
 void Consumer::Connect() {
   try {
-    auto connection = std::make_unique<Connection>(options_.connection);
+    auto connection = std::make_unique<Connection>(options_.connection, next_node_);
     amqp_connection_state_t state = connection->state();
     if (options_.declare_queues) {
       for (const QueueOptions& queue : options_.queues) DeclareTaskQueues(*connection, queue);
@@ -320,6 +320,7 @@ void Consumer::Teardown(const std::string& reason, bool graceful) {
   ev_timer_stop(loop_, &heartbeat_);
   ev_timer_stop(loop_, &fail_);
   if (!graceful) connection_->MarkBroken();
+  next_node_ = connection_->NextNode();  // a lost node: move on
   connection_.reset();
   consumer_tags_.clear();
   unsettled_.clear();

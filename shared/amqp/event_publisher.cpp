@@ -88,13 +88,18 @@ AmqpEventPublisher::~AmqpEventPublisher() = default;
 
 Connection& AmqpEventPublisher::Connected() {
   if (connection_ && !connection_->broken()) return *connection_;
-  connection_.reset();
+  Drop();
   published_ = 0;
-  auto connection = std::make_unique<Connection>(options_.connection);
+  auto connection = std::make_unique<Connection>(options_.connection, next_node_);
   DeclareEventExchange(*connection, options_.exchange);
   connection->OpenChannel(kEventChannel, /*confirms=*/true);
   connection_ = std::move(connection);
   return *connection_;
+}
+
+void AmqpEventPublisher::Drop() {
+  if (connection_) next_node_ = connection_->NextNode();
+  connection_.reset();
 }
 
 void AmqpEventPublisher::Publish(std::string_view routing_key, std::string_view json) {
@@ -107,7 +112,7 @@ void AmqpEventPublisher::Publish(std::string_view routing_key, std::string_view 
     CheckStatus(connection, status, "publishing an event to '" + options_.exchange + "'");
     AwaitConfirm(connection, ++published_, options_.confirm_timeout);
   } catch (...) {
-    connection_.reset();  // confirm state unknown: start clean next time
+    Drop();  // confirm state unknown: start clean next time
     throw;
   }
 }

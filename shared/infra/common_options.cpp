@@ -19,12 +19,15 @@ std::optional<int> ParseCommandLine(CLI::App& app, int argc, const char* const* 
 void AddCommonOptions(CLI::App& app, CommonSettings& s, int which) {
   const auto has = [which](CommonOption o) { return (which & static_cast<int>(o)) != 0; };
   if (has(CommonOption::kAmqp)) {
-    app.add_option("--amqp-url", s.amqp_url, "RabbitMQ URL amqp://user:pass@host:port/vhost")
+    app.add_option(
+           "--amqp-url", s.amqp_url,
+           "RabbitMQ URL amqp://user:pass@host:port/vhost, or one per node, comma-separated")
         ->envname("DCP_AMQP_URL")
         ->capture_default_str();
   }
   if (has(CommonOption::kMysql)) {
-    app.add_option("--mysql-url", s.mysql_url, "MySQL URL mysql://user:pass@host:port/db")
+    app.add_option("--mysql-url", s.mysql_url,
+                   "MySQL URL mysql://user:pass@host:port/db, or one per node, comma-separated")
         ->envname("DCP_MYSQL_URL")
         ->capture_default_str();
   }

@@ -14,12 +14,12 @@ Result<ServerSettings> ParseServerSettings(const CommonSettings& common, int whi
     s.time_zone = std::move(tz).value();
   }
   if (has(CommonOption::kMysql)) {
-    auto url = mysql::MysqlUrl::Parse(common.mysql_url);
+    auto url = mysql::ParseNodes(common.mysql_url);
     if (!url) return Error{"--mysql-url: " + url.reason()};
     s.mysql_url = std::move(url).value();
   }
   if (has(CommonOption::kAmqp)) {
-    auto url = amqp::AmqpUrl::Parse(common.amqp_url);
+    auto url = amqp::ParseNodes(common.amqp_url);
     if (!url) return Error{"--amqp-url: " + url.reason()};
     s.amqp_url = std::move(url).value();
   }

@@ -4,6 +4,7 @@
 #include <optional>
 
 #include "domain/percent_encoding.hpp"
+#include "domain/url_list.hpp"
 
 namespace dcp::mysql {
 namespace {
@@ -72,5 +73,9 @@ std::string MysqlUrl::Redacted() const {
 }
 
 std::string MysqlUrl::Endpoint() const { return host + ":" + std::to_string(port); }
+
+Result<MysqlNodes> ParseNodes(std::string_view text) {
+  return ParseUrlList<MysqlUrl>(text, {"mysql://"}, MysqlUrl::Parse);
+}
 
 }  // namespace dcp::mysql

@@ -7,8 +7,10 @@
 #include <cppconn/statement.h>
 #include <mysql_connection.h>
 #include <mysql_driver.h>
+#include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <atomic>
 #include <unordered_map>
 
 #include "mysql/error_class.hpp"
@@ -74,6 +76,8 @@ std::string BindInline(sql::mysql::MySQL_Connection& conn, std::string_view sql,
   return out;
 }
 
+std::atomic<SessionObserver*> g_observer{nullptr};
+
 class ResultRow final : public Row {
  public:
   explicit ResultRow(sql::ResultSet& rs) : rs_(rs) {}
@@ -97,9 +101,13 @@ std::optional<std::int64_t> Row::OptInt(unsigned column) const {
   return Int(column);
 }
 
+void SetSessionObserver(SessionObserver* observer) { g_observer = observer; }
+
 class Session::Impl {
  public:
-  Impl(MysqlUrl url, SessionOptions options) : url_(std::move(url)), options_(options) {}
+  Impl(MysqlNodes nodes, SessionOptions options) : nodes_(std::move(nodes)), options_(options) {
+    if (nodes_.empty()) throw DbError("mysql: no node configured", DbErrorKind::kOther);
+  }
 
   // Runs `op` on the live connection, translating connector failures.
   template <class Op>
@@ -133,7 +141,8 @@ class Session::Impl {
     return stmt;
   }
 
-  void Drop() {
+  // `failed`: the node failed us, the next connection starts at the next one.
+  void Drop(bool failed = false) {
     statements_.clear();
     if (conn_) {
       try {
@@ -141,6 +150,9 @@ class Session::Impl {
       } catch (const sql::SQLException&) {
         // Already gone: nothing to release.
       }
+      if (observer_ != nullptr) observer_->Disconnected(url());
+      observer_ = nullptr;
+      if (failed) node_ = (node_ + 1) % nodes_.size();
     }
     conn_.reset();
   }
@@ -150,7 +162,7 @@ class Session::Impl {
   // never sent, a kData DbError.
   void CheckPacket(std::size_t bytes) const {
     if (bytes + kPacketHeadroom <= max_allowed_packet_) return;
-    throw DbError("mysql " + url_.Endpoint() + ": a statement of " + std::to_string(bytes) +
+    throw DbError("mysql " + url().Endpoint() + ": a statement of " + std::to_string(bytes) +
                       " bytes is over the server's max_allowed_packet (" +
                       std::to_string(max_allowed_packet_) + " bytes)",
                   DbErrorKind::kData);
@@ -162,7 +174,7 @@ class Session::Impl {
 
   bool connected() const { return conn_ != nullptr; }
   std::uint64_t generation() const { return generation_; }
-  const MysqlUrl& url() const { return url_; }
+  const MysqlUrl& url() const { return nodes_[node_]; }
 
  private:
   sql::Connection& Connection() {
@@ -170,13 +182,43 @@ class Session::Impl {
     return *conn_;
   }
 
+  // Tries every node once, from node_: the first that answers is kept. A
+  // node that refuses (bad password, unknown database) fails at once.
   void Connect() {
+    std::string unavailable;
+    for (std::size_t tried = 0; tried < nodes_.size(); ++tried) {
+      try {
+        ConnectTo(url());
+        if (generation_ > 1 || node_ != 0) {
+          spdlog::info("mysql: connected to {} (node {} of {})", url().Endpoint(), node_ + 1,
+                       nodes_.size());
+        }
+        observer_ = g_observer.load();  // told of this connection's end too
+        if (observer_ != nullptr) observer_->Connected(url());
+        return;
+      } catch (const sql::SQLException& e) {
+        const bool down =
+            ClassifyError(e.getErrorCode(), e.getSQLState()) == DbErrorKind::kUnavailable;
+        if (!down || nodes_.size() == 1) throw;  // Fail() names this node
+        spdlog::warn("mysql: {} unavailable ({}); trying the next node", url().Endpoint(),
+                     OneLine(e.what()));
+        unavailable +=
+            (unavailable.empty() ? "" : "; ") + url().Endpoint() + ": " + OneLine(e.what());
+        node_ = (node_ + 1) % nodes_.size();
+      }
+    }
+    throw DbError("mysql: none of the " + std::to_string(nodes_.size()) + " nodes answered (" +
+                      unavailable + ")",
+                  DbErrorKind::kUnavailable);
+  }
+
+  void ConnectTo(const MysqlUrl& url) {
     sql::ConnectOptionsMap opts;
-    opts["hostName"] = url_.host;
-    opts["port"] = static_cast<int>(url_.port);
-    opts["userName"] = url_.user;
-    opts["password"] = url_.password;
-    opts["schema"] = url_.database;
+    opts["hostName"] = url.host;
+    opts["port"] = static_cast<int>(url.port);
+    opts["userName"] = url.user;
+    opts["password"] = url.password;
+    opts["schema"] = url.database;
     opts["OPT_CONNECT_TIMEOUT"] = static_cast<int>(options_.connect_timeout.count());
     opts["OPT_READ_TIMEOUT"] = static_cast<int>(options_.read_timeout.count());
     opts["OPT_WRITE_TIMEOUT"] = static_cast<int>(options_.write_timeout.count());
@@ -195,8 +237,11 @@ class Session::Impl {
   [[noreturn]] void Fail(const sql::SQLException& e, std::string_view sql) {
     const DbErrorKind kind = ClassifyError(e.getErrorCode(), e.getSQLState());
     // The server closes the connection after a too big packet (1153).
-    if (kind == DbErrorKind::kUnavailable || e.getErrorCode() == 1153) Drop();
-    std::string message = "mysql " + url_.Endpoint() + ": " + OneLine(e.what()) + " [" +
+    const std::string endpoint = url().Endpoint();  // before Drop() moves on
+    if (kind == DbErrorKind::kUnavailable || e.getErrorCode() == 1153) {
+      Drop(/*failed=*/kind == DbErrorKind::kUnavailable);
+    }
+    std::string message = "mysql " + endpoint + ": " + OneLine(e.what()) + " [" +
                           std::to_string(e.getErrorCode()) + "]";
     if (!sql.empty()) {
       constexpr std::size_t kMaxSqlInMessage = 60;
@@ -205,7 +250,9 @@ class Session::Impl {
     throw DbError(message, kind);
   }
 
-  MysqlUrl url_;
+  MysqlNodes nodes_;
+  std::size_t node_ = 0;                 // in use, or tried next
+  SessionObserver* observer_ = nullptr;  // told of the open connection
   SessionOptions options_;
   std::uint64_t generation_ = 0;
   std::size_t max_allowed_packet_ = 0;  // the server's, read on connecting
@@ -214,8 +261,8 @@ class Session::Impl {
   std::unordered_map<std::string, std::unique_ptr<sql::PreparedStatement>> statements_;
 };
 
-Session::Session(MysqlUrl url, SessionOptions options)
-    : impl_(std::make_unique<Impl>(std::move(url), options)) {}
+Session::Session(MysqlNodes nodes, SessionOptions options)
+    : impl_(std::make_unique<Impl>(std::move(nodes), options)) {}
 
 Session::~Session() { impl_->Drop(); }
 

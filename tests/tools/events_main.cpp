@@ -14,14 +14,14 @@ int main(int argc, char** argv) {
     return 2;
   }
   const std::string mode = argv[1];
-  const auto url = dcp::amqp::AmqpUrl::Parse(argv[2]);
+  const auto url = dcp::amqp::ParseNodes(argv[2]);
   if (!url) {
     std::cerr << "dcp-test-events: " << url.reason() << "\n";
     return 2;
   }
   try {
     dcp::amqp::ConnectionOptions options;
-    options.url = *url;
+    options.nodes = *url;
     dcp::amqp::Connection connection(options);
     if (mode == "subscribe") {
       dcp::amqp::SubscribeQueue(connection, "dcp.events", argv[3], "run.*");

@@ -13,7 +13,7 @@ int main(int argc, char** argv) {
     std::cerr << "usage: dcp-test-publish AMQP_URL QUEUE < bodies (one per line)\n";
     return 2;
   }
-  const auto url = dcp::amqp::AmqpUrl::Parse(argv[1]);
+  const auto url = dcp::amqp::ParseNodes(argv[1]);
   if (!url) {
     std::cerr << "dcp-test-publish: " << url.reason() << "\n";
     return 2;
@@ -22,7 +22,7 @@ int main(int argc, char** argv) {
   for (std::string line; std::getline(std::cin, line);) bodies.push_back(line);
   try {
     dcp::amqp::PublisherOptions options;
-    options.connection.url = *url;
+    options.connection.nodes = *url;
     options.queue.name = argv[2];
     dcp::amqp::ConfirmPublisher publisher(options);
     publisher.PublishConfirmed(bodies);

@@ -43,9 +43,9 @@ struct CliConfig {
   std::optional<int> exit_now;
   CliCommand command = CliCommand::kStatus;
   LogSettings log;
-  mysql::MysqlUrl mysql_url;
+  mysql::MysqlNodes mysql_url;
   // Checked only for the commands that use the broker (trigger, retry, dead).
-  amqp::AmqpUrl amqp_url;
+  amqp::AmqpNodes amqp_url;
   amqp::QueueOptions queue;
   // Seconds without a heartbeat before a worker is silent (its STARTED
   // tasks stale).

@@ -34,9 +34,9 @@ struct LeaderConfig {
   LeaderCommand command = LeaderCommand::kRun;
   LogSettings log;
   TimeZone time_zone = TimeZone::Load("UTC").value();
-  mysql::MysqlUrl mysql_url;
+  mysql::MysqlNodes mysql_url;
   // Checked only for the commands that publish (not migrate, not --local).
-  amqp::AmqpUrl amqp_url;
+  amqp::AmqpNodes amqp_url;
   amqp::QueueOptions queue;
   job::Job job;  // --job, or the reference job
   // The reference grid's workload (the embedded one, or --topology), for a

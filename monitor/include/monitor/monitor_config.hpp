@@ -28,7 +28,7 @@ struct MonitorConfig {
   std::optional<int> exit_now;
   LogSettings log;
   TimeZone time_zone = TimeZone::Load("UTC").value();
-  mysql::MysqlUrl mysql_url;
+  mysql::MysqlNodes mysql_url;
   // The broker (URL, connection name "dcp-monitor") and the queue: runs
   // triggered and retried are published there, and its depth is sampled.
   amqp::PublisherOptions publishing;

@@ -67,7 +67,7 @@ Result<bool> CheckCompletionConfig(const CompletionConfig& config) {
 }
 
 std::unique_ptr<CompletionService> MakeCompletionService(const CompletionConfig& config,
-                                                         const mysql::MysqlUrl& mysql_url,
+                                                         const mysql::MysqlNodes& mysql_url,
                                                          const amqp::ConnectionOptions& broker,
                                                          views::CsvHeaders csv_headers) {
   if (auto checked = CheckCompletionConfig(config); !checked) throw ConfigError(checked.reason());
@@ -93,7 +93,7 @@ std::unique_ptr<CompletionService> MakeCompletionService(const CompletionConfig&
 }
 
 std::unique_ptr<ExportService> MakeExportService(const CompletionConfig& config,
-                                                 const mysql::MysqlUrl& mysql_url,
+                                                 const mysql::MysqlNodes& mysql_url,
                                                  std::vector<job::Job> jobs,
                                                  const std::string& work_dir) {
   if (ExportingJobs(jobs).empty()) return nullptr;

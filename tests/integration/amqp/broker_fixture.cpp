@@ -25,7 +25,7 @@ void BrokerTest::SetUp() {
   if (!url) return;
   const auto parsed = AmqpUrl::Parse(*url);
   ASSERT_TRUE(parsed.ok()) << parsed.reason();
-  connection_.url = *parsed;
+  connection_.nodes = {*parsed};
   connection_.name = "dcp-amqp-test";
   queue_.name = "dcp.test." + RandomSuffix();
   queues_ = {queue_};
@@ -35,7 +35,7 @@ void BrokerTest::SetUp() {
 
 void BrokerTest::TearDown() {
   if (loop_ != nullptr) ev_loop_destroy(loop_);
-  if (connection_.url.host.empty()) return;
+  if (connection_.nodes.front().host.empty()) return;
   try {
     Connection admin(connection_);
     for (const QueueOptions& queue : queues_) {

@@ -45,14 +45,15 @@ TEST_F(QueueTopology, InspectingAMissingQueueSaysSo) {
 
 TEST_F(QueueTopology, UnreachableBrokerNamesHostAndPortButNotThePassword) {
   ConnectionOptions options = connection_options();
-  options.url.port = 1;  // nothing listens there
-  options.url.password = "s3cret-pw";
+  AmqpUrl& url = options.nodes.front();
+  url.port = 1;  // nothing listens there
+  url.password = "s3cret-pw";
   try {
     Connection connection(options);
     FAIL() << "expected UnavailableError";
   } catch (const UnavailableError& error) {
     const std::string what = error.what();
-    EXPECT_NE(what.find(options.url.host + ":1"), std::string::npos) << what;
+    EXPECT_NE(what.find(url.host + ":1"), std::string::npos) << what;
     EXPECT_EQ(what.find("s3cret-pw"), std::string::npos) << what;
     EXPECT_EQ(what.find('\n'), std::string::npos) << what;
   }
@@ -60,14 +61,14 @@ TEST_F(QueueTopology, UnreachableBrokerNamesHostAndPortButNotThePassword) {
 
 TEST_F(QueueTopology, WrongPasswordIsRefusedWithoutEchoingIt) {
   ConnectionOptions options = connection_options();
-  options.url.password = "s3cret-wrong";
+  options.nodes.front().password = "s3cret-wrong";
   try {
     Connection connection(options);
     FAIL() << "expected a refusal";
   } catch (const std::runtime_error& error) {
     const std::string what = error.what();
     EXPECT_EQ(what.find("s3cret-wrong"), std::string::npos) << what;
-    EXPECT_NE(what.find(options.url.Endpoint()), std::string::npos) << what;
+    EXPECT_NE(what.find(options.nodes.front().Endpoint()), std::string::npos) << what;
   }
 }
 

@@ -97,5 +97,16 @@ TEST(AmqpUrl, RedactedRoundTripsEncodedParts) {
   EXPECT_EQ(root->Redacted(), "amqp://a:***@h:5672/");
 }
 
+TEST(AmqpUrl, ANodeListParsesEachNodeAndNamesABadOneByPosition) {
+  const auto nodes = ParseNodes("amqp://u:p@a:1/v,amqp://u:p@b:2/v");
+  ASSERT_TRUE(nodes.ok()) << nodes.reason();
+  ASSERT_EQ(nodes->size(), 2U);
+  EXPECT_EQ((*nodes)[1].Endpoint(), "b:2");
+  const auto bad = ParseNodes("amqp://u:s3cret@a:1/v,amqp://u:s3cret@b:0/v");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.reason().rfind("node 2 of 2: ", 0), 0U) << bad.reason();
+  EXPECT_EQ(bad.reason().find("s3cret"), std::string::npos) << bad.reason();
+}
+
 }  // namespace
 }  // namespace dcp::amqp

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "domain/url_list.hpp"
 #include "support/config_test.hpp"
 
 namespace dcp::cli {
@@ -30,7 +31,7 @@ TEST(CliConfig, StatusDefaultsToTheLatestRun) {
   EXPECT_FALSE(c->json || c->watch);
   EXPECT_EQ(c->watch_interval, std::chrono::seconds(2));
   EXPECT_EQ(c->stale_after, std::chrono::seconds(30));
-  EXPECT_EQ(c->mysql_url.Redacted(), "mysql://dcp:***@127.0.0.1:17306/dcp");
+  EXPECT_EQ(RedactedList(c->mysql_url), "mysql://dcp:***@127.0.0.1:17306/dcp");
 }
 
 TEST(CliConfig, EachCommandIsRecognised) {

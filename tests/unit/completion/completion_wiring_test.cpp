@@ -14,7 +14,7 @@ namespace {
 // MakeCompletionService checks the config and connects to nothing.
 std::string Refusal(const CompletionConfig& config) {
   try {
-    MakeCompletionService(config, mysql::MysqlUrl{}, amqp::ConnectionOptions{}, {});
+    MakeCompletionService(config, mysql::MysqlNodes{}, amqp::ConnectionOptions{}, {});
   } catch (const ConfigError& e) {
     return e.what();
   }

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "domain/url_list.hpp"
 #include "runtime/failpoint.hpp"
 #include "support/config_test.hpp"
 
@@ -26,8 +27,8 @@ TEST(LeaderConfig, DefaultsWorkAgainstTheStack) {
   EXPECT_FALSE(c->exit_now);
   EXPECT_EQ(c->command, LeaderCommand::kRun);
   EXPECT_EQ(c->time_zone.name(), "UTC");
-  EXPECT_EQ(c->mysql_url.Redacted(), "mysql://dcp:***@127.0.0.1:17306/dcp");
-  EXPECT_EQ(c->amqp_url.Redacted(), "amqp://dcp:***@127.0.0.1:17700/dcp");
+  EXPECT_EQ(RedactedList(c->mysql_url), "mysql://dcp:***@127.0.0.1:17306/dcp");
+  EXPECT_EQ(RedactedList(c->amqp_url), "amqp://dcp:***@127.0.0.1:17700/dcp");
   EXPECT_EQ(c->queue.name, "dcp.tasks");
   EXPECT_EQ(c->queue.delivery_limit, 10);
   EXPECT_EQ(c->publish_batch, 2000u);

@@ -69,5 +69,16 @@ TEST(MysqlUrl, RedactedHidesThePassword) {
   EXPECT_EQ(url->Endpoint(), "127.0.0.1:3306");
 }
 
+TEST(MysqlUrl, ANodeListParsesEachNodeAndNamesABadOneByPosition) {
+  const auto nodes = ParseNodes("mysql://u:p@a:1/dcp, mysql://u:p@b:2/dcp,mysql://u:p@c/dcp");
+  ASSERT_TRUE(nodes.ok()) << nodes.reason();
+  ASSERT_EQ(nodes->size(), 3U);
+  EXPECT_EQ((*nodes)[2].Endpoint(), "c:3306");
+  const auto bad = ParseNodes("mysql://u:s3cret@a/dcp,mysql://u:s3cret@b/");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.reason().rfind("node 2 of 2: ", 0), 0U) << bad.reason();
+  EXPECT_EQ(bad.reason().find("s3cret"), std::string::npos) << bad.reason();
+}
+
 }  // namespace
 }  // namespace dcp::mysql

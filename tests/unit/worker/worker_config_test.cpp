@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "domain/url_list.hpp"
 #include "runtime/failpoint.hpp"
 #include "support/config_test.hpp"
 
@@ -35,8 +36,8 @@ TEST(WorkerConfig, Defaults) {
   EXPECT_EQ(c->consumer.queues.size(), 1U);
   EXPECT_EQ(c->consumer.queues[0].name, "dcp.tasks");
   EXPECT_EQ(c->consumer.connection.heartbeat, seconds(10));
-  EXPECT_EQ(c->consumer.connection.url.Redacted(), "amqp://dcp:***@127.0.0.1:17700/dcp");
-  EXPECT_EQ(c->mysql_url.Redacted(), "mysql://dcp:***@127.0.0.1:17306/dcp");
+  EXPECT_EQ(RedactedList(c->consumer.connection.nodes), "amqp://dcp:***@127.0.0.1:17700/dcp");
+  EXPECT_EQ(RedactedList(c->mysql_url), "mysql://dcp:***@127.0.0.1:17306/dcp");
   EXPECT_EQ(c->service.batch_window, milliseconds(250));
   EXPECT_EQ(c->jobs[0].max_attempts, 5);
   EXPECT_EQ(c->service.processor.retry_delay, seconds(5));

@@ -41,7 +41,7 @@ struct WorkerConfig {
   std::vector<failpoint::Armed> failpoints;
   LogSettings log;
   TimeZone time_zone = TimeZone::Load("UTC").value();
-  mysql::MysqlUrl mysql_url;
+  mysql::MysqlNodes mysql_url;
   // The broker connection (URL, heartbeat, name), the queues (queues[i]:
   // jobs[i]'s), the prefetch per queue (2 x concurrency unless given) and
   // the consumer tag (the worker id).

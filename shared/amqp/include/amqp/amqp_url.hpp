@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "domain/result.hpp"
 
@@ -27,5 +28,12 @@ struct AmqpUrl {
   // host:port, for "cannot reach" messages.
   std::string Endpoint() const;
 };
+
+// A broker cluster, its nodes in the order clients try them.
+using AmqpNodes = std::vector<AmqpUrl>;
+
+// One URL, or a comma-separated list of them (one per node, each a full
+// URL). The reason of an error never contains a password.
+Result<AmqpNodes> ParseNodes(std::string_view text);
 
 }  // namespace dcp::amqp

@@ -49,9 +49,12 @@ class ConfirmPublisher final : public TaskPublisher {
 
  private:
   Connection& Connected();
+  // After a failure: the next connection starts at the next node.
+  void Drop();
 
   PublisherOptions options_;
   std::unique_ptr<Connection> connection_;
+  std::size_t next_node_ = 0;
   std::uint64_t published_ = 0;  // publishes on this connection = last delivery tag
 };
 

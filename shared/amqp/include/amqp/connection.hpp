@@ -1,6 +1,7 @@
 #pragma once
 // One AMQP connection to the broker, with channel 1 open.
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <string>
 
@@ -11,7 +12,8 @@ struct amqp_connection_state_t_;  // rabbitmq-c's connection, kept out of this h
 namespace dcp::amqp {
 
 struct ConnectionOptions {
-  AmqpUrl url;
+  // Tried in turn (see Connection); at least one.
+  AmqpNodes nodes{AmqpUrl{}};
   // Both sides send heartbeats at this period; a peer silent for two periods
   // is dead. Short enough to notice a lost broker, long enough for a busy
   // loop to keep up. 0 disables them (not recommended).
@@ -24,16 +26,19 @@ struct ConnectionOptions {
   std::string name = "dcp";
 };
 
-// RAII owner of a logged-in connection with channel kMainChannel open.
-// Construction throws UnavailableError when the broker cannot be reached
-// (the message names host:port, never the password) and AmqpError when it
-// refuses (bad credentials, unknown vhost). Not thread-safe: a connection
-// belongs to the thread that uses it.
+// RAII owner of a logged-in connection with channel kMainChannel open, to
+// the first of the nodes that answers, trying them in turn from
+// `first_node` (a client whose connection was lost passes the node after
+// that one's, NextNode(), so that it moves on). Construction throws
+// UnavailableError when no node can be reached (the message names each
+// host:port, never a password) and AmqpError when a node refused (bad
+// credentials, unknown vhost) and none accepted. Not thread-safe: a
+// connection belongs to the thread that uses it.
 class Connection {
  public:
   static constexpr std::uint16_t kMainChannel = 1;
 
-  explicit Connection(const ConnectionOptions& options);
+  explicit Connection(const ConnectionOptions& options, std::size_t first_node = 0);
   // Closes gracefully (bounded by rpc_timeout) unless the connection is
   // broken; unacked deliveries then return to their queues.
   ~Connection();
@@ -53,17 +58,25 @@ class Connection {
   void MarkBroken() { broken_ = true; }
   bool broken() const { return broken_; }
 
+  // host:port of the node in use, and its position in the options' nodes.
   const std::string& endpoint() const { return endpoint_; }
+  std::size_t node() const { return node_; }
+  // Where the next connection should start once this one is lost.
+  std::size_t NextNode() const { return node_ + 1; }
   int socket_fd() const;
 
   // For the adapters of this folder (they include <amqp.h>).
   amqp_connection_state_t_* state() const { return state_; }
 
  private:
-  void Login(const ConnectionOptions& options);
+  // One node: on success state_ is logged in with kMainChannel open; on
+  // failure it is destroyed again and the error thrown.
+  void Open(const ConnectionOptions& options, const AmqpUrl& url);
+  void Login(const ConnectionOptions& options, const AmqpUrl& url);
 
   amqp_connection_state_t_* state_ = nullptr;
   std::string endpoint_;
+  std::size_t node_ = 0;
   std::uint32_t confirm_channels_ = 0;  // bit per channel < 32 in confirm mode
   bool broken_ = false;
 };

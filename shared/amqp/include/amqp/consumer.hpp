@@ -105,6 +105,8 @@ class Consumer {
   void Close();
 
   bool connected() const { return connection_ != nullptr && !failing_; }
+  // host:port of the node consumed from; empty while not connected.
+  std::string endpoint() const { return connection_ ? connection_->endpoint() : std::string(); }
   std::uint64_t generation() const { return generation_; }
   // Deliveries received and not yet settled, dead letters awaiting confirm included.
   std::size_t unsettled() const { return unsettled_.size() + dead_letters_.size(); }
@@ -139,6 +141,7 @@ class Consumer {
   ConsumerHandler& handler_;
   runtime::Backoff backoff_;
   std::unique_ptr<Connection> connection_;
+  std::size_t next_node_ = 0;               // where the next connection starts
   std::vector<std::string> consumer_tags_;  // by queue; empty while not consuming
   ev_io io_{};
   ev_timer heartbeat_{};

@@ -32,9 +32,11 @@ class AmqpEventPublisher final : public EventPublisher {
 
  private:
   Connection& Connected();
+  void Drop();  // as ConfirmPublisher's
 
   EventPublisherOptions options_;
   std::unique_ptr<Connection> connection_;
+  std::size_t next_node_ = 0;
   std::uint64_t published_ = 0;  // on this connection = the last delivery tag
 };
 

@@ -13,8 +13,8 @@ namespace dcp {
 
 struct ServerSettings {
   TimeZone time_zone = TimeZone::Load("UTC").value();
-  mysql::MysqlUrl mysql_url;
-  amqp::AmqpUrl amqp_url;
+  mysql::MysqlNodes mysql_url;
+  amqp::AmqpNodes amqp_url;
   amqp::QueueOptions queue;
 };
 

@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "domain/result.hpp"
 
@@ -25,5 +26,12 @@ struct MysqlUrl {
   // host:port
   std::string Endpoint() const;
 };
+
+// A database cluster (Galera), its nodes in the order clients try them.
+using MysqlNodes = std::vector<MysqlUrl>;
+
+// One URL, or a comma-separated list of them (one per node, each a full
+// URL). The reason of an error never contains a password.
+Result<MysqlNodes> ParseNodes(std::string_view text);
 
 }  // namespace dcp::mysql

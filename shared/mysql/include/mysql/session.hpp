@@ -12,6 +12,11 @@
 // server's max_allowed_packet is refused before it is sent (kData). After a
 // connection error the connection is dropped and the next call opens a new
 // one; session state (transactions, named locks) is gone.
+//
+// Nodes: a session connects to the first of its nodes that answers, trying
+// them in turn; after a connection error it starts from the node after the
+// failed one, so that it moves on (Galera: all writes of a session go
+// through one node at a time, docs/design.md says why).
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -52,9 +57,23 @@ class Row {
 };
 using RowVisitor = std::function<void(const Row&)>;
 
+// Told about every connection a session opens and closes, from the thread
+// using the session: the process's metrics of the node in use.
+class SessionObserver {
+ public:
+  virtual ~SessionObserver() = default;
+  virtual void Connected(const MysqlUrl& node) = 0;
+  virtual void Disconnected(const MysqlUrl& node) = 0;
+};
+// Process-wide. A connection is reported to the observer set when it
+// opened, its end included: that observer must outlive it. nullptr: none.
+void SetSessionObserver(SessionObserver* observer);
+
 class Session {
  public:
-  explicit Session(MysqlUrl url, SessionOptions options = {});
+  explicit Session(MysqlNodes nodes, SessionOptions options = {});
+  explicit Session(MysqlUrl url, SessionOptions options = {})
+      : Session(MysqlNodes{std::move(url)}, options) {}
   ~Session();
   Session(const Session&) = delete;
   Session& operator=(const Session&) = delete;
@@ -93,6 +112,7 @@ class Session {
   // Changes each time a new connection is opened: a transaction or a named
   // lock belongs to one generation.
   std::uint64_t generation() const;
+  // The node in use (or the one tried next).
   const MysqlUrl& url() const;
 
  private:

@@ -12,14 +12,14 @@ namespace dcp::mysql {
 // Repository: constructible from Session& (MysqlTaskStore, ...); Port: the
 // interface it implements. Call on the thread that will use it.
 template <class Repository, class Port>
-std::shared_ptr<Port> ConnectOnThisThread(const MysqlUrl& url) {
+std::shared_ptr<Port> ConnectOnThisThread(const MysqlNodes& nodes) {
   struct Owner {
     DriverThread driver;
     Session session;
     Repository repository{session};
-    explicit Owner(const MysqlUrl& u) : session(u) {}
+    explicit Owner(const MysqlNodes& n) : session(n) {}
   };
-  auto owner = std::make_shared<Owner>(url);
+  auto owner = std::make_shared<Owner>(nodes);
   return std::shared_ptr<Port>(owner, &owner->repository);
 }
 

@@ -37,7 +37,7 @@ Result<bool> CheckCompletionConfig(const CompletionConfig& config);
 // Checks the config as CheckCompletionConfig (ConfigError with its reason)
 // and makes the service; not started.
 std::unique_ptr<CompletionService> MakeCompletionService(const CompletionConfig& config,
-                                                         const mysql::MysqlUrl& mysql_url,
+                                                         const mysql::MysqlNodes& mysql_url,
                                                          const amqp::ConnectionOptions& broker,
                                                          views::CsvHeaders csv_headers);
 
@@ -45,7 +45,7 @@ std::unique_ptr<CompletionService> MakeCompletionService(const CompletionConfig&
 // null if none has. Exports run in `work_dir`, with the config's export
 // directory as DCP_EXPORT_DIR; polled as often as completion reports.
 std::unique_ptr<ExportService> MakeExportService(const CompletionConfig& config,
-                                                 const mysql::MysqlUrl& mysql_url,
+                                                 const mysql::MysqlNodes& mysql_url,
                                                  std::vector<job::Job> jobs,
                                                  const std::string& work_dir);
 
