@@ -1,12 +1,15 @@
 # shellcheck shell=bash
 # Sourced by the scripts: installs Debian packages that are missing.
-#   dcp_install build|servers|all   the project's package sets
-#   dcp_install_tools PKG...        any packages
+#   dcp_install build|servers|cluster|all|test   the project's package sets
+#   dcp_install_tools PKG...                     any packages
 
 dcp_packages_build=(cmake ninja-build g++ clang pkg-config libev-dev libmysqlcppconn-dev
   nlohmann-json3-dev libhowardhinnant-date-dev libspdlog-dev libfmt-dev libgtest-dev libgmock-dev
   librabbitmq-dev uuid-dev libcli11-dev libyaml-cpp-dev libssl-dev libcurl4-openssl-dev tzdata)
 dcp_packages_servers=(rabbitmq-server mariadb-server mariadb-client)
+# scripts/cluster's Galera: the provider, rsync for its state transfers, and
+# ss (iproute2) that its transfer script and scripts/cluster look at ports with.
+dcp_packages_cluster=(galera-4 rsync iproute2)
 # What the test suite needs beyond those: sanitizer/fuzzer runtimes, HTTP
 # probes, the manifest validation (node), the format check, the browser test
 # (chromium, driven by playwright-core from tests/browser), the lint of the
@@ -33,6 +36,7 @@ dcp_install() {
   case "$1" in
     build) dcp_install_tools "${dcp_packages_build[@]}" ;;
     servers) dcp_install_tools "${dcp_packages_servers[@]}" ;;
+    cluster) dcp_install_tools "${dcp_packages_servers[@]}" "${dcp_packages_cluster[@]}" ;;
     all) dcp_install_tools "${dcp_packages_build[@]}" "${dcp_packages_servers[@]}" ;;
     test)
       dcp_install_tools "${dcp_packages_build[@]}" "${dcp_packages_servers[@]}" "${dcp_packages_test[@]}"
