@@ -103,6 +103,12 @@ Commands AddFlags(CLI::App& app, Flags& f, CliConfig& c) {
       app.add_subcommand("retry", "put a run's FAILED tasks back to QUEUED and publish them");
   retry->add_option("RUN_ID", f.run_text, "the run")->required();
   AddDeadCommands(app, f, c, commands);
+  auto* queues = app.add_subcommand("queues", "the task queues (--queue)");
+  queues->require_subcommand(1);
+  commands[CliCommand::kQueuesMigrate] = queues->add_subcommand(
+      "migrate",
+      "move queues an earlier version declared to this version's layout, messages kept "
+      "(stop the workers first)");
   return commands;
 }
 
