@@ -121,8 +121,8 @@ class TcpRelay {
       std::vector<std::pair<int, int>> alive;
       for (std::size_t i = 0; i < (fds.size() - first_pair) / 2; ++i) {
         const auto [client, server] = pairs_[i];
-        const bool ok = Pump(fds[first_pair + 2 * i], server) &&
-                        Pump(fds[first_pair + 2 * i + 1], client);
+        const bool ok =
+            Pump(fds[first_pair + 2 * i], server) && Pump(fds[first_pair + 2 * i + 1], client);
         if (ok) {
           alive.emplace_back(client, server);
         } else {
@@ -156,8 +156,8 @@ class TcpRelay {
     const ssize_t n = ::read(from.fd, buffer.data(), buffer.size());
     if (n <= 0) return false;
     for (ssize_t sent = 0; sent < n;) {
-      const ssize_t w = ::send(to, buffer.data() + sent, static_cast<std::size_t>(n - sent),
-                               MSG_NOSIGNAL);
+      const ssize_t w =
+          ::send(to, buffer.data() + sent, static_cast<std::size_t>(n - sent), MSG_NOSIGNAL);
       if (w <= 0) return false;
       sent += w;
     }
