@@ -141,7 +141,7 @@ Result<bool> Validate(Flags& f, const CLI::App& app, const Commands& commands, C
   int which = static_cast<int>(CommonOption::kMysql) | static_cast<int>(CommonOption::kQueue);
   if (trigger) which |= static_cast<int>(CommonOption::kTimeZone);
   if (trigger || c.command == CliCommand::kRetry || c.command == CliCommand::kDeadList ||
-      c.command == CliCommand::kDeadReplay) {
+      c.command == CliCommand::kDeadReplay || c.command == CliCommand::kQueuesMigrate) {
     which |= static_cast<int>(CommonOption::kAmqp);
   }
   auto servers = ParseServerSettings(f.common, which);

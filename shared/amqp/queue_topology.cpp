@@ -207,6 +207,10 @@ void DeclareTaskQueues(Connection& connection, const QueueOptions& options) {
 
 std::vector<std::string> MigrateTaskQueues(Connection& connection, const QueueOptions& options) {
   connection.OpenChannel(kMigrationChannel, /*confirms=*/true);
+  struct CloseOnReturn {
+    Connection& connection;
+    ~CloseOnReturn() { connection.CloseChannel(kMigrationChannel); }
+  } close_on_return{connection};
   std::uint64_t published = 0;
   const std::vector<QueueLayout> layout = Layout(options);
   const auto holding = [&options](const QueueLayout& queue) {
@@ -215,12 +219,13 @@ std::vector<std::string> MigrateTaskQueues(Connection& connection, const QueueOp
       hold.arguments.push_back({"x-queue-type", "quorum", {}});
     return hold;
   };
-  // First every queue to change is emptied into its holding queue: a
-  // deleted task queue can then miss no expiring retry (they all wait in a
-  // holding queue, where nothing expires), and nothing is dead-lettered
-  // into a queue that is not there.
+  // First every queue to change is emptied into its holding queue, in the
+  // reverse order of declaration: the retry queue before the task queue
+  // that its retries expire into, the task queue before the dead-letter
+  // queue. So nothing is ever dead-lettered into a queue that is not there,
+  // and a retry waits in a holding queue, where nothing expires.
   std::vector<bool> changed(layout.size(), false);
-  for (std::size_t i = 0; i < layout.size(); ++i) {
+  for (std::size_t i = layout.size(); i-- > 0;) {
     if (TryDeclare(connection, layout[i])) continue;
     const QueueStats stats = Inspect(connection, layout[i].name);
     if (stats.consumers > 0) {

@@ -74,8 +74,9 @@ TEST_F(QueueMigration, AnOldLayoutIsRefusedNamingTheStepAndMovesWithEveryMessage
   {
     Connection connection = Admin();
     for (int i = 0; i < 3; ++i) RawPublish(connection, queue().name, "task " + std::to_string(i));
-    RawPublish(connection, queue().RetryName(), "a retry due in an hour", "3600000");
+    // Expiry happens at the head of a queue only: the one due soon first.
     RawPublish(connection, queue().RetryName(), "a retry due soon", "300");
+    RawPublish(connection, queue().RetryName(), "a retry due in an hour", "3600000");
     RawPublish(connection, queue().DeadLetterName(), "a dead letter");
   }
   ASSERT_TRUE(RunUntil([&] { return Ready(queue().name) == 3; }));
@@ -92,8 +93,13 @@ TEST_F(QueueMigration, AnOldLayoutIsRefusedNamingTheStepAndMovesWithEveryMessage
   const std::vector<std::string> done = MigrateTaskQueues(connection, queue());
   ASSERT_EQ(done.size(), 3U);
   EXPECT_EQ(done[0], queue().DeadLetterName() + ": declared anew, 1 message(s) kept");
-  EXPECT_EQ(done[1], queue().name + ": declared anew, 3 message(s) kept");
-  EXPECT_EQ(done[2], queue().RetryName() + ": declared anew, 2 message(s) kept");
+  // The retry due soon may have expired into the task queue before the
+  // migration moved the retry queue: 3 + 2 or 4 + 1, never fewer.
+  EXPECT_TRUE(done[1] + done[2] == queue().name + ": declared anew, 3 message(s) kept" +
+                                       queue().RetryName() + ": declared anew, 2 message(s) kept" ||
+              done[1] + done[2] == queue().name + ": declared anew, 4 message(s) kept" +
+                                       queue().RetryName() + ": declared anew, 1 message(s) kept")
+      << done[1] << "; " << done[2];
   DeclareTaskQueues(connection, queue());  // the layout of this version now
   EXPECT_EQ(Ready(queue().DeadLetterName()), 1U);
   // The retries kept their TTL: the one due soon is back in the task queue,
