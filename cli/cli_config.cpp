@@ -103,6 +103,12 @@ Commands AddFlags(CLI::App& app, Flags& f, CliConfig& c) {
       app.add_subcommand("retry", "put a run's FAILED tasks back to QUEUED and publish them");
   retry->add_option("RUN_ID", f.run_text, "the run")->required();
   AddDeadCommands(app, f, c, commands);
+  auto* queues = app.add_subcommand("queues", "the task queues (--queue)");
+  queues->require_subcommand(1);
+  commands[CliCommand::kQueuesMigrate] = queues->add_subcommand(
+      "migrate",
+      "move queues an earlier version declared to this version's layout, messages kept "
+      "(stop the workers first)");
   return commands;
 }
 
@@ -135,7 +141,7 @@ Result<bool> Validate(Flags& f, const CLI::App& app, const Commands& commands, C
   int which = static_cast<int>(CommonOption::kMysql) | static_cast<int>(CommonOption::kQueue);
   if (trigger) which |= static_cast<int>(CommonOption::kTimeZone);
   if (trigger || c.command == CliCommand::kRetry || c.command == CliCommand::kDeadList ||
-      c.command == CliCommand::kDeadReplay) {
+      c.command == CliCommand::kDeadReplay || c.command == CliCommand::kQueuesMigrate) {
     which |= static_cast<int>(CommonOption::kAmqp);
   }
   auto servers = ParseServerSettings(f.common, which);

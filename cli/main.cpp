@@ -7,6 +7,8 @@
 #include <thread>
 
 #include "amqp/confirm_publisher.hpp"
+#include "amqp/connection.hpp"
+#include "amqp/queue_topology.hpp"
 #include "cli/cli_config.hpp"
 #include "cli/dead_commands.hpp"
 #include "cli/tables.hpp"
@@ -188,6 +190,18 @@ int OnRun(const CliConfig& c, RunStore& store, const RunId& run) {
   }
 }
 
+// dcp queues migrate: amqp::MigrateTaskQueues, saying what it changed.
+int QueuesMigrate(const CliConfig& c) {
+  amqp::ConnectionOptions options;
+  options.nodes = c.amqp_url;
+  options.name = "dcp queues migrate";
+  amqp::Connection connection(options);
+  const std::vector<std::string> done = amqp::MigrateTaskQueues(connection, c.queue);
+  if (done.empty()) std::cout << "the queues of '" << c.queue.name << "' are up to date\n";
+  for (const std::string& line : done) std::cout << line << "\n";
+  return 0;
+}
+
 int Main(int argc, char** argv) {
   const auto loaded = cli::LoadCliConfig(argc, argv);
   if (!loaded) throw ConfigError(loaded.reason());
@@ -216,6 +230,8 @@ int Main(int argc, char** argv) {
       return cli::DeadList(c, store, std::cout, std::cerr);
     case cli::CliCommand::kDeadReplay:
       return cli::DeadReplay(c, store, std::cout, std::cerr);
+    case cli::CliCommand::kQueuesMigrate:
+      return QueuesMigrate(c);
     default:
       return OnRun(c, store, *c.run);
   }

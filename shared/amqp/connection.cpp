@@ -132,6 +132,13 @@ void Connection::OpenChannel(std::uint16_t channel, bool confirms) {
   if (channel < 32) confirm_channels_ |= 1U << channel;
 }
 
+void Connection::CloseChannel(std::uint16_t channel) noexcept {
+  if (broken_) return;
+  if (channel < 32) confirm_channels_ &= ~(1U << channel);
+  if (amqp_channel_close(state_, channel, AMQP_REPLY_SUCCESS).reply_type != AMQP_RESPONSE_NORMAL)
+    broken_ = true;
+}
+
 void Connection::ReopenChannel(std::uint16_t channel) {
   amqp_channel_close_ok_t close_ok{};
   close_ok.dummy = 0;

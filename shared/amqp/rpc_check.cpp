@@ -1,5 +1,10 @@
 #include "rpc_check.hpp"
 
+#include <sys/time.h>
+
+#include <algorithm>
+#include <chrono>
+
 #include "ports/errors.hpp"
 
 namespace dcp::amqp {
@@ -7,6 +12,15 @@ namespace {
 
 std::string BytesText(amqp_bytes_t bytes) {
   return {static_cast<const char*>(bytes.bytes), bytes.len};
+}
+
+timeval ToTimeval(std::chrono::steady_clock::duration left) {
+  const auto micros = std::max<std::int64_t>(
+      1, std::chrono::duration_cast<std::chrono::microseconds>(left).count());
+  timeval tv{};
+  tv.tv_sec = static_cast<decltype(tv.tv_sec)>(micros / 1'000'000);
+  tv.tv_usec = static_cast<decltype(tv.tv_usec)>(micros % 1'000'000);
+  return tv;
 }
 
 }  // namespace
@@ -84,6 +98,37 @@ void CheckStatus(Connection& connection, int status, std::string_view what) {
   connection.MarkBroken();
   throw AmqpError(std::string(what) + " (" + connection.endpoint() +
                   "): " + amqp_error_string2(status));
+}
+
+void AwaitConfirm(Connection& connection, std::uint64_t tag, std::chrono::milliseconds timeout,
+                  std::string_view what) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    timeval tv = ToTimeval(deadline - std::chrono::steady_clock::now());
+    amqp_frame_t frame;
+    const int status = amqp_simple_wait_frame_noblock(connection.state(), &frame, &tv);
+    if (status == AMQP_STATUS_TIMEOUT) {
+      connection.MarkBroken();
+      throw AmqpError("no publisher confirm for " + std::string(what) + " from " +
+                      connection.endpoint());
+    }
+    CheckStatus(connection, status, "waiting for the confirm of " + std::string(what));
+    if (frame.frame_type != AMQP_FRAME_METHOD) continue;
+    const amqp_method_t& method = frame.payload.method;
+    if (method.id == AMQP_BASIC_ACK_METHOD) {
+      const auto* ack = static_cast<const amqp_basic_ack_t*>(method.decoded);
+      if (ack->delivery_tag == tag || (ack->multiple && ack->delivery_tag >= tag)) return;
+    } else if (method.id == AMQP_BASIC_NACK_METHOD) {
+      throw AmqpError("RabbitMQ at " + connection.endpoint() + " refused " + std::string(what) +
+                      " (basic.nack)");
+    } else if (method.id == AMQP_CHANNEL_CLOSE_METHOD ||
+               method.id == AMQP_CONNECTION_CLOSE_METHOD) {
+      if (method.id == AMQP_CONNECTION_CLOSE_METHOD) SendConnectionCloseOk(connection.state());
+      connection.MarkBroken();
+      throw AmqpError("RabbitMQ at " + connection.endpoint() + " closed the channel of " +
+                      std::string(what) + ": " + DescribeClose(method));
+    }
+  }
 }
 
 }  // namespace dcp::amqp

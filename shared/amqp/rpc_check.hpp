@@ -3,6 +3,7 @@
 // Included by the .cpp files of this folder only.
 #include <amqp.h>
 
+#include <chrono>
 #include <string>
 #include <string_view>
 
@@ -29,6 +30,11 @@ void CheckRpc(Connection& connection, const amqp_rpc_reply_t& reply, std::string
 // Throws AmqpError for a failed send (status < 0), marking it broken.
 void CheckStatus(Connection& connection, int status, std::string_view what);
 
+// Reads frames until the broker confirms delivery tag `tag` (or a later one
+// with `multiple`) of a confirm channel. Throws AmqpError on nack, close or
+// timeout; `what` names the message ("an event").
+void AwaitConfirm(Connection& connection, std::uint64_t tag, std::chrono::milliseconds timeout,
+                  std::string_view what);
 // Acknowledges a server-initiated connection.close (best effort).
 void SendConnectionCloseOk(amqp_connection_state_t state);
 

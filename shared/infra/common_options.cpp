@@ -60,20 +60,22 @@ void AddCommonOptions(CLI::App& app, CommonSettings& s, int which) {
 }
 
 int GuardedMain(const char* program, const std::function<int()>& body) {
+  const auto fail = [program](const std::exception& e, int code) {
+    std::cerr << program << ": " << e.what() << "\n";
+    return code;
+  };
   try {
     return body();
   } catch (const ConfigError& e) {
-    std::cerr << program << ": " << e.what() << "\n";
-    return kExitUsage;
+    return fail(e, kExitUsage);
   } catch (const UnavailableError& e) {
-    std::cerr << program << ": " << e.what() << "\n";
-    return kExitUnavailable;
+    return fail(e, kExitUnavailable);
   } catch (const DbError& e) {
-    std::cerr << program << ": " << e.what() << "\n";
-    return e.transient() ? kExitUnavailable : kExitFailure;
+    return fail(e, e.transient() ? kExitUnavailable : kExitFailure);
+  } catch (const LockLostError& e) {
+    return fail(e, kExitLockLost);
   } catch (const std::exception& e) {
-    std::cerr << program << ": " << e.what() << "\n";
-    return kExitFailure;
+    return fail(e, kExitFailure);
   }
 }
 

@@ -3,13 +3,11 @@
 #include <algorithm>
 #include <set>
 
-#include "mysql/server_lock.hpp"
+#include "mysql/lease_lock.hpp"
 #include "ports/errors.hpp"
 
 namespace dcp::mysql {
 namespace {
-
-constexpr int kLockWaitSeconds = 60;
 
 std::string_view TrimRight(std::string_view s) {
   while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) {
@@ -30,6 +28,10 @@ bool HasCode(std::string_view piece) {
     pos = end + 1;
   }
   return false;
+}
+
+std::string Seconds(std::chrono::milliseconds d) {
+  return std::to_string(std::chrono::duration_cast<std::chrono::seconds>(d).count());
 }
 
 std::set<int> AppliedVersions(Session& session) {
@@ -66,20 +68,31 @@ std::vector<std::string> SplitStatements(std::string_view sql) {
   return statements;
 }
 
-Migrator::Migrator(std::span<const Migration> migrations) : migrations_(migrations) {}
+Migrator::Migrator(std::span<const Migration> migrations, MigratorOptions options)
+    : migrations_(migrations), options_(options) {}
 
 MigrateResult Migrator::Migrate(Session& session) {
-  ServerLock lock(session, "migrate");
-  if (!lock.Acquire(kLockWaitSeconds)) {
+  session.Execute(kLockTableDdl);  // the first migrate of a database: a table to lock in
+  LeaseLock lock(session, "migrate", options_.lock_lease);
+  if (!lock.Acquire(options_.lock_wait)) {
     throw DbError("mysql " + session.url().Endpoint() + ": another migrate held the lock for " +
-                      std::to_string(kLockWaitSeconds) + " s",
+                      Seconds(options_.lock_wait) + " s (dcp_lock 'migrate')",
                   true);
   }
   MigrateResult result;
   std::set<int> applied = AppliedVersions(session);
   for (const Migration& m : migrations_) {
     if (applied.contains(m.version)) continue;
-    for (const std::string& statement : SplitStatements(m.sql)) session.Execute(statement);
+    for (const std::string& statement : SplitStatements(m.sql)) {
+      if (!lock.Renew()) {
+        throw LockLostError("migrate: lost the migrate lock (its lease of " +
+                            Seconds(options_.lock_lease) +
+                            " s ran out, or another migrate took it over) in migration " +
+                            std::to_string(m.version) + " '" + std::string(m.name) +
+                            "': stopped before its next statement");
+      }
+      session.Execute(statement);
+    }
     const auto recorded = session.QueryInt(
         "SELECT COUNT(*) FROM schema_migrations WHERE version = ?", {Value{m.version}});
     if (recorded.value_or(0) == 0) {

@@ -1,6 +1,5 @@
 #include "mysql/mysql_run_store.hpp"
 
-#include "job/job.hpp"
 #include "mysql/run_completion.hpp"
 #include "mysql/transaction.hpp"
 #include "ports/errors.hpp"
@@ -176,18 +175,26 @@ MysqlRunStore::MysqlRunStore(Session& session, std::chrono::seconds stale_after)
 bool MysqlRunStore::TryLockRuns(const std::string& job) {
   auto it = run_locks_.find(job);
   if (it == run_locks_.end()) {
-    // "dcp.run.<job>.<database>" must fit the 64 characters of a lock name.
-    const std::string purpose = job == "reference" ? "run"
-                                : job.size() + session_.url().database.size() <= 48
-                                    ? "run." + job
-                                    : "run." + job::Sha256Hex(job).substr(0, 16);
-    it = run_locks_.try_emplace(job, session_, purpose).first;
+    it = run_locks_.try_emplace(job, session_, job == "reference" ? "run" : "run." + job).first;
   }
-  return it->second.Acquire(0);
+  RunLockState& state = it->second;
+  if (state.lock.held()) return true;
+  state.keeper.reset();  // of a lease lost since
+  if (!state.lock.Acquire(std::chrono::milliseconds(0))) return false;
+  state.keeper = std::make_unique<LeaseKeeper>(state.lock, session_.url());
+  return true;
+}
+
+bool MysqlRunStore::RunLockHeld(const std::string& job) const {
+  const auto it = run_locks_.find(job);
+  return it != run_locks_.end() && it->second.lock.held();
 }
 
 void MysqlRunStore::UnlockRuns(const std::string& job) {
-  if (auto it = run_locks_.find(job); it != run_locks_.end()) it->second.Release();
+  if (auto it = run_locks_.find(job); it != run_locks_.end()) {
+    it->second.keeper.reset();
+    it->second.lock.Release();
+  }
 }
 
 std::optional<RunId> MysqlRunStore::ActiveRun(const std::string& job) {

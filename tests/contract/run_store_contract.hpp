@@ -59,10 +59,15 @@ TYPED_TEST_P(RunStoreContract, CreateRunRecordsThePlannedTasksAsQueued) {
 }
 
 TYPED_TEST_P(RunStoreContract, TheRunLockIsHeldUntilUnlocked) {
+  EXPECT_FALSE(this->runs().RunLockHeld("reference"));
   EXPECT_TRUE(this->runs().TryLockRuns("reference"));
+  EXPECT_TRUE(this->runs().RunLockHeld("reference"));
   EXPECT_TRUE(this->runs().TryLockRuns("reference"));  // idempotent for its holder
+  EXPECT_FALSE(this->runs().RunLockHeld("forecast"));
   this->runs().UnlockRuns("reference");
+  EXPECT_FALSE(this->runs().RunLockHeld("reference"));
   EXPECT_TRUE(this->runs().TryLockRuns("reference"));
+  EXPECT_TRUE(this->runs().RunLockHeld("reference"));
   this->runs().UnlockRuns("reference");
 }
 

@@ -50,6 +50,12 @@ rc=0
 DCP_TEST_CRASH_AFTER_BATCHES=2 "$bin/dcp-leader" run --from 2024-01-01 --to 2024-02-29 --window day \
   --allow-overlap >/dev/null 2>&1 || rc=$?
 expect_eq "$rc" "137" "leader killed"
+# Its lease outlives it (30 s): the next leader waits for it to end (cut short here).
+expect_eq "$(sql "SELECT COUNT(*) FROM dcp_lock WHERE name='run' AND expires_at > NOW(6)")" "1" \
+  "the dead leader's lease"
+rc=0; "$bin/dcp-leader" run "${day[@]}" --selections S1-F1 2>/dev/null || rc=$?
+expect_eq "$rc" "3" "a leader while the dead one's lease lasts"
+sql "UPDATE dcp_lock SET expires_at = NOW(6) - INTERVAL 1 SECOND WHERE name='run'"
 run=$(sql "SELECT run_id FROM run WHERE status='PUBLISHING'")
 expect_eq "$(sql "SELECT published_tasks, task_count FROM run WHERE run_id='$run'")" "$(printf '200\t540')" "watermark"
 expect_eq "$("$bin/dcp-leader" resume "$run")" "340 tasks published" "resume"

@@ -1,31 +1,33 @@
 #!/usr/bin/env bash
 # The leader's guards and modes on the real servers: a second leader while
-# one holds the run lock exits 3; a run while the previous one is still
-# active exits 3; the built-in schedule starts a run and stops cleanly on
-# SIGTERM; the exec computation puts another program behind dcp; bad flags
-# and unreachable servers give one line and a distinct exit code.
+# one holds the run lock exits 3, and starts once that lease has ended; a
+# run while the previous one is still active exits 3; the built-in schedule
+# starts a run and stops cleanly on SIGTERM; the exec computation puts
+# another program behind dcp; bad flags and unreachable servers give one
+# line and a distinct exit code; a leader that loses its run lock while it
+# publishes stops and exits 8.
 source "$(dirname "$0")/lib.sh"
 "$bin/dcp-leader" migrate >/dev/null
 args=(--from 2024-01-01 --to 2024-01-02 --window day --selections S1-F1)
 
-# 1. Another leader holds the run lock (a client session takes it).
-mkfifo "$work/sql.fifo"
-mariadb -h "$my_host" -P "$my_port" -u "$my_user" -p"$my_pass" "$db" <"$work/sql.fifo" >/dev/null &
-pids+=($!)
-exec 7>"$work/sql.fifo"
-echo "SELECT GET_LOCK('dcp.run.$db', 0);" >&7
-wait_for_sql "SELECT IS_USED_LOCK('dcp.run.$db') IS NOT NULL" 1 30
-rc=0; "$bin/dcp-leader" run "${args[@]}" 2>"$work/err" || rc=$?
+# 1. Another leader holds the run lock: its live lease row, as a leader writes it.
+sql "INSERT INTO dcp_lock VALUES ('run', 'another-leader', NOW(6), NOW(6) + INTERVAL 1 HOUR)"
+rc=0; "$bin/dcp-leader" run "${args[@]}" --allow-overlap 2>"$work/err" || rc=$?
 expect_eq "$rc" "3" "exit code with the lock held"
 grep -q "run lock" "$work/err" || fail "message: $(cat "$work/err")"
-exec 7>&-   # the client ends, the lock is released
-wait_for_sql "SELECT IS_USED_LOCK('dcp.run.$db') IS NULL" 1 30
+expect_eq "$(sql "SELECT owner FROM dcp_lock WHERE name='run'")" "another-leader" "the holder's lease"
+expect_eq "$(sql "SELECT COUNT(*) FROM run")" "0" "runs started with the lock held"
+# Its holder dies without releasing it: the lease ends (30 s for a leader; cut short here).
+sql "UPDATE dcp_lock SET expires_at = NOW(6) - INTERVAL 1 SECOND WHERE name='run'"
 
-# 2. No worker yet: the first run stays active, a second is refused.
+# 2. The lease ended: a leader starts. No worker yet: its run stays active,
+# and the next is refused for that (not for the lock: it was released).
 first=$("$bin/dcp-leader" run "${args[@]}")
+expect_eq "$(sql "SELECT COUNT(*) FROM dcp_lock")" "0" "the run lock released at exit"
 rc=0; "$bin/dcp-leader" run "${args[@]}" 2>"$work/err" || rc=$?
 expect_eq "$rc" "3" "exit code with the previous run active"
 grep -q "$first" "$work/err" || fail "message does not name the active run: $(cat "$work/err")"
+! grep -q "run lock" "$work/err" || fail "refused for the lock: $(cat "$work/err")"
 
 # 3. exec: `cat` echoes the task message; it becomes the task's result.
 start_worker --computation exec --exec cat
@@ -61,4 +63,18 @@ rc=0; "$bin/dcp-worker" --concurrency zero 2>"$work/err" || rc=$?
 expect_eq "$rc" "2" "bad --concurrency"
 rc=0; "$bin/dcp-leader" run --mysql-url "postgres://x" 2>"$work/err" || rc=$?
 expect_eq "$rc" "2" "bad --mysql-url"
-echo "leader: lock, overlap, exec, schedule and bad flags behave"
+# 6. The run lock is lost while the leader publishes (another leader took it
+# over): it stops publishing, says so, exits 8; the run waits to be resumed.
+"$bin/dcp-leader" run --from 2024-01-01 --to 2024-12-31 --window 1h --selections S1-F1,S1-F2,S1-F3 \
+  --publish-batch 1 --allow-overlap >/dev/null 2>"$work/err" &
+leader=$!
+pids+=("$leader")
+wait_for_sql "SELECT COUNT(*) FROM run WHERE status='PUBLISHING' AND published_tasks > 0" 1 60
+sql "UPDATE dcp_lock SET owner = 'another-leader' WHERE name='run'"
+rc=0; wait "$leader" || rc=$?
+expect_eq "$rc" "8" "exit code with the lock lost ($(tail -1 "$work/err"))"
+grep -q "lost the run lock" "$work/err" || fail "message: $(cat "$work/err")"
+expect_eq "$(sql "SELECT COUNT(*) FROM run WHERE status='PUBLISHING' AND published_tasks < task_count")" \
+  "1" "the run left half-published"
+expect_eq "$(sql "SELECT owner FROM dcp_lock WHERE name='run'")" "another-leader" "the new holder's lease"
+echo "leader: lock, overlap, exec, schedule, bad flags and a lost lock behave"

@@ -9,8 +9,13 @@ namespace dcp::fakes {
 
 bool FakeStore::TryLockRuns(const std::string& job) {
   if (lock_held_elsewhere) return false;
-  locked_jobs.insert(job);  // idempotent, as the server lock
+  locked_jobs.insert(job);  // idempotent, as the lease
+  run_lock_lost = false;
   return true;
+}
+
+bool FakeStore::RunLockHeld(const std::string& job) const {
+  return locked_jobs.contains(job) && !run_lock_lost;
 }
 
 std::optional<RunId> FakeStore::ActiveRun(const std::string& job) {
@@ -37,6 +42,7 @@ void FakeStore::CreateRun(const NewRun& run, const TaskBatches& new_tasks) {
 void FakeStore::MarkPublished(const RunId& run, std::int64_t through) {
   auto& r = runs.at(run);
   r.published = std::max(r.published, through);
+  if (lose_run_lock_after_marks > 0 && --lose_run_lock_after_marks == 0) run_lock_lost = true;
 }
 
 void FakeStore::MarkRunning(const RunId& run) {

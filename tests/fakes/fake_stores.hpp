@@ -5,7 +5,7 @@
 // and the MySQL stores to the same tests, so where it passes them it
 // behaves as the database does. Differences that remain, by design: no
 // clock (a claim expires only with a zero lease; no stale tasks), no result
-// streaming (ForEachTask sees the maps), and the run lock is a flag.
+// streaming (ForEachTask sees the maps), and the run lock is a flag (its loss too).
 // Thread-safe for the TaskStore calls (worker tests call them from several
 // threads); RunStore calls are for one thread.
 #include <map>
@@ -45,6 +45,7 @@ class FakeStore final : public RunStore, public TaskStore {
  public:
   // RunPlanningStore
   bool TryLockRuns(const std::string& job) override;
+  bool RunLockHeld(const std::string& job) const override;
   void UnlockRuns(const std::string& job) override { locked_jobs.erase(job); }
   std::optional<RunId> ActiveRun(const std::string& job) override;
   using RunPlanningStore::CreateRun;
@@ -57,7 +58,7 @@ class FakeStore final : public RunStore, public TaskStore {
   // RunReadModel, RunResults
   std::optional<RunSummary> GetRun(const RunId& run) override;
   std::optional<RunSummary> LatestRun() override;
-  void ForEachTask(const RunId& run, const TaskVisitor& task) override;
+  void ForEachTask(const RunId& run, const TaskVisitor& visit) override;
   // In fake_stores_operator.cpp: the rest of RunReadModel, RunOperations,
   // CompletionClaims, ExportClaims.
   std::vector<RunSummary> ListRuns(std::size_t limit) override;
@@ -81,8 +82,8 @@ class FakeStore final : public RunStore, public TaskStore {
   ExportRequest RequestExport(const RunId& run) override;
 
   // TaskStore
-  StartResult StartTask(const TaskMessage& task, std::string_view worker_id) override;
-  bool FinishTask(const TaskMessage& task, const TaskResult& result) override;
+  StartResult StartTask(const TaskMessage& m, std::string_view worker_id) override;
+  bool FinishTask(const TaskMessage& m, const TaskResult& result) override;
   BatchRecord RecordBatch(const std::vector<FinishItem>& finish,
                           const std::vector<const TaskMessage*>& start,
                           std::string_view worker_id) override;
@@ -96,6 +97,8 @@ class FakeStore final : public RunStore, public TaskStore {
   int fail_next_calls = 0;            // the next N TaskStore calls throw a transient DbError
   std::set<std::string> locked_jobs;  // the jobs whose run lock this store holds
   bool lock_held_elsewhere = false;
+  bool run_lock_lost = false;          // the held run lock's lease was lost: RunLockHeld is false
+  int lose_run_lock_after_marks = -1;  // the run lock is lost at the Nth MarkPublished (-1: never)
   std::map<RunId, FakeRun> runs;
   std::vector<RunId> run_order;
   std::map<TaskId, FakeTask> tasks;

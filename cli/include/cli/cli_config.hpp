@@ -34,7 +34,8 @@ enum class CliCommand {
   kExport,
   kRetry,
   kDeadList,
-  kDeadReplay
+  kDeadReplay,
+  kQueuesMigrate
 };
 
 struct CliConfig {

@@ -42,9 +42,11 @@ NewRun Leader::NewRunOf(const RunId& run, const RunRequest& request, std::string
   return created;
 }
 
-Result<Workload> Leader::Steps(const RunRequest& request, RunOutcome& outcome) {
+Result<Workload> Leader::Steps(const RunRequest& request, RunOutcome& outcome,
+                               const RunLock* lock) {
   auto workload = settings_.workload();
   if (workload) return workload;
+  if (lock != nullptr) lock->Check();
   outcome.status = RunOutcome::Status::kStepFailed;
   outcome.failure = workload.reason();
   outcome.run = RunId::New();
@@ -61,22 +63,23 @@ Result<RunOutcome> Leader::Run(const RunRequest& request) {
   for (const RunId& left : store_.RunsLeftPublishing(settings_.job_name)) {
     spdlog::warn("run {} was left half-published by an earlier leader: resuming it",
                  left.ToString());
-    outcome.resumed += Resume(left);
+    outcome.resumed += Resume(left, &lock);
   }
   if (!settings_.allow_overlap) {
     if (auto active = store_.ActiveRun(settings_.job_name)) {
       return RunOutcome{RunOutcome::Status::kPreviousRunActive, active, 0, outcome.resumed, {}};
     }
   }
-  auto workload = Steps(request, outcome);
+  auto workload = Steps(request, outcome, &lock);
   if (!workload) return outcome;
   auto tasks = PlanTasks(request, *workload, settings_.time_zone, settings_.max_tasks);
   if (!tasks) return Error{tasks.reason()};
 
   const RunId run = RunId::New();
+  lock.Check();  // the steps may have run for long: a run is recorded only under the lock
   store_.CreateRun(NewRunOf(run, request, std::move(workload->topology), &*tasks), *tasks);
   spdlog::info("run {}: {} tasks recorded, publishing", run.ToString(), tasks->size());
-  RunPublisher(store_, *publisher_, settings_.publishing).Publish(run, *tasks);
+  RunPublisher(store_, *publisher_, settings_.publishing, &lock).Publish(run, *tasks);
   store_.MarkRunning(run);
   spdlog::info("run {}: {} tasks published and confirmed", run.ToString(), tasks->size());
   outcome.run = run;
@@ -84,8 +87,10 @@ Result<RunOutcome> Leader::Run(const RunRequest& request) {
   return outcome;
 }
 
-std::int64_t Leader::Resume(const RunId& run) {
-  RunPublisher publisher(store_, *publisher_, settings_.publishing);
+std::int64_t Leader::Resume(const RunId& run) { return Resume(run, nullptr); }
+
+std::int64_t Leader::Resume(const RunId& run, const RunLock* lock) {
+  RunPublisher publisher(store_, *publisher_, settings_.publishing, lock);
   const auto published = publisher.Resume(run);
   spdlog::info("run {}: resumed, {} unconfirmed tasks published", run.ToString(), published);
   return published;
@@ -93,7 +98,7 @@ std::int64_t Leader::Resume(const RunId& run) {
 
 Result<RunOutcome> Leader::CreateLocalRun(const RunRequest& request, TaskPlan& tasks) {
   RunOutcome failed;
-  auto workload = Steps(request, failed);
+  auto workload = Steps(request, failed, nullptr);
   if (!workload) return failed;
   auto plan = PlanTasks(request, *workload, settings_.time_zone, settings_.max_tasks);
   if (!plan) return Error{plan.reason()};

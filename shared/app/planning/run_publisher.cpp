@@ -37,7 +37,10 @@ void RunPublisher::PublishBatch(std::span<const std::string> bodies) {
   policy.deadline = settings_.give_up_after;
   runtime::RetryOn<std::exception>(
       [&policy] { return runtime::Retry(policy); },  // sleeps: backoff while the broker is away
-      [&] { publisher_.PublishConfirmed(bodies); },
+      [&] {
+        if (lock_ != nullptr) lock_->Check();
+        publisher_.PublishConfirmed(bodies);
+      },
       [](const std::exception& e) {
         return dynamic_cast<const AmqpError*>(&e) != nullptr ||
                dynamic_cast<const UnavailableError*>(&e) != nullptr;

@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "mysql/driver.hpp"
+#include "mysql/lease_lock.hpp"
 #include "mysql/mysql_run_store.hpp"
 #include "mysql/mysql_task_store.hpp"
 #include "mysql/run_completion.hpp"
@@ -27,6 +28,7 @@ void OnThreads(const ConcurrencyTest& test, int n,
   (void)test;
   std::barrier sync(n);
   std::vector<std::thread> threads;
+  threads.reserve(static_cast<std::size_t>(n));
   for (int i = 0; i < n; ++i) {
     threads.emplace_back([&, i] {
       DriverThread driver_thread;
@@ -114,6 +116,32 @@ TEST_F(ConcurrencyTest, DuplicateExternalDeliveriesCreateOneTask) {
   EXPECT_EQ(started.load(), 3);
   EXPECT_EQ(Int("SELECT attempt FROM run_process WHERE task_id = ?", {m.task_id.ToString()}), 3);
   EXPECT_EQ(Int("SELECT COUNT(*) FROM run"), 1);
+}
+
+// Sessions taking one lock at the same moment, when it has no row and when
+// its row's lease has expired (a dead holder's): exactly one gets it.
+TEST_F(ConcurrencyTest, OfSessionsTakingOneLockAtOnceOneWins) {
+  constexpr int kRounds = 10;
+  constexpr int kTakers = 3;
+  for (int round = 0; round < kRounds; ++round) {
+    session().Execute("DELETE FROM dcp_lock");
+    if (round % 2 == 1) {
+      session().Execute(
+          "INSERT INTO dcp_lock VALUES ('race', 'dead', NOW(6) - INTERVAL 1 MINUTE, "
+          "NOW(6) - INTERVAL 1 SECOND)");
+    }
+    std::atomic<int> won{0};
+    std::barrier tried(kTakers);  // the winner holds on until every one has tried
+    OnThreads(
+        *this, kTakers, [this] { return NewSession(); },
+        [&](int, Session& s) {
+          LeaseLock lock(s, "race", std::chrono::seconds(30));
+          if (lock.Acquire(std::chrono::milliseconds(0))) ++won;
+          tried.arrive_and_wait();
+        });
+    EXPECT_EQ(won.load(), 1) << "round " << round;
+  }
+  EXPECT_EQ(Int("SELECT COUNT(*) FROM dcp_lock"), 0);  // the winners released it
 }
 
 }  // namespace

@@ -18,33 +18,58 @@ using testing::PlanTasks;
 
 using RunStoreTest = testing::DatabaseTest;
 
-TEST_F(RunStoreTest, RunLockIsExclusiveBetweenSessions) {
+// The lock is a lease row, not the connection's: a lost connection does
+// not lose it (the keeper renews it through a connection of its own).
+TEST_F(RunStoreTest, RunLockIsExclusiveBetweenSessionsAndOutlivesAConnection) {
   auto other_session = NewSession();
   MysqlRunStore mine(session());
   MysqlRunStore other(*other_session);
   EXPECT_TRUE(mine.TryLockRuns("reference"));
   EXPECT_TRUE(mine.TryLockRuns("reference"));  // idempotent
+  session().Disconnect();
+  EXPECT_TRUE(mine.RunLockHeld("reference"));
   EXPECT_FALSE(other.TryLockRuns("reference"));
+  EXPECT_FALSE(other.RunLockHeld("reference"));
   mine.UnlockRuns("reference");
+  EXPECT_FALSE(mine.RunLockHeld("reference"));
   EXPECT_TRUE(other.TryLockRuns("reference"));
   EXPECT_FALSE(mine.TryLockRuns("reference"));
 }
 
-TEST_F(RunStoreTest, RunLockIsReleasedWhenItsConnectionEnds) {
+// A leader that died (here: whose lease was made to end) is taken over by
+// the next; the first, were it still alive, finds its lock lost.
+TEST_F(RunStoreTest, RunLockOfAHolderWhoseLeaseEndedIsTakenOver) {
   auto holder_session = NewSession();
   MysqlRunStore holder(*holder_session);
-  MysqlRunStore other(session());
+  MysqlRunStore next(session());
   ASSERT_TRUE(holder.TryLockRuns("reference"));
-  EXPECT_FALSE(other.TryLockRuns("reference"));
-  holder_session->Disconnect();
-  // The server frees the lock once it has processed the disconnect.
-  bool locked = false;
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-  while (!(locked = other.TryLockRuns("reference")) &&
-         std::chrono::steady_clock::now() < deadline) {
+  EXPECT_FALSE(next.TryLockRuns("reference"));
+  // Its keeper may renew it meanwhile: end it in the statement that takes it.
+  const auto mine = Str("SELECT owner FROM dcp_lock WHERE name = 'run'");
+  session().Execute("UPDATE dcp_lock SET owner = 'dead', expires_at = NOW(6) - INTERVAL 1 SECOND");
+  ASSERT_TRUE(next.TryLockRuns("reference"));
+  EXPECT_NE(Str("SELECT owner FROM dcp_lock WHERE name = 'run'"), mine);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (holder.RunLockHeld("reference") && std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
-  EXPECT_TRUE(locked);
+  EXPECT_FALSE(holder.RunLockHeld("reference"));
+  holder.UnlockRuns("reference");  // deletes nothing of the new holder's
+  EXPECT_TRUE(next.RunLockHeld("reference"));
+  EXPECT_EQ(Int("SELECT COUNT(*) FROM dcp_lock WHERE name = 'run'"), 1);
+}
+
+TEST_F(RunStoreTest, RunLocksAreRowsNamedAfterTheirJobs) {
+  MysqlRunStore store(session());
+  ASSERT_TRUE(store.TryLockRuns("reference"));
+  ASSERT_TRUE(store.TryLockRuns("forecast"));
+  std::vector<std::string> names;
+  session().Query("SELECT name FROM dcp_lock ORDER BY name", {},
+                  [&](const Row& r) { names.push_back(r.String(0)); });
+  EXPECT_EQ(names, (std::vector<std::string>{"run", "run.forecast"}));
+  store.UnlockRuns("reference");
+  store.UnlockRuns("forecast");
+  EXPECT_EQ(Int("SELECT COUNT(*) FROM dcp_lock"), 0);
 }
 
 TEST_F(RunStoreTest, CreateRunRecordsRunContextAndQueuedTasks) {

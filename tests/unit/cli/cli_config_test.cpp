@@ -49,6 +49,7 @@ TEST(CliConfig, EachCommandIsRecognised) {
       {{"retry", kRun.c_str()}, CliCommand::kRetry},
       {{"dead", "list"}, CliCommand::kDeadList},
       {{"dead", "replay", "--run", kRun.c_str()}, CliCommand::kDeadReplay},
+      {{"queues", "migrate", "--queue", "nightly"}, CliCommand::kQueuesMigrate},
   };
   for (const auto& k : cases) {
     const auto c = Load(k.args);
@@ -139,6 +140,7 @@ TEST(CliConfig, OnlyPublishingCommandsNeedTheBroker) {
   ExpectError(Load({"--amqp-url", "nonsense", "retry", kRun.c_str()}), "--amqp-url");
   ExpectError(Load({"--amqp-url", "nonsense", "dead", "list"}), "--amqp-url");
   ExpectError(Load({"dead", "replay", "--amqp-url", "nonsense"}), "--amqp-url");
+  ExpectError(Load({"queues", "migrate", "--amqp-url", "nonsense"}), "--amqp-url");
 }
 
 TEST(CliConfig, DeadCommandsTakeARunALimitAndTheirFlags) {

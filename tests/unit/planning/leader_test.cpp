@@ -128,5 +128,54 @@ TEST_F(LeaderTest, NextLeaderPublishesExactlyTheUnconfirmedTasks) {
   EXPECT_EQ(publisher.confirmed.size(), 5u + 9u);
 }
 
+// The run lock's lease was lost mid-publish (it could not be renewed in
+// time, or another leader took it over): no batch goes out after that, the
+// run stays PUBLISHING at its watermark for the next leader to resume.
+TEST_F(LeaderTest, StopsPublishingOnceTheRunLockIsLost) {
+  store.lose_run_lock_after_marks = 1;  // lost once the first batch (of 4) is confirmed
+  try {
+    (void)leader.Run(Request());
+    ADD_FAILURE() << "published without the run lock";
+  } catch (const LockLostError& e) {
+    EXPECT_NE(std::string(e.what()).find("lost the run lock of job 'reference'"),
+              std::string::npos);
+  }
+  EXPECT_EQ(publisher.confirmed.size(), 4u);
+  const RunId half = store.run_order.front();
+  EXPECT_EQ(store.GetRun(half)->status, RunStatus::kPublishing);
+  EXPECT_EQ(store.GetRun(half)->published, 4);
+  EXPECT_TRUE(store.locked_jobs.empty());  // released all the same
+}
+
+// Lost while the job's steps ran (they may take long): no run is recorded,
+// neither the planned one nor a FAILED one for a step that failed.
+TEST_F(LeaderTest, RecordsNoRunOnceTheRunLockIsLostDuringTheSteps) {
+  for (const bool step_fails : {false, true}) {
+    LeaderSettings settings = Settings();
+    settings.workload = [this, step_fails]() -> Result<Workload> {
+      store.run_lock_lost = true;
+      if (step_fails) return Error{"workload.command: exit 1"};
+      return Workload{"{}", {"F1"}};
+    };
+    Leader slow(store, &publisher, settings);
+    EXPECT_THROW((void)slow.Run(Request()), LockLostError) << step_fails;
+    EXPECT_TRUE(store.runs.empty()) << step_fails;
+    EXPECT_TRUE(publisher.confirmed.empty()) << step_fails;
+  }
+}
+
+// Runs left half-published by a dead leader are resumed under the lock too.
+TEST_F(LeaderTest, StopsResumingOnceTheRunLockIsLost) {
+  publisher.fail_after = 4;  // the broker dies after the first batch
+  EXPECT_THROW((void)leader.Run(Request()), AmqpError);
+  publisher.fail_after = -1;
+  publisher.confirmed.clear();
+  store.lose_run_lock_after_marks = 1;  // the first resumed batch is the last
+  EXPECT_THROW((void)leader.Run(Request()), LockLostError);
+  EXPECT_EQ(publisher.confirmed.size(), 4u);
+  EXPECT_EQ(store.runs.size(), 1u);  // no new run
+  EXPECT_EQ(store.GetRun(store.run_order.front())->published, 8);
+}
+
 }  // namespace
 }  // namespace dcp::planning

@@ -48,6 +48,9 @@ class Connection {
   // Opens another channel; with `confirms`, puts it in publisher-confirm
   // mode (delivery tags of its publishes count from 1).
   void OpenChannel(std::uint16_t channel, bool confirms);
+  // Closes a channel that OpenChannel opened (not kMainChannel); does
+  // nothing on a broken connection, never throws.
+  void CloseChannel(std::uint16_t channel) noexcept;
 
   // After the broker closed `channel` (a failed declare, say): acknowledges
   // the close and opens it again, in confirm mode if it was.

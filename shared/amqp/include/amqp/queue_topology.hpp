@@ -4,6 +4,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "amqp/connection.hpp"
 #include "amqp/message.hpp"
@@ -33,16 +34,31 @@ struct QueueOptions {
   std::string RetryName() const { return name + ".retry"; }
 };
 
+// The dead-letter queue's delivery limit in quorum mode: reading a letter
+// (dcp dead list) returns it and counts a delivery.
+inline constexpr std::int64_t kDeadLetterDeliveryLimit = 1'000'000;
+
 struct QueueStats {
   std::uint32_t messages_ready = 0;
   std::uint32_t consumers = 0;
 };
 
-// Declares, durable and idempotently, `<name>.dead` and the task queue
-// dead-lettering into it through the default exchange (plus the quorum type
-// and delivery limit). Throws AmqpError, saying so, when a queue already
-// exists with other arguments: the broker never changes them in place.
+// Declares, durable and idempotently, `<name>.dead`, the task queue
+// dead-lettering into it through the default exchange and `<name>.retry`
+// dead-lettering into the task queue; in quorum mode all three quorum, with
+// at-least-once dead-lettering and delivery limits (docs/design.md, issue
+// 15). Throws AmqpError, saying so, when a queue already exists with other
+// arguments: the broker never changes them in place (MigrateTaskQueues).
 void DeclareTaskQueues(Connection& connection, const QueueOptions& options);
+
+// Moves queues that an earlier version declared with other arguments (a
+// classic retry queue, a task queue without at-least-once dead-lettering)
+// to DeclareTaskQueues' layout, their messages kept: each is emptied into
+// `<queue>.migrating` (every message confirmed there before it is acked),
+// deleted, declared anew and filled again. Refuses (AmqpError) a queue that
+// has consumers: the workers must be stopped. Idempotent; a migration that
+// was interrupted is finished. Returns one line per queue it changed.
+std::vector<std::string> MigrateTaskQueues(Connection& connection, const QueueOptions& options);
 
 // Passive declare. Throws AmqpError if the queue does not exist.
 QueueStats Inspect(Connection& connection, std::string_view queue);

@@ -56,6 +56,8 @@ inline constexpr int kExitJobStep =
     6;  // a job's topology or workload step failed: nothing published
 inline constexpr int kExitProgramNotReady =
     7;  // worker: its persistent program never got ready in its tries, work handed back
+inline constexpr int kExitLockLost =
+    8;  // the run lock (or the migrate lock) was lost while held: stopped half-way
 
 }  // namespace dcp
 
@@ -71,8 +73,8 @@ T RequireOk(Result<T> r, const std::string& what) {
 
 // Runs a binary's body and turns what escapes it into one line on stderr,
 // prefixed with `program`, and the exit code: ConfigError -> kExitUsage;
-// UnavailableError or a transient DbError -> kExitUnavailable; anything
-// else -> kExitFailure. No stack dump.
+// UnavailableError or a transient DbError -> kExitUnavailable;
+// LockLostError -> kExitLockLost; anything else -> kExitFailure. No stack dump.
 int GuardedMain(const char* program, const std::function<int()>& body);
 
 }  // namespace dcp

@@ -1,5 +1,6 @@
 #pragma once
 // Applies the schema migrations of db/migrations/ (compiled in).
+#include <chrono>
 #include <span>
 #include <string>
 #include <string_view>
@@ -26,6 +27,16 @@ std::span<const Migration> EmbeddedMigrations();
 // no line may end with ';' inside a statement or a comment.
 std::vector<std::string> SplitStatements(std::string_view sql);
 
+struct MigratorOptions {
+  // How long a migrate waits for another to finish.
+  std::chrono::milliseconds lock_wait{std::chrono::seconds(60)};
+  // The migrate lock's lease, renewed before each statement: longer than
+  // any one statement can take (the session's read timeout, 120 s), so a
+  // live migrate never loses it, and a dead one blocks the next for at most
+  // this long.
+  std::chrono::milliseconds lock_lease{std::chrono::minutes(10)};
+};
+
 struct MigrateResult {
   std::vector<int> applied;  // versions applied by this call, ascending
   int version = 0;           // the schema version now (highest recorded)
@@ -34,17 +45,22 @@ struct MigrateResult {
 class Migrator {
  public:
   // `migrations` must be sorted by version and outlive the Migrator.
-  explicit Migrator(std::span<const Migration> migrations = EmbeddedMigrations());
+  explicit Migrator(std::span<const Migration> migrations = EmbeddedMigrations(),
+                    MigratorOptions options = {});
 
-  // Applies the pending migrations in order, holding a server lock so that
-  // concurrent calls on one database serialise (waits up to 60 s, then a
-  // transient DbError). Applying is not atomic (MySQL DDL commits): a file
-  // that fails half-way needs an operator. Throws DbError, also when a file
-  // ran without recording its own version.
+  // Creates the lock table if it is missing (kLockTableDdl), then applies
+  // the pending migrations in order, holding the migrate lock (a LeaseLock)
+  // so that concurrent calls on one database, through any node of a
+  // cluster, serialise: waits up to lock_wait, then a transient DbError.
+  // Applying is not atomic (MySQL DDL commits): a file that fails half-way
+  // needs an operator. Throws DbError, also when a file ran without
+  // recording its own version; LockLostError if the lock was lost (its
+  // lease ran out and another migrate took it over) before a statement.
   MigrateResult Migrate(Session& session);
 
  private:
   std::span<const Migration> migrations_;
+  MigratorOptions options_;
 };
 
 }  // namespace dcp::mysql

@@ -4,26 +4,32 @@
 // every narrow run port (ports/run_store.hpp), so that one store can be
 // passed wherever a client wants one of them.
 //
-// A job's run lock is a ServerLock named "dcp.run.<database>" for the
-// reference job (as before jobs existed, so that leaders of both versions
-// exclude each other) and "dcp.run.<job>.<database>" for the others (a hash
-// of the job's name where that would be too long), held by this store's
-// session connection: if that connection is lost (a transient DbError), so
-// is the lock, and a leader must stop as if it never held it. TryLockRuns
-// is idempotent; one UnlockRuns releases it.
+// A job's run lock is a LeaseLock named "run" for the reference job and
+// "run.<job>" for the others, with a lease of kRunLockLease. While it is
+// held a LeaseKeeper renews it, from a thread and a connection of its own,
+// so the lock survives a lost connection of this store's session, and the
+// leader's thread may spend as long as it needs in one call. RunLockHeld
+// turns false once the lease could not be renewed in time or was taken
+// over. TryLockRuns is idempotent; one UnlockRuns releases it.
 //
 // ForEachTask streams rows from the server: the visitor must not use this
 // store or its session.
 #include <map>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
 
-#include "mysql/server_lock.hpp"
+#include "mysql/lease_keeper.hpp"
+#include "mysql/lease_lock.hpp"
 #include "mysql/session.hpp"
 #include "ports/run_store.hpp"
 
 namespace dcp::mysql {
+
+// The run lock's lease: how long a dead leader keeps the next from starting.
+// Renewed every 5 s; the leader stops at 20 s without a renewal.
+inline constexpr std::chrono::seconds kRunLockLease{30};
 
 // Rows per INSERT statement in CreateRun.
 inline constexpr std::size_t kTaskInsertBatch = 500;
@@ -37,6 +43,7 @@ class MysqlRunStore final : public RunStore {
                          std::chrono::seconds stale_after = std::chrono::seconds(30));
 
   bool TryLockRuns(const std::string& job) override;
+  bool RunLockHeld(const std::string& job) const override;
   void UnlockRuns(const std::string& job) override;
   std::optional<RunId> ActiveRun(const std::string& job) override;
   using RunPlanningStore::CreateRun;
@@ -79,7 +86,13 @@ class MysqlRunStore final : public RunStore {
 
   Session& session_;
   std::chrono::seconds stale_after_;
-  std::map<std::string, ServerLock> run_locks_;  // by job
+  struct RunLockState {
+    RunLockState(Session& session, std::string name)
+        : lock(session, std::move(name), kRunLockLease) {}
+    LeaseLock lock;
+    std::unique_ptr<LeaseKeeper> keeper;  // while held
+  };
+  std::map<std::string, RunLockState> run_locks_;  // by job
 };
 
 }  // namespace dcp::mysql

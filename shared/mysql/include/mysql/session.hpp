@@ -11,7 +11,7 @@
 // error's class (mysql/error_class.hpp). A statement larger than the
 // server's max_allowed_packet is refused before it is sent (kData). After a
 // connection error the connection is dropped and the next call opens a new
-// one; session state (transactions, named locks) is gone.
+// one; session state (a transaction) is gone.
 //
 // Nodes: a session connects to the first of its nodes that answers, trying
 // them in turn; after a connection error it starts from the node after the
@@ -35,7 +35,8 @@ struct SessionOptions {
   // An unreachable server fails fast instead of holding a worker.
   std::chrono::seconds connect_timeout{5};
   // Bounds a wait on a dead server; must exceed the longest statement
-  // (a 100k-task CreateRun, the 60 s migrate lock wait).
+  // (a 100k-task CreateRun, a migration's DDL). The migrate lock's lease
+  // (MigratorOptions) counts on it.
   std::chrono::seconds read_timeout{120};
   std::chrono::seconds write_timeout{120};
 };

@@ -46,6 +46,14 @@ class AmqpError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// A lock this process held was lost (its lease ran out unrenewed, or
+// another holder took it over): the work it protected stops here, exit
+// code 8.
+class LockLostError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
 // Bad configuration (URL, flag): reported in one line, exit code 2.
 class ConfigError : public std::runtime_error {
  public:

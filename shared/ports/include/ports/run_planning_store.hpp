@@ -73,11 +73,16 @@ class RunPlanningStore {
  public:
   virtual ~RunPlanningStore() = default;
 
-  // The run lock of a job (a named server lock held by this connection):
-  // two leaders never plan runs of one job at once; leaders of different
-  // jobs do not wait for each other. Released by UnlockRuns or when the
-  // connection ends.
+  // The run lock of a job: two leaders never plan runs of one job at once,
+  // whichever database node they write through; leaders of different jobs
+  // do not wait for each other. TryLockRuns does not wait, and is
+  // idempotent for its holder. The lock is a lease the store keeps renewing
+  // while it is held: a holder that dies loses it within the lease, and a
+  // holder whose lease could not be renewed in time (or was taken over)
+  // sees RunLockHeld false and must stop what the lock protects. Released
+  // by UnlockRuns.
   virtual bool TryLockRuns(const std::string& job) = 0;
+  virtual bool RunLockHeld(const std::string& job) const = 0;
   virtual void UnlockRuns(const std::string& job) = 0;
 
   // A run of the job's leader that has not completed (PUBLISHING or

@@ -1,7 +1,9 @@
 #pragma once
 // One run per trigger: lock, record, publish with confirms.
 //
-// Guarantees: two leaders never run at once (the database run lock); a run
+// Guarantees: two leaders never run at once (the database run lock: a
+// leader that loses it stops before its next write or batch, with
+// LockLostError, and leaves the run to be resumed); a run
 // is not started while the previous one is still active (unless
 // allow_overlap); every task is recorded QUEUED before its message is
 // published; the published watermark only moves past confirmed messages, so
@@ -16,6 +18,7 @@
 #include "domain/local_time.hpp"
 #include "job/job.hpp"
 #include "planning/job_workload.hpp"
+#include "planning/run_lock.hpp"
 #include "planning/run_publisher.hpp"
 #include "planning/run_request.hpp"
 #include "ports/run_planning_store.hpp"
@@ -72,7 +75,8 @@ class Leader {
   // Plans and publishes a run. Errors in the request come back as Error, a
   // failed topology or workload step as kStepFailed (the run recorded as
   // FAILED with the step's error, nothing published);
-  // infrastructure failures throw (DbError, AmqpError, UnavailableError).
+  // infrastructure failures throw (DbError, AmqpError, UnavailableError),
+  // and a run lock lost on the way LockLostError.
   Result<RunOutcome> Run(const RunRequest& request);
 
   // Publishes the QUEUED tasks of `run` that were recorded but never
@@ -91,8 +95,11 @@ class Leader {
   // run that failed before it was planned.
   NewRun NewRunOf(const RunId& run, const RunRequest& request, std::string topology,
                   const TaskPlan* tasks) const;
-  // The job's steps for a new run; a failure is recorded as a FAILED run.
-  Result<Workload> Steps(const RunRequest& request, RunOutcome& outcome);
+  // The job's steps for a new run; a failure is recorded as a FAILED run,
+  // under `lock` if given (checked first).
+  Result<Workload> Steps(const RunRequest& request, RunOutcome& outcome, const RunLock* lock);
+  // Resume, checking `lock` (if given) before each batch.
+  std::int64_t Resume(const RunId& run, const RunLock* lock);
 
   RunPlanningStore& store_;
   TaskPublisher* publisher_;

@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <span>
 
+#include "planning/run_lock.hpp"
 #include "ports/run_planning_store.hpp"
 #include "ports/task_publisher.hpp"
 
@@ -28,12 +29,16 @@ struct PublishSettings {
 
 class RunPublisher {
  public:
-  RunPublisher(RunPlanningStore& store, TaskPublisher& publisher, PublishSettings settings)
-      : store_(store), publisher_(publisher), settings_(std::move(settings)) {}
+  // `lock`, if given, is checked before each batch is sent (and each time
+  // it is sent again): a lost run lock stops the publishing (LockLostError).
+  // It must outlive the publisher.
+  RunPublisher(RunPlanningStore& store, TaskPublisher& publisher, PublishSettings settings,
+               const RunLock* lock = nullptr)
+      : store_(store), publisher_(publisher), settings_(std::move(settings)), lock_(lock) {}
 
   // Publishes `tasks` (in seq order) of `run`, one batch of messages at a
   // time. Throws the last AmqpError or UnavailableError once retries are
-  // exhausted, DbError at once.
+  // exhausted, DbError and LockLostError at once.
   void Publish(const RunId& run, const TaskBatches& tasks);
 
   // Publishes the QUEUED tasks of `run` past its watermark, then marks it
@@ -47,6 +52,7 @@ class RunPublisher {
   RunPlanningStore& store_;
   TaskPublisher& publisher_;
   PublishSettings settings_;
+  const RunLock* lock_;
   std::int64_t batches_ = 0;
 };
 
