@@ -129,6 +129,20 @@ Result<bool> ValidateTrigger(const Flags& f, const CLI::App& trigger, CliConfig&
   return true;
 }
 
+// The commands that talk to RabbitMQ, and so need its URL.
+bool NeedsBroker(CliCommand command) {
+  switch (command) {
+    case CliCommand::kTrigger:
+    case CliCommand::kRetry:
+    case CliCommand::kDeadList:
+    case CliCommand::kDeadReplay:
+    case CliCommand::kQueuesMigrate:
+      return true;
+    default:
+      return false;
+  }
+}
+
 Result<bool> Validate(Flags& f, const CLI::App& app, const Commands& commands, CliConfig& c) {
   // Each command checks what it uses: the zone and the broker only trigger
   // (and retry and dead: the broker), as before the loader existed.
@@ -140,10 +154,7 @@ Result<bool> Validate(Flags& f, const CLI::App& app, const Commands& commands, C
   }
   int which = static_cast<int>(CommonOption::kMysql) | static_cast<int>(CommonOption::kQueue);
   if (trigger) which |= static_cast<int>(CommonOption::kTimeZone);
-  if (trigger || c.command == CliCommand::kRetry || c.command == CliCommand::kDeadList ||
-      c.command == CliCommand::kDeadReplay || c.command == CliCommand::kQueuesMigrate) {
-    which |= static_cast<int>(CommonOption::kAmqp);
-  }
+  if (NeedsBroker(c.command)) which |= static_cast<int>(CommonOption::kAmqp);
   auto servers = ParseServerSettings(f.common, which);
   if (!servers) return Error{servers.reason()};
   c.time_zone = std::move(servers->time_zone);

@@ -232,8 +232,9 @@ std::vector<std::string> MigrateTaskQueues(Connection& connection, const QueueOp
       throw AmqpError("queue '" + layout[i].name + "' has " + std::to_string(stats.consumers) +
                       " consumer(s): stop the workers before migrating it");
     }
-    Declare(connection, holding(layout[i]));
-    MoveAll(connection, layout[i].name, holding(layout[i]).name, /*into_hold=*/true, published);
+    const QueueLayout hold = holding(layout[i]);
+    Declare(connection, hold);
+    MoveAll(connection, layout[i].name, hold.name, /*into_hold=*/true, published);
     DeleteQueue(connection, layout[i].name);
     changed[i] = true;
   }

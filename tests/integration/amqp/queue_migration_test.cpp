@@ -20,12 +20,19 @@ amqp_bytes_t Bytes(const std::string& text) {
   return {text.size(), const_cast<char*>(text.data())};  // rabbitmq-c only reads it
 }
 
-amqp_table_entry_t Text(const char* key, const std::string& value) {
+// The entry points into `value`, which must outlive it: a C string, so that
+// a temporary std::string cannot be passed (and dangle) by accident.
+amqp_table_entry_t Text(const char* key, const char* value) {
   amqp_table_entry_t entry{};
   entry.key = amqp_cstring_bytes(key);
   entry.value.kind = AMQP_FIELD_KIND_UTF8;
-  entry.value.value.bytes = Bytes(value);
+  entry.value.value.bytes = amqp_cstring_bytes(value);
   return entry;
+}
+
+// The line MigrateTaskQueues reports for a queue that kept `n` messages.
+std::string Kept(const std::string& queue, int n) {
+  return queue + ": declared anew, " + std::to_string(n) + " message(s) kept";
 }
 
 void RawDeclare(Connection& connection, const std::string& name,
@@ -62,10 +69,11 @@ class QueueMigration : public testing::BrokerTest {
     limit.value.kind = AMQP_FIELD_KIND_I64;
     limit.value.value.i64 = q.delivery_limit;
     RawDeclare(connection, q.name,
-               {Text("x-dead-letter-exchange", ""), Text("x-dead-letter-routing-key", dead),
+               {Text("x-dead-letter-exchange", ""), Text("x-dead-letter-routing-key", dead.c_str()),
                 Text("x-queue-type", "quorum"), limit});
-    RawDeclare(connection, q.RetryName(),
-               {Text("x-dead-letter-exchange", ""), Text("x-dead-letter-routing-key", q.name)});
+    RawDeclare(
+        connection, q.RetryName(),
+        {Text("x-dead-letter-exchange", ""), Text("x-dead-letter-routing-key", q.name.c_str())});
   }
 };
 
@@ -92,13 +100,11 @@ TEST_F(QueueMigration, AnOldLayoutIsRefusedNamingTheStepAndMovesWithEveryMessage
   Connection connection = Admin();
   const std::vector<std::string> done = MigrateTaskQueues(connection, queue());
   ASSERT_EQ(done.size(), 3U);
-  EXPECT_EQ(done[0], queue().DeadLetterName() + ": declared anew, 1 message(s) kept");
+  EXPECT_EQ(done[0], Kept(queue().DeadLetterName(), 1));
   // The retry due soon may have expired into the task queue before the
   // migration moved the retry queue: 3 + 2 or 4 + 1, never fewer.
-  EXPECT_TRUE(done[1] + done[2] == queue().name + ": declared anew, 3 message(s) kept" +
-                                       queue().RetryName() + ": declared anew, 2 message(s) kept" ||
-              done[1] + done[2] == queue().name + ": declared anew, 4 message(s) kept" +
-                                       queue().RetryName() + ": declared anew, 1 message(s) kept")
+  EXPECT_TRUE((done[1] == Kept(queue().name, 3) && done[2] == Kept(queue().RetryName(), 2)) ||
+              (done[1] == Kept(queue().name, 4) && done[2] == Kept(queue().RetryName(), 1)))
       << done[1] << "; " << done[2];
   DeclareTaskQueues(connection, queue());  // the layout of this version now
   EXPECT_EQ(Ready(queue().DeadLetterName()), 1U);
@@ -154,7 +160,7 @@ TEST_F(QueueMigration, AnInterruptedMigrationIsFinished) {
 
   const std::vector<std::string> done = MigrateTaskQueues(connection, queue());
   ASSERT_EQ(done.size(), 1U);
-  EXPECT_EQ(done[0], queue().RetryName() + ": declared anew, 1 message(s) kept");
+  EXPECT_EQ(done[0], Kept(queue().RetryName(), 1));
   // Its TTL restored: it expires back into the task queue.
   EXPECT_TRUE(RunUntil([&] { return Ready(queue().name) == 1; }));
 }
