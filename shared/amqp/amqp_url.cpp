@@ -10,6 +10,7 @@ namespace dcp::amqp {
 namespace {
 
 constexpr std::string_view kScheme = "amqp://";
+constexpr std::string_view kTlsScheme = "amqps://";
 
 std::string PercentEncode(std::string_view text) {
   static constexpr char kHex[] = "0123456789ABCDEF";
@@ -33,9 +34,11 @@ Error Bad(std::string_view what) { return Error{"invalid AMQP URL: " + std::stri
 }  // namespace
 
 Result<AmqpUrl> AmqpUrl::Parse(std::string_view text) {
-  if (text.starts_with("amqps://")) return Bad("TLS (amqps://) is not supported");
-  if (!text.starts_with(kScheme)) return Bad("it must start with amqp://");
-  std::string_view rest = text.substr(kScheme.size());
+  AmqpUrl url;
+  url.tls = text.starts_with(kTlsScheme);
+  if (url.tls) url.port = 5671;
+  if (!url.tls && !text.starts_with(kScheme)) return Bad("it must start with amqp:// or amqps://");
+  std::string_view rest = text.substr(url.tls ? kTlsScheme.size() : kScheme.size());
   if (rest.find_first_of("?#") != std::string_view::npos) {
     return Bad("query parameters and fragments are not supported");
   }
@@ -45,7 +48,6 @@ Result<AmqpUrl> AmqpUrl::Parse(std::string_view text) {
   const std::string_view path =
       slash == std::string_view::npos ? std::string_view{} : rest.substr(slash + 1);
 
-  AmqpUrl url;
   std::string_view host_port = authority;
   if (const auto at = authority.rfind('@'); at != std::string_view::npos) {
     const std::string_view user_info = authority.substr(0, at);
@@ -105,7 +107,8 @@ Result<AmqpUrl> AmqpUrl::Parse(std::string_view text) {
 
 std::string AmqpUrl::Redacted() const {
   const std::string path = vhost == "/" ? std::string{} : PercentEncode(vhost);
-  return std::string(kScheme) + PercentEncode(user) + ":***@" + Endpoint() + "/" + path;
+  return std::string(tls ? kTlsScheme : kScheme) + PercentEncode(user) + ":***@" + Endpoint() +
+         "/" + path;
 }
 
 std::string AmqpUrl::Endpoint() const {
@@ -114,7 +117,7 @@ std::string AmqpUrl::Endpoint() const {
 }
 
 Result<AmqpNodes> ParseNodes(std::string_view text) {
-  return ParseUrlList<AmqpUrl>(text, {"amqp://", "amqps://"}, AmqpUrl::Parse);
+  return ParseUrlList<AmqpUrl>(text, {kScheme, kTlsScheme}, AmqpUrl::Parse);
 }
 
 }  // namespace dcp::amqp

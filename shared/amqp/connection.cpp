@@ -1,7 +1,10 @@
 #include "amqp/connection.hpp"
 
 #include <amqp.h>
+#include <amqp_ssl_socket.h>
 #include <amqp_tcp_socket.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
 #include <spdlog/spdlog.h>
 #include <sys/time.h>
 
@@ -28,6 +31,59 @@ amqp_table_entry_t BoolEntry(const char* key, bool value) {
   entry.value.kind = AMQP_FIELD_KIND_BOOLEAN;
   entry.value.value.boolean = value ? 1 : 0;
   return entry;
+}
+
+// The first certificate error OpenSSL met in this thread's handshake
+// (X509_V_OK: none), for the message of a failed one.
+thread_local int t_certificate_error = X509_V_OK;
+
+int RecordCertificateError(int ok, X509_STORE_CTX* store) {
+  if (ok == 0 && t_certificate_error == X509_V_OK)
+    t_certificate_error = X509_STORE_CTX_get_error(store);
+  return ok;
+}
+
+// A TLS socket that verifies the broker's certificate: its chain against
+// the URL's CA file (else the system's trust store), and that it names the
+// host dialled. The name is OpenSSL's check, not rabbitmq-c's own, which
+// knows DNS names only (a certificate for an IP address never matched it).
+// TLS 1.2 at least.
+amqp_socket_t* NewTlsSocket(amqp_connection_state_t state, const AmqpUrl& url) {
+  amqp_socket_t* socket = amqp_ssl_socket_new(state);
+  if (socket == nullptr) throw AmqpError("rabbitmq-c: cannot create a TLS socket");
+  amqp_ssl_socket_set_verify_peer(socket, 1);
+  amqp_ssl_socket_set_verify_hostname(socket, 0);
+  if (amqp_ssl_socket_set_ssl_versions(socket, AMQP_TLSv1_2, AMQP_TLSvLATEST) != AMQP_STATUS_OK)
+    throw AmqpError("rabbitmq-c: cannot require TLS 1.2");
+  auto* context = static_cast<SSL_CTX*>(amqp_ssl_socket_get_context(socket));
+  X509_VERIFY_PARAM* param = SSL_CTX_get0_param(context);
+  if (X509_VERIFY_PARAM_set1_ip_asc(param, url.host.c_str()) != 1 &&
+      X509_VERIFY_PARAM_set1_host(param, url.host.c_str(), 0) != 1) {
+    throw AmqpError("cannot verify TLS certificates for the host '" + url.host + "'");
+  }
+  SSL_CTX_set_verify(context, SSL_CTX_get_verify_mode(context), RecordCertificateError);
+  if (url.ca_file.empty()) {
+    if (SSL_CTX_set_default_verify_paths(context) != 1)
+      throw AmqpError("cannot load the system's CA certificates");
+  } else if (const int status = amqp_ssl_socket_set_cacert(socket, url.ca_file.c_str());
+             status != AMQP_STATUS_OK) {
+    throw AmqpError("cannot load the CA file '" + url.ca_file + "': " + amqp_error_string2(status));
+  }
+  t_certificate_error = X509_V_OK;
+  return socket;
+}
+
+// Why a TLS certificate failed verification, for a message that says which
+// setting to look at (the CA file, the host in the URL).
+std::string CertificateProblem(const AmqpUrl& url) {
+  const int error = t_certificate_error;
+  if (error == X509_V_ERR_HOSTNAME_MISMATCH || error == X509_V_ERR_IP_ADDRESS_MISMATCH)
+    return "does not name the host '" + url.host + "'";
+  const std::string against =
+      url.ca_file.empty() ? std::string("the system's CAs") : "the CA file '" + url.ca_file + "'";
+  return "does not verify against " + against +
+         (error == X509_V_OK ? std::string()
+                             : " (" + std::string(X509_verify_cert_error_string(error)) + ")");
 }
 
 }  // namespace
@@ -67,11 +123,17 @@ void Connection::Open(const ConnectionOptions& options, const AmqpUrl& url) {
   state_ = amqp_new_connection();
   if (state_ == nullptr) throw AmqpError("rabbitmq-c: out of memory");
   try {
-    amqp_socket_t* socket = amqp_tcp_socket_new(state_);
+    amqp_socket_t* socket = url.tls ? NewTlsSocket(state_, url) : amqp_tcp_socket_new(state_);
     if (socket == nullptr) throw AmqpError("rabbitmq-c: cannot create a TCP socket");
     timeval connect_timeout = ToTimeval(options.connect_timeout);
     const int status =
         amqp_socket_open_noblock(socket, url.host.c_str(), url.port, &connect_timeout);
+    // A certificate that does not verify is reported as a node that cannot
+    // be reached (the next node may do; MySQL's TLS errors are so too).
+    if (status == AMQP_STATUS_SSL_PEER_VERIFY_FAILED) {
+      throw UnavailableError("cannot reach RabbitMQ at " + endpoint_ + ": its TLS certificate " +
+                             CertificateProblem(url));
+    }
     if (status != AMQP_STATUS_OK) {
       // rabbitmq-c keeps no OS error here: "a socket error occurred" covers
       // refused, reset and unreachable alike.

@@ -21,15 +21,29 @@ void AddCommonOptions(CLI::App& app, CommonSettings& s, int which) {
   if (has(CommonOption::kAmqp)) {
     app.add_option(
            "--amqp-url", s.amqp_url,
-           "RabbitMQ URL amqp://user:pass@host:port/vhost, or one per node, comma-separated")
+           "RabbitMQ URL amqp://user:pass@host:port/vhost (amqps:// for TLS), or one per node, "
+           "comma-separated")
         ->envname("DCP_AMQP_URL")
         ->capture_default_str();
+    app.add_option("--amqp-ca-file", s.amqp_ca_file,
+                   "amqps://: PEM file of the CAs that sign the broker's certificate (default: "
+                   "the system's)")
+        ->envname("DCP_AMQP_CA_FILE");
   }
   if (has(CommonOption::kMysql)) {
     app.add_option("--mysql-url", s.mysql_url,
                    "MySQL URL mysql://user:pass@host:port/db, or one per node, comma-separated")
         ->envname("DCP_MYSQL_URL")
         ->capture_default_str();
+    app.add_option("--mysql-tls", s.mysql_tls,
+                   "off, or verify: TLS, the server's certificate and host name verified")
+        ->envname("DCP_MYSQL_TLS")
+        ->check(CLI::IsMember({"off", "verify"}))
+        ->capture_default_str();
+    app.add_option("--mysql-ca-file", s.mysql_ca_file,
+                   "with --mysql-tls verify: PEM file of the CAs that sign the server's "
+                   "certificate (default: the system's)")
+        ->envname("DCP_MYSQL_CA_FILE");
   }
   if (has(CommonOption::kQueue)) {
     app.add_option("--queue", s.queue, "task queue name")

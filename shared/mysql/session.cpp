@@ -225,6 +225,11 @@ class Session::Impl {
     opts["OPT_RECONNECT"] = false;     // a silent reconnect would lose locks mid-transaction
     opts["CLIENT_FOUND_ROWS"] = true;  // affected rows = rows matched
     opts["OPT_CHARSET_NAME"] = "utf8mb4";
+    if (url.tls) {  // TLS or no connection; the chain and the host name verified
+      opts["sslEnforce"] = true;
+      opts["sslVerify"] = true;
+      if (!url.ca_file.empty()) opts["sslCA"] = url.ca_file;
+    }
     std::unique_ptr<sql::Connection> conn(sql::mysql::get_mysql_driver_instance()->connect(opts));
     std::unique_ptr<sql::Statement> setup(conn->createStatement());
     setup->execute(kSessionSetup);

@@ -5,13 +5,18 @@
 set -euo pipefail
 # Without the servers a test is skipped (exit 77, ctest's SKIP_RETURN_CODE),
 # or fails under DCP_REQUIRE_SERVERS=1 (.ci/run sets it).
-for variable in DCP_TEST_MYSQL_URL DCP_TEST_AMQP_URL; do
-  if [ -z "${!variable:-}" ]; then
-    echo "$variable not set: start servers with scripts/stack (see README)" >&2
-    [ "${DCP_REQUIRE_SERVERS:-}" = 1 ] && { echo "FAIL: DCP_REQUIRE_SERVERS=1" >&2; exit 1; }
-    exit 77
-  fi
-done
+# requires_settings VARIABLE...: each set, else skip (or fail, see above).
+requires_settings() {
+  local variable
+  for variable in "$@"; do
+    if [ -z "${!variable:-}" ]; then
+      echo "$variable not set: start servers with scripts/stack (see README)" >&2
+      [ "${DCP_REQUIRE_SERVERS:-}" = 1 ] && { echo "FAIL: DCP_REQUIRE_SERVERS=1" >&2; exit 1; }
+      exit 77
+    fi
+  done
+}
+requires_settings DCP_TEST_MYSQL_URL DCP_TEST_AMQP_URL
 bin=${1:?usage: $0 BIN_DIR}
 
 suffix=$(od -An -N4 -tx4 /dev/urandom | tr -d ' ')

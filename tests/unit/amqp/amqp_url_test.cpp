@@ -24,6 +24,21 @@ TEST(AmqpUrl, DefaultsPortAndVhost) {
   }
 }
 
+TEST(AmqpUrl, AmqpsMeansTlsOnPort5671ByDefault) {
+  const auto plain = AmqpUrl::Parse("amqp://u:p@rabbit/v");
+  ASSERT_TRUE(plain.ok()) << plain.reason();
+  EXPECT_FALSE(plain->tls);
+  const auto tls = AmqpUrl::Parse("amqps://u:p@rabbit/v");
+  ASSERT_TRUE(tls.ok()) << tls.reason();
+  EXPECT_TRUE(tls->tls);
+  EXPECT_EQ(tls->port, 5671);
+  EXPECT_EQ(tls->Redacted(), "amqps://u:***@rabbit:5671/v");
+  const auto port = AmqpUrl::Parse("amqps://u:p@rabbit:17751/v");
+  ASSERT_TRUE(port.ok()) << port.reason();
+  EXPECT_EQ(port->port, 17751);
+  EXPECT_TRUE(port->ca_file.empty()) << "the CA file is a setting of its own";
+}
+
 TEST(AmqpUrl, PercentDecodesUserPasswordAndVhost) {
   const auto url = AmqpUrl::Parse("amqp://us%40er:p%3Aa%2Fss@h:1/%2Fprod%20a");
   ASSERT_TRUE(url.ok()) << url.reason();
@@ -53,17 +68,11 @@ TEST(AmqpUrl, RejectsWhatItCannotUse) {
     const char* reason_part;
   };
   const Case cases[] = {
-      {"http://u:p@h/v", "amqp://"},
-      {"amqps://u:p@h/v", "TLS"},
-      {"amqp://u:p@h:abc/v", "port"},
-      {"amqp://u:p@h:0/v", "port"},
-      {"amqp://u:p@h:70000/v", "port"},
-      {"amqp://u:p@h:/v", "port"},
-      {"amqp://u:p@/v", "host"},
-      {"amqp://u:p@h/a/b", "%2F"},
-      {"amqp://u:p@h/v?heartbeat=5", "query"},
-      {"amqp://u:p@h/%zz", "percent"},
-      {"amqp://u:p%4@h/v", "percent"},
+      {"http://u:p@h/v", "amqp://"},   {"amqp://u:p@h:abc/v", "port"},
+      {"amqp://u:p@h:0/v", "port"},    {"amqp://u:p@h:70000/v", "port"},
+      {"amqp://u:p@h:/v", "port"},     {"amqp://u:p@/v", "host"},
+      {"amqp://u:p@h/a/b", "%2F"},     {"amqp://u:p@h/v?heartbeat=5", "query"},
+      {"amqp://u:p@h/%zz", "percent"}, {"amqp://u:p%4@h/v", "percent"},
   };
   for (const Case& c : cases) {
     const auto url = AmqpUrl::Parse(c.text);

@@ -143,6 +143,40 @@ TEST(CliConfig, OnlyPublishingCommandsNeedTheBroker) {
   ExpectError(Load({"queues", "migrate", "--amqp-url", "nonsense"}), "--amqp-url");
 }
 
+TEST(CliConfig, TlsSettingsReachEveryNodeAndAreCheckedUpFront) {
+  const std::string ca = ::testing::TempDir() + "cli_config_test_ca.pem";
+  std::ofstream(ca) << "a CA file\n";
+  const auto c = Load({"dead", "list", "--amqp-url", "amqps://u:p@a/v,amqps://u:p@b/v",
+                       "--amqp-ca-file", ca.c_str(), "--mysql-tls", "verify", "--mysql-ca-file",
+                       ca.c_str(), "--mysql-url", "mysql://u:p@a/d,mysql://u:p@b/d"});
+  ASSERT_TRUE(c) << c.reason();
+  ASSERT_EQ(c->amqp_url.size(), 2U);
+  ASSERT_EQ(c->mysql_url.size(), 2U);
+  for (const auto& node : c->amqp_url) {
+    EXPECT_TRUE(node.tls);
+    EXPECT_EQ(node.ca_file, ca);
+  }
+  for (const auto& node : c->mysql_url) {
+    EXPECT_TRUE(node.tls);
+    EXPECT_EQ(node.ca_file, ca);
+  }
+  const auto plain = Load({"runs"});
+  ASSERT_TRUE(plain) << plain.reason();
+  EXPECT_FALSE(plain->mysql_url.at(0).tls) << "TLS to MySQL is asked for";
+
+  ExpectError(Load({"dead", "list", "--amqp-ca-file", ca.c_str()}), "only used with amqps://");
+  ExpectError(Load({"dead", "list", "--amqp-url", "amqps://u:p@a/v", "--amqp-ca-file",
+                    "/nonexistent/ca.pem"}),
+              "--amqp-ca-file '/nonexistent/ca.pem': cannot be read");
+  ExpectError(Load({"runs", "--mysql-ca-file", ca.c_str()}), "only used with --mysql-tls verify");
+  ExpectError(Load({"runs", "--mysql-tls", "verify", "--mysql-ca-file", "/nonexistent/ca.pem"}),
+              "--mysql-ca-file '/nonexistent/ca.pem': cannot be read");
+  const ScopedEnv env("DCP_MYSQL_TLS", "required");
+  const auto refused = Load({"runs"});  // off or verify only
+  ASSERT_TRUE(refused) << refused.reason();
+  EXPECT_EQ(refused->exit_now, 2);
+}
+
 TEST(CliConfig, DeadCommandsTakeARunALimitAndTheirFlags) {
   const auto list = Load({"dead", "list"});
   ASSERT_TRUE(list) << list.reason();

@@ -18,10 +18,16 @@ class App;
 namespace dcp {
 
 struct CommonSettings {
-  // amqp://user:pass@host:port/vhost
+  // amqp[s]://user:pass@host:port/vhost
   std::string amqp_url = "amqp://dcp:dcp-dev@127.0.0.1:17700/dcp";
+  // amqps://: the CAs to verify the broker with (PEM); empty: the system's.
+  std::string amqp_ca_file;
   // mysql://user:pass@host:port/database
   std::string mysql_url = "mysql://dcp:dcp-dev@127.0.0.1:17306/dcp";
+  // off, or verify: TLS required, the server's certificate verified against
+  // mysql_ca_file (PEM; empty: the system's CAs) and the URL's host.
+  std::string mysql_tls = "off";
+  std::string mysql_ca_file;
   std::string queue = "dcp.tasks";
   // quorum: replicated, counts deliveries (poison messages bounded by the
   // broker too); classic: for brokers or queues that predate dcp.

@@ -15,6 +15,11 @@ struct MysqlUrl {
   std::string host;
   std::uint16_t port = 3306;
   std::string database;
+  // TLS required, the server's certificate verified (chain and host name)
+  // against `ca_file`, else the system's CAs. Not part of the URL: from
+  // --mysql-tls and --mysql-ca-file.
+  bool tls = false;
+  std::string ca_file;
 
   // Accepts exactly mysql://user[:password]@host[:port]/database, with
   // user and password percent-decoded. No query string, no IPv6 literal.

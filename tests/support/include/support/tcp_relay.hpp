@@ -26,18 +26,23 @@ namespace dcp::testing {
 
 class TcpRelay {
  public:
-  // Relays to 127.0.0.1:`server_port`; listens on an ephemeral port.
-  explicit TcpRelay(std::uint16_t server_port) : server_port_(server_port) {
+  // Relays to 127.0.0.1:`server_port`; listens on an ephemeral port of
+  // `address` (another loopback address stands for a host that a server's
+  // certificate does not name).
+  explicit TcpRelay(std::uint16_t server_port, const char* address = "127.0.0.1")
+      : server_port_(server_port) {
+    sockaddr_in address_in = Loopback(0);
+    if (::inet_pton(AF_INET, address, &address_in.sin_addr) != 1)
+      throw std::runtime_error(std::string("TcpRelay: not an IPv4 address: ") + address);
     listener_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in address = Loopback(0);
     if (listener_ < 0 ||
-        ::bind(listener_, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0 ||
+        ::bind(listener_, reinterpret_cast<sockaddr*>(&address_in), sizeof address_in) != 0 ||
         ::listen(listener_, 16) != 0 || ::pipe2(wake_.data(), O_CLOEXEC) != 0) {
       throw std::runtime_error("TcpRelay: cannot listen on loopback");
     }
-    socklen_t length = sizeof address;
-    ::getsockname(listener_, reinterpret_cast<sockaddr*>(&address), &length);
-    port_ = ntohs(address.sin_port);
+    socklen_t length = sizeof address_in;
+    ::getsockname(listener_, reinterpret_cast<sockaddr*>(&address_in), &length);
+    port_ = ntohs(address_in.sin_port);
     thread_ = std::thread([this] { Loop(); });
   }
   ~TcpRelay() {
