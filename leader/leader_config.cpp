@@ -34,6 +34,7 @@ struct Flags {
   bool run_now = false;
   std::string resume_run;
   int crash_after_batches = 0;
+  int pause_per_batch_ms = 0;
   int http_port = 0;
   std::size_t publish_batch = 2000;
   planning::WorkloadLimits limits;
@@ -109,6 +110,11 @@ Commands AddFlags(CLI::App& app, Flags& f) {
   app.add_option("--test-crash-after-batches", f.crash_after_batches)
       ->group("")
       ->envname("DCP_TEST_CRASH_AFTER_BATCHES");
+  // Tests only: a slow publisher (a pause after each confirmed batch of 100),
+  // so that a test can kill a broker node while the leader publishes.
+  app.add_option("--test-pause-per-batch-ms", f.pause_per_batch_ms)
+      ->group("")
+      ->envname("DCP_TEST_PAUSE_PER_BATCH_MS");
   return c;
 }
 
@@ -204,6 +210,10 @@ Result<LeaderConfig> LoadLeaderConfig(int argc, const char* const* argv) {
   if (auto valid = Validate(f, commands, c); !valid) return Error{valid.reason()};
   if (f.crash_after_batches > 0) {  // tests: a leader killed mid-publish
     c.failpoints.push_back({"leader.crash-after-batches", std::to_string(f.crash_after_batches)});
+    c.publish_batch = 100;
+  }
+  if (f.pause_per_batch_ms > 0) {  // tests: a broker node killed mid-publish
+    c.failpoints.push_back({"leader.pause-per-batch-ms", std::to_string(f.pause_per_batch_ms)});
     c.publish_batch = 100;
   }
   return c;

@@ -49,12 +49,7 @@ while [ "$(status)" != FINISHED ]; do
 done
 ((broker_restarted && database_stopped)) || fail "the run finished before all the chaos happened"
 
-expect_eq "$(sql "SELECT task_status, COUNT(*) FROM run_process WHERE run_id='$run' GROUP BY task_status")" \
-  "$(printf 'FINISHED\t%s' "$tasks")" "every task FINISHED"
-expect_eq "$(sql "SELECT COUNT(*), COUNT(DISTINCT task_id) FROM task_result WHERE run_id='$run'")" \
-  "$(printf '%s\t%s' "$tasks" "$tasks")" "one result per task"
-expect_eq "$(sql "SELECT tasks_finished, tasks_failed FROM run WHERE run_id='$run'")" \
-  "$(printf '%s\t0' "$tasks")" "run counters = run_process counts"
+expect_finished_once "$run" "$tasks"
 wait_for_depth "$DCP_QUEUE" 0
 wait_for_depth "$DCP_QUEUE.dead" 0
 redelivered=$(sql "SELECT COUNT(*) FROM run_process WHERE run_id='$run' AND attempt > 1")

@@ -17,16 +17,8 @@ cleanup_completion() {
 "$bin/dcp-test-events" subscribe "$DCP_AMQP_URL" "$events_queue" || fail "cannot bind $events_queue"
 
 bash "$(dirname "$0")/make_test_certs.sh" "$work" || fail "cannot make the test's certificates"
-python3 "$(dirname "$0")/webhook_receiver.py" "$work/webhook.port" "$work/webhook.log" 1 \
-  --tls "$work/server.pem" "$work/server.key" &
-pids+=($!)
-deadline=$((SECONDS + 20))
-until [ -s "$work/webhook.port" ]; do
-  ((SECONDS < deadline)) || fail "webhook receiver did not start"
-  sleep 0.05
-done
+start_webhook_receiver 1 --tls "$work/server.pem" "$work/server.key"
 mkdir "$work/export"
-webhook_port=$(cat "$work/webhook.port")
 export DCP_WEBHOOK_URL="https://127.0.0.1:$webhook_port/hook" DCP_WEBHOOK_CA_FILE=$work/ca.pem
 export DCP_EXPORT_DIR=$work/export DCP_COMPLETION_POLL=0.05
 

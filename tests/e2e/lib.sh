@@ -136,3 +136,30 @@ wait_for_depth() {
 }
 
 uuid() { cat /proc/sys/kernel/random/uuid; }
+
+# expect_finished_once RUN N [WHAT]: the run's N tasks all FINISHED, one
+# result each, the run's counters equal to its rows.
+expect_finished_once() {
+  local run=$1 n=$2 what=${3:+$3: }
+  expect_eq "$(sql "SELECT task_status, COUNT(*) FROM run_process WHERE run_id='$run' GROUP BY task_status")" \
+    "$(printf 'FINISHED\t%s' "$n")" "${what}every task FINISHED"
+  expect_eq "$(sql "SELECT COUNT(*), COUNT(DISTINCT task_id) FROM task_result WHERE run_id='$run'")" \
+    "$(printf '%s\t%s' "$n" "$n")" "${what}one result per task"
+  expect_eq "$(sql "SELECT tasks_finished, tasks_failed FROM run WHERE run_id='$run'")" \
+    "$(printf '%s\t0' "$n")" "${what}run counters = rows"
+}
+
+# start_webhook_receiver [webhook_receiver.py's FAIL_FIRST and flags]: the
+# receiver of webhook_receiver.py, logging to $work/webhook.log; its port in
+# webhook_port once it listens.
+start_webhook_receiver() {
+  python3 "$(dirname "${BASH_SOURCE[0]}")/webhook_receiver.py" "$work/webhook.port" "$work/webhook.log" "$@" &
+  pids+=($!)
+  local deadline=$((SECONDS + 20))
+  until [ -s "$work/webhook.port" ]; do
+    ((SECONDS < deadline)) || fail "webhook receiver did not start"
+    sleep 0.05
+  done
+  # shellcheck disable=SC2034  # read by the test that sources this
+  webhook_port=$(cat "$work/webhook.port")
+}

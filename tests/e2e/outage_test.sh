@@ -10,9 +10,7 @@ stops_servers
 check_run() {  # every task FINISHED exactly once, one result each, counts agree
   local run=$1 n=$2
   wait_for_sql "SELECT status FROM run WHERE run_id='$run'" "FINISHED" 180
-  expect_eq "$(sql "SELECT COUNT(*) FROM run_process WHERE run_id='$run' AND task_status='FINISHED'")" "$n" "FINISHED tasks"
-  expect_eq "$(sql "SELECT COUNT(*) FROM task_result WHERE run_id='$run'")" "$n" "results"
-  expect_eq "$(sql "SELECT tasks_finished, tasks_failed FROM run WHERE run_id='$run'")" "$(printf '%s\t0' "$n")" "run counts"
+  expect_finished_once "$run" "$n"
 }
 
 echo "-- the broker restarts while the leader publishes: it reconnects, every task is confirmed"

@@ -4,6 +4,7 @@
 
 #include <csignal>
 #include <string>
+#include <thread>
 
 #include "domain/task_message.hpp"
 #include "ports/errors.hpp"
@@ -24,12 +25,19 @@ void RunPublisher::Publish(const RunId& run, const TaskBatches& tasks) {
     store_.MarkPublished(run, batch.back().seq);
     ++batches_;
     CrashAfterBatches();
+    PausePerBatch();
   });
 }
 
 void RunPublisher::CrashAfterBatches() const {
   const auto n = failpoint::Value("leader.crash-after-batches");
   if (n && batches_ >= std::stoll(std::string(*n))) std::raise(SIGKILL);
+}
+
+void RunPublisher::PausePerBatch() {
+  if (const auto ms = failpoint::Value("leader.pause-per-batch-ms")) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(std::stoll(std::string(*ms))));
+  }
 }
 
 void RunPublisher::PublishBatch(std::span<const std::string> bodies) {

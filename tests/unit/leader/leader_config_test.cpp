@@ -179,5 +179,12 @@ TEST(LeaderConfig, TheHiddenCrashFlagArmsItsFailpointWithBatchesOfAHundred) {
   EXPECT_EQ(c->failpoints, (std::vector<failpoint::Armed>{{"leader.crash-after-batches", "3"}}));
 }
 
+TEST(LeaderConfig, TheHiddenPauseFlagArmsItsFailpointWithBatchesOfAHundred) {
+  const auto c = Load({"run", "--test-pause-per-batch-ms", "50"});
+  ASSERT_TRUE(c) << c.reason();
+  EXPECT_EQ(c->publish_batch, 100u);
+  EXPECT_EQ(c->failpoints, (std::vector<failpoint::Armed>{{"leader.pause-per-batch-ms", "50"}}));
+}
+
 }  // namespace
 }  // namespace dcp::leader

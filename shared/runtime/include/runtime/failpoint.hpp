@@ -10,6 +10,7 @@
 //   worker.crash-before-ack              after a task's FINISHED is committed, before its ack
 //   worker.crash-on-selection=SELECTION  when computing a task of that selection
 //   leader.crash-after-batches=N         after N confirmed publish batches (of 100 messages)
+//   leader.pause-per-batch-ms=MS         a pause after each confirmed publish batch (of 100)
 //   dead.crash-before-ack                dcp dead replay: tasks published, their letters not acked
 #include <optional>
 #include <string>

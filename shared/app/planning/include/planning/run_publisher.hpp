@@ -47,7 +47,8 @@ class RunPublisher {
 
  private:
   void PublishBatch(std::span<const std::string> bodies);
-  void CrashAfterBatches() const;  // the failpoint
+  void CrashAfterBatches() const;  // the failpoint leader.crash-after-batches
+  static void PausePerBatch();     // the failpoint leader.pause-per-batch-ms
 
   RunPlanningStore& store_;
   TaskPublisher& publisher_;
