@@ -4,8 +4,9 @@
 # the medians as a table and as JSON (out/bench/results.json).
 # DCP_BENCH_SCENARIOS picks some of: ceilings enqueue end_to_end sleep_work
 # cpu_work reference first_task oneshot job_file persistent (default: all), and profile (perf over an
-# end-to-end run: where the CPU goes, by process and inside the worker) and
-# soak (dcp-monitor under hostile load for DCP_BENCH_SOAK_SECONDS, default 60).
+# end-to-end run: where the CPU goes, by process and inside the worker),
+# soak (dcp-monitor under hostile load for DCP_BENCH_SOAK_SECONDS, default 60)
+# and cluster (scripts/cluster's 3 + 3 nodes against single ones, nodes killed).
 # DCP_BENCH_BASELINE=<git revision> also builds that revision's release
 # binaries (in out/bench/baseline) and runs each scenario with them right
 # before the current ones, in the same run: the table then shows both and
@@ -34,10 +35,14 @@ export DCP_STACK_DIR=$out/stack DCP_STACK_AMQP_PORT=17850 DCP_STACK_MYSQL_PORT=1
 stack=$repo/scripts/stack
 "$stack" down >/dev/null 2>&1 || true
 eval "$("$stack" up 2>/dev/null)"
-trap '"$stack" down >/dev/null 2>&1' EXIT
+# The scenario cluster's servers too, if it was cut short.
+trap '"$stack" down >/dev/null 2>&1; [ -z "${DCP_CLUSTER_DIR:-}" ] || "$repo/scripts/cluster" down >/dev/null 2>&1' EXIT
 export DCP_LOG_LEVEL=warn DCP_TZ=UTC DCP_QUEUE=dcp.bench
 node=dcp-stack-$DCP_STACK_AMQP_PORT@localhost
-sqlc() { mariadb -N -B -h127.0.0.1 -P"$DCP_STACK_MYSQL_PORT" -udcp -pdcp-dev dcp -e "$1"; }
+# The servers measured: the stack's (one node each) or, in the scenario
+# cluster, the cluster's through its first nodes.
+sql_port=$DCP_STACK_MYSQL_PORT
+sqlc() { mariadb -N -B -h127.0.0.1 -P"$sql_port" -udcp -pdcp-dev dcp -e "$1"; }
 "$bin/dcp-leader" migrate >/dev/null
 
 ticks=$(getconf CLK_TCK)
@@ -50,7 +55,8 @@ cpu_ticks() {  # utime + stime of the given pids, in clock ticks
   echo "$total"
 }
 # (rabbit.pid has no final newline: read each file on its own)
-servers() { echo "$(<"$DCP_STACK_DIR/rabbitmq/rabbit.pid") $(<"$DCP_STACK_DIR/mysql/mysqld.pid")"; }
+server_pid_files=("$DCP_STACK_DIR/rabbitmq/rabbit.pid" "$DCP_STACK_DIR/mysql/mysqld.pid")
+servers() { local f; for f in "${server_pid_files[@]}"; do echo "$(<"$f")"; done; }
 median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR + 1) / 2)]}'; }
 reset() {  # an empty schema and queue for the next measurement
   sqlc "DELETE FROM task_result; DELETE FROM run_process; DELETE FROM run_context; DELETE FROM run; DELETE FROM worker"
@@ -100,26 +106,35 @@ enqueue() {
   record leader_peak_rss_mib_100k "$(awk '{printf "%.1f", $1 / 1024}' "$out/leader.rss")"
 }
 
+# e2e_figures LABEL WORKERS: the median end-to-end rate and CPU per task
+# (all processes: the servers, the workers, the leader) of no-op runs of n
+# tasks, recorded as LABEL_tasks_per_s and LABEL_cpu_ms_per_task; the first
+# worker's peak RSS of the first run in worker_rss.
+e2e_figures() {
+  local label=$1 w=$2 rate=() cpu=() r run secs before after leader_s tasks
+  for ((r = 0; r < runs; r++)); do
+    reset
+    start_workers "$w" noop
+    before=$(cpu_ticks $(servers) "${workers[@]}")
+    run=$(/usr/bin/time -f "%U %S" -o "$out/leader.cpu" "$bin/dcp-leader" run $(range_for "$n") --allow-overlap)
+    secs=$(wait_run "$run")
+    after=$(cpu_ticks $(servers) "${workers[@]}")
+    leader_s=$(awk '{print $1 + $2}' "$out/leader.cpu")
+    tasks=$(sqlc "SELECT COUNT(*) FROM run_process WHERE run_id='$run'")
+    rate+=("$(awk -v t="$tasks" -v s="$secs" 'BEGIN {printf "%.0f", t / s}')")
+    cpu+=("$(awk -v d=$((after - before)) -v l="$leader_s" -v hz="$ticks" -v t="$tasks" 'BEGIN {printf "%.3f", 1000 * (d / hz + l) / t}')")
+    [ -n "${worker_rss:-}" ] || worker_rss=$(awk '/VmHWM/ {printf "%.1f", $2 / 1024}' "/proc/${workers[0]}/status")
+    stop_workers
+  done
+  record "${label}_tasks_per_s" "$(printf '%s\n' "${rate[@]}" | median)"
+  record "${label}_cpu_ms_per_task" "$(printf '%s\n' "${cpu[@]}" | median)"
+}
+
 end_to_end() {
+  worker_rss=""
   for w in 2 4; do
     echo "== 2. end to end, no work, $w workers" >&2
-    rate=() cpu=()
-    for ((r = 0; r < runs; r++)); do
-      reset
-      start_workers "$w" noop
-      before=$(cpu_ticks $(servers) "${workers[@]}")
-      run=$(/usr/bin/time -f "%U %S" -o "$out/leader.cpu" "$bin/dcp-leader" run $(range_for "$n") --allow-overlap)
-      secs=$(wait_run "$run")
-      after=$(cpu_ticks $(servers) "${workers[@]}")
-      leader_s=$(awk '{print $1 + $2}' "$out/leader.cpu")
-      tasks=$(sqlc "SELECT COUNT(*) FROM run_process WHERE run_id='$run'")
-      rate+=("$(awk -v t="$tasks" -v s="$secs" 'BEGIN {printf "%.0f", t / s}')")
-      cpu+=("$(awk -v d=$((after - before)) -v l="$leader_s" -v hz="$ticks" -v t="$tasks" 'BEGIN {printf "%.3f", 1000 * (d / hz + l) / t}')")
-      [ "$w" = 2 ] && [ "$r" = 0 ] && worker_rss=$(awk '/VmHWM/ {printf "%.1f", $2 / 1024}' "/proc/${workers[0]}/status")
-      stop_workers
-    done
-    record "e2e_noop_${w}w_tasks_per_s" "$(printf '%s\n' "${rate[@]}" | median)"
-    record "e2e_noop_${w}w_cpu_ms_per_task" "$(printf '%s\n' "${cpu[@]}" | median)"
+    e2e_figures "e2e_noop_${w}w" "$w"
   done
   record worker_peak_rss_mib "$worker_rss"
 }
@@ -323,6 +338,92 @@ soak() {
     echo "  (the run finished before the soak did: its rate is low)" >&2
   stop_workers
   reset
+}
+
+# A broker and a database cluster (issue 15): scripts/cluster's three
+# RabbitMQ nodes and three Galera nodes (ports of the benchmark's own)
+# against the stack's single nodes, 2 no-op workers; then what a node's loss
+# costs: dcp's clients publishing and consuming through the cluster
+# (dcp-bench-failover: how long confirms and acks stopped, messages lost,
+# duplicates, redeliveries) when the queue's leader and when a follower is
+# killed; and a dcp run (tasks of 5 ms on 2 workers) when the queue's leader
+# and when the Galera node written to is killed: how long FINISHED writes
+# stopped (against the longest wait before the kill), and the tasks
+# computed twice.
+# longest_finished_gap RUN CONDITION: the longest time (ms) between two
+# consecutive FINISHED writes of the run's tasks whose finished_at meets
+# CONDITION (e.g. "<= 'time'"). Tasks are written in rounds (the batch
+# window), so the steady state has gaps too: compare before and after.
+longest_finished_gap() {
+  sqlc "SELECT ROUND(COALESCE(MAX(g), 0) / 1000) FROM (SELECT TIMESTAMPDIFF(MICROSECOND,
+    LAG(finished_at) OVER (ORDER BY finished_at), finished_at) AS g FROM run_process
+    WHERE run_id='$1' AND finished_at $2) AS gaps"
+}
+
+cluster() {
+  local cl=$repo/scripts/cluster saved_amqp=$DCP_AMQP_URL saved_mysql=$DCP_MYSQL_URL saved_node=$node
+  local saved_pid_files=("${server_pid_files[@]}") kind victim figures tool before_kill run tasks
+  echo "== 11. a cluster (3 RabbitMQ + 3 Galera nodes) against single nodes, no work, 2 workers; nodes killed" >&2
+  e2e_figures cluster_single_node_2w 2
+  export DCP_CLUSTER_DIR=$out/cluster DCP_CLUSTER_AMQP_PORT=17940 DCP_CLUSTER_MYSQL_PORT=18130
+  "$cl" down >/dev/null 2>&1 || true
+  eval "$("$cl" up 2>/dev/null)"
+  node=dcp-cluster-17940@localhost sql_port=18130
+  server_pid_files=("$DCP_CLUSTER_DIR"/rabbitmq/*/rabbit.pid "$DCP_CLUSTER_DIR"/mysql/*/mysqld.pid)
+  "$bin/dcp-leader" migrate >/dev/null
+  e2e_figures cluster_3x3_2w 2
+  reset
+
+  # dcp's clients: one message at a time, confirmed, through the node list.
+  tool=$current_bin/dcp-bench-failover  # the baseline's revision may not have it
+  "$tool" --amqp-url "$DCP_AMQP_URL" --seconds 1 >/dev/null  # declares the queue, a first confirm
+  for kind in leader follower; do
+    "$cl" wait-synced >/dev/null
+    victim=$("$cl" leader dcp.bench.failover)
+    [ "$kind" = follower ] && victim=$((victim % 3 + 1))
+    "$tool" --amqp-url "$DCP_AMQP_URL" --seconds 12 >"$out/failover.txt" &
+    figures=$!
+    sleep 4  # the pace: a steady state before the kill, not a wait for a state
+    kill -USR1 "$figures"
+    "$cl" kill rabbitmq "$victim"
+    wait "$figures" || echo "  dcp-bench-failover failed: see above" >&2
+    while read -r key value; do record "${key/failover_/failover_${kind}_}" "$value"; done <"$out/failover.txt"
+    "$cl" start rabbitmq "$victim" >/dev/null 2>&1
+  done
+
+  # A dcp run: how long FINISHED writes (each acked after it) stopped, and
+  # the tasks computed more than once.
+  for kind in queue_leader galera_writer; do
+    "$cl" wait-synced >/dev/null
+    reset
+    start_workers 2 sleep:5 2
+    run=$("$bin/dcp-leader" run $(range_for 8000) --allow-overlap)
+    until (($(sqlc "SELECT COUNT(*) FROM run_process WHERE run_id='$run' AND task_status='FINISHED'") >= 1000)); do
+      sleep 0.1  # under way: 1,000 of 8,000 tasks take about 1 s
+    done
+    if [ "$kind" = queue_leader ]; then
+      victim=$("$cl" leader "$DCP_QUEUE")
+      before_kill=$(sqlc "SELECT NOW(6)")
+      "$cl" kill rabbitmq "$victim"
+    else
+      # The workers write through node 1; the figures are read through node 2.
+      sql_port=18131
+      before_kill=$(sqlc "SELECT NOW(6)")
+      "$cl" kill mysql 1
+    fi
+    wait_run "$run" >/dev/null
+    tasks=$(sqlc "SELECT COUNT(*) FROM run_process WHERE run_id='$run'")
+    record "cluster_run_${kind}_kill_finished_pause_ms" "$(longest_finished_gap "$run" ">= (SELECT MAX(finished_at) FROM run_process WHERE run_id='$run' AND finished_at <= '$before_kill')")"
+    record "cluster_run_${kind}_kill_finished_pause_before_ms" "$(longest_finished_gap "$run" "<= '$before_kill'")"
+    record "cluster_run_${kind}_kill_tasks_run_again" "$(sqlc "SELECT COUNT(*) FROM run_process WHERE run_id='$run' AND attempt > 1")"
+    stop_workers
+    if [ "$kind" = queue_leader ]; then "$cl" start rabbitmq "$victim" >/dev/null 2>&1; else "$cl" start mysql 1 >/dev/null 2>&1; fi
+    sql_port=18130
+  done
+  "$cl" down >/dev/null 2>&1
+  DCP_AMQP_URL=$saved_amqp DCP_MYSQL_URL=$saved_mysql node=$saved_node sql_port=$DCP_STACK_MYSQL_PORT
+  server_pid_files=("${saved_pid_files[@]}")
+  unset DCP_CLUSTER_DIR DCP_CLUSTER_AMQP_PORT DCP_CLUSTER_MYSQL_PORT DCP_CLUSTER_RABBITMQ_NODES
 }
 
 current_bin=$bin

@@ -17,9 +17,9 @@ SessionOptions KeeperSessionOptions(const LeaseLock& lock) {
 
 }  // namespace
 
-LeaseKeeper::LeaseKeeper(LeaseLock& lock, MysqlUrl url)
+LeaseKeeper::LeaseKeeper(LeaseLock& lock, MysqlNodes nodes)
     : lock_(lock),
-      url_(std::move(url)),
+      nodes_(std::move(nodes)),
       periodic_(
           "lock " + lock.name(), Interval(lock), [this](runtime::Stopper&) { Tick(); },
           [this] { Last(); }) {
@@ -32,7 +32,7 @@ void LeaseKeeper::Tick() {
   if (lost_) return;
   if (!session_) {
     driver_.emplace();
-    session_ = std::make_unique<Session>(url_, KeeperSessionOptions(lock_));
+    session_ = std::make_unique<Session>(nodes_, KeeperSessionOptions(lock_));
   }
   if (lock_.Renew(*session_)) return;
   lost_ = true;

@@ -181,7 +181,7 @@ bool MysqlRunStore::TryLockRuns(const std::string& job) {
   if (state.lock.held()) return true;
   state.keeper.reset();  // of a lease lost since
   if (!state.lock.Acquire(std::chrono::milliseconds(0))) return false;
-  state.keeper = std::make_unique<LeaseKeeper>(state.lock, session_.url());
+  state.keeper = std::make_unique<LeaseKeeper>(state.lock, session_.NodesFromCurrent());
   return true;
 }
 

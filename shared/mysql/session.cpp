@@ -175,6 +175,13 @@ class Session::Impl {
   bool connected() const { return conn_ != nullptr; }
   std::uint64_t generation() const { return generation_; }
   const MysqlUrl& url() const { return nodes_[node_]; }
+  MysqlNodes NodesFromCurrent() const {
+    MysqlNodes from;
+    from.reserve(nodes_.size());
+    for (std::size_t i = 0; i < nodes_.size(); ++i)
+      from.push_back(nodes_[(node_ + i) % nodes_.size()]);
+    return from;
+  }
 
  private:
   sql::Connection& Connection() {
@@ -366,5 +373,6 @@ std::size_t Session::max_allowed_packet() { return impl_->max_allowed_packet(); 
 bool Session::connected() const { return impl_->connected(); }
 std::uint64_t Session::generation() const { return impl_->generation(); }
 const MysqlUrl& Session::url() const { return impl_->url(); }
+MysqlNodes Session::NodesFromCurrent() const { return impl_->NodesFromCurrent(); }
 
 }  // namespace dcp::mysql

@@ -5,9 +5,14 @@
 #include <gtest/gtest.h>
 
 #include <array>
+#include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
+#include <thread>
 
+#include "mysql/lease_keeper.hpp"
+#include "mysql/lease_lock.hpp"
 #include "mysql/session.hpp"
 #include "ports/errors.hpp"
 #include "support/tcp_relay.hpp"
@@ -108,6 +113,38 @@ TEST_F(DatabaseFailoverTest, NoNodeAnsweringNamesEachWithoutAPassword) {
     EXPECT_EQ(what.find("s3cret-pw"), std::string::npos) << what;
   }
   EXPECT_TRUE(observer_.connected.empty());
+}
+
+// The run lock's keeper renews through the holder's node list: when its
+// node dies, the next renewal goes to the next node, and the lease lives on
+// (before, the keeper had the node in use only, and the leader lost its run
+// lock, exit 8, with every Galera node but one still up).
+TEST_F(DatabaseFailoverTest, ALeaseKeeperRenewsThroughTheNextNodeWhenItsNodeDies) {
+  using std::chrono::seconds;
+  Session holder(MysqlNodes{Node(0), Node(1)});
+  Session other(url_);
+  LeaseLock lock(holder, "run", seconds(3));
+  LeaseLock rival(other, "run", seconds(30));
+  ASSERT_TRUE(lock.Acquire(std::chrono::milliseconds(0)));
+  const auto wait_for = [](const std::function<bool()>& state) {
+    const auto deadline = std::chrono::steady_clock::now() + seconds(20);
+    while (!state()) {
+      if (std::chrono::steady_clock::now() > deadline) return false;
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return true;
+  };
+  LeaseKeeper keeper(lock, holder.NodesFromCurrent());
+  // The keeper's own connection to node 0 (the holder's is the first).
+  ASSERT_TRUE(wait_for([&] { return relays_[0]->accepted() >= 2; }));
+  relays_[0]->Cut();
+  const auto cut_at = other.QueryString("SELECT NOW(6)");
+  // Well past a whole lease after the cut, on the database's clock.
+  ASSERT_TRUE(wait_for(
+      [&] { return other.QueryInt("SELECT NOW(6) > ? + INTERVAL 4 SECOND", {*cut_at}) == 1; }));
+  EXPECT_TRUE(lock.held());
+  EXPECT_FALSE(rival.Acquire(std::chrono::milliseconds(0)));
+  EXPECT_GE(relays_[1]->accepted(), 1) << "the keeper never tried the next node";
 }
 
 }  // namespace

@@ -134,7 +134,7 @@ TEST_F(LeaseLockTwoHolders, AKeptLeaseOutlivesItsLength) {
   ASSERT_TRUE(lock.Acquire(kNoWait));
   const auto first_end = Str("SELECT expires_at FROM dcp_lock");
   {
-    LeaseKeeper keeper(lock, url_);
+    LeaseKeeper keeper(lock, MysqlNodes{url_});
     session().Disconnect();
     // Well past the first lease, on the database's clock.
     ASSERT_TRUE(Eventually([&] {
@@ -155,7 +155,7 @@ TEST_F(LeaseLockTwoHolders, AKeptLeaseOutlivesItsLength) {
 TEST_F(LeaseLockTwoHolders, AKeeperFindsItsLeaseTakenOver) {
   LeaseLock lock(session(), "run", seconds(3));
   ASSERT_TRUE(lock.Acquire(kNoWait));
-  LeaseKeeper keeper(lock, url_);
+  LeaseKeeper keeper(lock, MysqlNodes{url_});
   session().Execute("UPDATE dcp_lock SET owner = 'next' WHERE name = 'run'");
   EXPECT_TRUE(Eventually([&] { return !lock.held(); }));
   EXPECT_EQ(OwnerOf("run"), "next");

@@ -20,11 +20,13 @@ namespace dcp::mysql {
 class LeaseKeeper {
  public:
   // Renews `lock` every sixth of its lease through a session of its own on
-  // `url` (whose timeouts are that sixth too, at least 1 s), until the lease
+  // `nodes` (in turn from the first, as any session: a renewal that finds
+  // its node dead fails, the next one tries the next node; timeouts are
+  // that sixth too, at least 1 s), until the lease
   // is lost or the keeper is destroyed. So a renewal may fail three times in
   // a row before held() turns false. `lock` must be held, must outlive the
   // keeper, and its Acquire and Release must not run while the keeper does.
-  LeaseKeeper(LeaseLock& lock, MysqlUrl url);
+  LeaseKeeper(LeaseLock& lock, MysqlNodes nodes);
   ~LeaseKeeper();  // stops renewing; waits for a renewal under way (its timeouts at most)
   LeaseKeeper(const LeaseKeeper&) = delete;
   LeaseKeeper& operator=(const LeaseKeeper&) = delete;
@@ -34,7 +36,7 @@ class LeaseKeeper {
   void Last();
 
   LeaseLock& lock_;
-  MysqlUrl url_;
+  MysqlNodes nodes_;
   bool lost_ = false;  // told once
   // Made and ended on the thread: the driver's per-thread state first.
   std::optional<DriverThread> driver_;

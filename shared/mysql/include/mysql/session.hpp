@@ -115,6 +115,9 @@ class Session {
   std::uint64_t generation() const;
   // The node in use (or the one tried next).
   const MysqlUrl& url() const;
+  // Every node, from the one in use (or tried next) on: for another session
+  // that should start where this one is and fail over as it would.
+  MysqlNodes NodesFromCurrent() const;
 
  private:
   class Impl;
