@@ -340,16 +340,6 @@ soak() {
   reset
 }
 
-# A broker and a database cluster (issue 15): scripts/cluster's three
-# RabbitMQ nodes and three Galera nodes (ports of the benchmark's own)
-# against the stack's single nodes, 2 no-op workers; then what a node's loss
-# costs: dcp's clients publishing and consuming through the cluster
-# (dcp-bench-failover: how long confirms and acks stopped, messages lost,
-# duplicates, redeliveries) when the queue's leader and when a follower is
-# killed; and a dcp run (tasks of 5 ms on 2 workers) when the queue's leader
-# and when the Galera node written to is killed: how long FINISHED writes
-# stopped (against the longest wait before the kill), and the tasks
-# computed twice.
 # longest_finished_gap RUN CONDITION: the longest time (ms) between two
 # consecutive FINISHED writes of the run's tasks whose finished_at meets
 # CONDITION (e.g. "<= 'time'"). Tasks are written in rounds (the batch
@@ -360,6 +350,16 @@ longest_finished_gap() {
     WHERE run_id='$1' AND finished_at $2) AS gaps"
 }
 
+# A broker and a database cluster (issue 15): scripts/cluster's three
+# RabbitMQ nodes and three Galera nodes (ports of the benchmark's own)
+# against the stack's single nodes, 2 no-op workers; then what a node's loss
+# costs: dcp's clients publishing and consuming through the cluster
+# (dcp-bench-failover: how long confirms and acks stopped, messages lost,
+# duplicates, redeliveries) when the queue's leader and when a follower is
+# killed; and a dcp run (tasks of 5 ms on 2 workers) when the queue's leader
+# and when the Galera node written to is killed: how long FINISHED writes
+# stopped (against the longest wait before the kill), and the tasks
+# computed twice.
 cluster() {
   local cl=$repo/scripts/cluster saved_amqp=$DCP_AMQP_URL saved_mysql=$DCP_MYSQL_URL saved_node=$node
   local saved_pid_files=("${server_pid_files[@]}") kind victim figures tool before_kill run tasks

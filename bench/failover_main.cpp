@@ -188,6 +188,10 @@ int main(int argc, char** argv) {
     ev_timer_start(loop, &watch.timer);
     ev_run(loop, 0);
     ev_timer_stop(loop, &watch.timer);
+    if (publisher.joinable()) {  // the loop ended otherwise
+      g_stop = true;
+      publisher.join();
+    }
     consumer.Close();
     const std::size_t confirmed = record.confirms.size();
     const auto [arrived, twice] = handler.Arrived(confirmed);
