@@ -8,12 +8,14 @@
 namespace dcp {
 namespace {
 
-// A CA file is checked here, once, so that a wrong path is a usage error
-// (exit 2) and not a connection that fails later, node after node.
-Result<bool> CheckCaFile(const char* flag, const std::string& path) {
-  if (!path.empty() && !std::ifstream(path)) {
-    return Error{std::string(flag) + " '" + path + "': cannot be read"};
-  }
+// A CA file is checked here, once, so that a wrong path or one that no
+// connection would use is a usage error (exit 2), not a connection that
+// fails later, node after node. `unused`: why it would not be used, when no
+// node speaks TLS.
+Result<bool> CheckCaFile(const char* flag, const std::string& path, bool tls, const char* unused) {
+  if (path.empty()) return true;
+  if (!tls) return Error{std::string(flag) + ": " + unused};
+  if (!std::ifstream(path)) return Error{std::string(flag) + " '" + path + "': cannot be read"};
   return true;
 }
 
@@ -32,10 +34,9 @@ Result<ServerSettings> ParseServerSettings(const CommonSettings& common, int whi
     if (!url) return Error{"--mysql-url: " + url.reason()};
     s.mysql_url = std::move(url).value();
     const bool tls = common.mysql_tls == "verify";
-    if (!tls && !common.mysql_ca_file.empty()) {
-      return Error{"--mysql-ca-file: only used with --mysql-tls verify"};
-    }
-    if (auto ca = CheckCaFile("--mysql-ca-file", common.mysql_ca_file); !ca)
+    if (auto ca = CheckCaFile("--mysql-ca-file", common.mysql_ca_file, tls,
+                              "only used with --mysql-tls verify");
+        !ca)
       return Error{ca.reason()};
     for (mysql::MysqlUrl& node : s.mysql_url) {
       node.tls = tls;
@@ -46,12 +47,11 @@ Result<ServerSettings> ParseServerSettings(const CommonSettings& common, int whi
     auto url = amqp::ParseNodes(common.amqp_url);
     if (!url) return Error{"--amqp-url: " + url.reason()};
     s.amqp_url = std::move(url).value();
-    if (!common.amqp_ca_file.empty() &&
-        std::none_of(s.amqp_url.begin(), s.amqp_url.end(),
-                     [](const amqp::AmqpUrl& node) { return node.tls; })) {
-      return Error{"--amqp-ca-file: only used with amqps:// URLs, and none is"};
-    }
-    if (auto ca = CheckCaFile("--amqp-ca-file", common.amqp_ca_file); !ca)
+    const bool tls = std::any_of(s.amqp_url.begin(), s.amqp_url.end(),
+                                 [](const amqp::AmqpUrl& node) { return node.tls; });
+    if (auto ca = CheckCaFile("--amqp-ca-file", common.amqp_ca_file, tls,
+                              "only used with amqps:// URLs, and none is");
+        !ca)
       return Error{ca.reason()};
     for (amqp::AmqpUrl& node : s.amqp_url) node.ca_file = common.amqp_ca_file;
   }

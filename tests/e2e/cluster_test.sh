@@ -87,15 +87,9 @@ start_run() {
     fail "run: $(tail -3 "$work/leader.log")"
 }
 next_run() { start_run "$@"; runs=$((runs + 1)); run=$(cat "$work/run.$runs"); }
-# Waits until at least $1 tasks of run $2 are FINISHED (work under way).
-wait_finished_at_least() {
-  local deadline=$((SECONDS + 60)) got
-  while ((SECONDS < deadline)); do
-    got=$(sql "SELECT COUNT(*) FROM run_process WHERE run_id='$2' AND task_status='FINISHED'" || true)
-    [ -n "$got" ] && ((got >= $1)) && return 0
-    sleep 0.1
-  done
-  fail "run $2: fewer than $1 tasks FINISHED after 60 s"
+# Work under way: at least 100 tasks of run $1 FINISHED.
+under_way() {
+  wait_for_sql "SELECT COUNT(*) >= 100 FROM run_process WHERE run_id='$1' AND task_status='FINISHED'" 1 60
 }
 # The invariants after a kill, once the run ended.
 check_run() {
@@ -129,7 +123,7 @@ check_run "$run" "before any kill"
 # 1. The node leading the task queue.
 victim=$(leader_of_queue)
 next_run 1
-wait_finished_at_least 100 "$run"
+under_way "$run"
 "$cluster" kill rabbitmq "$victim"
 check_run "$run" "the task queue's leader (rabbitmq $victim) killed"
 restart rabbitmq "$victim"
@@ -137,7 +131,7 @@ restart rabbitmq "$victim"
 # 2. A follower of the task queue.
 victim=$(($(leader_of_queue) % 3 + 1))
 next_run 1
-wait_finished_at_least 100 "$run"
+under_way "$run"
 "$cluster" kill rabbitmq "$victim"
 check_run "$run" "a follower (rabbitmq $victim) killed"
 restart rabbitmq "$victim"
@@ -163,7 +157,7 @@ restart rabbitmq "$victim"
 
 # 4. The Galera node the workers write through (the first of their list).
 next_run 1
-wait_finished_at_least 100 "$run"
+under_way "$run"
 "$cluster" kill mysql 1
 check_run "$run" "the Galera node written to (mysql 1) killed"
 restart mysql 1
@@ -179,7 +173,7 @@ done
 conflicts_before=$(mariadb -N -B -h 127.0.0.1 -P "${mysql_ports[2]}" -u "$my_user" -p"$my_pass" \
   -e "SHOW GLOBAL STATUS LIKE 'wsrep_local_cert_failures'" | cut -f2)
 next_run 1
-wait_finished_at_least 100 "$run"
+under_way "$run"
 writers_on() {  # connections of this test's database on the node of port $1
   mariadb -N -B -h 127.0.0.1 -P "$1" -u "$my_user" -p"$my_pass" \
     -e "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE DB = '$db' AND ID <> CONNECTION_ID()"
