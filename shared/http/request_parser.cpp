@@ -133,9 +133,10 @@ ParseOutcome RequestParser::Parse(std::string_view buffer) {
       if (buffer.size() > limits_.max_header_bytes) return Error(431, "request headers too large");
       return {};
     }
-    if (header_end_ - start_ > limits_.max_header_bytes) {
-      return Error(431, "request headers too large");
-    }
+    // The limit counts every byte before the body, leading blank lines
+    // included: the same bound whether the headers' end has arrived yet or
+    // not, and no endless stream of blank lines is buffered.
+    if (header_end_ > limits_.max_header_bytes) return Error(431, "request headers too large");
     auto outcome = ParseHeaders(buffer.substr(start_, header_end_ - start_));
     if (outcome.state == ParseOutcome::State::kError) return outcome;
   }

@@ -72,6 +72,24 @@ TEST(RequestParser, RejectsOversizedHeadersEvenBeforeTheyEnd) {
   EXPECT_EQ(outcome.error_status, 431);
 }
 
+// Found by fuzz.http_request: the bound held for the headers without their
+// leading blank lines once they had ended, and for the whole buffer before,
+// so a request just under the limit failed 431 or 400 by how it was read.
+TEST(RequestParser, LeadingBlankLinesCountTowardsTheHeaderLimitHoweverItIsRead) {
+  const std::string request = "\r\n\nGET / HTTP/1.1\r\nX: " + std::string(80, 'a') + "\r\n\r\n";
+  const ParseLimits fits{request.size(), 100};
+  const ParseLimits one_short{request.size() - 1, 100};
+  EXPECT_EQ(ParseRequest(request, fits).state, State::kComplete);
+  EXPECT_EQ(ParseRequest(request, one_short).error_status, 431);
+  RequestParser parser(one_short);
+  ParseOutcome outcome;
+  for (std::size_t fed = 1; fed <= request.size() && outcome.state == State::kIncomplete; ++fed) {
+    outcome = parser.Parse(std::string_view(request).substr(0, fed));
+  }
+  EXPECT_EQ(outcome.error_status, 431);
+  EXPECT_EQ(ParseRequest(std::string(5000, '\n'), {1024, 100}).error_status, 431);
+}
+
 // The connection calls Parse after every read with the grown buffer: fed a
 // byte at a time, the parser must come to the same request as in one call,
 // and say complete exactly when the last byte of the body arrives.
