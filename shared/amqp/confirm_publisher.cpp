@@ -133,7 +133,7 @@ ConfirmPublisher::ConfirmPublisher(PublisherOptions options) : options_(std::mov
 ConfirmPublisher::~ConfirmPublisher() = default;
 
 Connection& ConfirmPublisher::Connected() {
-  if (connection_ && !connection_->broken()) return *connection_;
+  if (connection_ && connection_->StillOpen()) return *connection_;
   Drop();
   published_ = 0;
   auto connection = std::make_unique<Connection>(options_.connection, next_node_);

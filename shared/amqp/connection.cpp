@@ -5,6 +5,7 @@
 #include <amqp_tcp_socket.h>
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
+#include <poll.h>
 #include <spdlog/spdlog.h>
 #include <sys/time.h>
 
@@ -221,6 +222,26 @@ void Connection::ReopenChannel(std::uint16_t channel) {
       throw AmqpError("cannot re-enable confirms on " + endpoint_);
     }
   }
+}
+
+bool Connection::StillOpen() {
+  while (!broken_) {
+    pollfd idle{socket_fd(), POLLIN, 0};
+    if (!amqp_data_in_buffer(state_) && !amqp_frames_enqueued(state_) && ::poll(&idle, 1, 0) == 0) {
+      return true;  // nothing arrived
+    }
+    timeval none{0, 0};
+    amqp_frame_t frame;
+    const int status = amqp_simple_wait_frame_noblock(state_, &frame, &none);
+    if (status == AMQP_STATUS_TIMEOUT) return true;  // a partial frame, or a heartbeat
+    if (status != AMQP_STATUS_OK || (frame.frame_type == AMQP_FRAME_METHOD &&
+                                     (frame.payload.method.id == AMQP_CONNECTION_CLOSE_METHOD ||
+                                      frame.payload.method.id == AMQP_CHANNEL_CLOSE_METHOD))) {
+      MarkBroken();
+    }
+    amqp_maybe_release_buffers_on_channel(state_, frame.channel);
+  }
+  return false;
 }
 
 int Connection::socket_fd() const { return amqp_get_sockfd(state_); }

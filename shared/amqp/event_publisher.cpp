@@ -48,7 +48,7 @@ AmqpEventPublisher::AmqpEventPublisher(EventPublisherOptions options)
 AmqpEventPublisher::~AmqpEventPublisher() = default;
 
 Connection& AmqpEventPublisher::Connected() {
-  if (connection_ && !connection_->broken()) return *connection_;
+  if (connection_ && connection_->StillOpen()) return *connection_;
   Drop();
   published_ = 0;
   auto connection = std::make_unique<Connection>(options_.connection, next_node_);

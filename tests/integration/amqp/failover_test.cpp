@@ -1,6 +1,7 @@
 // A broker given as several nodes: connections try them in turn, and a
 // client whose node dies moves on to the next. Each "node" is a TcpRelay to
 // the one test broker, so a node can die (Cut) while the broker lives on.
+#include <amqp.h>
 #include <gtest/gtest.h>
 
 #include <memory>
@@ -9,6 +10,7 @@
 
 #include "amqp/confirm_publisher.hpp"
 #include "amqp/consumer.hpp"
+#include "amqp/event_publisher.hpp"
 #include "broker_fixture.hpp"
 #include "ports/errors.hpp"
 #include "support/tcp_relay.hpp"
@@ -135,7 +137,7 @@ TEST_F(FailoverTest, AConsumerWhoseConnectionIsLostMovesOnEvenIfItsNodeStillAnsw
   consumer.Close();
 }
 
-TEST_F(FailoverTest, APublisherWhoseNodeDiesPublishesThroughTheNextOnItsNextCall) {
+TEST_F(FailoverTest, APublisherWhoseNodeDiedPublishesThroughTheNextOnItsNextCall) {
   PublisherOptions publishing;
   publishing.connection = Nodes({Node(0), Node(1)});
   publishing.queue = queue();
@@ -144,12 +146,36 @@ TEST_F(FailoverTest, APublisherWhoseNodeDiesPublishesThroughTheNextOnItsNextCall
   EXPECT_EQ(relays_[1]->accepted(), 0);
 
   relays_[0]->Cut();
-  // The call that finds the node dead fails (its confirms are unknown: the
-  // caller publishes again); the next goes through the second node.
-  EXPECT_ANY_THROW(publisher.PublishConfirmed(std::vector<std::string>{"{\"n\":2}"}));
+  // The reset is seen before publishing, so the call goes through the
+  // second node (a node that dies during a call fails it instead: its
+  // confirms are unknown and the caller publishes again).
   publisher.PublishConfirmed(std::vector<std::string>{"{\"n\":2}"});
   EXPECT_EQ(relays_[1]->accepted(), 1);
-  EXPECT_GE(Ready(queue().name), 2U);
+  EXPECT_EQ(Ready(queue().name), 2U);
+}
+
+// The monitor's publishers idle between a user's clicks, past two heartbeat
+// periods, and the broker closes their connections: the next call must
+// reconnect first instead of failing on the closed one (it used to throw
+// "a socket error occurred" and cost the caller a retry).
+TEST_F(FailoverTest, IdlePublishersWhoseConnectionsWereClosedReconnectBeforePublishing) {
+  PublisherOptions publishing;
+  publishing.connection = Nodes({Node(0)});
+  publishing.queue = queue();
+  ConfirmPublisher publisher(publishing);
+  AmqpEventPublisher events({Nodes({Node(0)}), "dcp.events.failover-test"});
+  publisher.PublishConfirmed(std::vector<std::string>{"{\"n\":1}"});
+  events.Publish("run.completed", "{}");
+  EXPECT_EQ(relays_[0]->accepted(), 2);
+
+  relays_[0]->Reset();  // as the broker closing connections that missed heartbeats
+  publisher.PublishConfirmed(std::vector<std::string>{"{\"n\":2}"});
+  events.Publish("run.completed", "{}");
+  EXPECT_EQ(relays_[0]->accepted(), 4);
+  EXPECT_EQ(Ready(queue().name), 2U);
+  Connection cleanup(connection_options());
+  amqp_exchange_delete(cleanup.state(), Connection::kMainChannel,
+                       amqp_cstring_bytes("dcp.events.failover-test"), /*if_unused=*/0);
 }
 
 }  // namespace

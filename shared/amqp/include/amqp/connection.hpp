@@ -61,6 +61,14 @@ class Connection {
   void MarkBroken() { broken_ = true; }
   bool broken() const { return broken_; }
 
+  // For a client that lets the connection idle between uses (a publisher):
+  // nothing calls into rabbitmq-c meanwhile, so no heartbeat is sent and
+  // the broker closes the connection after two periods. Reads, without
+  // waiting, what arrived while idle; false (and broken) if that was the end
+  // of the connection or a close. Heartbeats and frames nobody waits for are
+  // dropped, so call it only with nothing in flight.
+  bool StillOpen();
+
   // host:port of the node in use, and its position in the options' nodes.
   const std::string& endpoint() const { return endpoint_; }
   std::size_t node() const { return node_; }
