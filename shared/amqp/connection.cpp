@@ -225,7 +225,8 @@ void Connection::ReopenChannel(std::uint16_t channel) {
 }
 
 bool Connection::StillOpen() {
-  while (!broken_) {
+  for (;;) {
+    if (broken_) return false;
     pollfd idle{socket_fd(), POLLIN, 0};
     if (!amqp_data_in_buffer(state_) && !amqp_frames_enqueued(state_) && ::poll(&idle, 1, 0) == 0) {
       return true;  // nothing arrived
@@ -234,14 +235,16 @@ bool Connection::StillOpen() {
     amqp_frame_t frame;
     const int status = amqp_simple_wait_frame_noblock(state_, &frame, &none);
     if (status == AMQP_STATUS_TIMEOUT) return true;  // a partial frame, or a heartbeat
-    if (status != AMQP_STATUS_OK || (frame.frame_type == AMQP_FRAME_METHOD &&
-                                     (frame.payload.method.id == AMQP_CONNECTION_CLOSE_METHOD ||
-                                      frame.payload.method.id == AMQP_CHANNEL_CLOSE_METHOD))) {
+    if (status != AMQP_STATUS_OK) {                  // the end of the connection: no frame
       MarkBroken();
+      return false;
     }
+    const bool closed = frame.frame_type == AMQP_FRAME_METHOD &&
+                        (frame.payload.method.id == AMQP_CONNECTION_CLOSE_METHOD ||
+                         frame.payload.method.id == AMQP_CHANNEL_CLOSE_METHOD);
     amqp_maybe_release_buffers_on_channel(state_, frame.channel);
+    if (closed) MarkBroken();
   }
-  return false;
 }
 
 int Connection::socket_fd() const { return amqp_get_sockfd(state_); }
