@@ -58,7 +58,8 @@ fi
 
 # Free loopback ports for the management UI and dcp-monitor, so parallel
 # stacks do not clash.
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+# shellcheck source=tests/free_port.sh
+source "$(dirname "$0")/../free_port.sh"
 ui_port=$(free_port)
 monitor_port=$(free_port)
 export DCP_IMAGE=$image RABBITMQ_UI_PORT=$ui_port MONITOR_PORT=$monitor_port

@@ -21,17 +21,17 @@ if [ ! -d "$browser_dir/node_modules" ] || [ "$browser_dir/package-lock.json" -n
 fi
 "$bin/dcp-leader" migrate >/dev/null
 
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+port=$(free_port)
 token=browser-$suffix
 # The monitor of the test, with a token, and a second one without (its
 # actions are off) on the same database.
 DCP_MONITOR_TOKEN=$token "$bin/dcp-monitor" --bind 127.0.0.1 --port "$port" --refresh 0.2 >>"$work/monitor.log" 2>&1 &
 pids+=($!)
-port_off=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+port_off=$(free_port)
 DCP_MONITOR_TOKEN='' "$bin/dcp-monitor" --bind 127.0.0.1 --port "$port_off" --refresh 0.2 >>"$work/monitor.log" 2>&1 &
 pids+=($!)
 # And a third whose reads need a read token.
-port_read=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+port_read=$(free_port)
 read_token=reader-$suffix
 DCP_MONITOR_TOKEN=$token DCP_MONITOR_READ_TOKEN=$read_token "$bin/dcp-monitor" --bind 127.0.0.1 --port "$port_read" \
   --refresh 0.2 >>"$work/monitor.log" 2>&1 &

@@ -82,7 +82,8 @@ fail() {
 }
 expect_eq() { [ "$1" = "$2" ] || fail "$3: expected '$2', got '$1'"; }
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+# shellcheck source=tests/free_port.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../free_port.sh"
 # start_monitor PORT [env...]: dcp-monitor on 127.0.0.1:PORT, once it answers.
 start_monitor() {
   local port=$1; shift

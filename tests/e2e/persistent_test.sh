@@ -114,7 +114,8 @@ wait "${pids[-1]}" || fail "the worker did not stop cleanly"
 # unready_then_exits JOB DEPTH: the worker is not ready while its program fails to
 # start, then exits 7, having computed nothing and handed every message back.
 unready_then_exits() {
-  local run port=$((20000 + RANDOM % 20000)) code="" worker rc=0
+  local run port code="" worker rc=0
+  port=$(free_port)
   run=$(leader run --job "$work/job/$1" --allow-overlap 2>"$work/leader.log") || fail "leader: $(cat "$work/leader.log")"
   "$bin/dcp-worker" --job "$work/job/$1" --http-port "$port" >>"$work/worker.log" 2>&1 &
   worker=$!

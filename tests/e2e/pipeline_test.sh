@@ -9,7 +9,7 @@ export DCP_TZ=Europe/Amsterdam
 applied=$("$bin/dcp-leader" migrate)
 [ "$applied" = "migrations applied: 0" ] || fail "second migrate changed something: $applied"
 
-port=$((20000 + RANDOM % 20000))
+port=$(free_port)
 start_worker --worker-id e2e-scraped --http-port "$port"
 start_worker
 wait_for_http() {  # the worker's endpoint answers (it binds at start-up)
