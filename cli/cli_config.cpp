@@ -15,8 +15,9 @@ namespace {
 // What the flags hold before validation and conversion.
 struct Flags {
   CommonSettings common;
-  std::string run_text, status_filter, topology_file, job_file;
+  std::string run_text, status_filter, topology_file, job_file, older_than;
   int stale_after = 30, watch_interval = 2, limit = 20, task_limit = 10000, dead_limit = 100;
+  int retention_days = 0, purge_batch = 1000, purge_pause_ms = 20;
   bool crash_before_ack = false;
 };
 
@@ -56,6 +57,47 @@ void AddDeadCommands(CLI::App& app, Flags& f, CliConfig& c, Commands& commands) 
         ->check(CLI::Range(1, 100000))
         ->capture_default_str();
   }
+}
+
+// dcp purge: the runs older than an age, removed in batches.
+void AddPurgeCommand(CLI::App& app, Flags& f, CliConfig& c, Commands& commands) {
+  auto* purge = commands[CliCommand::kPurge] = app.add_subcommand(
+      "purge",
+      "remove the runs whose last activity is older than an age, with their tasks, "
+      "results and contexts (never an active run)");
+  purge->add_option("--older-than", f.older_than,
+                    "the age: 90d, 12h, 30m, 45s (default: DCP_RETENTION_DAYS days)");
+  purge->add_option("--retention-days", f.retention_days)
+      ->envname("DCP_RETENTION_DAYS")
+      ->check(CLI::Range(0, 3650))
+      ->group("");  // the default of --older-than, from the environment
+  purge->add_flag("--dry-run", c.purge.dry_run,
+                  "list the runs and count their rows; delete nothing");
+  purge->add_option("--batch", f.purge_batch, "rows per DELETE")
+      ->check(CLI::Range(1, 100000))
+      ->capture_default_str();
+  purge
+      ->add_option("--pause-ms", f.purge_pause_ms,
+                   "milliseconds between two batches, so that running runs keep their speed")
+      ->check(CLI::Range(0, 60000))
+      ->capture_default_str();
+  purge->add_flag("--json", c.json, "JSON, for scripts");
+}
+
+// --older-than, else DCP_RETENTION_DAYS.
+Result<bool> ValidatePurge(const Flags& f, CliConfig& c) {
+  if (!f.older_than.empty()) {
+    auto age = retention::ParseAge(f.older_than);
+    if (!age) return Error{"--older-than " + age.reason()};
+    c.purge.older_than = *age;
+  } else if (f.retention_days > 0) {
+    c.purge.older_than = std::chrono::hours(24) * f.retention_days;
+  } else {
+    return Error{"purge: give --older-than AGE (or set DCP_RETENTION_DAYS)"};
+  }
+  c.purge.batch = static_cast<std::size_t>(f.purge_batch);
+  c.purge.pause = std::chrono::milliseconds(f.purge_pause_ms);
+  return true;
 }
 
 Commands AddFlags(CLI::App& app, Flags& f, CliConfig& c) {
@@ -103,6 +145,7 @@ Commands AddFlags(CLI::App& app, Flags& f, CliConfig& c) {
       app.add_subcommand("retry", "put a run's FAILED tasks back to QUEUED and publish them");
   retry->add_option("RUN_ID", f.run_text, "the run")->required();
   AddDeadCommands(app, f, c, commands);
+  AddPurgeCommand(app, f, c, commands);
   auto* queues = app.add_subcommand("queues", "the task queues (--queue)");
   queues->require_subcommand(1);
   commands[CliCommand::kQueuesMigrate] = queues->add_subcommand(
@@ -171,6 +214,9 @@ Result<bool> Validate(Flags& f, const CLI::App& app, const Commands& commands, C
   if (!f.status_filter.empty()) {
     c.status_filter = ParseTaskStatus(f.status_filter);
     if (!c.status_filter) return Error{"--status '" + f.status_filter + "': not a task status"};
+  }
+  if (c.command == CliCommand::kPurge) {
+    if (auto valid = ValidatePurge(f, c); !valid) return valid;
   }
   if (trigger) {
     if (auto valid = ValidateTrigger(f, *commands.at(CliCommand::kTrigger), c); !valid)

@@ -1,6 +1,6 @@
 // dcp: the operator CLI. Wiring only: the configuration is cli_config.hpp,
 // formatting cli/tables.hpp and views/, planning and publishing planning/,
-// the dead-letter commands cli/dead_commands.hpp.
+// the dead-letter commands cli/dead_commands.hpp, retention cli/purge_command.hpp.
 #include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -11,10 +11,12 @@
 #include "amqp/queue_topology.hpp"
 #include "cli/cli_config.hpp"
 #include "cli/dead_commands.hpp"
+#include "cli/purge_command.hpp"
 #include "cli/tables.hpp"
 #include "grid/workload.hpp"
 #include "infra/common_options.hpp"
 #include "mysql/driver.hpp"
+#include "mysql/mysql_retention_store.hpp"
 #include "mysql/mysql_run_store.hpp"
 #include "mysql/session.hpp"
 #include "planning/leader.hpp"
@@ -232,6 +234,10 @@ int Main(int argc, char** argv) {
       return cli::DeadReplay(c, store, std::cout, std::cerr);
     case cli::CliCommand::kQueuesMigrate:
       return QueuesMigrate(c);
+    case cli::CliCommand::kPurge: {
+      mysql::MysqlRetentionStore retention(session);
+      return cli::PurgeCommand(c, retention, std::cout, std::cerr);
+    }
     default:
       return OnRun(c, store, *c.run);
   }

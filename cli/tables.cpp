@@ -107,4 +107,12 @@ std::string DeadLettersTable(const std::vector<DeadLetter>& letters) {
   return Render(rows);
 }
 
+std::string PurgeTable(const std::vector<ExpiredRun>& runs) {
+  std::vector<std::vector<std::string>> rows = {{"RUN", "JOB", "STATUS", "LAST ACTIVE"}};
+  for (const ExpiredRun& run : runs) {
+    rows.push_back({run.run.ToString(), run.job, run.status, run.last_active});
+  }
+  return Render(rows);
+}
+
 }  // namespace dcp::cli

@@ -35,7 +35,7 @@ struct Flags {
   std::string resume_run;
   int crash_after_batches = 0;
   int pause_per_batch_ms = 0;
-  int http_port = 0;
+  int http_port = 0, retention_days = 0;
   std::size_t publish_batch = 2000;
   planning::WorkloadLimits limits;
 };
@@ -75,6 +75,12 @@ Commands AddFlags(CLI::App& app, Flags& f) {
                  "messages per publisher-confirm round (and watermark write)")
       ->envname("DCP_PUBLISH_BATCH")
       ->check(CLI::Range(1, 100000))
+      ->capture_default_str();
+  app.add_option("--retention-days", f.retention_days,
+                 "after each published run, purge the runs quiet for this many days, as `dcp "
+                 "purge` does (0: never)")
+      ->envname("DCP_RETENTION_DAYS")
+      ->check(CLI::Range(0, 3650))
       ->capture_default_str();
   c.run->add_option("--from", f.run.from,
                     "first day YYYY-MM-DD (default: first day of last month)");
@@ -207,6 +213,7 @@ Result<LeaderConfig> LoadLeaderConfig(int argc, const char* const* argv) {
   c.local = f.local;
   c.http_port = f.http_port;
   c.publish_batch = f.publish_batch;
+  c.retention_days = f.retention_days;
   if (auto valid = Validate(f, commands, c); !valid) return Error{valid.reason()};
   if (f.crash_after_batches > 0) {  // tests: a leader killed mid-publish
     c.failpoints.push_back({"leader.crash-after-batches", std::to_string(f.crash_after_batches)});

@@ -20,12 +20,14 @@
 #include "leader/schedule.hpp"
 #include "mysql/driver.hpp"
 #include "mysql/migrator.hpp"
+#include "mysql/mysql_retention_store.hpp"
 #include "mysql/mysql_run_store.hpp"
 #include "mysql/mysql_task_store.hpp"
 #include "mysql/session.hpp"
 #include "planning/leader.hpp"
 #include "planning/run_trigger.hpp"
 #include "ports/errors.hpp"
+#include "retention/purge.hpp"
 #include "runtime/failpoint.hpp"
 
 namespace {
@@ -97,18 +99,55 @@ int RunLocally(const LeaderConfig& c, mysql::Session& session, RunStore& runs) {
   return exports_failed > 0 ? kExitJobStep : kExitOk;
 }
 
-int RunOnce(const LeaderConfig& c, planning::Leader& leader, RunStore& runs) {
+// How long a leader purges after a run at most: a first purge of a year of
+// runs goes on at the next run, and a schedule's next run is not delayed.
+constexpr std::chrono::minutes kPurgeBudget{5};
+
+// DCP_RETENTION_DAYS: after a published run, the runs quiet for that long,
+// as `dcp purge` removes them. Another purger at work, or a failure, is
+// logged: the run has been published, and the next one purges again.
+void PurgeExpired(const LeaderConfig& c, mysql::Session& session) {
+  if (c.retention_days <= 0) return;
+  try {
+    mysql::MysqlRetentionStore store(session);
+    retention::PurgeOptions options;
+    options.older_than = std::chrono::hours(24) * c.retention_days;
+    options.budget = kPurgeBudget;
+    const auto report = retention::Purge(store, options);
+    switch (report.status) {
+      case retention::PurgeReport::Status::kLocked:
+        spdlog::info("retention: another process is purging; skipped");
+        return;
+      case retention::PurgeReport::Status::kLockLost:
+        spdlog::error("retention: the purge lock was lost; stopped after {} runs",
+                      report.runs.size());
+        return;
+      default:
+        spdlog::info("retention: {} runs older than {} days purged, {} rows{}", report.runs.size(),
+                     c.retention_days, report.rows,
+                     report.status == retention::PurgeReport::Status::kDeadline
+                         ? " (time is up: the rest at the next run)"
+                         : "");
+    }
+  } catch (const std::exception& e) {
+    spdlog::error("retention: purge failed: {}", e.what());
+  }
+}
+
+int RunOnce(const LeaderConfig& c, planning::Leader& leader, RunStore& runs,
+            mysql::Session& session) {
   const auto outcome = planning::TriggerRun(leader, c.run, Now(), c.time_zone);
   if (!outcome) throw ConfigError(outcome.reason());
   if (outcome->status != planning::RunOutcome::Status::kPublished) return NotStarted(*outcome);
-  std::cout << outcome->run->ToString() << "\n";
+  std::cout << outcome->run->ToString() << "\n" << std::flush;
+  PurgeExpired(c, session);
   if (!c.wait) return kExitOk;
   const auto final = leader::FollowRun(runs, *outcome->run, std::chrono::seconds(1), std::cerr);
   return final.status == RunStatus::kFinished ? kExitOk : kExitFailure;
 }
 
 // The schedule with its health endpoints and metrics, until SIGTERM/SIGINT.
-int Schedule(const LeaderConfig& c, planning::Leader& leader) {
+int Schedule(const LeaderConfig& c, planning::Leader& leader, mysql::Session& session) {
   // Not the default loop: that one reaps every child on SIGCHLD. The job's
   // topology and workload commands run in its callbacks, before it looks,
   // but their exit status must not depend on that.
@@ -144,6 +183,7 @@ int Schedule(const LeaderConfig& c, planning::Leader& leader) {
       runs_started.Increment();
       tasks_published.Increment(static_cast<std::uint64_t>(outcome->tasks + outcome->resumed));
       spdlog::info("scheduled run {} published", outcome->run->ToString());
+      PurgeExpired(c, session);
     }
   });
   scheduler.Start();
@@ -180,9 +220,9 @@ int Main(int argc, char** argv) {
       std::cout << leader.Resume(*c.resume_run) << " tasks published\n";
       return kExitOk;
     case leader::LeaderCommand::kSchedule:
-      return Schedule(c, leader);
+      return Schedule(c, leader, session);
     default:
-      return RunOnce(c, leader, runs);
+      return RunOnce(c, leader, runs, session);
   }
 }
 

@@ -21,26 +21,22 @@ std::int64_t Limit(std::size_t limit) {
   return static_cast<std::int64_t>(std::min<std::size_t>(limit, 1'000'000));
 }
 
-}  // namespace
+// The run rows and their counts per status (CountColumns: from the
+// counters, in time that does not grow with the runs): the monitor asks
+// every refresh.
+const std::string& ListRunsSql() {
+  static const std::string sql = "SELECT " + std::string(kRunColumns) + ", " + CountColumns() +
+                                 " FROM run r ORDER BY r.created_at DESC, r.id DESC LIMIT ?";
+  return sql;
+}
 
-// The run rows and their counts per status, through the (run_id,
-// task_status) index: built once, the monitor asks every refresh.
-const std::string kListRunsSql = [] {
-  std::string sql = "SELECT " + std::string(kRunColumns);
-  for (const TaskStatus status : {TaskStatus::kQueued, TaskStatus::kStarted, TaskStatus::kFinished,
-                                  TaskStatus::kFailed, TaskStatus::kCancelled}) {
-    sql += ", (SELECT COUNT(*) FROM run_process p WHERE p.run_id = r.run_id AND p.task_status = '" +
-           std::string(ToString(status)) + "')";
-  }
-  return sql + " FROM run r ORDER BY r.created_at DESC, r.id DESC LIMIT ?";
-}();
+}  // namespace
 
 std::vector<RunSummary> MysqlRunStore::ListRuns(std::size_t limit) {
   std::vector<RunSummary> runs;
-  session_.Query(kListRunsSql, {Value{Limit(limit)}}, [&](const Row& r) {
+  session_.Query(ListRunsSql(), {Value{Limit(limit)}}, [&](const Row& r) {
     RunSummary s = RunSummaryRow(r);
-    const unsigned c = kRunColumnCount;
-    s.counts = TaskCounts{r.Int(c), r.Int(c + 1), r.Int(c + 2), r.Int(c + 3), r.Int(c + 4)};
+    ReadCounts(r, kRunColumnCount, s);
     runs.push_back(std::move(s));
   });
   return runs;

@@ -1,5 +1,7 @@
 #include "mysql/mysql_run_store.hpp"
 
+#include <algorithm>
+
 #include "mysql/run_completion.hpp"
 #include "mysql/transaction.hpp"
 #include "ports/errors.hpp"
@@ -23,28 +25,6 @@ std::string TaskInsertSql(std::size_t rows) {
     sql += kTaskInsertRow;
   }
   return sql;
-}
-
-void AddCount(TaskCounts& counts, const std::string& text, std::int64_t n) {
-  const auto status = ParseTaskStatus(text);
-  if (!status) throw DbError("mysql: unexpected task status '" + text + "'", false);
-  switch (*status) {
-    case TaskStatus::kQueued:
-      counts.queued = n;
-      break;
-    case TaskStatus::kStarted:
-      counts.started = n;
-      break;
-    case TaskStatus::kFinished:
-      counts.finished = n;
-      break;
-    case TaskStatus::kFailed:
-      counts.failed = n;
-      break;
-    case TaskStatus::kCancelled:
-      counts.cancelled = n;
-      break;
-  }
 }
 
 // The statements, built once from the domain's table (see status_sql.hpp).
@@ -167,6 +147,29 @@ RunSummary RunSummaryRow(const Row& r) {
                                  r.OptString(12).value_or("")};
   }
   return s;
+}
+
+const std::string& CountColumns() {
+  static const std::string columns =
+      "r.tasks_finished, r.tasks_failed, r.tasks_cancelled, (SELECT COUNT(*) FROM run_process p "
+      "WHERE p.run_id = r.run_id AND p.task_status = " +
+      Quoted(TaskStatus::kStarted) +
+      "), IF(r.task_count IS NULL, (SELECT COUNT(*) FROM run_process p WHERE p.run_id = r.run_id "
+      "AND p.task_status = " +
+      Quoted(TaskStatus::kQueued) + "), NULL)";
+  return columns;
+}
+
+void ReadCounts(const Row& row, unsigned first, RunSummary& summary) {
+  TaskCounts& counts = summary.counts;
+  counts.finished = row.Int(first);
+  counts.failed = row.Int(first + 1);
+  counts.cancelled = row.Int(first + 2);
+  counts.started = row.Int(first + 3);
+  counts.queued = summary.task_count ? std::max<std::int64_t>(
+                                           0, *summary.task_count - counts.finished -
+                                                  counts.failed - counts.cancelled - counts.started)
+                                     : row.Int(first + 4);
 }
 
 MysqlRunStore::MysqlRunStore(Session& session, std::chrono::seconds stale_after)
@@ -322,13 +325,13 @@ std::optional<RunSummary> MysqlRunStore::LatestRun() {
 std::optional<RunSummary> MysqlRunStore::LoadRun(const std::string& where,
                                                  const std::vector<Value>& params) {
   std::optional<RunSummary> summary;
-  session_.Query("SELECT " + std::string(kRunColumns) + " FROM run r " + where, params,
-                 [&](const Row& r) { summary = RunSummaryRow(r); });
-  if (!summary) return std::nullopt;
   session_.Query(
-      "SELECT task_status, COUNT(*) FROM run_process WHERE run_id = ? GROUP BY task_status",
-      {summary->id.ToString()},
-      [&](const Row& r) { AddCount(summary->counts, r.String(0), r.Int(1)); });
+      "SELECT " + std::string(kRunColumns) + ", " + CountColumns() + " FROM run r " + where, params,
+      [&](const Row& r) {
+        summary = RunSummaryRow(r);
+        ReadCounts(r, kRunColumnCount, *summary);
+      });
+  if (!summary) return std::nullopt;
   if (summary->counts.started > 0) {
     summary->stale = session_
                          .QueryInt(kStaleSql, {summary->id.ToString(),

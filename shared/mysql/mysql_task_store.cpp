@@ -78,7 +78,8 @@ void EnsureRun(Session& s, const std::string& run_id) {
 // After inserting a task row the run did not plan.
 void CountUnplanned(Session& s, const std::string& run_id) {
   s.Execute(
-      "UPDATE run SET task_count = task_count + 1 WHERE run_id = ? AND task_count IS NOT NULL",
+      "UPDATE run SET last_activity_at = NOW(6), task_count = task_count + 1 WHERE run_id = ? AND "
+      "task_count IS NOT NULL",
       {run_id});
 }
 
@@ -284,8 +285,10 @@ std::vector<bool> FinishLocked(Session& s, const std::vector<FinishItem>& items)
   }
   ReplaceResults(s, results);
   for (const auto& [run_id, count] : per_run) {
-    s.Execute("UPDATE run SET tasks_finished = tasks_finished + ? WHERE run_id = ?",
-              {Value{count}, run_id});
+    s.Execute(
+        "UPDATE run SET last_activity_at = NOW(6), tasks_finished = tasks_finished + ? WHERE "
+        "run_id = ?",
+        {Value{count}, run_id});
     CompleteRunIfDone(s, run_id);
   }
   return recorded;
@@ -346,7 +349,10 @@ std::optional<StartResult> MysqlTaskStore::RestartFailed(const std::string& task
     }
     s.Execute(kRestartSql, {worker, task_id});
     const int started = StartedAttempt(s);
-    s.Execute("UPDATE run SET tasks_failed = tasks_failed - 1 WHERE run_id = ?", {*run_id});
+    s.Execute(
+        "UPDATE run SET last_activity_at = NOW(6), tasks_failed = tasks_failed - 1 WHERE run_id = "
+        "?",
+        {*run_id});
     return StartResult{StartOutcome::kStarted, started};
   });
 }
@@ -375,7 +381,10 @@ bool MysqlTaskStore::FinishTask(const TaskMessage& task, const TaskResult& resul
         "REPLACE INTO task_result (task_id, run_id, computation, body, created_at) "
         "VALUES (?, ?, ?, ?, NOW(6))",
         {task_id, run_id, FitText(result.computation, kMaxComputationBytes), result.body});
-    s.Execute("UPDATE run SET tasks_finished = tasks_finished + 1 WHERE run_id = ?", {run_id});
+    s.Execute(
+        "UPDATE run SET last_activity_at = NOW(6), tasks_finished = tasks_finished + 1 WHERE "
+        "run_id = ?",
+        {run_id});
     CompleteRunIfDone(s, run_id);
     return true;
   });
@@ -412,7 +421,10 @@ WriteOutcome MysqlTaskStore::FailTask(const TaskId& task, const std::optional<Ru
   return RunTransaction(session_, [&](Session& s) {
     if (s.Execute(kFailSql, {text, task_id, Value{attempt}}) == 1) {
       if (auto run_id = RowRunId(s, task_id)) {
-        s.Execute("UPDATE run SET tasks_failed = tasks_failed + 1 WHERE run_id = ?", {*run_id});
+        s.Execute(
+            "UPDATE run SET last_activity_at = NOW(6), tasks_failed = tasks_failed + 1 WHERE "
+            "run_id = ?",
+            {*run_id});
         CompleteRunIfDone(s, *run_id);
       }
       return WriteOutcome::kApplied;
@@ -432,8 +444,10 @@ WriteOutcome MysqlTaskStore::FailTask(const TaskId& task, const std::optional<Ru
     }
     if (run) {
       CountUnplanned(s, run->ToString());
-      s.Execute("UPDATE run SET tasks_failed = tasks_failed + 1 WHERE run_id = ?",
-                {run->ToString()});
+      s.Execute(
+          "UPDATE run SET last_activity_at = NOW(6), tasks_failed = tasks_failed + 1 WHERE run_id "
+          "= ?",
+          {run->ToString()});
       CompleteRunIfDone(s, run->ToString());
     }
     return WriteOutcome::kApplied;
@@ -451,8 +465,10 @@ WriteOutcome MysqlTaskStore::RequeueTask(const TaskId& task, int attempt, std::s
                : std::nullopt;
     if (run_status == ToString(RunStatus::kCancelled)) {
       if (s.Execute(kCancelRetrySql, {text, task_id, Value{attempt}}) == 1) {
-        s.Execute("UPDATE run SET tasks_cancelled = tasks_cancelled + 1 WHERE run_id = ?",
-                  {*run_id});
+        s.Execute(
+            "UPDATE run SET last_activity_at = NOW(6), tasks_cancelled = tasks_cancelled + 1 WHERE "
+            "run_id = ?",
+            {*run_id});
         return WriteOutcome::kApplied;
       }
     } else if (s.Execute(kRequeueSql, {text, task_id, Value{attempt}}) == 1) {

@@ -18,6 +18,20 @@ inline constexpr unsigned kRunColumnCount = 13;
 // Columns 0 .. kRunColumnCount - 1 of `row`; counts and stale are left 0.
 RunSummary RunSummaryRow(const Row& row);
 
+// The task counts of the run aliased `r`, in the order ReadCounts reads
+// in time that does not grow with the run: FINISHED, FAILED and CANCELLED
+// are the run's counters (equal to its rows, written in the same
+// transactions), STARTED is counted (through the (run_id, task_status)
+// index: as many rows as tasks in flight), QUEUED is what task_count leaves.
+// A run of another producer has no task_count: its QUEUED rows (retries
+// waiting, no more) are counted. One statement: one snapshot.
+// A function, not a constant: other files' constants are built from it.
+const std::string& CountColumns();
+inline constexpr unsigned kCountColumnCount = 5;
+// Columns first .. first + kCountColumnCount - 1 of `row` into
+// summary.counts (summary.task_count read before).
+void ReadCounts(const Row& row, unsigned first, RunSummary& summary);
+
 RunStatus ParseRunStatusColumn(const std::string& text);
 
 }  // namespace dcp::mysql

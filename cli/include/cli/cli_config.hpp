@@ -20,6 +20,7 @@
 #include "planning/job_workload.hpp"
 #include "planning/run_parameters.hpp"
 #include "ports/workload.hpp"
+#include "retention/purge.hpp"
 #include "runtime/failpoint.hpp"
 
 namespace dcp::cli {
@@ -35,7 +36,8 @@ enum class CliCommand {
   kRetry,
   kDeadList,
   kDeadReplay,
-  kQueuesMigrate
+  kQueuesMigrate,
+  kPurge
 };
 
 struct CliConfig {
@@ -66,6 +68,8 @@ struct CliConfig {
   bool wait = false;                        // export --rerun --wait
   std::size_t dead_limit = 100;             // dead list / replay: letters looked at
   bool dry_run = false;                     // dead replay: say what it would do
+  // purge: --older-than (else DCP_RETENTION_DAYS), --dry-run, --batch, --pause-ms.
+  retention::PurgeOptions purge;
   // Tests only: failpoints the hidden --test-* flags ask for; main arms them.
   std::vector<failpoint::Armed> failpoints;
 

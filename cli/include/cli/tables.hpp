@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "cli/dead_letters.hpp"
+#include "ports/retention_store.hpp"
 #include "ports/run_store.hpp"
 
 namespace dcp::cli {
@@ -24,5 +25,7 @@ std::string WorkersTable(const std::vector<WorkerView>& workers, SysSeconds now,
 // shows what could be read of it and "(malformed, N bytes)" as its
 // selection, and why it is malformed after its reason.
 std::string DeadLettersTable(const std::vector<DeadLetter>& letters);
+// dcp purge: run, job, status, last active (UTC).
+std::string PurgeTable(const std::vector<ExpiredRun>& runs);
 
 }  // namespace dcp::cli

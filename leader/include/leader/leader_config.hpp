@@ -46,6 +46,9 @@ struct LeaderConfig {
   bool allow_overlap = false;       // run, schedule
   // Messages per confirm round; 100 when leader.crash-after-batches is armed.
   std::size_t publish_batch = 2000;
+  // run, schedule: after each published run, purge the runs older than
+  // this many days (DCP_RETENTION_DAYS); 0: never.
+  int retention_days = 0;
 
   // run (and schedule: window, selections): the parameters, validated; the
   // default range is taken when the run starts.

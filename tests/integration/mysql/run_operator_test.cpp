@@ -32,6 +32,65 @@ class RunOperatorTest : public testing::DatabaseTest {
   }
 };
 
+// The counts of GetRun and ListRuns come from the run's counters and its
+// STARTED rows, not from counting its rows: they must still equal the rows,
+// in every status, for a run of dcp and a run of another producer.
+TEST_F(RunOperatorTest, CountsFromTheCountersEqualTheRowsInEveryStatus) {
+  MysqlRunStore store(session());
+  MysqlTaskStore tasks(session());
+  const auto planned = PlanTasks(7);
+  const RunId run = Running(planned);
+  const auto start = [&](const TaskMessage& m) { return tasks.StartTask(m, "w1").attempt; };
+  tasks.StartTask(Message(run, planned[0]), "w1");
+  tasks.FinishTask(Message(run, planned[0]), {"ref", "x"});
+  ASSERT_EQ(tasks.FailTask(planned[1].id, run, start(Message(run, planned[1])), "boom"),
+            WriteOutcome::kApplied);
+  start(Message(run, planned[2]));
+  ASSERT_EQ(tasks.RequeueTask(planned[3].id, start(Message(run, planned[3])), "again"),
+            WriteOutcome::kApplied);
+  // One more task than planned (another producer's message for this run).
+  const TaskMessage extra{run, TaskId::New(), "x", planned[0].start, planned[0].end};
+  start(extra);
+  // A run of another producer, one task waiting for its retry.
+  const RunId external = RunId::New();
+  const TaskMessage theirs{external, TaskId::New(), "s", planned[0].start, planned[0].end};
+  ASSERT_EQ(tasks.RequeueTask(theirs.task_id, start(theirs), "again"), WriteOutcome::kApplied);
+
+  const auto rows = [&](const RunId& id) {
+    TaskCounts c;
+    for (const auto& [status, field] :
+         std::vector<std::pair<const char*, std::int64_t*>>{{"QUEUED", &c.queued},
+                                                            {"STARTED", &c.started},
+                                                            {"FINISHED", &c.finished},
+                                                            {"FAILED", &c.failed},
+                                                            {"CANCELLED", &c.cancelled}}) {
+      *field = Int("SELECT COUNT(*) FROM run_process WHERE run_id = ? AND task_status = ?",
+                   {id.ToString(), status});
+    }
+    return c;
+  };
+  const auto expect_equal = [](const TaskCounts& got, const TaskCounts& want, const char* what) {
+    EXPECT_EQ(got.queued, want.queued) << what;
+    EXPECT_EQ(got.started, want.started) << what;
+    EXPECT_EQ(got.finished, want.finished) << what;
+    EXPECT_EQ(got.failed, want.failed) << what;
+    EXPECT_EQ(got.cancelled, want.cancelled) << what;
+  };
+  const TaskCounts ours = rows(run);
+  EXPECT_EQ(ours.queued, 4);  // three never started, one waiting for its retry
+  EXPECT_EQ(ours.started, 2);
+  expect_equal(store.GetRun(run)->counts, ours, "GetRun");
+  expect_equal(rows(external), TaskCounts{1, 0, 0, 0, 0}, "the producer's rows");
+  expect_equal(store.GetRun(external)->counts, rows(external), "GetRun of the producer's run");
+  for (const RunSummary& listed : store.ListRuns(10)) {
+    expect_equal(listed.counts, rows(listed.id), "ListRuns");
+  }
+  // Cancelled: QUEUED become CANCELLED, counted by the counter.
+  store.CancelRun(run);
+  expect_equal(store.GetRun(run)->counts, rows(run), "GetRun after cancel");
+  EXPECT_EQ(rows(run).cancelled, 4);
+}
+
 TEST_F(RunOperatorTest, ListRunsNewestFirstWithCounts) {
   MysqlRunStore store(session());
   MysqlTaskStore tasks(session());
