@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <spawn.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -179,6 +180,13 @@ Pipe::~Pipe() {
 
 void CloseFd(int& fd) {
   if (fd >= 0) close(fd);
+  fd = -1;
+}
+
+int OpenPidfd(pid_t pid) { return static_cast<int>(syscall(SYS_pidfd_open, pid, 0)); }
+
+void ClosePidfd(int& fd) {
+  if (fd >= 0) syscall(SYS_close, fd);
   fd = -1;
 }
 

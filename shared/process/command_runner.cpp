@@ -4,7 +4,6 @@
 #include <poll.h>
 #include <signal.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -144,7 +143,7 @@ CommandOutcome RunCommand(const CommandSpec& spec) {
 
   // Says when the command exits (Linux 5.3+): its end, even while what it
   // left running still holds its pipes. Without one, the end is EOF.
-  const int exited = static_cast<int>(syscall(SYS_pidfd_open, pid, 0));
+  int exited = box::OpenPidfd(pid);
   const std::string& input = spec.input;
   std::size_t written = 0;
   std::string& stdout_text = outcome.out;
@@ -216,7 +215,7 @@ CommandOutcome RunCommand(const CommandSpec& spec) {
   // until it has exited too.
   const bool reaped = box::Reap(pid, exited, deadline, timed_out, status);
   const int wait_errno = errno;
-  if (exited >= 0) close(exited);
+  box::ClosePidfd(exited);
   box::EndGroup(pid);
   if (stderr_text.size() > kKeptStderrBytes) {
     stderr_text.erase(0, stderr_text.size() - kKeptStderrBytes);

@@ -77,6 +77,14 @@ fail() {
   if [ -s "$work/worker.log" ]; then
     echo "--- last lines of the workers' log:" >&2
     tail -n 30 "$work/worker.log" >&2
+    # A sanitizer's first report, last (CI shows the end of a test's
+    # output): the sides of a race and the top of each stack, which the
+    # tail alone cut off.
+    if grep -qE "^(WARNING|ERROR): [A-Za-z]+Sanitizer" "$work/worker.log"; then
+      echo "--- the first sanitizer report in the workers' log, the top of each stack:" >&2
+      sed -n '/^\(WARNING\|ERROR\): [A-Za-z]*Sanitizer/,/^SUMMARY: /p' "$work/worker.log" |
+        grep -E '^(WARNING|ERROR|SUMMARY)|of size|[Pp]revious|[Tt]hread T|Location|^ +#[0-5] ' | head -n 40 >&2
+    fi
   fi
   exit 1
 }

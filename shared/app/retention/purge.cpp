@@ -9,8 +9,8 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-// Runs looked at per pass: each pass asks again, so a run purged meanwhile
-// by nobody else, or one that became active, is seen as it is now.
+// Runs listed per pass. Each pass asks the store again, so a run that
+// became active meanwhile is not listed any more.
 constexpr std::size_t kRunsPerPass = 100;
 constexpr std::size_t kDryRunListed = 1000000;
 

@@ -4,9 +4,12 @@
 #include "process/command_runner.hpp"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
+#include <atomic>
 #include <filesystem>
 #include <fstream>
+#include <thread>
 
 namespace dcp::process {
 namespace {
@@ -66,6 +69,31 @@ TEST(RunCommand, DescribesEachEnd) {
   const auto too_much = RunCommand(spec);
   EXPECT_EQ(Describe(too_much, spec), "more than 1000 bytes on stdout");
   EXPECT_EQ(too_much.out.size(), 1000U);
+}
+
+// The descriptor numbers a command's pidfd gets are those other threads have
+// just closed (a broker socket, a pipe). Under ThreadSanitizer a pidfd
+// closed with close(), which it never saw opened, was reported as a race
+// with the other thread's last use of the number, and the worker killed
+// (e2e.outage, tsan); here the other thread's pipes come and go meanwhile.
+TEST(RunCommand, APidfdIsNotMistakenForAnotherThreadsDescriptor) {
+  std::atomic<bool> stop{false};
+  std::thread other([&stop] {
+    while (!stop.load()) {
+      int fds[2];
+      if (pipe(fds) != 0) continue;
+      const char byte = 'x';
+      EXPECT_EQ(write(fds[1], &byte, 1), 1);
+      close(fds[0]);
+      close(fds[1]);
+    }
+  });
+  for (int i = 0; i < 100; ++i) {
+    const auto outcome = RunCommand(Spec({"true"}));
+    EXPECT_TRUE(outcome.ok()) << Describe(outcome, Spec({"true"}));
+  }
+  stop = true;
+  other.join();
 }
 
 TEST(BoxEnvironment, KeepsItsOwnThenTheBaseAndPassedNamesNeverDcps) {
