@@ -5,8 +5,10 @@
 # DCP_BENCH_SCENARIOS picks some of: ceilings enqueue end_to_end sleep_work
 # cpu_work reference first_task oneshot job_file persistent (default: all), and profile (perf over an
 # end-to-end run: where the CPU goes, by process and inside the worker),
-# soak (dcp-monitor under hostile load for DCP_BENCH_SOAK_SECONDS, default 60)
-# and cluster (scripts/cluster's 3 + 3 nodes against single ones, nodes killed).
+# soak (dcp-monitor under hostile load for DCP_BENCH_SOAK_SECONDS, default 60),
+# cluster (scripts/cluster's 3 + 3 nodes against single ones, nodes killed)
+# million (a run of a million tasks, per buffer pool size: see million())
+# and purge_beside (a run's rate alone and beside a purge).
 # DCP_BENCH_BASELINE=<git revision> also builds that revision's release
 # binaries (in out/bench/baseline) and runs each scenario with them right
 # before the current ones, in the same run: the table then shows both and
@@ -43,6 +45,8 @@ node=dcp-stack-$DCP_STACK_AMQP_PORT@localhost
 # cluster, the cluster's through its first nodes.
 sql_port=$DCP_STACK_MYSQL_PORT
 sqlc() { mariadb -N -B -h127.0.0.1 -P"$sql_port" -udcp -pdcp-dev dcp -e "$1"; }
+# As the server's root (the stack's, on its socket): global settings.
+sql_root() { mariadb -N -B --socket="$DCP_STACK_DIR/mysql/mysqld.sock" -uroot -e "$1"; }
 "$bin/dcp-leader" migrate >/dev/null
 
 ticks=$(getconf CLK_TCK)
@@ -257,6 +261,108 @@ persistent() {
   # The same Python no-op as a process per task, for scale.
   rate_of oneshot_python_noop_2w_tasks_per_s 400 2 exec \
     --exec "python3 -c 'import sys, json; print(json.dumps(json.load(sys.stdin)))'"
+}
+
+# command_ms COMMAND...: the median wall time of 5 runs of COMMAND, in ms.
+command_ms() {
+  local i s e times=()
+  for i in 1 2 3 4 5; do
+    s=$(date +%s%N); "$@" >/dev/null; e=$(date +%s%N)
+    times+=("$(((e - s) / 1000000))")
+  done
+  printf '%s\n' "${times[@]}" | median
+}
+
+# million: a run of DCP_BENCH_MILLION_TASKS (1,000,000) no-op tasks on 2
+# workers, once per buffer pool size of DCP_BENCH_MILLION_POOLS (MariaDB's
+# default of 128 MiB, and the 1 GiB docs/deployment.md recommends), each in
+# a new database: the rate over the whole run and per tenth of its tasks (by
+# their finish times), the CPU per task of all processes, and the bytes per
+# task the run left in the database, and what dcp status and dcp runs take
+# then. One run per size (it takes minutes).
+million() {
+  local tasks_wanted=${DCP_BENCH_MILLION_TASKS:-1000000} pools=${DCP_BENCH_MILLION_POOLS:-128M 1G}
+  local pool label run secs before after leader_s tasks tenths bytes
+  for pool in $pools; do
+    label=million_pool_$pool
+    echo "== 11. $tasks_wanted tasks, 2 workers, no work, buffer pool $pool" >&2
+    sqlc "DROP DATABASE dcp; CREATE DATABASE dcp"
+    "$bin/dcp-leader" migrate >/dev/null
+    rabbitmqctl -q -n "$node" purge_queue -p dcp "$DCP_QUEUE" >/dev/null 2>&1 || true
+    sql_root "SET GLOBAL innodb_buffer_pool_size = $(numfmt --from=iec "$pool")"
+    # The resize runs in the background; its status says when it is done.
+    until sql_root "SHOW STATUS LIKE 'Innodb_buffer_pool_resize_status'" | grep -qiE 'completed|did not change|_status\s*$'; do
+      sleep 0.5
+    done
+    start_workers 2 noop
+    before=$(cpu_ticks $(servers) "${workers[@]}")
+    run=$(/usr/bin/time -f "%U %S" -o "$out/leader.cpu" "$bin/dcp-leader" run $(range_for "$tasks_wanted") --allow-overlap)
+    secs=$(wait_run "$run")
+    after=$(cpu_ticks $(servers) "${workers[@]}")
+    stop_workers
+    leader_s=$(awk '{print $1 + $2}' "$out/leader.cpu")
+    tasks=$(sqlc "SELECT task_count FROM run WHERE run_id='$run'")
+    record "${label}_tasks" "$tasks"
+    record "${label}_tasks_per_s" "$(awk -v t="$tasks" -v s="$secs" 'BEGIN {printf "%.0f", t / s}')"
+    record "${label}_cpu_ms_per_task" "$(awk -v d=$((after - before)) -v l="$leader_s" -v hz="$ticks" -v t="$tasks" \
+      'BEGIN {printf "%.3f", 1000 * (d / hz + l) / t}')"
+    # The finish time of the first task and of each tenth's last one; each
+    # tenth's rate is its tasks over the time since the previous tenth ended.
+    tenths=$(sqlc "SELECT UNIX_TIMESTAMP(finished_at) FROM (SELECT finished_at, ROW_NUMBER() OVER (ORDER BY finished_at) AS k
+                   FROM run_process WHERE run_id='$run') t WHERE k = 1 OR k % CEIL($tasks / 10) = 0 OR k = $tasks ORDER BY k")
+    record "${label}_tasks_per_s_by_tenth" "$(awk -v t="$tasks" 'NR == 1 {prev = $1; next}
+      NR <= 11 {printf "%s%.0f", (NR > 2 ? "," : ""), (t / 10) / ($1 - prev); prev = $1}' <<<"$tenths")"
+    # What an operator's look at the finished run costs: dcp status and
+    # dcp runs (the monitor's run list), the median of 5 each.
+    record "${label}_dcp_status_ms" "$(command_ms "$bin/dcp" status "$run")"
+    record "${label}_dcp_runs_ms" "$(command_ms "$bin/dcp" runs)"
+    sqlc "ANALYZE TABLE run, run_process, task_result, run_context, run_topology_chunk, run_job" >/dev/null
+    bytes=$(sqlc "SELECT SUM(data_length + index_length) FROM information_schema.tables WHERE table_schema = 'dcp'
+                  AND table_name IN ('run', 'run_process', 'task_result', 'run_context', 'run_topology_chunk', 'run_job')")
+    record "${label}_db_bytes_per_task" "$(awk -v b="$bytes" -v t="$tasks" 'BEGIN {printf "%.0f", b / t}')"
+  done
+  sql_root "SET GLOBAL innodb_buffer_pool_size = $(numfmt --from=iec "${DCP_STACK_MYSQL_BUFFER_POOL:-1G}")"
+}
+
+# purge_beside: the end-to-end rate of a run of n no-op tasks on 2 workers
+# alone, and with `dcp purge` (its defaults: 1,000 rows a batch, 20 ms
+# apart) deleting an old run of 200,000 tasks beside it; and the purge's
+# own rate. The old run is published, cancelled and aged 100 days.
+purge_beside() {
+  echo "== 12. a run beside a purge of a 200,000-task run" >&2
+  local alone=() beside=() purged=() r run old secs tasks purge_pid s e rows
+  for ((r = 0; r < runs; r++)); do
+    for mode in alone beside; do
+      reset
+      old=$("$bin/dcp-leader" run $(range_for 200000) --allow-overlap)
+      "$bin/dcp" cancel "$old" >/dev/null
+      rabbitmqctl -q -n "$node" purge_queue -p dcp "$DCP_QUEUE" >/dev/null 2>&1 || true
+      sqlc "UPDATE run SET created_at = created_at - INTERVAL 100 DAY, published_at = published_at - INTERVAL 100 DAY,
+            finished_at = finished_at - INTERVAL 100 DAY, last_activity_at = NULL WHERE run_id = '$old'"
+      rows=$(sqlc "SELECT COUNT(*) FROM run_process WHERE run_id = '$old'")
+      start_workers 2 noop
+      run=$("$bin/dcp-leader" run $(range_for "$n") --allow-overlap)
+      if [ "$mode" = beside ]; then
+        s=$(date +%s.%N)
+        "$bin/dcp" purge --older-than 90d >/dev/null 2>&1 &
+        purge_pid=$!
+      fi
+      secs=$(wait_run "$run")
+      tasks=$(sqlc "SELECT COUNT(*) FROM run_process WHERE run_id='$run'")
+      stop_workers
+      if [ "$mode" = beside ]; then
+        wait "$purge_pid"
+        e=$(date +%s.%N)
+        beside+=("$(awk -v t="$tasks" -v s="$secs" 'BEGIN {printf "%.0f", t / s}')")
+        purged+=("$(awk -v n="$rows" -v s="$s" -v e="$e" 'BEGIN {printf "%.0f", n / (e - s)}')")
+      else
+        alone+=("$(awk -v t="$tasks" -v s="$secs" 'BEGIN {printf "%.0f", t / s}')")
+      fi
+    done
+  done
+  record purge_run_alone_tasks_per_s "$(printf '%s\n' "${alone[@]}" | median)"
+  record purge_run_beside_purge_tasks_per_s "$(printf '%s\n' "${beside[@]}" | median)"
+  record purge_task_rows_per_s "$(printf '%s\n' "${purged[@]}" | median)"
 }
 
 first_task() {

@@ -149,6 +149,10 @@ log "run $run_id: tasks $expected; by status: $(echo "$counts" | tr '\t\n' '= ')
 if ! { [ "$expected" -gt 0 ] && [ "$finished" = "$expected" ] && [ "$results" = "$expected" ]; }; then
   echo "compose_test: expected $expected FINISHED tasks with results" >&2; exit 1
 fi
+# The server runs with db/server.cnf's settings (mounted in conf.d).
+settings=$(sql "SELECT @@innodb_buffer_pool_size, @@innodb_flush_log_at_trx_commit")
+[ "$settings" = "$(printf '1073741824\t1')" ] ||
+  { echo "compose_test: the database's settings are not db/server.cnf's: $settings" >&2; exit 1; }
 
 if [ "$variant" = forecast ]; then
   # A worker runs the job's export step once the run has ended.
