@@ -73,9 +73,11 @@ TEST(RunCommand, DescribesEachEnd) {
 
 // The descriptor numbers a command's pidfd gets are those other threads have
 // just closed (a broker socket, a pipe). Under ThreadSanitizer a pidfd
-// closed with close(), which it never saw opened, was reported as a race
-// with the other thread's last use of the number, and the worker killed
-// (e2e.outage, tsan); here the other thread's pipes come and go meanwhile.
+// closed with close(), which it never saw opened, was once reported as a
+// race with another thread's use of the number, and the worker killed
+// (e2e.outage, tsan). This is that scenario, commands beside a thread whose
+// pipes come and go; it did not bring the report back here before the fix,
+// so it guards the commands' outcome, and the sanitizer presets run it.
 TEST(RunCommand, APidfdIsNotMistakenForAnotherThreadsDescriptor) {
   std::atomic<bool> stop{false};
   std::thread other([&stop] {
