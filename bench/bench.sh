@@ -548,7 +548,9 @@ done
   for k in $(printf '%s\n' "${!result[@]}" | sort); do
     ((first)) || echo ","
     first=0
-    printf '  "%s": %s' "$k" "${result[$k]}"
+    v=${result[$k]}
+    [[ "$v" =~ ^-?[0-9]+(\.[0-9]+)?$ ]] || v="\"$v\""  # a list (per tenth) as a string
+    printf '  "%s": %s' "$k" "$v"
   done
   echo
   echo "}"
