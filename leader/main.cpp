@@ -7,6 +7,7 @@
 #include <atomic>
 #include <filesystem>
 #include <iostream>
+#include <thread>
 
 #include "amqp/confirm_publisher.hpp"
 #include "completion/export_step.hpp"
@@ -106,13 +107,15 @@ constexpr std::chrono::minutes kPurgeBudget{5};
 // DCP_RETENTION_DAYS: after a published run, the runs quiet for that long,
 // as `dcp purge` removes them. Another purger at work, or a failure, is
 // logged: the run has been published, and the next one purges again.
-void PurgeExpired(const LeaderConfig& c, mysql::Session& session) {
+void PurgeExpired(const LeaderConfig& c, mysql::Session& session,
+                  const std::atomic<bool>* stop = nullptr) {
   if (c.retention_days <= 0) return;
   try {
     mysql::MysqlRetentionStore store(session);
     retention::PurgeOptions options;
     options.older_than = std::chrono::hours(24) * c.retention_days;
     options.budget = kPurgeBudget;
+    options.stop = stop;
     const auto report = retention::Purge(store, options);
     switch (report.status) {
       case retention::PurgeReport::Status::kLocked:
@@ -134,6 +137,44 @@ void PurgeExpired(const LeaderConfig& c, mysql::Session& session) {
   }
 }
 
+// schedule: the purge after a run on a thread of its own, with a session of
+// its own, so that the loop (the next cron time, /healthz and /readyz) does
+// not wait for it. One at a time: a purge still going when the next run is
+// published goes on alone. Its destructor (SIGTERM) stops it before its next
+// batch and waits for that one.
+class BackgroundPurge {
+ public:
+  explicit BackgroundPurge(const LeaderConfig& c) : c_(c) {}
+  ~BackgroundPurge() {
+    stop_ = true;
+    if (thread_.joinable()) thread_.join();
+  }
+  BackgroundPurge(const BackgroundPurge&) = delete;
+  BackgroundPurge& operator=(const BackgroundPurge&) = delete;
+
+  void Start() {
+    if (c_.retention_days <= 0 || running_.load()) return;
+    if (thread_.joinable()) thread_.join();  // ended: running_ is false
+    running_ = true;
+    thread_ = std::thread([this] {
+      try {
+        const mysql::DriverThread driver;
+        mysql::Session session(c_.mysql_url);
+        PurgeExpired(c_, session, &stop_);
+      } catch (const std::exception& e) {
+        spdlog::error("retention: purge failed: {}", e.what());
+      }
+      running_ = false;
+    });
+  }
+
+ private:
+  const LeaderConfig& c_;
+  std::atomic<bool> stop_{false};
+  std::atomic<bool> running_{false};
+  std::thread thread_;
+};
+
 int RunOnce(const LeaderConfig& c, planning::Leader& leader, RunStore& runs,
             mysql::Session& session) {
   const auto outcome = planning::TriggerRun(leader, c.run, Now(), c.time_zone);
@@ -147,7 +188,7 @@ int RunOnce(const LeaderConfig& c, planning::Leader& leader, RunStore& runs,
 }
 
 // The schedule with its health endpoints and metrics, until SIGTERM/SIGINT.
-int Schedule(const LeaderConfig& c, planning::Leader& leader, mysql::Session& session) {
+int Schedule(const LeaderConfig& c, planning::Leader& leader) {
   // Not the default loop: that one reaps every child on SIGCHLD. The job's
   // topology and workload commands run in its callbacks, before it looks,
   // but their exit status must not depend on that.
@@ -160,6 +201,7 @@ int Schedule(const LeaderConfig& c, planning::Leader& leader, mysql::Session& se
   auto& tasks_published =
       registry.AddCounter("dcp_tasks_published_total", "Task messages published and confirmed");
   std::atomic<bool> last_run_ok{true};
+  BackgroundPurge purge(c);
   std::unique_ptr<http::Server> http_server;
   if (c.http_port > 0) {
     http::ServerOptions http_options;
@@ -183,7 +225,7 @@ int Schedule(const LeaderConfig& c, planning::Leader& leader, mysql::Session& se
       runs_started.Increment();
       tasks_published.Increment(static_cast<std::uint64_t>(outcome->tasks + outcome->resumed));
       spdlog::info("scheduled run {} published", outcome->run->ToString());
-      PurgeExpired(c, session);
+      purge.Start();
     }
   });
   scheduler.Start();
@@ -220,7 +262,7 @@ int Main(int argc, char** argv) {
       std::cout << leader.Resume(*c.resume_run) << " tasks published\n";
       return kExitOk;
     case leader::LeaderCommand::kSchedule:
-      return Schedule(c, leader, session);
+      return Schedule(c, leader);
     default:
       return RunOnce(c, leader, runs, session);
   }

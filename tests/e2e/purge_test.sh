@@ -5,7 +5,7 @@
 # recent runs are kept. A dry run lists what would go and deletes nothing;
 # a purge that finds another holding the lock 'purge' exits 3 and changes
 # nothing; a bad age exits 2; the leader with DCP_RETENTION_DAYS purges
-# after it has published its run.
+# after it has published its run (run, and schedule on a thread of its own).
 source "$(dirname "$0")/lib.sh"
 "$bin/dcp-leader" migrate >/dev/null
 tables=(task_result run_process run_topology_chunk run_context run_job run)
@@ -87,4 +87,20 @@ next=$(DCP_RETENTION_DAYS=90 "$bin/dcp-leader" run --from 2024-07-01 --to 2024-0
 expect_eq "$(rows "$recent")" 0 "rows of the run the leader purged"
 wait_for_sql "SELECT status FROM run WHERE run_id='$next'" FINISHED 60
 expect_eq "$(sql "SELECT COUNT(*) FROM run")" 2 "runs left: the one purged beside and the leader's"
+
+# The leader's schedule purges on a thread of its own: the aged run goes,
+# and SIGTERM ends the schedule cleanly.
+age "$in_flight" 100
+port=$(free_port)
+DCP_RETENTION_DAYS=90 "$bin/dcp-leader" schedule --cron "0 3 1 1 *" --range previous-day --window day \
+  --run-now --selections S1-F1 --http-port "$port" 2>>"$work/leader.log" &
+schedule=$!
+pids+=("$schedule")
+wait_for_sql "SELECT COUNT(*) FROM run WHERE run_id='$in_flight'" 0 60
+curl -sf "http://127.0.0.1:$port/healthz" >/dev/null || fail "the schedule's /healthz after its purge"
+kill -TERM "$schedule"
+rc=0
+wait "$schedule" || rc=$?
+expect_eq "$rc" 0 "the schedule's exit code after SIGTERM"
+expect_eq "$(rows "$in_flight")" 0 "rows of the run the schedule purged"
 echo "PASS: purge"

@@ -38,7 +38,8 @@ PurgeReport Purge(RetentionStore& store, const PurgeOptions& options, const Paus
   } release{store};
   const auto started = Clock::now();
   const auto out_of_time = [&] {
-    return options.budget && Clock::now() - started >= *options.budget;
+    return (options.stop != nullptr && options.stop->load()) ||
+           (options.budget && Clock::now() - started >= *options.budget);
   };
   const auto wait = [&] {
     if (options.pause.count() <= 0) return;

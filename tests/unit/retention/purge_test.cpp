@@ -189,6 +189,22 @@ TEST(Purge, StopsWhenItsBudgetIsSpentAndReleasesTheClaim) {
   EXPECT_FALSE(store.claimed);
 }
 
+TEST(Purge, StopsBeforeTheNextBatchWhenAnotherThreadAsksIt) {
+  FakeRetentionStore store;
+  store.Add(100);
+  std::atomic<bool> stop{false};
+  PurgeOptions options = Batches(10);
+  options.stop = &stop;
+  // The second pause asks it to stop: two batches, no third.
+  int pauses = 0;
+  const PurgeReport report = Purge(store, options, [&](milliseconds) {
+    if (++pauses == 2) stop = true;
+  });
+  EXPECT_EQ(report.status, PurgeReport::Status::kDeadline);
+  EXPECT_EQ(report.rows, 20u);
+  EXPECT_EQ(store.calls.back(), "release");
+}
+
 TEST(ParseAge, TakesAWholeNumberAndAUnit) {
   EXPECT_EQ(ParseAge("90d").value(), std::chrono::hours(24 * 90));
   EXPECT_EQ(ParseAge("12h").value(), std::chrono::hours(12));

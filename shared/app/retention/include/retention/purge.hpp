@@ -2,6 +2,7 @@
 // dcp purge and the leader's DCP_RETENTION_DAYS: the expired runs of a
 // RetentionStore removed batch by batch, with a pause between batches so
 // that a run in flight keeps its speed, the claim asked for before each.
+#include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -23,12 +24,14 @@ struct PurgeOptions {
   // Stop (status kDeadline) once this much time has passed; the rest is
   // purged next time. None: until nothing is expired.
   std::optional<std::chrono::milliseconds> budget;
+  // Set by another thread: stop before the next batch (status kDeadline).
+  const std::atomic<bool>* stop = nullptr;
 };
 
 struct PurgeReport {
   enum class Status {
     kDone,      // nothing expired is left (dry run: listed)
-    kDeadline,  // the budget ran out first
+    kDeadline,  // the budget ran out, or `stop` was set, first
     kLocked,    // another process is purging: nothing done
     kLockLost,  // the claim was lost: stopped before the next batch
   };
