@@ -282,7 +282,8 @@ command_ms() {
 # then. One run per size (it takes minutes).
 million() {
   local tasks_wanted=${DCP_BENCH_MILLION_TASKS:-1000000} pools=${DCP_BENCH_MILLION_POOLS:-128M 1G}
-  local pool label run secs before after leader_s tasks tenths bytes
+  local pool label run secs before after leader_s tasks tenths bytes kept_pool
+  kept_pool=$(sql_root "SELECT @@innodb_buffer_pool_size")
   for pool in $pools; do
     label=million_pool_$pool
     echo "== 11. $tasks_wanted tasks, 2 workers, no work, buffer pool $pool" >&2
@@ -321,7 +322,7 @@ million() {
                   AND table_name IN ('run', 'run_process', 'task_result', 'run_context', 'run_topology_chunk', 'run_job')")
     record "${label}_db_bytes_per_task" "$(awk -v b="$bytes" -v t="$tasks" 'BEGIN {printf "%.0f", b / t}')"
   done
-  sql_root "SET GLOBAL innodb_buffer_pool_size = $(numfmt --from=iec "${DCP_STACK_MYSQL_BUFFER_POOL:-1G}")"
+  sql_root "SET GLOBAL innodb_buffer_pool_size = $kept_pool"
 }
 
 # purge_beside: the end-to-end rate of a run of n no-op tasks on 2 workers

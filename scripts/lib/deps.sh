@@ -10,13 +10,14 @@ dcp_packages_servers=(rabbitmq-server mariadb-server mariadb-client)
 # scripts/cluster's Galera: the provider, rsync for its state transfers, and
 # ss (iproute2) that its transfer script and scripts/cluster look at ports with.
 dcp_packages_cluster=(galera-4 rsync iproute2)
-# What the test suite needs beyond those: sanitizer/fuzzer runtimes, HTTP
-# probes, the manifest validation (node), the format check, the browser test
+# What the test suite needs beyond those: sanitizer/fuzzer runtimes (and the
+# tsan preset's clang 16 with its own: docs/design.md says why), HTTP probes,
+# the manifest validation (node), the format check, the browser test
 # (chromium, driven by playwright-core from tests/browser), the lint of the
 # C++ (clang-tidy, with run-clang-tidy) and of the shell scripts (shellcheck),
 # the webhook's https tests (openssl makes their CA; python3 serves), the
 # alert rules' check (promtool, from prometheus).
-dcp_packages_test=(libclang-rt-14-dev curl clang-format clang-tidy shellcheck python3 chromium openssl prometheus)
+dcp_packages_test=(libclang-rt-14-dev clang-16 libclang-rt-16-dev curl clang-format clang-tidy shellcheck python3 chromium openssl prometheus)
 
 dcp_install_tools() {
   local missing=() p

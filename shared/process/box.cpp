@@ -6,7 +6,6 @@
 #include <signal.h>
 #include <spawn.h>
 #include <sys/prctl.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -180,13 +179,6 @@ Pipe::~Pipe() {
 
 void CloseFd(int& fd) {
   if (fd >= 0) close(fd);
-  fd = -1;
-}
-
-int OpenPidfd(pid_t pid) { return static_cast<int>(syscall(SYS_pidfd_open, pid, 0)); }
-
-void ClosePidfd(int& fd) {
-  if (fd >= 0) syscall(SYS_close, fd);
   fd = -1;
 }
 

@@ -50,15 +50,6 @@ struct Pipe {
 
 void CloseFd(int& fd);
 
-// A pidfd of `pid` (Linux 5.3+, close-on-exec), readable once it exits; -1
-// without one. Opened and closed by raw system calls, and so never seen by
-// ThreadSanitizer, which intercepts close() but not pidfd_open: a close()
-// of a descriptor it never saw opened is taken for a race with the last
-// thread that used the number (a broker socket closed on another thread,
-// its number reused: reported in e2e.outage under tsan, the worker killed).
-int OpenPidfd(pid_t pid);
-void ClosePidfd(int& fd);
-
 // Waits for `pid` to exit (pidfd: the descriptor from pidfd_open, or -1):
 // kills its group at `deadline` if it has not by then. Returns its waitpid
 // status in `status`, and false if the status is lost (someone else reaped

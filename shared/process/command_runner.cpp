@@ -4,6 +4,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -143,7 +144,7 @@ CommandOutcome RunCommand(const CommandSpec& spec) {
 
   // Says when the command exits (Linux 5.3+): its end, even while what it
   // left running still holds its pipes. Without one, the end is EOF.
-  int exited = box::OpenPidfd(pid);
+  const int exited = static_cast<int>(syscall(SYS_pidfd_open, pid, 0));
   const std::string& input = spec.input;
   std::size_t written = 0;
   std::string& stdout_text = outcome.out;
@@ -215,7 +216,7 @@ CommandOutcome RunCommand(const CommandSpec& spec) {
   // until it has exited too.
   const bool reaped = box::Reap(pid, exited, deadline, timed_out, status);
   const int wait_errno = errno;
-  box::ClosePidfd(exited);
+  if (exited >= 0) close(exited);
   box::EndGroup(pid);
   if (stderr_text.size() > kKeptStderrBytes) {
     stderr_text.erase(0, stderr_text.size() - kKeptStderrBytes);

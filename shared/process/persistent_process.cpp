@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -59,7 +60,7 @@ PersistentProcess::PersistentProcess(const CommandSpec& spec) {
     return;
   }
   pid_ = pid;
-  pidfd_ = box::OpenPidfd(pid);
+  pidfd_ = static_cast<int>(syscall(SYS_pidfd_open, pid, 0));
   std::swap(requests_, requests.write);
   std::swap(responses_, responses.read);
   std::swap(stdout_, out.read);
@@ -157,8 +158,7 @@ CommandOutcome PersistentProcess::Stop(std::chrono::milliseconds grace) {
       box::Reap(pid_, pidfd_, std::chrono::steady_clock::now() + grace, timed_out, status);
   const int wait_errno = errno;
   box::EndGroup(pid_);
-  box::ClosePidfd(pidfd_);
-  for (int* fd : {&responses_, &stdout_, &stderr_}) box::CloseFd(*fd);
+  for (int* fd : {&pidfd_, &responses_, &stdout_, &stderr_}) box::CloseFd(*fd);
   box::SetEnd(end_, reaped, wait_errno, timed_out && grace.count() > 0, status);
   end_.err = err_;
   end_.out = out_;

@@ -80,10 +80,15 @@ fail() {
     # A sanitizer's first report, last (CI shows the end of a test's
     # output): the sides of a race and the top of each stack, which the
     # tail alone cut off.
-    if grep -qE "^(WARNING|ERROR): [A-Za-z]+Sanitizer" "$work/worker.log"; then
+    # ASan's reports start "==PID==ERROR: AddressSanitizer", TSan's
+    # "WARNING: ThreadSanitizer", a sanitizer's own failure
+    # "ThreadSanitizer: CHECK failed".
+    local report='(WARNING|ERROR): [A-Za-z]+Sanitizer|Sanitizer: CHECK failed'
+    if grep -qE "$report" "$work/worker.log"; then
       echo "--- the first sanitizer report in the workers' log, the top of each stack:" >&2
-      sed -n '/^\(WARNING\|ERROR\): [A-Za-z]*Sanitizer/,/^SUMMARY: /p' "$work/worker.log" |
-        grep -E '^(WARNING|ERROR|SUMMARY)|of size|[Pp]revious|[Tt]hread T|Location|^ +#[0-5] ' | head -n 40 >&2
+      awk -v start="$report" '!on && $0 ~ start { on = 1 } on { print } on && /^SUMMARY: / { exit }' \
+        "$work/worker.log" |
+        grep -E "$report|SUMMARY|of size|[Pp]revious|[Tt]hread T|Location|^ +#[0-5] " | head -n 40 >&2
     fi
   fi
   exit 1
