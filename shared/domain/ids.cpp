@@ -1,5 +1,6 @@
 #include "domain/ids.hpp"
 
+#include <chrono>
 #include <cstddef>
 #include <random>
 
@@ -61,6 +62,19 @@ Uuid Uuid::Random() {
   }
   uuid.bytes_[6] = static_cast<std::uint8_t>((uuid.bytes_[6] & 0x0fU) | 0x40U);  // version 4
   uuid.bytes_[8] = static_cast<std::uint8_t>((uuid.bytes_[8] & 0x3fU) | 0x80U);  // RFC 4122
+  return uuid;
+}
+
+Uuid Uuid::TimeOrdered() {
+  Uuid uuid = Random();
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                      std::chrono::system_clock::now().time_since_epoch())
+                      .count();
+  for (std::size_t i = 0; i < 6; ++i) {
+    uuid.bytes_[i] =
+        static_cast<std::uint8_t>((static_cast<std::uint64_t>(ms) >> (40 - 8 * i)) & 0xffU);
+  }
+  uuid.bytes_[6] = static_cast<std::uint8_t>((uuid.bytes_[6] & 0x0fU) | 0x70U);  // version 7
   return uuid;
 }
 

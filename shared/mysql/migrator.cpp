@@ -34,6 +34,10 @@ std::string Seconds(std::chrono::milliseconds d) {
   return std::to_string(std::chrono::duration_cast<std::chrono::seconds>(d).count());
 }
 
+// A statement marked so (a line of its own, within the statement) is run
+// again while it changes rows: a data move in batches, each one statement.
+constexpr std::string_view kRepeatMarker = "-- dcp-migrate: repeat while it changes rows";
+
 std::set<int> AppliedVersions(Session& session) {
   std::set<int> versions;
   const auto has_table = session.QueryInt(
@@ -84,14 +88,18 @@ MigrateResult Migrator::Migrate(Session& session) {
   for (const Migration& m : migrations_) {
     if (applied.contains(m.version)) continue;
     for (const std::string& statement : SplitStatements(m.sql)) {
-      if (!lock.Renew()) {
-        throw LockLostError("migrate: lost the migrate lock (its lease of " +
-                            Seconds(options_.lock_lease) +
-                            " s ran out, or another migrate took it over) in migration " +
-                            std::to_string(m.version) + " '" + std::string(m.name) +
-                            "': stopped before its next statement");
-      }
-      session.Execute(statement);
+      const bool repeat = statement.find(kRepeatMarker) != std::string::npos;
+      std::uint64_t changed = 0;
+      do {
+        if (!lock.Renew()) {
+          throw LockLostError("migrate: lost the migrate lock (its lease of " +
+                              Seconds(options_.lock_lease) +
+                              " s ran out, or another migrate took it over) in migration " +
+                              std::to_string(m.version) + " '" + std::string(m.name) +
+                              "': stopped before its next statement");
+        }
+        changed = session.Execute(statement);
+      } while (repeat && changed > 0);
     }
     const auto recorded = session.QueryInt(
         "SELECT COUNT(*) FROM schema_migrations WHERE version = ?", {Value{m.version}});

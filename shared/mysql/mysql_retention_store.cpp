@@ -5,6 +5,7 @@
 
 #include "mysql/transaction.hpp"
 #include "status_sql.hpp"
+#include "task_keys.hpp"
 
 namespace dcp::mysql {
 namespace {
@@ -28,13 +29,19 @@ const std::string kExpiredRunsSql =
     ", '%Y-%m-%d %H:%i:%s') FROM run WHERE created_at < NOW(6) - INTERVAL ? SECOND AND " +
     kExpired + " ORDER BY created_at, id LIMIT ?";
 const std::string kStillExpiredSql = "SELECT " + kExpired + " FROM run WHERE run_id = ? FOR UPDATE";
-// The tables holding a run's rows, deleted in this order; the run's own
-// row after them. task_result before run_process: a result is never left
-// without its task.
-constexpr std::array<std::string_view, 5> kRunTables = {
-    "task_result", "run_process", "run_topology_chunk", "run_context", "run_job"};
+// The tables holding a run's rows, deleted in this order, and how each
+// finds them (run_process by its key, task_keys.hpp); the run's own row
+// after them. A task's result is in its row.
+struct RunTable {
+  std::string_view name;
+  std::string_view of_run;
+};
+const std::string kOfRunKey = "run_key = " + std::string(kIdKey);
+const std::array<RunTable, 4> kRunTables = {
+    RunTable{"run_process", kOfRunKey}, RunTable{"run_topology_chunk", "run_id = ?"},
+    RunTable{"run_context", "run_id = ?"}, RunTable{"run_job", "run_id = ?"}};
 constexpr std::string_view kOrphans =
-    "FROM run_process WHERE run_id IS NULL AND finished_at < NOW(6) - INTERVAL ? SECOND";
+    "FROM run_process WHERE run_key IS NULL AND finished_at < NOW(6) - INTERVAL ? SECOND";
 
 Value Seconds(std::chrono::seconds age) { return Value{static_cast<std::int64_t>(age.count())}; }
 Value Count(std::size_t n) { return Value{static_cast<std::int64_t>(n)}; }
@@ -72,12 +79,13 @@ std::vector<ExpiredRun> MysqlRetentionStore::ExpiredRuns(std::chrono::seconds ag
 
 std::uint64_t MysqlRetentionStore::CountRows(const RunId& run) {
   std::uint64_t rows = 1;  // the run's own
-  for (const std::string_view table : kRunTables) {
-    rows += static_cast<std::uint64_t>(
-        session_
-            .QueryInt("SELECT COUNT(*) FROM " + std::string(table) + " WHERE run_id = ?",
-                      {run.ToString()})
-            .value_or(0));
+  for (const RunTable& table : kRunTables) {
+    rows +=
+        static_cast<std::uint64_t>(session_
+                                       .QueryInt("SELECT COUNT(*) FROM " + std::string(table.name) +
+                                                     " WHERE " + std::string(table.of_run),
+                                                 {run.ToString()})
+                                       .value_or(0));
   }
   return rows;
 }
@@ -96,8 +104,9 @@ PurgeBatch MysqlRetentionStore::DeleteBatch(const RunId& run, std::chrono::secon
       done.kept = true;
       return done;
     }
-    for (const std::string_view table : kRunTables) {
-      done.rows = s.Execute("DELETE FROM " + std::string(table) + " WHERE run_id = ? LIMIT ?",
+    for (const RunTable& table : kRunTables) {
+      done.rows = s.Execute("DELETE FROM " + std::string(table.name) + " WHERE " +
+                                std::string(table.of_run) + " LIMIT ?",
                             {run_id, Count(batch)});
       if (done.rows > 0) return done;
     }

@@ -8,6 +8,7 @@
 #include "run_rows.hpp"
 #include "sql_codec.hpp"
 #include "status_sql.hpp"
+#include "task_keys.hpp"
 
 namespace dcp::mysql {
 namespace {
@@ -51,10 +52,9 @@ void MysqlRunStore::ForEachTask(const RunId& run, const TaskVisitor& task) {
           ? "MOD(p.seq - 1, " + std::to_string(*selections) + "), p.start_date, p.task_id"
           : std::string("p.selection, p.start_date, p.task_id");
   session_.Stream(
-      "SELECT p.task_id, p.selection, p.start_date, p.end_date, p.task_status, r.computation, "
-      "r.body, p.error, p.params FROM run_process p LEFT JOIN task_result r ON r.task_id = "
-      "p.task_id WHERE p.run_id = ? ORDER BY " +
-          order,
+      "SELECT task_id, selection, start_date, end_date, task_status, computation, result, error, "
+      "params FROM run_process p WHERE run_key = " +
+          std::string(kIdKey) + " ORDER BY " + order,
       {run_id}, [&](const Row& r) {
         TaskOutcome t;
         t.id = ParseTaskIdColumn(r.String(0));

@@ -8,6 +8,7 @@
 #include "run_rows.hpp"
 #include "sql_codec.hpp"
 #include "status_sql.hpp"
+#include "task_keys.hpp"
 
 namespace dcp::mysql {
 namespace {
@@ -85,7 +86,7 @@ TaskView TaskViewRow(const Row& r) {
 
 std::vector<TaskView> MysqlRunStore::ListTasks(const RunId& run, std::optional<TaskStatus> status,
                                                std::size_t limit, std::size_t offset) {
-  std::string sql = std::string(kTaskColumns) + "WHERE run_id = ? ";
+  std::string sql = std::string(kTaskColumns) + "WHERE run_key = " + std::string(kIdKey) + " ";
   std::vector<Value> params{run.ToString()};
   if (status) {
     sql += "AND task_status = ? ";
@@ -101,7 +102,8 @@ std::vector<TaskView> MysqlRunStore::ListTasks(const RunId& run, std::optional<T
 
 std::optional<TaskView> MysqlRunStore::GetTask(const RunId& run, const TaskId& task) {
   std::optional<TaskView> view;
-  session_.Query(std::string(kTaskColumns) + "WHERE task_id = ? AND run_id = ?",
+  session_.Query(std::string(kTaskColumns) + "WHERE task_key = " + std::string(kIdKey) +
+                     " AND run_key = " + std::string(kIdKey),
                  {task.ToString(), run.ToString()}, [&](const Row& r) { view = TaskViewRow(r); });
   return view;
 }

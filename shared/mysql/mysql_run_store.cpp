@@ -9,14 +9,16 @@
 #include "run_rows.hpp"
 #include "sql_codec.hpp"
 #include "status_sql.hpp"
+#include "task_keys.hpp"
 
 namespace dcp::mysql {
 namespace {
 
 constexpr const char* kTaskInsertHead =
-    "INSERT INTO run_process (run_id, task_id, task_status, seq, selection, start_date, "
+    "INSERT INTO run_process (run_key, task_key, task_status, seq, selection, start_date, "
     "end_date, params, queued_at) VALUES ";
-constexpr const char* kTaskInsertRow = "(?, ?, 'QUEUED', ?, ?, ?, ?, ?, NOW(6))";
+const std::string kTaskInsertRow =
+    "(" + std::string(kIdKey) + ", " + std::string(kIdKey) + ", 'QUEUED', ?, ?, ?, ?, ?, NOW(6))";
 
 std::string TaskInsertSql(std::size_t rows) {
   std::string sql = kTaskInsertHead;
@@ -26,6 +28,9 @@ std::string TaskInsertSql(std::size_t rows) {
   }
   return sql;
 }
+
+// The tasks of one run (parameter: its id) in run_process.
+const std::string kOfRun = "run_key = " + std::string(kIdKey);
 
 // The statements, built once from the domain's table (see status_sql.hpp).
 const std::string kActiveRunSql = "SELECT run_id FROM run WHERE job_name = ? AND " +
@@ -39,18 +44,17 @@ const std::string kLeftPublishingSql =
     "SELECT run_id FROM run WHERE job_name = ? AND status = " + Quoted(RunStatus::kPublishing) +
     " ORDER BY created_at, id";
 const std::string kUnpublishedSql =
-    "SELECT task_id, seq, selection, start_date, end_date, params FROM run_process "
-    "WHERE run_id = ? AND task_status = " +
-    Quoted(TaskStatus::kQueued) +
+    "SELECT task_id, seq, selection, start_date, end_date, params FROM run_process WHERE " +
+    kOfRun + " AND task_status = " + Quoted(TaskStatus::kQueued) +
     " AND seq > (SELECT published_tasks FROM run WHERE run_id = ?) ORDER BY seq";
 const std::string kRetryableSql =
-    "SELECT task_id, seq, selection, start_date, end_date, params FROM run_process WHERE run_id = "
-    "? AND " +
-    TaskStatusIn(TaskEvent::kOperatorRetry) + " AND seq IS NOT NULL ORDER BY seq FOR UPDATE";
+    "SELECT task_id, seq, selection, start_date, end_date, params FROM run_process WHERE " +
+    kOfRun + " AND " + TaskStatusIn(TaskEvent::kOperatorRetry) +
+    " AND seq IS NOT NULL ORDER BY seq FOR UPDATE";
 const std::string kRetrySql = "UPDATE run_process SET " + SetTaskStatus(TaskEvent::kOperatorRetry) +
-                              ", attempt = 0, finished_at = NULL, queued_at = NOW(6) WHERE "
-                              "run_id = ? AND " +
-                              TaskStatusIn(TaskEvent::kOperatorRetry) + " AND seq IS NOT NULL";
+                              ", attempt = 0, finished_at = NULL, queued_at = NOW(6) WHERE " +
+                              kOfRun + " AND " + TaskStatusIn(TaskEvent::kOperatorRetry) +
+                              " AND seq IS NOT NULL";
 const std::string kReopenSql =
     "UPDATE run SET tasks_failed = tasks_failed - ?, status = " + Quoted(RunStatus::kPublishing) +
     ", finished_at = NULL, published_tasks = LEAST(published_tasks, ?), "
@@ -59,14 +63,13 @@ const std::string kReopenSql =
     Quoted(ExportStatus::kPending) + "), export_error = NULL WHERE run_id = ?";
 const std::string kStaleSql =
     "SELECT COUNT(*) FROM run_process p LEFT JOIN worker w ON w.worker_id = p.worker "
-    "WHERE p.run_id = ? AND p.task_status = " +
-    Quoted(TaskStatus::kStarted) +
+    "WHERE p." +
+    kOfRun + " AND p.task_status = " + Quoted(TaskStatus::kStarted) +
     " AND (w.worker_id IS NULL OR w.stopped_at IS NOT NULL OR w.last_seen < NOW(6) - INTERVAL ? "
     "SECOND)";
 const std::string kCancelTasksSql = "UPDATE run_process SET " + SetTaskStatus(TaskEvent::kCancel) +
-                                    ", finished_at = NOW(6), error = 'run cancelled' WHERE "
-                                    "run_id = ? AND " +
-                                    TaskStatusIn(TaskEvent::kCancel);
+                                    ", finished_at = NOW(6), error = 'run cancelled' WHERE " +
+                                    kOfRun + " AND " + TaskStatusIn(TaskEvent::kCancel);
 const std::string kCancelRunSql = "UPDATE run SET status = " + Quoted(RunStatus::kCancelled) +
                                   ", finished_at = NOW(6), tasks_cancelled = tasks_cancelled + ? "
                                   "WHERE run_id = ?";
@@ -150,13 +153,14 @@ RunSummary RunSummaryRow(const Row& r) {
 }
 
 const std::string& CountColumns() {
+  // The key of the run row r's id (not a parameter: a column of the outer row).
+  static const std::string kRunKey = "UNHEX(REPLACE(r.run_id, '-', ''))";
   static const std::string columns =
       "r.tasks_finished, r.tasks_failed, r.tasks_cancelled, (SELECT COUNT(*) FROM run_process p "
-      "WHERE p.run_id = r.run_id AND p.task_status = " +
-      Quoted(TaskStatus::kStarted) +
-      "), IF(r.task_count IS NULL, (SELECT COUNT(*) FROM run_process p WHERE p.run_id = r.run_id "
-      "AND p.task_status = " +
-      Quoted(TaskStatus::kQueued) + "), NULL)";
+      "WHERE p.run_key = " +
+      kRunKey + " AND p.task_status = " + Quoted(TaskStatus::kStarted) +
+      "), IF(r.task_count IS NULL, (SELECT COUNT(*) FROM run_process p WHERE p.run_key = " +
+      kRunKey + " AND p.task_status = " + Quoted(TaskStatus::kQueued) + "), NULL)";
   return columns;
 }
 
@@ -285,9 +289,10 @@ std::vector<PlannedTask> MysqlRunStore::Requeue(const RunId& run,
   std::string among;
   std::vector<Value> params{run_id};
   if (only) {
-    among = " AND task_id IN (";
+    among = " AND task_key IN (";
     for (std::size_t i = 0; i < only->size(); ++i) {
-      among += i == 0 ? "?" : ", ?";
+      if (i > 0) among += ", ";
+      among += kIdKey;
       params.emplace_back((*only)[i].ToString());
     }
     among += ")";

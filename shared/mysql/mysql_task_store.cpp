@@ -10,6 +10,7 @@
 #include "run_context_rows.hpp"
 #include "sql_codec.hpp"
 #include "status_sql.hpp"
+#include "task_keys.hpp"
 
 namespace dcp::mysql {
 namespace {
@@ -23,11 +24,13 @@ constexpr int kStartRounds = 4;
 // their text never changes, so each stays one cached prepared statement.
 // A start sets STARTED with the next attempt, remembered by LAST_INSERT_ID()
 // on this connection so that the attempt read back is this start's.
+// Every statement finds its row by task_key (task_keys.hpp).
+const std::string kByTask = " WHERE task_key = " + std::string(kIdKey) + " AND ";
 std::string StartSql(TaskEvent event) {
   return "UPDATE run_process SET " + SetTaskStatus(event) +
          ", attempt = LAST_INSERT_ID(attempt + 1), worker = ?, started_at = NOW(6), "
-         "finished_at = NULL, error = NULL WHERE task_id = ? AND " +
-         TaskStatusIn(event);
+         "finished_at = NULL, error = NULL" +
+         kByTask + TaskStatusIn(event);
 }
 const std::string kStartSql = StartSql(TaskEvent::kStart);
 const std::string kRestartSql = StartSql(TaskEvent::kRestart);
@@ -35,26 +38,39 @@ const std::string kRestartSql = StartSql(TaskEvent::kRestart);
 const std::string kSetStarted = SetTaskStatus(TaskEvent::kStart);
 const std::string kSetFinished = SetTaskStatus(TaskEvent::kFinish);
 const std::string kFinishableIn = TaskStatusIn(TaskEvent::kFinish);
+// The result goes into the row that the same statement finishes.
 const std::string kFinishSql = "UPDATE run_process SET " + kSetFinished +
-                               ", finished_at = NOW(6), error = NULL WHERE task_id = ? AND " +
-                               kFinishableIn;
+                               ", finished_at = NOW(6), error = NULL, computation = ?, result = ?" +
+                               kByTask + kFinishableIn;
 // The writes of a failure belong to one attempt (see TaskStore, Ownership).
 const std::string kFailSql = "UPDATE run_process SET " + SetTaskStatus(TaskEvent::kFail) +
-                             ", error = ?, finished_at = NOW(6) WHERE task_id = ? AND attempt = ? "
-                             "AND " +
+                             ", error = ?, finished_at = NOW(6)" + kByTask + "attempt = ? AND " +
                              TaskStatusIn(TaskEvent::kFail);
 // Not a transition: a FAILED task failing again keeps the latest error.
-const std::string kFailAgainSql =
-    "UPDATE run_process SET error = ? WHERE task_id = ? AND attempt = ? AND task_status = " +
-    Quoted(TaskStatus::kFailed);
+const std::string kFailAgainSql = "UPDATE run_process SET error = ?" + kByTask +
+                                  "attempt = ? AND task_status = " + Quoted(TaskStatus::kFailed);
 const std::string kRequeueSql = "UPDATE run_process SET " + SetTaskStatus(TaskEvent::kRequeue) +
-                                ", error = ?, queued_at = NOW(6) WHERE task_id = ? AND attempt = ? "
-                                "AND " +
+                                ", error = ?, queued_at = NOW(6)" + kByTask + "attempt = ? AND " +
                                 TaskStatusIn(TaskEvent::kRequeue);
-const std::string kCancelRetrySql =
-    "UPDATE run_process SET " + SetTaskStatus(TaskEvent::kCancelRetry) +
-    ", error = ?, finished_at = NOW(6) WHERE task_id = ? AND attempt = ? AND " +
-    TaskStatusIn(TaskEvent::kCancelRetry);
+const std::string kCancelRetrySql = "UPDATE run_process SET " +
+                                    SetTaskStatus(TaskEvent::kCancelRetry) +
+                                    ", error = ?, finished_at = NOW(6)" + kByTask +
+                                    "attempt = ? AND " + TaskStatusIn(TaskEvent::kCancelRetry);
+const std::string kKeys = std::string(kIdKey) + ", " + std::string(kIdKey);
+const std::string kInsertUnplannedSql =
+    "INSERT IGNORE INTO run_process (run_key, task_key, task_status, selection, start_date, "
+    "end_date, queued_at) VALUES (" +
+    kKeys + ", 'QUEUED', ?, ?, ?, NOW(6))";
+const std::string kInsertFailedSql =
+    "INSERT IGNORE INTO run_process (run_key, task_key, task_status, error, finished_at) VALUES (" +
+    kKeys + ", 'FAILED', ?, NOW(6))";
+const std::string kRowStateSql =
+    "SELECT task_status, attempt FROM run_process WHERE task_key = " + std::string(kIdKey);
+const std::string kRestartReadSql =
+    "SELECT task_status, run_id, attempt FROM run_process WHERE task_key = " + std::string(kIdKey) +
+    " FOR UPDATE";
+const std::string kRowRunIdSql =
+    "SELECT run_id FROM run_process WHERE task_key = " + std::string(kIdKey);
 
 // A row's status column; a value the schema does not know is corrupt.
 TaskStatus ParseStatusColumn(const std::string& text) {
@@ -90,10 +106,9 @@ struct RowState {
 };
 std::optional<RowState> ReadRowState(Session& s, const std::string& task_id) {
   std::optional<RowState> state;
-  s.Query("SELECT task_status, attempt FROM run_process WHERE task_id = ?", {task_id},
-          [&](const Row& r) {
-            state = RowState{ParseStatusColumn(r.String(0)), static_cast<int>(r.Int(1))};
-          });
+  s.Query(kRowStateSql, {task_id}, [&](const Row& r) {
+    state = RowState{ParseStatusColumn(r.String(0)), static_cast<int>(r.Int(1))};
+  });
   return state;
 }
 
@@ -105,7 +120,7 @@ WriteOutcome NotApplied(const RowState& row) {
 
 // The run_id recorded on the task's row (which counts it), if any.
 std::optional<std::string> RowRunId(Session& s, const std::string& task_id) {
-  return s.QueryString("SELECT run_id FROM run_process WHERE task_id = ?", {task_id});
+  return s.QueryString(kRowRunIdSql, {task_id});
 }
 
 // The batch forms. A statement takes at most this many task ids or result
@@ -113,7 +128,7 @@ std::optional<std::string> RowRunId(Session& s, const std::string& task_id) {
 // They go as text (Session::ExecuteInline): lists of every length would
 // otherwise each hold a cached prepared statement and its buffers.
 constexpr std::size_t kMaxBatchRows = 256;
-// Result bodies per multi-row upsert: a statement stays far below
+// Result bodies per batch UPDATE (FinishRows): a statement stays far below
 // max_allowed_packet (16 MiB on MariaDB by default; a quarter of it, as
 // escaping can double a body). A larger body goes alone; one the text form
 // cannot carry fails the batch (kData) and is then sent by FinishTask,
@@ -130,7 +145,7 @@ std::string Repeated(std::string_view item, std::size_t n) {
   return text;
 }
 
-// The parameters of one "task_id IN (...)" and its placeholders.
+// The parameters of one "task_key IN (...)" and its placeholders.
 struct InList {
   std::string placeholders;
   std::vector<Value> ids;
@@ -141,7 +156,7 @@ std::vector<InList> InLists(const std::vector<std::string>& ids) {
   std::vector<InList> lists;
   for (std::size_t begin = 0; begin < ids.size(); begin += kMaxBatchRows) {
     const std::size_t end = std::min(ids.size(), begin + kMaxBatchRows);
-    InList list{Repeated("?", end - begin), {}};
+    InList list{Repeated(kIdKey, end - begin), {}};
     list.ids.reserve(end - begin);
     for (std::size_t i = begin; i < end; ++i) list.ids.emplace_back(ids[i]);
     lists.push_back(std::move(list));
@@ -151,15 +166,16 @@ std::vector<InList> InLists(const std::vector<std::string>& ids) {
 
 struct ResultRow {
   std::string task_id;
-  std::string run_id;
   std::string computation;
   const std::string* body = nullptr;
 };
 
-// Multi-row upserts of at most kMaxBatchRows rows and about
-// kMaxBatchResultBytes of bodies.
-void ReplaceResults(Session& s, const std::vector<ResultRow>& rows) {
+// Finishes the rows and stores their results, by one UPDATE per at most
+// kMaxBatchRows rows and about kMaxBatchResultBytes of bodies: each row's
+// computation and result are picked by a CASE on its key.
+void FinishRows(Session& s, const std::vector<ResultRow>& rows) {
   const std::size_t budget = std::min(kMaxBatchResultBytes, s.max_allowed_packet() / 4);
+  const std::string when = "WHEN " + std::string(kIdKey) + " THEN ? ";
   std::size_t begin = 0;
   while (begin < rows.size()) {
     std::size_t end = begin;
@@ -170,18 +186,22 @@ void ReplaceResults(Session& s, const std::vector<ResultRow>& rows) {
       ++end;
     }
     std::vector<Value> params;
-    params.reserve(4 * (end - begin));
+    params.reserve(5 * (end - begin));
     for (std::size_t i = begin; i < end; ++i) {
-      const ResultRow& r = rows[i];
-      params.insert(params.end(), {r.task_id, r.run_id, r.computation, *r.body});
+      params.insert(params.end(), {rows[i].task_id, rows[i].computation});
     }
-    s.ExecuteInline(
-        "INSERT INTO task_result (task_id, run_id, computation, body, created_at) VALUES " +
-            Repeated("(?, ?, ?, ?, NOW(6))", end - begin) +
-            " ON DUPLICATE KEY UPDATE run_id = VALUES(run_id), "
-            "computation = VALUES(computation), body = VALUES(body), "
-            "created_at = VALUES(created_at)",
-        params);
+    for (std::size_t i = begin; i < end; ++i) {
+      params.insert(params.end(), {rows[i].task_id, *rows[i].body});
+    }
+    for (std::size_t i = begin; i < end; ++i) params.emplace_back(rows[i].task_id);
+    std::string cases;
+    for (std::size_t i = begin; i < end; ++i) cases += when;
+    s.ExecuteInline("UPDATE run_process FORCE INDEX (uq_run_process_task_key) SET " + kSetFinished +
+                        ", finished_at = NOW(6), error = NULL, "
+                        "computation = CASE task_key " +
+                        cases + "END, result = CASE task_key " + cases + "END WHERE task_key IN (" +
+                        Repeated(kIdKey, end - begin) + ")",
+                    params);
     begin = end;
   }
 }
@@ -199,7 +219,7 @@ std::vector<std::optional<StartResult>> StartLocked(Session& s,
   for (const InList& in : InLists({distinct.begin(), distinct.end()})) {
     s.QueryInline(
         "SELECT task_id, task_status, attempt FROM run_process "
-        "FORCE INDEX (uq_run_process_task_id) WHERE task_id IN (" +
+        "FORCE INDEX (uq_run_process_task_key) WHERE task_key IN (" +
             in.placeholders + ") FOR UPDATE",
         in.ids, [&](const Row& r) {
           const TaskStatus status = ParseStatusColumn(r.String(1));
@@ -221,9 +241,9 @@ std::vector<std::optional<StartResult>> StartLocked(Session& s,
   for (InList& in : InLists(to_start)) {
     in.ids.insert(in.ids.begin(), worker);
     // The rows are locked: attempt + 1 is the attempt read above plus one.
-    s.ExecuteInline("UPDATE run_process FORCE INDEX (uq_run_process_task_id) SET " + kSetStarted +
+    s.ExecuteInline("UPDATE run_process FORCE INDEX (uq_run_process_task_key) SET " + kSetStarted +
                         ", attempt = attempt + 1, worker = ?, started_at = NOW(6), "
-                        "finished_at = NULL, error = NULL WHERE task_id IN (" +
+                        "finished_at = NULL, error = NULL WHERE task_key IN (" +
                         in.placeholders + ")",
                     in.ids);
   }
@@ -252,8 +272,8 @@ std::vector<bool> FinishLocked(Session& s, const std::vector<FinishItem>& items)
   std::map<std::string, std::string> started;
   for (const InList& in : InLists(ids)) {
     s.QueryInline(
-        "SELECT task_id, run_id FROM run_process FORCE INDEX (uq_run_process_task_id) "
-        "WHERE task_id IN (" +
+        "SELECT task_id, run_id FROM run_process FORCE INDEX (uq_run_process_task_key) "
+        "WHERE task_key IN (" +
             in.placeholders + ") AND " + kFinishableIn + " FOR UPDATE",
         in.ids, [&](const Row& r) {
           std::string id = r.String(0);
@@ -263,27 +283,17 @@ std::vector<bool> FinishLocked(Session& s, const std::vector<FinishItem>& items)
   }
   std::vector<bool> recorded(items.size(), false);
   if (started.empty()) return recorded;
-  std::vector<std::string> finished;
   std::vector<ResultRow> results;
-  finished.reserve(started.size());
   results.reserve(started.size());
   std::map<std::string, std::int64_t> per_run;  // in run_id order: a fixed lock order
   for (const auto& [id, run_id] : started) {
     const std::size_t index = first.at(id);
     const TaskResult& result = *items[index].result;
-    results.push_back(
-        {id, run_id, FitText(result.computation, kMaxComputationBytes), &result.body});
+    results.push_back({id, FitText(result.computation, kMaxComputationBytes), &result.body});
     ++per_run[run_id];
-    finished.push_back(id);
     recorded[index] = true;
   }
-  for (const InList& in : InLists(finished)) {
-    s.ExecuteInline("UPDATE run_process FORCE INDEX (uq_run_process_task_id) SET " + kSetFinished +
-                        ", finished_at = NOW(6), error = NULL WHERE task_id IN (" +
-                        in.placeholders + ")",
-                    in.ids);
-  }
-  ReplaceResults(s, results);
+  FinishRows(s, results);
   for (const auto& [run_id, count] : per_run) {
     s.Execute(
         "UPDATE run SET last_activity_at = NOW(6), tasks_finished = tasks_finished + ? WHERE "
@@ -303,13 +313,9 @@ StartResult MysqlTaskStore::StartTask(const TaskMessage& task, std::string_view 
     if (session_.Execute(kStartSql, {worker, task_id}) == 1) {
       return {StartOutcome::kStarted, StartedAttempt(session_)};
     }
-    std::optional<TaskStatus> status;
-    int attempt = 0;
-    session_.Query("SELECT task_status, attempt FROM run_process WHERE task_id = ?", {task_id},
-                   [&](const Row& r) {
-                     status = ParseStatusColumn(r.String(0));
-                     attempt = static_cast<int>(r.Int(1));
-                   });
+    const auto row = ReadRowState(session_, task_id);
+    const std::optional<TaskStatus> status = row ? std::optional(row->status) : std::nullopt;
+    const int attempt = row ? row->attempt : 0;
     if (!status) {
       InsertUnplannedTask(task);
     } else if (*status == TaskStatus::kFinished) {
@@ -330,12 +336,11 @@ std::optional<StartResult> MysqlTaskStore::RestartFailed(const std::string& task
     std::optional<TaskStatus> status;
     std::optional<std::string> run_id;
     int attempt = 0;
-    s.Query("SELECT task_status, run_id, attempt FROM run_process WHERE task_id = ? FOR UPDATE",
-            {task_id}, [&](const Row& r) {
-              status = ParseStatusColumn(r.String(0));
-              run_id = r.OptString(1);
-              attempt = static_cast<int>(r.Int(2));
-            });
+    s.Query(kRestartReadSql, {task_id}, [&](const Row& r) {
+      status = ParseStatusColumn(r.String(0));
+      run_id = r.OptString(1);
+      attempt = static_cast<int>(r.Int(2));
+    });
     // Moved meanwhile: look again.
     if (!status || !CanApply(TaskEvent::kRestart, *status)) return std::nullopt;
     if (!run_id) return StartResult{StartOutcome::kAlreadyFinished, attempt};
@@ -361,10 +366,8 @@ void MysqlTaskStore::InsertUnplannedTask(const TaskMessage& task) {
   const std::string run_id = task.run_id.ToString();
   RunTransaction(session_, [&](Session& s) {
     EnsureRun(s, run_id);
-    if (s.Execute("INSERT IGNORE INTO run_process (run_id, task_id, task_status, selection, "
-                  "start_date, end_date, queued_at) VALUES (?, ?, 'QUEUED', ?, ?, ?, NOW(6))",
-                  {run_id, task.task_id.ToString(), task.selection, ToSqlDateTime(task.start),
-                   ToSqlDateTime(task.end)}) == 1) {
+    if (s.Execute(kInsertUnplannedSql, {run_id, task.task_id.ToString(), task.selection,
+                                        ToSqlDateTime(task.start), ToSqlDateTime(task.end)}) == 1) {
       CountUnplanned(s, run_id);
     }
   });
@@ -373,14 +376,11 @@ void MysqlTaskStore::InsertUnplannedTask(const TaskMessage& task) {
 bool MysqlTaskStore::FinishTask(const TaskMessage& task, const TaskResult& result) {
   const std::string task_id = task.task_id.ToString();
   return RunTransaction(session_, [&](Session& s) {
-    if (s.Execute(kFinishSql, {task_id}) == 0) {
+    if (s.Execute(kFinishSql,
+                  {FitText(result.computation, kMaxComputationBytes), result.body, task_id}) == 0) {
       return false;
     }
     const std::string run_id = RowRunId(s, task_id).value_or(task.run_id.ToString());
-    s.Execute(
-        "REPLACE INTO task_result (task_id, run_id, computation, body, created_at) "
-        "VALUES (?, ?, ?, ?, NOW(6))",
-        {task_id, run_id, FitText(result.computation, kMaxComputationBytes), result.body});
     s.Execute(
         "UPDATE run SET last_activity_at = NOW(6), tasks_finished = tasks_finished + 1 WHERE "
         "run_id = ?",
@@ -390,10 +390,10 @@ bool MysqlTaskStore::FinishTask(const TaskMessage& task, const TaskResult& resul
   });
 }
 
-// The batch statements are forced onto the unique task_id index: on a small
+// The batch statements are forced onto the unique task_key index: on a small
 // table the optimizer would rather scan it all, which under REPEATABLE READ
 // locks every row. On the index, two workers' batches lock their rows in
-// task_id order (IN ranges are read in order, chunks go in order), so they
+// task_key order (IN ranges are read in order, chunks go in order), so they
 // cannot deadlock each other. A unique-index lookup locks only the rows
 // found (no gap); an id with no row takes a gap lock that can hold up the
 // leader's inserts until commit. That happens only for another producer's
@@ -437,9 +437,7 @@ WriteOutcome MysqlTaskStore::FailTask(const TaskId& task, const std::optional<Ru
     // No row yet.
     const Value run_value = run ? Value{run->ToString()} : Value{nullptr};
     if (run) EnsureRun(s, run->ToString());
-    if (s.Execute("INSERT IGNORE INTO run_process (run_id, task_id, task_status, error, "
-                  "finished_at) VALUES (?, ?, 'FAILED', ?, NOW(6))",
-                  {run_value, task_id, text}) == 0) {
+    if (s.Execute(kInsertFailedSql, {run_value, task_id, text}) == 0) {
       return WriteOutcome::kNotOwner;  // inserted meanwhile by another delivery
     }
     if (run) {

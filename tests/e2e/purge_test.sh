@@ -8,7 +8,8 @@
 # after it has published its run (run, and schedule on a thread of its own).
 source "$(dirname "$0")/lib.sh"
 "$bin/dcp-leader" migrate >/dev/null
-tables=(task_result run_process run_topology_chunk run_context run_job run)
+# A task's result is in its run_process row (task_result is a view of it).
+tables=(run_process run_topology_chunk run_context run_job run)
 
 # rows RUN: the rows the run holds in all its tables.
 rows() {
@@ -77,6 +78,9 @@ expect_eq "$(sql "SELECT status FROM run WHERE run_id='$in_flight'")" RUNNING "t
 grep -q "^$old " "$work/purge.out" || fail "the purged run is not listed: $(cat "$work/purge.out")"
 expect_eq "$(rows "$old")" 0 "rows of the purged run"
 expect_eq "$(rows "$recent")" "$recent_rows" "rows of the recent run"
+rc=0
+"$bin/dcp" status "$old" >/dev/null 2>&1 || rc=$?
+expect_eq "$rc" 1 "dcp status of the purged run"
 wait_for_sql "SELECT status FROM run WHERE run_id='$in_flight'" FINISHED 180
 expect_finished_once "$in_flight" "$total" "the run purged beside"
 

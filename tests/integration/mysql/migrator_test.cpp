@@ -18,12 +18,13 @@ class MigratorTest : public DatabaseTest {
  protected:
   // Back to an empty database: every table the migrations made.
   void DropEveryTable() {
-    std::vector<std::string> tables;
+    std::vector<std::string> drops;
     session().Query(
-        "SELECT table_name FROM information_schema.tables WHERE table_schema = DATABASE()", {},
-        [&](const Row& r) { tables.push_back(r.String(0)); });
-    ASSERT_FALSE(tables.empty());
-    for (const auto& table : tables) session().Execute("DROP TABLE `" + table + "`");
+        "SELECT CONCAT(IF(table_type = 'VIEW', 'DROP VIEW `', 'DROP TABLE `'), table_name, '`') "
+        "FROM information_schema.tables WHERE table_schema = DATABASE()",
+        {}, [&](const Row& r) { drops.push_back(r.String(0)); });
+    ASSERT_FALSE(drops.empty());
+    for (const auto& drop : drops) session().Execute(drop);
   }
 };
 
@@ -69,7 +70,7 @@ TEST_F(MigratorTest, SecondRunAppliesNothing) {
   EXPECT_EQ(again.version, static_cast<int>(EmbeddedMigrations().size()));
   EXPECT_EQ(Int("SELECT COUNT(*) FROM schema_migrations"),
             static_cast<std::int64_t>(EmbeddedMigrations().size()));
-  for (const char* table : {"run_process", "run", "run_context", "task_result"}) {
+  for (const char* table : {"run_process", "run", "run_context", "task_result"}) {  // a view
     EXPECT_EQ(Int("SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = DATABASE() "
                   "AND table_name = ?",
                   {std::string(table)}),
@@ -96,6 +97,90 @@ TEST_F(MigratorTest, ConcurrentMigratesOfAnEmptyDatabaseApplyEachFileOnce) {
   ASSERT_EQ(all.size(), EmbeddedMigrations().size());
   for (std::size_t i = 0; i < all.size(); ++i) EXPECT_EQ(all[i], static_cast<int>(i + 1));
   EXPECT_TRUE(results[0].applied.empty() || results[1].applied.empty());
+}
+
+// Migration 11 moves the task rows and results of the old layout into the
+// compact one, 50,000 rows a statement: a database of the old layout with
+// more rows than two statements copy, in every status, with results, a
+// malformed message's row of no run, errors and params; after it, every
+// column of every row reads as before, each result with its task, and a new
+// row's id comes after the old ones.
+TEST_F(MigratorTest, TheCompactTasksMigrationMovesEveryOldRowInBatches) {
+  DropEveryTable();
+  const auto migrations = EmbeddedMigrations();
+  ASSERT_GE(migrations.size(), 11U);
+  ASSERT_EQ(migrations[10].version, 11);
+  Migrator(migrations.first(10)).Migrate(session());
+  const std::string run = "0190f3a2-7c1d-7000-8000-00000000abcd";
+  session().Execute(
+      "INSERT INTO run (run_id, trigger_kind, status, task_count, created_at) "
+      "VALUES (?, 'manual', 'RUNNING', 100000, NOW(6))",
+      {run});
+  // 100,000 tasks numbered 0 ..: ids from the number, the status by n mod 5.
+  const std::string digits =
+      "(SELECT 0 d UNION ALL SELECT 1 UNION ALL SELECT 2 UNION ALL SELECT 3 "
+      "UNION ALL SELECT 4 UNION ALL SELECT 5 UNION ALL SELECT 6 UNION ALL "
+      "SELECT 7 UNION ALL SELECT 8 UNION ALL SELECT 9)";
+  session().Execute(
+      "INSERT INTO run_process (run_id, task_id, task_status, seq, selection, start_date, "
+      "end_date, attempt, worker, queued_at, started_at, finished_at, error, params) "
+      "SELECT ?, CONCAT(LPAD(LOWER(HEX(n)), 8, '0'), '-0000-4000-8000-', LPAD(LOWER(HEX(n)), 12, "
+      "'0')), ELT(1 + MOD(n, 5), 'QUEUED', 'STARTED', 'FINISHED', 'FAILED', 'CANCELLED'), n + 1, "
+      "CONCAT('S', MOD(n, 7), '-\xc3\xa9'), '2024-01-01' + INTERVAL n HOUR, '2024-01-01' + "
+      "INTERVAL n HOUR + INTERVAL 59 MINUTE, MOD(n, 3), IF(MOD(n, 5) = 0, NULL, CONCAT('w-', "
+      "MOD(n, 4))), NOW(6), IF(MOD(n, 5) = 0, NULL, NOW(6)), IF(MOD(n, 5) > 1, NOW(6), NULL), "
+      "IF(MOD(n, 5) = 3, CONCAT('error ', n), NULL), IF(MOD(n, 11) = 0, '{\"k\": 1}', NULL) "
+      "FROM (SELECT a.d + 10 * b.d + 100 * c.d + 1000 * e.d + 10000 * f.d AS n FROM " +
+          digits + " a, " + digits + " b, " + digits + " c, " + digits + " e, " + digits +
+          " f) numbers ORDER BY n",
+      {run});
+  session().Execute(
+      "INSERT INTO run_process (run_id, task_id, task_status, error, finished_at) VALUES (NULL, "
+      "'ffffffff-0000-4000-8000-000000000001', 'FAILED', 'malformed', NOW(6))");
+  session().Execute(
+      "INSERT INTO task_result (task_id, run_id, computation, body, created_at) SELECT task_id, "
+      "run_id, 'reference', CONCAT('{\"n\": ', seq, '}'), finished_at FROM run_process WHERE "
+      "task_status = 'FINISHED'");
+  const std::string rows_digest =
+      "SELECT CONCAT_WS(' ', COUNT(*), SUM(CRC32(CONCAT_WS('|', id, run_id, task_id, task_status, "
+      "seq, selection, start_date, end_date, attempt, worker, queued_at, started_at, finished_at, "
+      "error, params)))) FROM run_process";
+  const std::string results_digest =
+      "SELECT CONCAT_WS(' ', COUNT(*), SUM(CRC32(CONCAT_WS('|', task_id, run_id, computation, "
+      "body, "
+      "created_at)))) FROM task_result";
+  const auto rows_before = Str(rows_digest);
+  const auto results_before = Str(results_digest);
+  const std::int64_t last_id = Int("SELECT MAX(id) FROM run_process");
+  ASSERT_EQ(Int("SELECT COUNT(*) FROM run_process"), 100001);
+  ASSERT_EQ(Int("SELECT COUNT(*) FROM task_result"), 20000);
+
+  EXPECT_EQ(Migrator().Migrate(session()).applied, std::vector<int>{11});
+  EXPECT_EQ(Str(rows_digest), rows_before);
+  EXPECT_EQ(Str(results_digest), results_before);
+  EXPECT_EQ(Str("SELECT data_type FROM information_schema.columns WHERE table_schema = "
+                "DATABASE() AND table_name = 'run_process' AND column_name = 'task_key'"),
+            "binary");
+  EXPECT_EQ(Str("SELECT table_type FROM information_schema.tables WHERE table_schema = "
+                "DATABASE() AND table_name = 'task_result'"),
+            "VIEW");
+  EXPECT_EQ(Int("SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = DATABASE() "
+                "AND table_name LIKE 'run_process_%'"),
+            0);
+  // The rows are found by their keys, and new ones go after them.
+  EXPECT_EQ(Str("SELECT task_status FROM run_process WHERE task_key = UNHEX(REPLACE(?, '-', ''))",
+                {std::string("00000002-0000-4000-8000-000000000002")}),
+            "FINISHED");
+  EXPECT_EQ(
+      Int("SELECT COUNT(*) FROM run_process WHERE run_key = UNHEX(REPLACE(?, '-', ''))", {run}),
+      100000);
+  session().Execute(
+      "INSERT INTO run_process (run_key, task_key, task_status) VALUES (UNHEX(REPLACE(?, '-', "
+      "'')), UNHEX(REPLACE(?, '-', '')), 'QUEUED')",
+      {run, std::string("0190f3a2-7c1d-7000-8000-0000000000ff")});
+  EXPECT_GT(
+      Int("SELECT id FROM run_process WHERE task_id = '0190f3a2-7c1d-7000-8000-0000000000ff'"),
+      last_id);
 }
 
 TEST_F(MigratorTest, AppliesOnlyPendingFilesInOrder) {

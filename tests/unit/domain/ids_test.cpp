@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <set>
 #include <string>
 #include <thread>
@@ -49,6 +50,31 @@ TEST(Uuid, RejectsNonCanonicalForms) {
       "+1ab55ca-27d5-40e7-9899-e475f906af1c",
   };
   for (const auto& text : bad) EXPECT_FALSE(Uuid::Parse(text)) << "'" << text << "'";
+}
+
+TEST(Uuid, TimeOrderedIsVersion7StartsWithTheTimeAndSortsAfterOlderOnes) {
+  const auto ms = [] {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+  };
+  const auto before = ms();
+  const Uuid first = Uuid::TimeOrdered();
+  const auto after = ms();
+  const std::string text = first.ToString();
+  EXPECT_EQ(text[14], '7') << text;
+  EXPECT_NE(std::string("89ab").find(text[19]), std::string::npos) << text;
+  const long long stamp = std::stoll(text.substr(0, 8) + text.substr(9, 4), nullptr, 16);
+  EXPECT_GE(stamp, before);
+  EXPECT_LE(stamp, after);
+  EXPECT_EQ(Uuid::Parse(text), first);
+  // One in a later millisecond sorts after it, as text and as bytes.
+  while (ms() <= after) {
+  }
+  const Uuid later = Uuid::TimeOrdered();
+  EXPECT_LT(first, later);
+  EXPECT_LT(text, later.ToString());
+  EXPECT_EQ(TaskId::New().ToString()[14], '7');
 }
 
 TEST(Uuid, RandomIsVersion4AndRoundTrips) {

@@ -15,6 +15,11 @@ class Uuid {
   static std::optional<Uuid> Parse(std::string_view text);
   // A random (version 4) UUID. Thread-safe.
   static Uuid Random();
+  // A time-ordered (version 7, RFC 9562) UUID: the Unix time in
+  // milliseconds in its first 48 bits, then random ones. New ids sort after
+  // older ones, so the database's indexes of them grow at their end (pages
+  // filled, the recent ones cached) instead of everywhere. Thread-safe.
+  static Uuid TimeOrdered();
   // Lowercase canonical form.
   std::string ToString() const;
   auto operator<=>(const Uuid&) const = default;
@@ -31,7 +36,7 @@ class Id {
     if (!uuid) return std::nullopt;
     return Id(*uuid);
   }
-  static Id New() { return Id(Uuid::Random()); }
+  static Id New() { return Id(Uuid::TimeOrdered()); }
   // The nil UUID: a placeholder in default-constructed records only.
   Id() = default;
   std::string ToString() const { return uuid_.ToString(); }

@@ -24,7 +24,10 @@ std::span<const Migration> EmbeddedMigrations();
 // The statements of a migration file: a statement ends with ';' at the end
 // of a line (trailing blanks allowed). Pieces holding only comments and
 // blanks are dropped. So a file cannot hold a procedure or trigger body, and
-// no line may end with ';' inside a statement or a comment.
+// no line may end with ';' inside a statement or a comment. A statement
+// holding the line "-- dcp-migrate: repeat while it changes rows" is run
+// again by Migrate while it changes rows (a data move in batches; the mysql
+// client, which runs it once, runs it on an empty table).
 std::vector<std::string> SplitStatements(std::string_view sql);
 
 struct MigratorOptions {
