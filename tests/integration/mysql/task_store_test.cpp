@@ -271,6 +271,31 @@ TEST_F(TaskStoreTest, RecordBatchFinishesSomeAndStartsOthersInOneGo) {
   ExpectCountsMatchRows(run_);
 }
 
+// One batch statement finishes tasks of different computations: each row
+// keeps its own computation and body, in the row and through task_result.
+TEST_F(TaskStoreTest, ABatchOfMixedComputationsKeepsEachTasksOwn) {
+  MysqlTaskStore store(session());
+  MysqlRunStore(session()).MarkRunning(run_);
+  const auto messages = MessagesOf(run_, tasks_);
+  const TaskResult a{"ref", "body a"};
+  const TaskResult b{"exec", "body 'b' \\ ?"};
+  const BatchRecord record = store.RecordBatch(
+      {{&messages[0], &a}, {&messages[1], &b}, {&messages[2], &a}}, {}, "w");
+  EXPECT_EQ(record.finished, (std::vector<bool>{true, true, true}));
+  const auto row = [&](const TaskId& id) {
+    return Str("SELECT CONCAT(computation, '|', result) FROM run_process WHERE task_key = "
+               "UNHEX(REPLACE(?, '-', ''))",
+               {id.ToString()});
+  };
+  EXPECT_EQ(row(tasks_[0].id), "ref|body a");
+  EXPECT_EQ(row(tasks_[1].id), "exec|body 'b' \\ ?");
+  EXPECT_EQ(row(tasks_[2].id), "ref|body a");
+  EXPECT_EQ(Str("SELECT CONCAT(computation, '|', body) FROM task_result WHERE task_id = ?",
+                {tasks_[1].id.ToString()}),
+            "exec|body 'b' \\ ?");
+  ExpectCountsMatchRows(run_);
+}
+
 TEST_F(TaskStoreTest, FinishTasksSpansRuns) {
   MysqlTaskStore store(session());
   MysqlRunStore(session()).MarkRunning(run_);

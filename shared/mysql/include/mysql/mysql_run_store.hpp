@@ -1,6 +1,6 @@
 #pragma once
 #include <chrono>
-// RunStore on MySQL (tables run, run_context, run_process, task_result):
+// RunStore on MySQL (tables run, run_context, run_process with the results):
 // every narrow run port (ports/run_store.hpp), so that one store can be
 // passed wherever a client wants one of them.
 //

@@ -1,5 +1,5 @@
 #pragma once
-// TaskStore on MySQL (tables run_process, run, task_result, run_context).
+// TaskStore on MySQL (tables run_process, with the results, run, run_context).
 //
 // Decisions beyond the port's contract:
 //  - FinishTask moves only STARTED -> FINISHED. Of two deliveries of one task
