@@ -279,13 +279,14 @@ TEST_F(TaskStoreTest, ABatchOfMixedComputationsKeepsEachTasksOwn) {
   const auto messages = MessagesOf(run_, tasks_);
   const TaskResult a{"ref", "body a"};
   const TaskResult b{"exec", "body 'b' \\ ?"};
-  const BatchRecord record = store.RecordBatch(
-      {{&messages[0], &a}, {&messages[1], &b}, {&messages[2], &a}}, {}, "w");
+  const BatchRecord record =
+      store.RecordBatch({{&messages[0], &a}, {&messages[1], &b}, {&messages[2], &a}}, {}, "w");
   EXPECT_EQ(record.finished, (std::vector<bool>{true, true, true}));
   const auto row = [&](const TaskId& id) {
-    return Str("SELECT CONCAT(computation, '|', result) FROM run_process WHERE task_key = "
-               "UNHEX(REPLACE(?, '-', ''))",
-               {id.ToString()});
+    return Str(
+        "SELECT CONCAT(computation, '|', result) FROM run_process WHERE task_key = "
+        "UNHEX(REPLACE(?, '-', ''))",
+        {id.ToString()});
   };
   EXPECT_EQ(row(tasks_[0].id), "ref|body a");
   EXPECT_EQ(row(tasks_[1].id), "exec|body 'b' \\ ?");
