@@ -21,7 +21,7 @@ RunSummary RunSummaryRow(const Row& row);
 // The task counts of the run aliased `r`, in the order ReadCounts reads
 // in time that does not grow with the run: FINISHED, FAILED and CANCELLED
 // are the run's counters (equal to its rows, written in the same
-// transactions), STARTED is counted (through the (run_id, task_status)
+// transactions), STARTED is counted (through the (run_key, task_status)
 // index: as many rows as tasks in flight), QUEUED is what task_count leaves.
 // A run of another producer has no task_count: its QUEUED rows (retries
 // waiting, no more) are counted. One statement: one snapshot.
