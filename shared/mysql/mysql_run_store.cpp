@@ -382,9 +382,13 @@ std::optional<RunSummary> MysqlRunStore::ClaimCompletion(std::chrono::seconds le
   return std::nullopt;
 }
 
+// In a transaction of its own for RunTransaction's retry of a Galera
+// conflict, as MarkPublished: a mark lost would report the run again once
+// the claim's lease ran out.
 void MysqlRunStore::CompletionReported(const RunId& run) {
-  session_.Execute("UPDATE run SET completion_reported_at = NOW(6) WHERE run_id = ?",
-                   {run.ToString()});
+  RunTransaction(session_, [&](Session& s) {
+    s.Execute("UPDATE run SET completion_reported_at = NOW(6) WHERE run_id = ?", {run.ToString()});
+  });
 }
 
 }  // namespace dcp::mysql
