@@ -1,7 +1,6 @@
 #include "mysql/mysql_task_store.hpp"
 
 #include <algorithm>
-#include <cctype>
 #include <map>
 #include <set>
 
@@ -136,25 +135,6 @@ constexpr std::size_t kMaxBatchRows = 256;
 // whose prepared form carries it unescaped.
 constexpr std::size_t kMaxBatchResultBytes = std::size_t{4} << 20;
 
-// A task id as a binary literal, X'...', for the batch statements' text: a
-// constant the server compares without a function call per row and branch
-// (a CASE of 256 UNHEX(REPLACE(?)) branches cost a quarter of the finish's
-// CPU). The ids are canonical UUID text (TaskId, or read back from
-// run_process), hex digits and dashes; anything else is refused.
-std::string KeyLiteral(std::string_view id) {
-  std::string literal = "X'";
-  literal.reserve(35);
-  for (const char c : id) {
-    if (c == '-') continue;
-    if (!std::isxdigit(static_cast<unsigned char>(c))) {
-      throw DbError("mysql: task id '" + std::string(id) + "' is not a UUID", false);
-    }
-    literal.push_back(c);
-  }
-  literal.push_back('\'');
-  return literal;
-}
-
 // The keys of ids[begin, end), comma separated.
 std::string KeyList(const std::vector<std::string>& ids, std::size_t begin, std::size_t end) {
   std::string text;
@@ -198,6 +178,9 @@ void FinishRows(Session& s, const std::vector<ResultRow>& rows) {
       one_computation = one_computation && rows[end].computation == rows[begin].computation;
       ++end;
     }
+    std::vector<std::string> keys;  // of rows[begin, end)
+    keys.reserve(end - begin);
+    for (std::size_t i = begin; i < end; ++i) keys.push_back(KeyLiteral(rows[i].task_id));
     std::vector<Value> params;
     std::string computation = "?";
     if (one_computation) {
@@ -205,24 +188,22 @@ void FinishRows(Session& s, const std::vector<ResultRow>& rows) {
     } else {
       computation = "CASE task_key ";
       for (std::size_t i = begin; i < end; ++i) {
-        computation += "WHEN " + KeyLiteral(rows[i].task_id) + " THEN ? ";
+        computation += "WHEN " + keys[i - begin] + " THEN ? ";
         params.emplace_back(rows[i].computation);
       }
       computation += "END";
     }
     std::string result = "CASE task_key ";
-    std::vector<std::string> ids;
-    ids.reserve(end - begin);
+    std::string in;
     for (std::size_t i = begin; i < end; ++i) {
-      result += "WHEN " + KeyLiteral(rows[i].task_id) + " THEN ? ";
+      result += "WHEN " + keys[i - begin] + " THEN ? ";
       params.emplace_back(*rows[i].body);
-      ids.push_back(rows[i].task_id);
+      in += (i > begin ? ", " : "") + keys[i - begin];
     }
     result += "END";
     s.ExecuteInline("UPDATE run_process FORCE INDEX (uq_run_process_task_key) SET " + kSetFinished +
                         ", finished_at = NOW(6), error = NULL, computation = " + computation +
-                        ", result = " + result + " WHERE task_key IN (" +
-                        KeyList(ids, 0, ids.size()) + ")",
+                        ", result = " + result + " WHERE task_key IN (" + in + ")",
                     params);
     begin = end;
   }
