@@ -7,8 +7,9 @@
 # end-to-end run: where the CPU goes, by process and inside the worker),
 # soak (dcp-monitor under hostile load for DCP_BENCH_SOAK_SECONDS, default 60),
 # cluster (scripts/cluster's 3 + 3 nodes against single ones, nodes killed)
-# million (a run of a million tasks, per buffer pool size: see million())
-# and purge_beside (a run's rate alone and beside a purge).
+# million (a run of a million tasks, per buffer pool size: see million()),
+# purge_beside (a run's rate alone and beside a purge) and row_costs (the
+# database's CPU per row of each kind of statement of the write path).
 # DCP_BENCH_BASELINE=<git revision> also builds that revision's release
 # binaries (in out/bench/baseline) and runs each scenario with them right
 # before the current ones, in the same run: the table then shows both and
@@ -61,6 +62,34 @@ cpu_ticks() {  # utime + stime of the given pids, in clock ticks
 # (rabbit.pid has no final newline: read each file on its own)
 server_pid_files=("$DCP_STACK_DIR/rabbitmq/rabbit.pid" "$DCP_STACK_DIR/mysql/mysqld.pid")
 servers() { local f; for f in "${server_pid_files[@]}"; do echo "$(<"$f")"; done; }
+# The clock ticks so far of the brokers, the databases and the workers: "B D W".
+cpu_parts() {
+  local f broker=() db=()
+  for f in "${server_pid_files[@]}"; do
+    if [[ $f == */rabbit.pid ]]; then broker+=("$(<"$f")"); else db+=("$(<"$f")"); fi
+  done
+  echo "$(cpu_ticks "${broker[@]}") $(cpu_ticks "${db[@]}") $(cpu_ticks "${workers[@]}")"
+}
+# cpu_split BEFORE AFTER LEADER_SECONDS TASKS: the CPU per task in ms of all
+# processes, then of the broker, the database, the workers and the leader.
+cpu_split() {
+  awk -v b="$1" -v a="$2" -v l="$3" -v hz="$ticks" -v t="$4" 'BEGIN {
+    split(b, x, " "); split(a, y, " ")
+    br = (y[1] - x[1]) / hz; db = (y[2] - x[2]) / hz; w = (y[3] - x[3]) / hz
+    printf "%.3f %.3f %.3f %.3f %.3f", 1000 * (br + db + w + l) / t, 1000 * br / t, 1000 * db / t,
+      1000 * w / t, 1000 * l / t }'
+}
+# record_cpu LABEL "SPLIT"...: the medians of cpu_split's figures, as
+# LABEL_cpu_ms_per_task and LABEL_cpu_ms_per_task_{broker,database,workers,leader}.
+record_cpu() {
+  local label=$1 i part
+  shift
+  local parts=("" _broker _database _workers _leader)
+  for i in 0 1 2 3 4; do
+    part=${parts[$i]}
+    record "${label}_cpu_ms_per_task$part" "$(for s in "$@"; do read -ra f <<<"$s"; echo "${f[$i]}"; done | median)"
+  done
+}
 median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR + 1) / 2)]}'; }
 reset() {  # an empty schema and queue for the next measurement
   # task_result is a table before migration 0011 (a baseline's), a view of run_process since.
@@ -115,27 +144,28 @@ enqueue() {
 }
 
 # e2e_figures LABEL WORKERS: the median end-to-end rate and CPU per task
-# (all processes: the servers, the workers, the leader) of no-op runs of n
-# tasks, recorded as LABEL_tasks_per_s and LABEL_cpu_ms_per_task; the first
+# (all processes: the servers, the workers, the leader; and each of them) of
+# no-op runs of n tasks, recorded as LABEL_tasks_per_s and
+# LABEL_cpu_ms_per_task (record_cpu); the first
 # worker's peak RSS of the first run in worker_rss.
 e2e_figures() {
   local label=$1 w=$2 rate=() cpu=() r run secs before after leader_s tasks
   for ((r = 0; r < runs; r++)); do
     reset
     start_workers "$w" noop
-    before=$(cpu_ticks $(servers) "${workers[@]}")
+    before=$(cpu_parts)
     run=$(/usr/bin/time -f "%U %S" -o "$out/leader.cpu" "$bin/dcp-leader" run $(range_for "$n") --allow-overlap)
     secs=$(wait_run "$run")
-    after=$(cpu_ticks $(servers) "${workers[@]}")
+    after=$(cpu_parts)
     leader_s=$(awk '{print $1 + $2}' "$out/leader.cpu")
     tasks=$(sqlc "SELECT COUNT(*) FROM run_process WHERE run_id='$run'")
     rate+=("$(awk -v t="$tasks" -v s="$secs" 'BEGIN {printf "%.0f", t / s}')")
-    cpu+=("$(awk -v d=$((after - before)) -v l="$leader_s" -v hz="$ticks" -v t="$tasks" 'BEGIN {printf "%.3f", 1000 * (d / hz + l) / t}')")
+    cpu+=("$(cpu_split "$before" "$after" "$leader_s" "$tasks")")
     [ -n "${worker_rss:-}" ] || worker_rss=$(awk '/VmHWM/ {printf "%.1f", $2 / 1024}' "/proc/${workers[0]}/status")
     stop_workers
   done
   record "${label}_tasks_per_s" "$(printf '%s\n' "${rate[@]}" | median)"
-  record "${label}_cpu_ms_per_task" "$(printf '%s\n' "${cpu[@]}" | median)"
+  record_cpu "$label" "${cpu[@]}"
 }
 
 end_to_end() {
@@ -281,9 +311,10 @@ command_ms() {
 # workers, once per buffer pool size of DCP_BENCH_MILLION_POOLS (MariaDB's
 # default of 128 MiB, and the 1 GiB docs/deployment.md recommends), each in
 # a new database: the rate over the whole run and per tenth of its tasks (by
-# their finish times), the CPU per task of all processes, and the bytes per
-# task the run left in the database, and what dcp status and dcp runs take
-# then. One run per size (it takes minutes).
+# their finish times), the CPU per task of all processes and of each, the
+# bytes per task the run left in the database (and after a rebuild of
+# run_process), and what dcp status and dcp runs take then. One run per
+# size (it takes minutes).
 million() {
   local tasks_wanted=${DCP_BENCH_MILLION_TASKS:-1000000} pools=${DCP_BENCH_MILLION_POOLS:-128M 1G}
   local pool label run secs before after leader_s tasks tenths bytes kept_pool
@@ -300,17 +331,16 @@ million() {
       sleep 0.5
     done
     start_workers 2 noop
-    before=$(cpu_ticks $(servers) "${workers[@]}")
+    before=$(cpu_parts)
     run=$(/usr/bin/time -f "%U %S" -o "$out/leader.cpu" "$bin/dcp-leader" run $(range_for "$tasks_wanted") --allow-overlap)
     secs=$(wait_run "$run")
-    after=$(cpu_ticks $(servers) "${workers[@]}")
+    after=$(cpu_parts)
     stop_workers
     leader_s=$(awk '{print $1 + $2}' "$out/leader.cpu")
     tasks=$(sqlc "SELECT task_count FROM run WHERE run_id='$run'")
     record "${label}_tasks" "$tasks"
     record "${label}_tasks_per_s" "$(awk -v t="$tasks" -v s="$secs" 'BEGIN {printf "%.0f", t / s}')"
-    record "${label}_cpu_ms_per_task" "$(awk -v d=$((after - before)) -v l="$leader_s" -v hz="$ticks" -v t="$tasks" \
-      'BEGIN {printf "%.3f", 1000 * (d / hz + l) / t}')"
+    record_cpu "$label" "$(cpu_split "$before" "$after" "$leader_s" "$tasks")"
     # The finish time of the first task and of each tenth's last one; each
     # tenth's rate is its tasks over the time since the previous tenth ended.
     tenths=$(sqlc "SELECT UNIX_TIMESTAMP(finished_at) FROM (SELECT finished_at, ROW_NUMBER() OVER (ORDER BY finished_at) AS k
@@ -325,6 +355,13 @@ million() {
     bytes=$(sqlc "SELECT SUM(data_length + index_length) FROM information_schema.tables WHERE table_schema = 'dcp'
                   AND table_name IN ('run', 'run_process', 'task_result', 'run_context', 'run_topology_chunk', 'run_job')")
     record "${label}_db_bytes_per_task" "$(awk -v b="$bytes" -v t="$tasks" 'BEGIN {printf "%.0f", b / t}')"
+    # The same rows rebuilt into full pages: what of the bytes is data and
+    # what is the room that rows growing on update and index entries moving
+    # between statuses left in pages (a later run's rows fill some of it).
+    sqlc "ALTER TABLE run_process FORCE; ANALYZE TABLE run_process" >/dev/null
+    bytes=$(sqlc "SELECT SUM(data_length + index_length) FROM information_schema.tables WHERE table_schema = 'dcp'
+                  AND table_name IN ('run', 'run_process', 'task_result', 'run_context', 'run_topology_chunk', 'run_job')")
+    record "${label}_db_bytes_per_task_rebuilt" "$(awk -v b="$bytes" -v t="$tasks" 'BEGIN {printf "%.0f", b / t}')"
   done
   sql_root "SET GLOBAL innodb_buffer_pool_size = $kept_pool"
 }
@@ -538,6 +575,62 @@ cluster() {
 }
 
 # Each binary runs on its own schema: a baseline's may predate a migration.
+# row_costs: the database's CPU per row of each statement dcp's write path
+# sends, on the rows of a run of DCP_BENCH_ROWCOST_ROWS (50,000) tasks that
+# the leader wrote (its whole run: the insert, the publish marks), with no
+# worker: then, in a task's order, the workers' batch forms of 256 keys
+# over all rows (the locking read, the start, the read, the finish with its
+# result), sent by the mariadb client. Once with the schema as it is, once
+# without the (run_key, task_status) index: what keeping the STARTED count
+# elsewhere would save. The current schema only (the statements are
+# today's); the schema is made again after it.
+row_costs() {
+  local rows=${DCP_BENCH_ROWCOST_ROWS:-50000} db_pid variant kind before tasks
+  if [ -n "$prefix" ]; then
+    echo "== 13. row costs: the current schema only, not measured for the baseline" >&2
+    return 0
+  fi
+  db_pid=$(<"${server_pid_files[1]}")
+  for variant in "" _without_status_index; do
+    echo "== 13. database CPU per row, by statement${variant//_/ } ($rows rows, 256 a statement)" >&2
+    own_schema
+    [ -z "$variant" ] || sqlc "ALTER TABLE run_process DROP INDEX ix_run_process_run_status"
+    rabbitmqctl -q -n "$node" purge_queue -p dcp "$DCP_QUEUE" >/dev/null 2>&1 || true
+    before=$(cpu_ticks "$db_pid")
+    "$bin/dcp-leader" run $(range_for "$rows") --allow-overlap >/dev/null
+    tasks=$(sqlc "SELECT COUNT(*) FROM run_process")
+    record "rowcost${variant}_leader_run_us_per_row" \
+      "$(awk -v d=$(($(cpu_ticks "$db_pid") - before)) -v hz="$ticks" -v t="$tasks" 'BEGIN {printf "%.1f", 1e6 * d / hz / t}')"
+    rabbitmqctl -q -n "$node" purge_queue -p dcp "$DCP_QUEUE" >/dev/null 2>&1 || true
+    sqlc "SELECT HEX(task_key) FROM run_process ORDER BY id" >"$out/keys"
+    for kind in lock_read start lock_read_finishable finish; do
+      awk -v kind="$kind" '{ k[NR - 1] = "X\x27" $1 "\x27" }
+        END {
+          q = "\x27"; from = "FROM run_process FORCE INDEX (uq_run_process_task_key)"
+          update = "UPDATE run_process FORCE INDEX (uq_run_process_task_key) SET "
+          for (b = 0; b < NR; b += 256) {
+            e = b + 256 < NR ? b + 256 : NR; in_ = ""; cs = "CASE task_key "
+            for (i = b; i < e; i++) { in_ = in_ (i > b ? ", " : "") k[i]; cs = cs "WHEN " k[i] " THEN " q q " " }
+            print "BEGIN;"
+            if (kind == "lock_read") print "SELECT task_key, task_status, attempt " from " WHERE task_key IN (" in_ ") FOR UPDATE;"
+            if (kind == "start") print update "task_status = " q "STARTED" q ", attempt = attempt + 1, worker = " q "bench:1" q \
+              ", started_at = NOW(6), finished_at = NULL, error = NULL WHERE task_key IN (" in_ ");"
+            if (kind == "lock_read_finishable") print "SELECT task_key, run_key " from " WHERE task_key IN (" in_ \
+              ") AND task_status IN (" q "QUEUED" q ", " q "STARTED" q ") FOR UPDATE;"
+            if (kind == "finish") print update "task_status = " q "FINISHED" q ", finished_at = NOW(6), error = NULL, " \
+              "computation = " q "noop" q ", result = " cs "END WHERE task_key IN (" in_ ");"
+            print "COMMIT;"
+          }
+        }' "$out/keys" >"$out/statements.sql"
+      before=$(cpu_ticks "$db_pid")
+      mariadb -N -B -h127.0.0.1 -P"$sql_port" -udcp -pdcp-dev dcp <"$out/statements.sql" >/dev/null
+      record "rowcost${variant}_${kind}_us_per_row" \
+        "$(awk -v d=$(($(cpu_ticks "$db_pid") - before)) -v hz="$ticks" -v t="$tasks" 'BEGIN {printf "%.1f", 1e6 * d / hz / t}')"
+    done
+  done
+  own_schema
+}
+
 own_schema() {
   sqlc "DROP DATABASE dcp; CREATE DATABASE dcp"
   "$bin/dcp-leader" migrate >/dev/null

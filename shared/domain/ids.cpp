@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <mutex>
 #include <random>
 
 namespace dcp {
@@ -50,6 +51,15 @@ std::optional<Uuid> Uuid::Parse(std::string_view text) {
   return uuid;
 }
 
+std::optional<Uuid> Uuid::FromBytes(std::string_view bytes) {
+  Uuid uuid;
+  if (bytes.size() != uuid.bytes_.size()) return std::nullopt;
+  for (std::size_t i = 0; i < bytes.size(); ++i) {
+    uuid.bytes_[i] = static_cast<std::uint8_t>(bytes[i]);
+  }
+  return uuid;
+}
+
 Uuid Uuid::Random() {
   auto& rng = ThreadRng();
   Uuid uuid;
@@ -66,15 +76,42 @@ Uuid Uuid::Random() {
 }
 
 Uuid Uuid::TimeOrdered() {
-  Uuid uuid = Random();
-  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                      std::chrono::system_clock::now().time_since_epoch())
-                      .count();
-  for (std::size_t i = 0; i < 6; ++i) {
-    uuid.bytes_[i] =
-        static_cast<std::uint8_t>((static_cast<std::uint64_t>(ms) >> (40 - 8 * i)) & 0xffU);
+  // RFC 9562 6.2, method 1: within one millisecond the 12 bits after the
+  // version (rand_a) count up, so the ids of a process increase in the order
+  // they are made, many in one millisecond too (a leader makes thousands):
+  // an index of them is appended to in order and its pages stay full. A
+  // counter that runs out, or a clock that steps back, goes on from the
+  // last millisecond used: the ids stay increasing and the time close.
+  constexpr std::uint16_t kMaxCounter = 0xfff;
+  static std::mutex mutex;
+  static std::uint64_t last_ms = 0;
+  static std::uint16_t counter = 0;
+  const auto now =
+      static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                     std::chrono::system_clock::now().time_since_epoch())
+                                     .count());
+  std::uint64_t ms = 0;
+  std::uint16_t count = 0;
+  {
+    const std::lock_guard lock(mutex);
+    if (now > last_ms) {
+      last_ms = now;
+      counter = 0;
+    } else if (counter == kMaxCounter) {
+      ++last_ms;
+      counter = 0;
+    } else {
+      ++counter;
+    }
+    ms = last_ms;
+    count = counter;
   }
-  uuid.bytes_[6] = static_cast<std::uint8_t>((uuid.bytes_[6] & 0x0fU) | 0x70U);  // version 7
+  Uuid uuid = Random();
+  for (std::size_t i = 0; i < 6; ++i) {
+    uuid.bytes_[i] = static_cast<std::uint8_t>((ms >> (40 - 8 * i)) & 0xffU);
+  }
+  uuid.bytes_[6] = static_cast<std::uint8_t>(0x70U | (count >> 8));  // version 7
+  uuid.bytes_[7] = static_cast<std::uint8_t>(count & 0xffU);
   return uuid;
 }
 

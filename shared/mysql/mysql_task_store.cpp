@@ -221,19 +221,21 @@ std::vector<std::optional<StartResult>> StartLocked(Session& s,
   std::map<std::string, StartResult> found;
   for (const std::string& in : InLists({distinct.begin(), distinct.end()})) {
     s.QueryInline(
-        "SELECT task_id, task_status, attempt FROM run_process "
+        "SELECT task_key, task_status, attempt FROM run_process "
         "FORCE INDEX (uq_run_process_task_key) WHERE task_key IN (" +
             in + ") FOR UPDATE",
         {}, [&](const Row& r) {
           const TaskStatus status = ParseStatusColumn(r.String(1));
           const int attempt = static_cast<int>(r.Int(2));
+          std::optional<StartResult> result;
           if (CanApply(TaskEvent::kStart, status)) {
-            found[r.String(0)] = {StartOutcome::kStarted, attempt + 1};
+            result = {StartOutcome::kStarted, attempt + 1};
           } else if (status == TaskStatus::kFinished) {
-            found[r.String(0)] = {StartOutcome::kAlreadyFinished, attempt};
+            result = {StartOutcome::kAlreadyFinished, attempt};
           } else if (status == TaskStatus::kCancelled) {
-            found[r.String(0)] = {StartOutcome::kCancelled, attempt};
+            result = {StartOutcome::kCancelled, attempt};
           }  // FAILED (TaskEvent::kRestart): StartTask decides by the run's state
+          if (result) found[KeyText(r.String(0))] = *result;
         });
   }
   std::vector<std::string> to_start;
@@ -274,13 +276,14 @@ std::vector<bool> FinishLocked(Session& s, const std::vector<FinishItem>& items)
   std::map<std::string, std::string> started;
   for (const std::string& in : InLists(ids)) {
     s.QueryInline(
-        "SELECT task_id, run_id FROM run_process FORCE INDEX (uq_run_process_task_key) "
+        "SELECT task_key, run_key FROM run_process FORCE INDEX (uq_run_process_task_key) "
         "WHERE task_key IN (" +
             in + ") AND " + kFinishableIn + " FOR UPDATE",
         {}, [&](const Row& r) {
-          std::string id = r.String(0);
+          std::string id = KeyText(r.String(0));
           const FinishItem& item = items[first.at(id)];
-          started[std::move(id)] = r.OptString(1).value_or(item.task->run_id.ToString());
+          started[std::move(id)] =
+              r.IsNull(1) ? item.task->run_id.ToString() : KeyText(r.String(1));
         });
   }
   std::vector<bool> recorded(items.size(), false);

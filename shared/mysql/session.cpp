@@ -27,7 +27,7 @@ constexpr const char* kSessionSetup =
     "NO_ENGINE_SUBSTITUTION'";
 
 // Prepared statements kept per connection; beyond this the cache restarts
-// (a long-lived leader prepares one odd-sized batch insert per run).
+// (statements whose text varies go by ExecuteInline, not cached).
 constexpr std::size_t kMaxCachedStatements = 64;
 
 // A statement of this size is refused before it is sent when it is within

@@ -17,4 +17,12 @@ std::string KeyLiteral(std::string_view id) {
   return literal;
 }
 
+std::string KeyText(std::string_view key) {
+  const auto uuid = Uuid::FromBytes(key);
+  if (!uuid) {
+    throw DbError("mysql: a key of " + std::to_string(key.size()) + " bytes, not 16", false);
+  }
+  return uuid->ToString();
+}
+
 }  // namespace dcp::mysql

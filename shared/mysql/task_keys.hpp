@@ -19,4 +19,9 @@ inline constexpr std::string_view kIdKey = "UNHEX(REPLACE(?, '-', ''))";
 // (permanent) for anything else, so no other text reaches the statement.
 std::string KeyLiteral(std::string_view id);
 
+// The id's text of a key column read as it is (SELECT task_key, not the
+// virtual task_id, which the server would compute for every row); DbError
+// (permanent) for a value not of 16 bytes.
+std::string KeyText(std::string_view key);
+
 }  // namespace dcp::mysql

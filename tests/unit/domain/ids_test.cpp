@@ -77,6 +77,36 @@ TEST(Uuid, TimeOrderedIsVersion7StartsWithTheTimeAndSortsAfterOlderOnes) {
   EXPECT_EQ(TaskId::New().ToString()[14], '7');
 }
 
+TEST(Uuid, TimeOrderedIdsOfOneProcessIncreaseWithinAMillisecondToo) {
+  // More than the 4,096 a millisecond's counter holds, as fast as they come:
+  // many share a millisecond (checked), and in an optimised build the
+  // counter runs out too.
+  constexpr std::size_t kIds = 20000;
+  std::vector<Uuid> ids;
+  ids.reserve(kIds);
+  for (std::size_t i = 0; i < kIds; ++i) ids.push_back(Uuid::TimeOrdered());
+  int same_ms = 0;
+  for (std::size_t i = 1; i < kIds; ++i) {
+    ASSERT_LT(ids[i - 1], ids[i]) << ids[i - 1].ToString() << " " << ids[i].ToString();
+    const std::string a = ids[i - 1].ToString();
+    const std::string b = ids[i].ToString();
+    ASSERT_EQ(b[14], '7') << b;
+    ASSERT_NE(std::string("89ab").find(b[19]), std::string::npos) << b;
+    if (a.substr(0, 13) == b.substr(0, 13)) ++same_ms;
+  }
+  EXPECT_GT(same_ms, 0);
+}
+
+TEST(Uuid, FromBytesTakesSixteenBytesInOrderAndNothingElse) {
+  const std::string bytes("\x01\x9a\x00\xff\x10\x20\x7a\xbc\x8d\x00\x00\x01\x02\x03\x04\x05", 16);
+  const auto uuid = Uuid::FromBytes(bytes);
+  ASSERT_TRUE(uuid);
+  EXPECT_EQ(uuid->ToString(), "019a00ff-1020-7abc-8d00-000102030405");
+  EXPECT_FALSE(Uuid::FromBytes(bytes.substr(0, 15)));
+  EXPECT_FALSE(Uuid::FromBytes(bytes + "x"));
+  EXPECT_FALSE(Uuid::FromBytes(""));
+}
+
 TEST(Uuid, RandomIsVersion4AndRoundTrips) {
   for (int i = 0; i < 100; ++i) {
     const Uuid uuid = Uuid::Random();

@@ -13,12 +13,15 @@ class Uuid {
  public:
   // Accepts the canonical 8-4-4-4-12 hex form, either case. Nothing else.
   static std::optional<Uuid> Parse(std::string_view text);
+  // From its 16 bytes, in order (a BINARY(16) column); nothing else.
+  static std::optional<Uuid> FromBytes(std::string_view bytes);
   // A random (version 4) UUID. Thread-safe.
   static Uuid Random();
   // A time-ordered (version 7, RFC 9562) UUID: the Unix time in
-  // milliseconds in its first 48 bits, then random ones. New ids sort after
-  // older ones, so the database's indexes of them grow at their end (pages
-  // filled, the recent ones cached) instead of everywhere. Thread-safe.
+  // milliseconds in its first 48 bits, a counter within the millisecond in
+  // the next 12, then random ones. Each id a process makes sorts after the
+  // ones it made before, so the database's indexes of them grow at their end
+  // (pages filled, the recent ones cached) instead of everywhere. Thread-safe.
   static Uuid TimeOrdered();
   // Lowercase canonical form.
   std::string ToString() const;
