@@ -37,9 +37,10 @@ struct RunTable {
   std::string_view of_run;
 };
 const std::string kOfRunKey = "run_key = " + std::string(kIdKey);
-const std::array<RunTable, 4> kRunTables = {
+const std::array<RunTable, 5> kRunTables = {
     RunTable{"run_process", kOfRunKey}, RunTable{"run_topology_chunk", "run_id = ?"},
-    RunTable{"run_context", "run_id = ?"}, RunTable{"run_job", "run_id = ?"}};
+    RunTable{"run_context", "run_id = ?"}, RunTable{"run_job", "run_id = ?"},
+    RunTable{"run_worker", "run_id = ?"}};
 constexpr std::string_view kOrphans =
     "FROM run_process WHERE run_key IS NULL AND finished_at < NOW(6) - INTERVAL ? SECOND";
 

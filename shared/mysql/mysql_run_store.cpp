@@ -83,12 +83,12 @@ const std::string kReopenSql =
     "completion_claimed_at = NULL, completion_reported_at = NULL, export_status = IF(export_status "
     "IS NULL, NULL, " +
     Quoted(ExportStatus::kPending) + "), export_error = NULL WHERE run_id = ?";
+// The run's STARTED tasks whose worker is gone (stopped, silent for the
+// parameter's seconds, or pruned), from the counts per worker (run_worker).
 const std::string kStaleSql =
-    "SELECT COUNT(*) FROM run_process p LEFT JOIN worker w ON w.worker_id = p.worker "
-    "WHERE p." +
-    kOfRun + " AND p.task_status = " + Quoted(TaskStatus::kStarted) +
-    " AND (w.worker_id IS NULL OR w.stopped_at IS NOT NULL OR w.last_seen < NOW(6) - INTERVAL ? "
-    "SECOND)";
+    "SELECT COALESCE(SUM(c.tasks_started), 0) FROM run_worker c LEFT JOIN worker w ON "
+    "w.worker_id = c.worker WHERE c.run_id = ? AND c.tasks_started <> 0 AND (w.worker_id IS NULL "
+    "OR w.stopped_at IS NOT NULL OR w.last_seen < NOW(6) - INTERVAL ? SECOND)";
 const std::string kCancelTasksSql = "UPDATE run_process SET " + SetTaskStatus(TaskEvent::kCancel) +
                                     ", finished_at = NOW(6), error = 'run cancelled' WHERE " +
                                     kOfRun + " AND " + TaskStatusIn(TaskEvent::kCancel);
@@ -173,14 +173,11 @@ RunSummary RunSummaryRow(const Row& r) {
 }
 
 const std::string& CountColumns() {
-  // The key of the run row r's id (not a parameter: a column of the outer row).
-  static const std::string kRunKey = "UNHEX(REPLACE(r.run_id, '-', ''))";
+  // STARTED from the counts per worker (migration 0012), a row for each
+  // worker that started a task of the run; the rest from the run's row.
   static const std::string columns =
-      "r.tasks_finished, r.tasks_failed, r.tasks_cancelled, (SELECT COUNT(*) FROM run_process p "
-      "WHERE p.run_key = " +
-      kRunKey + " AND p.task_status = " + Quoted(TaskStatus::kStarted) +
-      "), IF(r.task_count IS NULL, (SELECT COUNT(*) FROM run_process p WHERE p.run_key = " +
-      kRunKey + " AND p.task_status = " + Quoted(TaskStatus::kQueued) + "), NULL)";
+      "r.tasks_finished, r.tasks_failed, r.tasks_cancelled, (SELECT COALESCE(SUM(c.tasks_started), "
+      "0) FROM run_worker c WHERE c.run_id = r.run_id), r.tasks_unplanned";
   return columns;
 }
 
@@ -190,10 +187,10 @@ void ReadCounts(const Row& row, unsigned first, RunSummary& summary) {
   counts.failed = row.Int(first + 1);
   counts.cancelled = row.Int(first + 2);
   counts.started = row.Int(first + 3);
-  counts.queued = summary.task_count ? std::max<std::int64_t>(
-                                           0, *summary.task_count - counts.finished -
-                                                  counts.failed - counts.cancelled - counts.started)
-                                     : row.Int(first + 4);
+  // Of a run of another producer, the rows its workers recorded.
+  const std::int64_t tasks = summary.task_count.value_or(row.Int(first + 4));
+  counts.queued = std::max<std::int64_t>(
+      0, tasks - counts.finished - counts.failed - counts.cancelled - counts.started);
 }
 
 MysqlRunStore::MysqlRunStore(Session& session, std::chrono::seconds stale_after)

@@ -64,11 +64,11 @@ const std::string kInsertUnplannedSql =
 const std::string kInsertFailedSql =
     "INSERT IGNORE INTO run_process (run_key, task_key, task_status, error, finished_at) VALUES (" +
     kKeys + ", 'FAILED', ?, NOW(6))";
-const std::string kRowStateSql =
-    "SELECT task_status, attempt FROM run_process WHERE task_key = " + std::string(kIdKey);
-const std::string kRestartReadSql =
-    "SELECT task_status, run_id, attempt FROM run_process WHERE task_key = " + std::string(kIdKey) +
-    " FOR UPDATE";
+// A row's state (RowState below reads them).
+constexpr std::string_view kRowStateColumns = "task_status, attempt, run_key, worker";
+const std::string kLockRowSql = "SELECT " + std::string(kRowStateColumns) +
+                                " FROM run_process WHERE task_key = " + std::string(kIdKey) +
+                                " FOR UPDATE";
 const std::string kRowRunIdSql =
     "SELECT run_id FROM run_process WHERE task_key = " + std::string(kIdKey);
 
@@ -91,32 +91,74 @@ void EnsureRun(Session& s, const std::string& run_id) {
       {run_id});
 }
 
-// After inserting a task row the run did not plan.
+// After inserting a task row the run did not plan: a planned run counts
+// it in its task_count, a run of another producer (task_count NULL) only in
+// tasks_unplanned, from which its QUEUED count follows (migration 0012).
 void CountUnplanned(Session& s, const std::string& run_id) {
   s.Execute(
-      "UPDATE run SET last_activity_at = NOW(6), task_count = task_count + 1 WHERE run_id = ? AND "
-      "task_count IS NOT NULL",
+      "UPDATE run SET last_activity_at = NOW(6), tasks_unplanned = tasks_unplanned + 1, "
+      "task_count = task_count + 1 WHERE run_id = ?",
       {run_id});
 }
 
-// A row's status and attempt, if it has a row.
-struct RowState {
+// A task row's state, read with its lock held to the end of the
+// transaction: what a write of it finds, and changes the counts by.
+struct LockedRow {
   TaskStatus status;
   int attempt;
+  std::optional<std::string> run_id;  // none: a malformed message's row, of no run
+  std::string worker;                 // who started it last ("" if nobody)
 };
-std::optional<RowState> ReadRowState(Session& s, const std::string& task_id) {
-  std::optional<RowState> state;
-  s.Query(kRowStateSql, {task_id}, [&](const Row& r) {
-    state = RowState{ParseStatusColumn(r.String(0)), static_cast<int>(r.Int(1))};
-  });
-  return state;
+// A row's kRowStateColumns, from column `first` on.
+LockedRow RowState(const Row& r, unsigned first) {
+  return LockedRow{ParseStatusColumn(r.String(first)), static_cast<int>(r.Int(first + 1)),
+                   r.IsNull(first + 2) ? std::nullopt : std::optional(KeyText(r.String(first + 2))),
+                   r.OptString(first + 3).value_or("")};
+}
+std::optional<LockedRow> LockRow(Session& s, const std::string& task_id) {
+  std::optional<LockedRow> row;
+  s.Query(kLockRowSql, {task_id}, [&](const Row& r) { row = RowState(r, 0); });
+  return row;
 }
 
 // Why a failure write of some attempt did not apply to an existing row:
 // the task has ended, or (QUEUED, STARTED) another attempt holds it.
-WriteOutcome NotApplied(const RowState& row) {
+WriteOutcome NotApplied(const LockedRow& row) {
   return CanApply(TaskEvent::kFail, row.status) ? WriteOutcome::kNotOwner : WriteOutcome::kEnded;
 }
+
+// What one transaction's writes change the STARTED counts by (run_worker,
+// migration 0012: per run and worker, its tasks of the run STARTED now),
+// written before it commits, in (run, worker) order: a fixed lock order.
+// dcp status reads them instead of counting rows by an index that every
+// status write would move.
+class StartedCounts {
+ public:
+  // `worker` started a task of `run`.
+  void Entered(const std::optional<std::string>& run, const std::string& worker) {
+    Add(run, worker, 1);
+  }
+  // The row leaves the status it was read in: a STARTED one is no longer
+  // its worker's.
+  void Left(const LockedRow& row) {
+    if (row.status == TaskStatus::kStarted) Add(row.run_id, row.worker, -1);
+  }
+  void Write(Session& s) const {
+    for (const auto& [key, delta] : deltas_) {
+      if (delta == 0) continue;
+      s.Execute(
+          "INSERT INTO run_worker (run_id, worker, tasks_started) VALUES (?, ?, ?) ON DUPLICATE "
+          "KEY UPDATE tasks_started = tasks_started + ?",
+          {key.first, key.second, Value{delta}, Value{delta}});
+    }
+  }
+
+ private:
+  void Add(const std::optional<std::string>& run, const std::string& worker, std::int64_t delta) {
+    if (run) deltas_[{*run, worker}] += delta;
+  }
+  std::map<std::pair<std::string, std::string>, std::int64_t> deltas_;
+};
 
 // The run_id recorded on the task's row (which counts it), if any.
 std::optional<std::string> RowRunId(Session& s, const std::string& task_id) {
@@ -218,22 +260,25 @@ std::vector<std::optional<StartResult>> StartLocked(Session& s,
   keys.reserve(tasks.size());
   for (const TaskMessage* task : tasks) keys.push_back(task->task_id.ToString());
   const std::set<std::string> distinct(keys.begin(), keys.end());
+  const std::string worker = FitText(worker_id, kMaxWorkerBytes);
   std::map<std::string, StartResult> found;
+  StartedCounts counts;
   for (const std::string& in : InLists({distinct.begin(), distinct.end()})) {
     s.QueryInline(
-        "SELECT task_key, task_status, attempt FROM run_process "
-        "FORCE INDEX (uq_run_process_task_key) WHERE task_key IN (" +
-            in + ") FOR UPDATE",
+        "SELECT task_key, " + std::string(kRowStateColumns) +
+            " FROM run_process FORCE INDEX (uq_run_process_task_key) WHERE task_key IN (" + in +
+            ") FOR UPDATE",
         {}, [&](const Row& r) {
-          const TaskStatus status = ParseStatusColumn(r.String(1));
-          const int attempt = static_cast<int>(r.Int(2));
+          const LockedRow row = RowState(r, 1);
           std::optional<StartResult> result;
-          if (CanApply(TaskEvent::kStart, status)) {
-            result = {StartOutcome::kStarted, attempt + 1};
-          } else if (status == TaskStatus::kFinished) {
-            result = {StartOutcome::kAlreadyFinished, attempt};
-          } else if (status == TaskStatus::kCancelled) {
-            result = {StartOutcome::kCancelled, attempt};
+          if (CanApply(TaskEvent::kStart, row.status)) {
+            result = {StartOutcome::kStarted, row.attempt + 1};
+            counts.Left(row);
+            counts.Entered(row.run_id, worker);
+          } else if (row.status == TaskStatus::kFinished) {
+            result = {StartOutcome::kAlreadyFinished, row.attempt};
+          } else if (row.status == TaskStatus::kCancelled) {
+            result = {StartOutcome::kCancelled, row.attempt};
           }  // FAILED (TaskEvent::kRestart): StartTask decides by the run's state
           if (result) found[KeyText(r.String(0))] = *result;
         });
@@ -242,7 +287,6 @@ std::vector<std::optional<StartResult>> StartLocked(Session& s,
   for (const auto& [id, result] : found) {
     if (result.outcome == StartOutcome::kStarted) to_start.push_back(id);
   }
-  const std::string worker = FitText(worker_id, kMaxWorkerBytes);
   for (const std::string& in : InLists(to_start)) {
     // The rows are locked: attempt + 1 is the attempt read above plus one.
     s.ExecuteInline("UPDATE run_process FORCE INDEX (uq_run_process_task_key) SET " + kSetStarted +
@@ -251,6 +295,7 @@ std::vector<std::optional<StartResult>> StartLocked(Session& s,
                         in + ")",
                     {worker});
   }
+  counts.Write(s);
   std::vector<std::optional<StartResult>> started;
   started.reserve(tasks.size());
   for (const std::string& key : keys) {
@@ -274,16 +319,18 @@ std::vector<bool> FinishLocked(Session& s, const std::vector<FinishItem>& items)
   // Finishable (QUEUED or STARTED) task -> the run that counts it: its
   // row's, as in FinishTask. These, and only these, are recorded.
   std::map<std::string, std::string> started;
+  StartedCounts counts;
   for (const std::string& in : InLists(ids)) {
     s.QueryInline(
-        "SELECT task_key, run_key FROM run_process FORCE INDEX (uq_run_process_task_key) "
-        "WHERE task_key IN (" +
-            in + ") AND " + kFinishableIn + " FOR UPDATE",
+        "SELECT task_key, " + std::string(kRowStateColumns) +
+            " FROM run_process FORCE INDEX (uq_run_process_task_key) WHERE task_key IN (" + in +
+            ") AND " + kFinishableIn + " FOR UPDATE",
         {}, [&](const Row& r) {
           std::string id = KeyText(r.String(0));
+          const LockedRow row = RowState(r, 1);
+          counts.Left(row);
           const FinishItem& item = items[first.at(id)];
-          started[std::move(id)] =
-              r.IsNull(1) ? item.task->run_id.ToString() : KeyText(r.String(1));
+          started[std::move(id)] = row.run_id.value_or(item.task->run_id.ToString());
         });
   }
   std::vector<bool> recorded(items.size(), false);
@@ -306,6 +353,7 @@ std::vector<bool> FinishLocked(Session& s, const std::vector<FinishItem>& items)
         {Value{count}, run_id});
     CompleteRunIfDone(s, run_id);
   }
+  counts.Write(s);
   return recorded;
 }
 
@@ -315,18 +363,32 @@ StartResult MysqlTaskStore::StartTask(const TaskMessage& task, std::string_view 
   const std::string task_id = task.task_id.ToString();
   const std::string worker = FitText(worker_id, kMaxWorkerBytes);
   for (int round = 0; round < kStartRounds; ++round) {
-    if (session_.Execute(kStartSql, {worker, task_id}) == 1) {
-      return {StartOutcome::kStarted, StartedAttempt(session_)};
-    }
-    const auto row = ReadRowState(session_, task_id);
-    const std::optional<TaskStatus> status = row ? std::optional(row->status) : std::nullopt;
-    const int attempt = row ? row->attempt : 0;
+    // The row's state, locked, then the start it allows; no row (a task the
+    // leader did not plan) or a FAILED one go on below.
+    std::optional<StartResult> result;
+    std::optional<TaskStatus> status;
+    RunTransaction(session_, [&](Session& s) {
+      result.reset();
+      const auto row = LockRow(s, task_id);
+      status = row ? std::optional(row->status) : std::nullopt;
+      if (!row) return;
+      if (CanApply(TaskEvent::kStart, row->status)) {
+        // Locked: the attempt is the one read plus one.
+        s.Execute(kStartSql, {worker, task_id});
+        StartedCounts counts;
+        counts.Left(*row);
+        counts.Entered(row->run_id, worker);
+        counts.Write(s);
+        result = StartResult{StartOutcome::kStarted, row->attempt + 1};
+      } else if (row->status == TaskStatus::kFinished) {
+        result = StartResult{StartOutcome::kAlreadyFinished, row->attempt};
+      } else if (row->status == TaskStatus::kCancelled) {
+        result = StartResult{StartOutcome::kCancelled, row->attempt};
+      }
+    });
+    if (result) return *result;
     if (!status) {
       InsertUnplannedTask(task);
-    } else if (*status == TaskStatus::kFinished) {
-      return {StartOutcome::kAlreadyFinished, attempt};
-    } else if (*status == TaskStatus::kCancelled) {
-      return {StartOutcome::kCancelled, attempt};
     } else if (CanApply(TaskEvent::kRestart, *status)) {
       if (auto started = RestartFailed(task_id, worker)) return *started;
     }
@@ -338,16 +400,11 @@ StartResult MysqlTaskStore::StartTask(const TaskMessage& task, std::string_view 
 std::optional<StartResult> MysqlTaskStore::RestartFailed(const std::string& task_id,
                                                          const std::string& worker) {
   return RunTransaction(session_, [&](Session& s) -> std::optional<StartResult> {
-    std::optional<TaskStatus> status;
-    std::optional<std::string> run_id;
-    int attempt = 0;
-    s.Query(kRestartReadSql, {task_id}, [&](const Row& r) {
-      status = ParseStatusColumn(r.String(0));
-      run_id = r.OptString(1);
-      attempt = static_cast<int>(r.Int(2));
-    });
+    const auto row = LockRow(s, task_id);
     // Moved meanwhile: look again.
-    if (!status || !CanApply(TaskEvent::kRestart, *status)) return std::nullopt;
+    if (!row || !CanApply(TaskEvent::kRestart, row->status)) return std::nullopt;
+    const std::optional<std::string>& run_id = row->run_id;
+    const int attempt = row->attempt;
     if (!run_id) return StartResult{StartOutcome::kAlreadyFinished, attempt};
     const auto run_text =
         s.QueryString("SELECT status FROM run WHERE run_id = ? FOR UPDATE", {*run_id});
@@ -363,6 +420,9 @@ std::optional<StartResult> MysqlTaskStore::RestartFailed(const std::string& task
         "UPDATE run SET last_activity_at = NOW(6), tasks_failed = tasks_failed - 1 WHERE run_id = "
         "?",
         {*run_id});
+    StartedCounts counts;
+    counts.Entered(run_id, worker);
+    counts.Write(s);
     return StartResult{StartOutcome::kStarted, started};
   });
 }
@@ -381,15 +441,19 @@ void MysqlTaskStore::InsertUnplannedTask(const TaskMessage& task) {
 bool MysqlTaskStore::FinishTask(const TaskMessage& task, const TaskResult& result) {
   const std::string task_id = task.task_id.ToString();
   return RunTransaction(session_, [&](Session& s) {
-    if (s.Execute(kFinishSql,
-                  {FitText(result.computation, kMaxComputationBytes), result.body, task_id}) == 0) {
+    const auto row = LockRow(s, task_id);
+    if (!row || s.Execute(kFinishSql, {FitText(result.computation, kMaxComputationBytes),
+                                       result.body, task_id}) == 0) {
       return false;
     }
-    const std::string run_id = RowRunId(s, task_id).value_or(task.run_id.ToString());
+    const std::string run_id = row->run_id.value_or(task.run_id.ToString());
     s.Execute(
         "UPDATE run SET last_activity_at = NOW(6), tasks_finished = tasks_finished + 1 WHERE "
         "run_id = ?",
         {run_id});
+    StartedCounts counts;
+    counts.Left(*row);
+    counts.Write(s);
     CompleteRunIfDone(s, run_id);
     return true;
   });
@@ -409,8 +473,10 @@ BatchRecord MysqlTaskStore::RecordBatch(const std::vector<FinishItem>& finish,
                                         std::string_view worker_id) {
   if (finish.empty() && start.empty()) return {};
   // Finishes first: they lock STARTED rows and then the run row; starts lock
-  // QUEUED rows last, so a CancelRun (run row, then QUEUED rows) waits
-  // instead of deadlocking.
+  // QUEUED rows last. A CancelRun locks the run row, then reads all the
+  // run's rows (no status index since migration 0012): against a finish
+  // that holds some of them, one of the two deadlocks, and RunTransaction
+  // runs it again.
   return RunTransaction(session_, [&](Session& s) {
     BatchRecord record;
     record.finished = FinishLocked(s, finish);
@@ -424,21 +490,26 @@ WriteOutcome MysqlTaskStore::FailTask(const TaskId& task, const std::optional<Ru
   const std::string task_id = task.ToString();
   const std::string text = FitText(error, kMaxErrorBytes);
   return RunTransaction(session_, [&](Session& s) {
-    if (s.Execute(kFailSql, {text, task_id, Value{attempt}}) == 1) {
-      if (auto run_id = RowRunId(s, task_id)) {
+    // Locked (no row: its gap, so that none appears meanwhile).
+    const auto row = LockRow(s, task_id);
+    if (row && s.Execute(kFailSql, {text, task_id, Value{attempt}}) == 1) {
+      if (const auto& run_id = row->run_id) {
         s.Execute(
             "UPDATE run SET last_activity_at = NOW(6), tasks_failed = tasks_failed + 1 WHERE "
             "run_id = ?",
             {*run_id});
+        StartedCounts counts;
+        counts.Left(*row);
+        counts.Write(s);
         CompleteRunIfDone(s, *run_id);
       }
       return WriteOutcome::kApplied;
     }
     // FAILED by this attempt already: keep the latest error, count nothing.
-    if (s.Execute(kFailAgainSql, {text, task_id, Value{attempt}}) == 1) {
+    if (row && s.Execute(kFailAgainSql, {text, task_id, Value{attempt}}) == 1) {
       return WriteOutcome::kApplied;
     }
-    if (const auto row = ReadRowState(s, task_id)) return NotApplied(*row);
+    if (row) return NotApplied(*row);
     // No row yet.
     const Value run_value = run ? Value{run->ToString()} : Value{nullptr};
     if (run) EnsureRun(s, run->ToString());
@@ -466,19 +537,24 @@ WriteOutcome MysqlTaskStore::RequeueTask(const TaskId& task, int attempt, std::s
     const auto run_status =
         run_id ? s.QueryString("SELECT status FROM run WHERE run_id = ? FOR UPDATE", {*run_id})
                : std::nullopt;
+    const auto row = LockRow(s, task_id);
+    if (!row) return WriteOutcome::kEnded;
+    // Both writes take a STARTED row of this attempt: no longer its worker's.
+    StartedCounts counts;
+    counts.Left(*row);
     if (run_status == ToString(RunStatus::kCancelled)) {
       if (s.Execute(kCancelRetrySql, {text, task_id, Value{attempt}}) == 1) {
         s.Execute(
             "UPDATE run SET last_activity_at = NOW(6), tasks_cancelled = tasks_cancelled + 1 WHERE "
             "run_id = ?",
             {*run_id});
+        counts.Write(s);
         return WriteOutcome::kApplied;
       }
     } else if (s.Execute(kRequeueSql, {text, task_id, Value{attempt}}) == 1) {
+      counts.Write(s);
       return WriteOutcome::kApplied;
     }
-    const auto row = ReadRowState(s, task_id);
-    if (!row) return WriteOutcome::kEnded;
     // QUEUED by this attempt: a retried requeue that had gone through.
     if (row->status == TaskStatus::kQueued && row->attempt == attempt) {
       return WriteOutcome::kApplied;

@@ -21,10 +21,10 @@ RunSummary RunSummaryRow(const Row& row);
 // The task counts of the run aliased `r`, in the order ReadCounts reads
 // in time that does not grow with the run: FINISHED, FAILED and CANCELLED
 // are the run's counters (equal to its rows, written in the same
-// transactions), STARTED is counted (through the (run_key, task_status)
-// index: as many rows as tasks in flight), QUEUED is what task_count leaves.
-// A run of another producer has no task_count: its QUEUED rows (retries
-// waiting, no more) are counted. One statement: one snapshot.
+// transactions), STARTED the sum of its counts per worker (run_worker, a
+// row per worker that started one of its tasks), QUEUED is what task_count
+// leaves, or for a run of another producer (no task_count) what the rows
+// its workers recorded (tasks_unplanned) leave. One statement: one snapshot.
 // A function, not a constant: other files' constants are built from it.
 const std::string& CountColumns();
 inline constexpr unsigned kCountColumnCount = 5;

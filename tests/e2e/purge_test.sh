@@ -9,7 +9,7 @@
 source "$(dirname "$0")/lib.sh"
 "$bin/dcp-leader" migrate >/dev/null
 # A task's result is in its run_process row (task_result is a view of it).
-tables=(run_process run_topology_chunk run_context run_job run)
+tables=(run_process run_topology_chunk run_context run_job run_worker run)
 
 # rows RUN: the rows the run holds in all its tables.
 rows() {

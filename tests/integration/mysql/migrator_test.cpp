@@ -26,6 +26,16 @@ class MigratorTest : public DatabaseTest {
     ASSERT_FALSE(drops.empty());
     for (const auto& drop : drops) session().Execute(drop);
   }
+  // A database of the layout before migration `version`: every table
+  // dropped, the migrations before it applied.
+  void MigrateUpTo(int version) {
+    DropEveryTable();
+    const auto migrations = EmbeddedMigrations();
+    const auto before = static_cast<std::size_t>(version - 1);
+    ASSERT_GT(migrations.size(), before);
+    ASSERT_EQ(migrations[before].version, version);
+    Migrator(migrations.first(before)).Migrate(session());
+  }
 };
 
 constexpr Migration kExtra[] = {
@@ -106,11 +116,9 @@ TEST_F(MigratorTest, ConcurrentMigratesOfAnEmptyDatabaseApplyEachFileOnce) {
 // column of every row reads as before, each result with its task, and a new
 // row's id comes after the old ones. A migrate interrupted midway goes on.
 TEST_F(MigratorTest, TheCompactTasksMigrationMovesEveryOldRowInBatches) {
-  DropEveryTable();
+  MigrateUpTo(11);
+  if (HasFatalFailure()) return;
   const auto migrations = EmbeddedMigrations();
-  ASSERT_GE(migrations.size(), 11U);
-  ASSERT_EQ(migrations[10].version, 11);
-  Migrator(migrations.first(10)).Migrate(session());
   const std::string run = "0190f3a2-7c1d-7000-8000-00000000abcd";
   session().Execute(
       "INSERT INTO run (run_id, trigger_kind, status, task_count, created_at) "
@@ -161,7 +169,7 @@ TEST_F(MigratorTest, TheCompactTasksMigrationMovesEveryOldRowInBatches) {
   ASSERT_GE(statements.size(), 2U);
   session().Execute(statements[0]);
   EXPECT_EQ(session().Execute(statements[1]), 50000U);
-  EXPECT_EQ(Migrator().Migrate(session()).applied, std::vector<int>{11});
+  EXPECT_EQ(Migrator(migrations.first(11)).Migrate(session()).applied, std::vector<int>{11});
   EXPECT_EQ(Str(rows_digest), rows_before);
   EXPECT_EQ(Str(results_digest), results_before);
   EXPECT_EQ(Str("SELECT data_type FROM information_schema.columns WHERE table_schema = "
@@ -187,6 +195,69 @@ TEST_F(MigratorTest, TheCompactTasksMigrationMovesEveryOldRowInBatches) {
   EXPECT_GT(
       Int("SELECT id FROM run_process WHERE task_id = '0190f3a2-7c1d-7000-8000-0000000000ff'"),
       last_id);
+}
+
+// Migration 12 counts what the status index it drops was read for: the
+// STARTED rows per run and worker (run_worker), and the rows a run's
+// workers recorded without a plan (run.tasks_unplanned; of a run of another
+// producer, all of them). Runs of the layout of 11: a planned run with
+// tasks in every status, two workers' STARTED ones and one unplanned; a
+// run of another producer; a malformed message's row of no run.
+TEST_F(MigratorTest, TheStartedCountsMigrationCountsStartedRowsPerWorkerAndUnplannedRows) {
+  MigrateUpTo(12);
+  if (HasFatalFailure()) return;
+  const std::string planned = "0190f3a2-7c1d-7000-8000-00000000aaaa";
+  const std::string external = "0190f3a2-7c1d-7000-8000-00000000bbbb";
+  session().Execute(
+      "INSERT INTO run (run_id, trigger_kind, status, task_count, created_at) VALUES (?, "
+      "'manual', 'RUNNING', 8, NOW(6)), (?, 'external', 'RUNNING', NULL, NOW(6))",
+      {planned, external});
+  int n = 0;
+  const auto task = [&](const std::string& run, std::optional<int> seq, const char* status,
+                        const char* worker) {
+    const std::string id =
+        "0190f3a2-7c1d-7000-9000-" + std::string(12 - 4, '0') + std::to_string(1000 + n++);
+    session().Execute(
+        "INSERT INTO run_process (run_key, task_key, task_status, seq, worker) VALUES (" +
+            std::string(run.empty() ? "NULL" : "UNHEX(REPLACE('" + run + "', '-', ''))") +
+            ", UNHEX(REPLACE(?, '-', '')), ?, ?, ?)",
+        {id, std::string(status), seq ? Value{std::int64_t{*seq}} : Value{nullptr},
+         worker ? Value{std::string(worker)} : Value{nullptr}});
+  };
+  task(planned, 1, "STARTED", "w-1");
+  task(planned, 2, "STARTED", "w-1");
+  task(planned, 3, "STARTED", "w-2");
+  task(planned, 4, "FINISHED", "w-2");
+  task(planned, 5, "QUEUED", nullptr);
+  task(planned, 6, "FAILED", "w-1");
+  task(planned, 7, "CANCELLED", nullptr);
+  task(planned, std::nullopt, "STARTED", "w-1");  // one more than planned
+  task(external, std::nullopt, "QUEUED", "w-2");  // a retry waiting
+  task(external, std::nullopt, "STARTED", "w-2");
+  task(external, std::nullopt, "FINISHED", "w-1");
+  task("", std::nullopt, "FAILED", nullptr);  // of no run
+  session().Execute(
+      "UPDATE run SET tasks_finished = 1, tasks_failed = 1, tasks_cancelled = 1 WHERE run_id = ?",
+      {planned});
+  session().Execute("UPDATE run SET tasks_finished = 1 WHERE run_id = ?", {external});
+
+  EXPECT_EQ(Migrator().Migrate(session()).applied, std::vector<int>{12});
+  EXPECT_EQ(Str("SELECT GROUP_CONCAT(worker, '=', tasks_started ORDER BY worker) FROM run_worker "
+                "WHERE run_id = ?",
+                {planned}),
+            "w-1=3,w-2=1");
+  EXPECT_EQ(Str("SELECT GROUP_CONCAT(worker, '=', tasks_started) FROM run_worker WHERE run_id = ?",
+                {external}),
+            "w-2=1");
+  EXPECT_EQ(Int("SELECT COUNT(*) FROM run_worker"), 3);
+  EXPECT_EQ(Int("SELECT tasks_unplanned FROM run WHERE run_id = ?", {planned}), 1);
+  EXPECT_EQ(Int("SELECT tasks_unplanned FROM run WHERE run_id = ?", {external}), 3);
+  EXPECT_EQ(Int("SELECT COUNT(*) FROM information_schema.statistics WHERE table_schema = "
+                "DATABASE() AND table_name = 'run_process' AND index_name = "
+                "'ix_run_process_run_status'"),
+            0);
+  ExpectCountsMatchRows(*RunId::Parse(planned));
+  ExpectCountsMatchRows(*RunId::Parse(external));
 }
 
 TEST_F(MigratorTest, AppliesOnlyPendingFilesInOrder) {

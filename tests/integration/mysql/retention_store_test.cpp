@@ -19,7 +19,7 @@ using testing::PlanTasks;
 constexpr std::chrono::seconds kNinetyDays = hours(24 * 90);
 // A task's result is in its run_process row (task_result is a view of it).
 const std::vector<std::string> kTables = {"run_process", "run_topology_chunk", "run_context",
-                                          "run_job", "run"};
+                                          "run_job",     "run_worker",         "run"};
 
 class RetentionStoreTest : public testing::DatabaseTest {
  protected:

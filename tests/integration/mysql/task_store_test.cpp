@@ -5,6 +5,7 @@
 #include <map>
 #include <mutex>
 #include <numeric>
+#include <random>
 #include <thread>
 
 #include "mysql/driver.hpp"
@@ -273,6 +274,89 @@ TEST_F(TaskStoreTest, RecordBatchFinishesSomeAndStartsOthersInOneGo) {
 
 // One batch statement finishes tasks of different computations: each row
 // keeps its own computation and body, in the row and through task_result.
+// The STARTED counts per run and worker (run_worker) are changed by every
+// write that moves a task into or out of STARTED, in the batch forms and
+// the single ones, by workers that take each other's tasks over
+// (redeliveries), through failures, requeues, an operator's retry and a
+// cancel. A seeded random walk of such writes over a run of 40 tasks by 3
+// workers: after each one the counts equal the rows, and dcp status's
+// STARTED and stale figures the rows' too.
+TEST_F(TaskStoreTest, StartedCountsFollowEveryWriteOfWorkersThatTakeEachOthersTasks) {
+  const RunId run = RunId::New();
+  const auto planned = PlanTasks(40);
+  MysqlRunStore runs(session());
+  runs.CreateRun(MakeRun(run), planned);
+  runs.MarkRunning(run);
+  MysqlTaskStore store(session());
+  std::vector<TaskMessage> messages;
+  for (const auto& t : planned) messages.push_back({run, t.id, t.selection, t.start, t.end});
+  const std::vector<std::string> workers = {"w-0", "w-1", "w-2"};
+  const TaskResult result{"ref", "{}"};
+  std::mt19937 random(16);
+  const auto pick = [&](std::size_t n) {
+    return std::uniform_int_distribution<std::size_t>(0, n - 1)(random);
+  };
+  const auto some = [&] {
+    std::vector<const TaskMessage*> chosen;
+    for (std::size_t k = 1 + pick(6); k > 0; --k)
+      chosen.push_back(&messages[pick(messages.size())]);
+    return chosen;
+  };
+  const auto attempt_of = [&](const TaskMessage& m) {
+    return static_cast<int>(
+        Int("SELECT attempt FROM run_process WHERE task_id = ?", {m.task_id.ToString()}));
+  };
+  const auto started_rows = [&](const std::string& where) {
+    return Int(
+        "SELECT COUNT(*) FROM run_process WHERE run_id = ? AND task_status = 'STARTED'" + where,
+        {run.ToString()});
+  };
+  for (int step = 0; step < 300 && !HasFailure(); ++step) {
+    const std::string& worker = workers[pick(workers.size())];
+    const TaskMessage& one = messages[pick(messages.size())];
+    switch (pick(step == 200 ? 1 : 8)) {
+      case 0:
+        if (step == 200) {
+          runs.CancelRun(run);
+        } else {
+          runs.RequeueFailed(run);  // the operator's retry: FAILED -> QUEUED
+        }
+        break;
+      case 1:
+      case 2:
+        store.RecordBatch({}, some(), worker);
+        break;
+      case 3: {
+        std::vector<FinishItem> finish;
+        for (const TaskMessage* m : some()) finish.push_back({m, &result});
+        store.RecordBatch(finish, some(), worker);
+        break;
+      }
+      case 4:
+        store.StartTask(one, worker);
+        break;
+      case 5:
+        store.FinishTask(one, result);
+        break;
+      case 6:
+        store.FailTask(one.task_id, run, attempt_of(one), "boom");
+        break;
+      default:
+        store.RequeueTask(one.task_id, attempt_of(one), "again");
+        break;
+    }
+    ExpectCountsMatchRows(run);
+    EXPECT_EQ(runs.GetRun(run)->counts.started, started_rows("")) << "step " << step;
+  }
+  EXPECT_GT(started_rows(""), 0);  // the walk ends with tasks in flight, to count as stale
+  // w-0 alive, w-1 stopped, w-2 never seen (pruned): the STARTED tasks of
+  // the two are stale.
+  session().Execute(
+      "INSERT INTO worker (worker_id, host, pid, started_at, last_seen, stopped_at) VALUES "
+      "('w-0', 'h', 1, NOW(6), NOW(6), NULL), ('w-1', 'h', 2, NOW(6), NOW(6), NOW(6))");
+  EXPECT_EQ(runs.GetRun(run)->stale, started_rows(" AND worker IN ('w-1', 'w-2')"));
+}
+
 TEST_F(TaskStoreTest, ABatchOfMixedComputationsKeepsEachTasksOwn) {
   MysqlTaskStore store(session());
   MysqlRunStore(session()).MarkRunning(run_);

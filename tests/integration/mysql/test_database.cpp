@@ -80,6 +80,14 @@ void DatabaseTest::ExpectCountsMatchRows(const RunId& run) {
   EXPECT_EQ(
       Int("SELECT tasks_cancelled FROM run WHERE run_id = ?", {id}),
       Int("SELECT COUNT(*) FROM run_process WHERE run_id = ? AND task_status = 'CANCELLED'", {id}));
+  // STARTED per worker: run_worker's counts (zeros left out) are the rows'.
+  EXPECT_EQ(Str("SELECT GROUP_CONCAT(worker, '=', tasks_started ORDER BY worker) FROM run_worker "
+                "WHERE run_id = ? AND tasks_started <> 0",
+                {id}),
+            Str("SELECT GROUP_CONCAT(worker, '=', n ORDER BY worker) FROM (SELECT worker, COUNT(*) "
+                "AS n FROM run_process WHERE run_id = ? AND task_status = 'STARTED' GROUP BY "
+                "worker) t",
+                {id}));
 }
 
 LocalMinute Minute(const char* text) { return ParseLocalMinute(text).value(); }
