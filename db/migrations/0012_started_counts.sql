@@ -12,14 +12,20 @@
 --   the workers gone);
 -- - run.tasks_unplanned: the task rows a worker recorded for the run (a
 --   message of another producer, or one more task than planned).
--- The queries by status that remain (a run's unpublished tasks, its failed
--- ones for a retry, a cancel, a listing by status) read the run's rows in
--- seq order instead: bounded by what they look for, or operator actions.
+-- A run's FAILED tasks keep an index of their own, which the other status
+-- writes leave alone: failed_run_key is run_key on a FAILED row and NULL
+-- on any other (a virtual column: stored nowhere but in the index), so
+-- only a write into or out of FAILED changes an entry. The monitor lists
+-- them at each refresh, an operator's retry takes them. The other queries
+-- by status (a run's unpublished tasks, a cancel, a listing by another
+-- status) read the run's rows in seq order: bounded by what they look
+-- for, or operator actions.
 --
 -- Run it with no worker running (docs/deployment.md, "Upgrading to
 -- migration 12"): a worker of the old version would move tasks without
 -- counting them. It reads the STARTED rows and the unplanned rows once,
--- then drops the index (in place, no table copy).
+-- then builds the FAILED index and drops the status index in one ALTER (in
+-- place: no table copy).
 
 CREATE TABLE IF NOT EXISTS run_worker (
   run_id CHAR(36) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
@@ -41,6 +47,10 @@ ALTER TABLE run
 UPDATE run r SET tasks_unplanned = (SELECT COUNT(*) FROM run_process p
   WHERE p.run_key = UNHEX(REPLACE(r.run_id, '-', '')) AND p.seq IS NULL);
 
-ALTER TABLE run_process DROP INDEX ix_run_process_run_status;
+ALTER TABLE run_process
+  ADD COLUMN failed_run_key BINARY(16) AS (IF(task_status = 'FAILED', run_key, NULL)) VIRTUAL
+    INVISIBLE COMMENT 'run_key of a FAILED task, else NULL: its index lists a run''s failures',
+  ADD KEY ix_run_process_failed (failed_run_key),
+  DROP INDEX ix_run_process_run_status;
 
 INSERT IGNORE INTO schema_migrations (version, name, applied_at) VALUES (12, 'started_counts', NOW(6));

@@ -86,7 +86,11 @@ TaskView TaskViewRow(const Row& r) {
 
 std::vector<TaskView> MysqlRunStore::ListTasks(const RunId& run, std::optional<TaskStatus> status,
                                                std::size_t limit, std::size_t offset) {
-  std::string sql = std::string(kTaskColumns) + "WHERE run_key = " + std::string(kIdKey) + " ";
+  // FAILED ones by their index; of another status, the run's rows in seq
+  // order, up to the page (no index by status: migration 0012).
+  std::string sql =
+      std::string(kTaskColumns) + "WHERE " +
+      (status == TaskStatus::kFailed ? kFailedOfRun : "run_key = " + std::string(kIdKey)) + " ";
   std::vector<Value> params{run.ToString()};
   if (status) {
     sql += "AND task_status = ? ";

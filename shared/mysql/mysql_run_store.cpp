@@ -69,13 +69,14 @@ const std::string kUnpublishedSql =
     "SELECT task_id, seq, selection, start_date, end_date, params FROM run_process WHERE " +
     kOfRun + " AND task_status = " + Quoted(TaskStatus::kQueued) +
     " AND seq > (SELECT published_tasks FROM run WHERE run_id = ?) ORDER BY seq";
+// An operator's retry takes FAILED tasks, by their index.
 const std::string kRetryableSql =
     "SELECT task_id, seq, selection, start_date, end_date, params FROM run_process WHERE " +
-    kOfRun + " AND " + TaskStatusIn(TaskEvent::kOperatorRetry) +
+    kFailedOfRun + " AND " + TaskStatusIn(TaskEvent::kOperatorRetry) +
     " AND seq IS NOT NULL ORDER BY seq FOR UPDATE";
 const std::string kRetrySql = "UPDATE run_process SET " + SetTaskStatus(TaskEvent::kOperatorRetry) +
                               ", attempt = 0, finished_at = NULL, queued_at = NOW(6) WHERE " +
-                              kOfRun + " AND " + TaskStatusIn(TaskEvent::kOperatorRetry) +
+                              kFailedOfRun + " AND " + TaskStatusIn(TaskEvent::kOperatorRetry) +
                               " AND seq IS NOT NULL";
 const std::string kReopenSql =
     "UPDATE run SET tasks_failed = tasks_failed - ?, status = " + Quoted(RunStatus::kPublishing) +

@@ -15,6 +15,10 @@ namespace dcp::mysql {
 
 inline constexpr std::string_view kIdKey = "UNHEX(REPLACE(?, '-', ''))";
 
+// The FAILED tasks of a run (parameter: its id), by their own index
+// (migration 0012: failed_run_key is run_key on a FAILED row, else NULL).
+inline const std::string kFailedOfRun = "failed_run_key = " + std::string(kIdKey);
+
 // X'<32 hex digits>' of a UUID's text (Uuid::Parse's forms); DbError
 // (permanent) for anything else, so no other text reaches the statement.
 std::string KeyLiteral(std::string_view id);

@@ -3,6 +3,7 @@
 
 #include <atomic>
 #include <barrier>
+#include <functional>
 #include <thread>
 
 #include "mysql/driver.hpp"
@@ -89,6 +90,42 @@ TEST_F(RunOperatorTest, CountsFromTheCountersEqualTheRowsInEveryStatus) {
   store.CancelRun(run);
   expect_equal(store.GetRun(run)->counts, rows(run), "GetRun after cancel");
   EXPECT_EQ(rows(run).cancelled, 4);
+}
+
+// A run's FAILED tasks (the monitor lists them at each refresh) are read by
+// their own index: the rows read do not grow with the run. A listing by a
+// status of no index reads the run's rows. Counted by the session's
+// Handler_read_* (rows read), less what reading them costs by itself.
+TEST_F(RunOperatorTest, ARunsFailedTasksAreReadByTheirIndexNotByTheRunsRows) {
+  const auto planned = PlanTasks(3000);
+  const RunId run = Running(planned);
+  MysqlRunStore store(session());
+  MysqlTaskStore tasks(session());
+  for (const std::size_t i : {2000U, 10U}) {
+    const TaskMessage m = Message(run, planned[i]);
+    ASSERT_EQ(tasks.FailTask(m.task_id, run, tasks.StartTask(m, "w1").attempt, "boom"),
+              WriteOutcome::kApplied);
+  }
+  const auto reads = [&] {
+    return Int(
+        "SELECT SUM(VARIABLE_VALUE) FROM information_schema.SESSION_STATUS WHERE VARIABLE_NAME "
+        "LIKE 'HANDLER_READ%'");
+  };
+  const auto rows_read = [&](const std::function<void()>& query) {
+    const std::int64_t before = reads();
+    const std::int64_t itself = reads() - before;  // the count's own reads
+    const std::int64_t start = reads();
+    query();
+    return reads() - start - itself;
+  };
+  std::vector<TaskView> failed;
+  const std::int64_t by_index =
+      rows_read([&] { failed = store.ListTasks(run, TaskStatus::kFailed, 100, 0); });
+  ASSERT_EQ(failed.size(), 2U);
+  EXPECT_EQ(failed[0].id, planned[10].id);  // in seq order
+  EXPECT_EQ(failed[1].id, planned[2000].id);
+  EXPECT_LT(by_index, 20);
+  EXPECT_GT(rows_read([&] { store.ListTasks(run, TaskStatus::kCancelled, 100, 0); }), 3000);
 }
 
 TEST_F(RunOperatorTest, ListRunsNewestFirstWithCounts) {
