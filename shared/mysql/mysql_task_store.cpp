@@ -22,13 +22,13 @@ constexpr int kStartRounds = 4;
 
 // The statements of the single forms, built once from the domain's table:
 // their text never changes, so each stays one cached prepared statement.
-// A start sets STARTED with the next attempt, remembered by LAST_INSERT_ID()
-// on this connection so that the attempt read back is this start's.
+// A start sets STARTED with the next attempt; its callers hold the row's
+// lock (LockRow), so the attempt is the one they read plus one.
 // Every statement finds its row by task_key (task_keys.hpp).
 const std::string kByTask = " WHERE task_key = " + std::string(kIdKey) + " AND ";
 std::string StartSql(TaskEvent event) {
   return "UPDATE run_process SET " + SetTaskStatus(event) +
-         ", attempt = LAST_INSERT_ID(attempt + 1), worker = ?, started_at = NOW(6), "
+         ", attempt = attempt + 1, worker = ?, started_at = NOW(6), "
          "finished_at = NULL, error = NULL" +
          kByTask + TaskStatusIn(event);
 }
@@ -77,11 +77,6 @@ TaskStatus ParseStatusColumn(const std::string& text) {
   const auto status = ParseTaskStatus(text);
   if (!status) throw DbError("mysql: unexpected task status '" + text + "'", false);
   return *status;
-}
-
-// attempt is an INT column.
-int StartedAttempt(Session& s) {
-  return static_cast<int>(s.QueryInt("SELECT LAST_INSERT_ID()").value_or(0));
 }
 
 void EnsureRun(Session& s, const std::string& run_id) {
@@ -373,7 +368,6 @@ StartResult MysqlTaskStore::StartTask(const TaskMessage& task, std::string_view 
       status = row ? std::optional(row->status) : std::nullopt;
       if (!row) return;
       if (CanApply(TaskEvent::kStart, row->status)) {
-        // Locked: the attempt is the one read plus one.
         s.Execute(kStartSql, {worker, task_id});
         StartedCounts counts;
         counts.Left(*row);
@@ -415,7 +409,6 @@ std::optional<StartResult> MysqlTaskStore::RestartFailed(const std::string& task
       return StartResult{StartOutcome::kAlreadyFinished, attempt};
     }
     s.Execute(kRestartSql, {worker, task_id});
-    const int started = StartedAttempt(s);
     s.Execute(
         "UPDATE run SET last_activity_at = NOW(6), tasks_failed = tasks_failed - 1 WHERE run_id = "
         "?",
@@ -423,7 +416,7 @@ std::optional<StartResult> MysqlTaskStore::RestartFailed(const std::string& task
     StartedCounts counts;
     counts.Entered(run_id, worker);
     counts.Write(s);
-    return StartResult{StartOutcome::kStarted, started};
+    return StartResult{StartOutcome::kStarted, attempt + 1};
   });
 }
 
